@@ -1,0 +1,23 @@
+// Two projects: `unit` tests sit beside the code and need nothing running; `integration` tests live
+// under test/ and bring the local stack (two PostgreSQL clusters, Kafka, schema registry) up themselves.
+const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/libs', '<rootDir>/services'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      testTimeout: 180000,
+    },
+  ],
+};

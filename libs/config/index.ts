@@ -1,0 +1,3 @@
+export { loadConfig, describeSettings, settings } from './settings';
+export type { Config, SettingSpec } from './settings';
+export { ConfigError } from './configError';

@@ -1,0 +1,22 @@
+import { loadConfig, ConfigError, describeSettings } from '.';
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.candPgPort).toBe(15432);
+    expect(c.kafkaBrokers).toEqual(['127.0.0.1:19092']);
+    expect(c.registryUrl).toBe('http://127.0.0.1:18081/apis/ccompat/v7');
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadConfig({ THAHS_QDND_PG_PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ THAHS_QDND_PG_PORT: '70000' })).toThrow(/THAHS_QDND_PG_PORT="70000": must be a TCP port/);
+    expect(() => loadConfig({ THAHS_KAFKA_BROKERS: 'localhost' })).toThrow(/THAHS_KAFKA_BROKERS.*"localhost" is not host:port/);
+    expect(() => loadConfig({ THAHS_CAND_PG_URL: 'mysql://x' })).toThrow(/THAHS_CAND_PG_URL/);
+    expect(() => loadConfig({ THAHS_LOG_LEVEL: 'loud' })).toThrow(/THAHS_LOG_LEVEL.*one of error, warn, info, debug/);
+  });
+
+  it('documents every setting', () => {
+    expect(describeSettings()).toContain('THAHS_REGISTRY_URL');
+  });
+});

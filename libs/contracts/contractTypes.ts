@@ -1,0 +1,57 @@
+/**
+ * The published data contract (schemas/) as the rest of the code sees it. The Avro files are the
+ * source of truth; this is the typed view the producer, the agreement validator, the filter compiler
+ * and the catalogue work from.
+ */
+export type Ministry = 'cand' | 'qdnd';
+export const MINISTRIES: readonly Ministry[] = ['cand', 'qdnd'] as const;
+
+/** Scalar kinds a contract field can have, after unwrapping a nullable union and logical types. */
+export type FieldKind =
+  | 'string'
+  | 'uuid'
+  | 'boolean'
+  | 'int'
+  | 'long'
+  | 'double'
+  | 'decimal'
+  | 'date' // Avro int, logicalType date (days since epoch)
+  | 'timestamp' // Avro long, logicalType timestamp-micros
+  | 'enum'
+  | 'json'; // a string carrying JSON (e.g. biometric references)
+
+/** DOMAIN.md §4: 1 reference data, 2 shared only when named, 3 excluded unless named and field-encrypted. */
+export type SensitivityTier = 1 | 2 | 3;
+
+export interface ContractField {
+  name: string;
+  kind: FieldKind;
+  nullable: boolean;
+  /** Enum symbols, in contract order (only for kind 'enum'). */
+  symbols?: readonly string[];
+  /** Decimal precision/scale (only for kind 'decimal'). */
+  precision?: number;
+  scale?: number;
+  docVi: string;
+  docEn: string;
+  sensitivity: SensitivityTier;
+}
+
+export interface EntityContract {
+  /** Entity name, also the table name and the topic suffix: thahs.<ministry>.<entity>. */
+  entity: string;
+  /** Avro namespace, e.g. vn.thahs.person. */
+  namespace: string;
+  docVi: string;
+  docEn: string;
+  /** Ministries whose databases publish this entity. */
+  providers: readonly Ministry[];
+  keySchema: Record<string, unknown>;
+  valueSchema: Record<string, unknown>;
+  keyFields: readonly string[];
+  fields: readonly ContractField[];
+}
+
+export function topicFor(provider: Ministry, entity: string): string {
+  return `thahs.${provider}.${entity}`;
+}

@@ -1,0 +1,95 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { MIN_JAVA_MAJOR } from './versions';
+import { StackError } from './stackError';
+
+export interface Toolchain {
+  java: string;
+  mvn: string;
+  /** Folder with initdb, pg_ctl, postgres. */
+  pgBin: string;
+}
+
+interface Requirement {
+  name: string;
+  debianPackage: string;
+  find(): string | undefined;
+}
+
+function onPath(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function javaMajor(java: string): number | undefined {
+  const r = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(`${r.stderr}${r.stdout}`);
+  if (!m) return undefined;
+  const major = Number(m[1]);
+  return major === 1 ? Number(m[2]) : major;
+}
+
+/** Newest PostgreSQL server binaries installed the Debian way (/usr/lib/postgresql/<v>/bin), v15 or later. */
+export function findPgBin(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (fs.existsSync(base)) {
+    const versions = fs
+      .readdirSync(base)
+      .filter((v) => /^\d+$/.test(v) && Number(v) >= 15 && fs.existsSync(path.join(base, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions.length > 0) return path.join(base, versions[0], 'bin');
+  }
+  const initdb = onPath('initdb');
+  return initdb ? path.dirname(initdb) : undefined;
+}
+
+const requirements: Requirement[] = [
+  {
+    name: `Java ${MIN_JAVA_MAJOR}+`,
+    debianPackage: 'openjdk-17-jre-headless',
+    find: () => {
+      const java = onPath('java');
+      return java && (javaMajor(java) ?? 0) >= MIN_JAVA_MAJOR ? java : undefined;
+    },
+  },
+  { name: 'Apache Maven', debianPackage: 'maven', find: () => onPath('mvn') },
+  { name: 'PostgreSQL 15+ server', debianPackage: 'postgresql', find: findPgBin },
+];
+
+/**
+ * Finds Java, Maven and the PostgreSQL server binaries. As root it installs whatever is missing from
+ * Debian's packages; otherwise it fails with the exact command an administrator has to run.
+ */
+export function ensureToolchain(log: (line: string) => void): Toolchain {
+  let missing = requirements.filter((r) => r.find() === undefined);
+  if (missing.length > 0) {
+    const pkgs = missing.map((r) => r.debianPackage);
+    const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs.join(' ')}`;
+    if (process.getuid?.() !== 0) {
+      throw new StackError('prerequisites', `missing ${missing.map((r) => r.name).join(', ')}; run as root: ${cmd}`);
+    }
+    log(`installing ${pkgs.join(' ')} from Debian's packages`);
+    const r = spawnSync('sh', ['-c', cmd], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) throw new StackError('prerequisites', `${cmd} failed with exit code ${r.status}`);
+    missing = requirements.filter((r2) => r2.find() === undefined);
+    if (missing.length > 0) throw new StackError('prerequisites', `still missing after install: ${missing.map((r2) => r2.name).join(', ')}`);
+  }
+  return { java: requirements[0].find()!, mvn: requirements[1].find()!, pgBin: requirements[2].find()! };
+}
+
+/** Installs an optional Debian package (e.g. the pgaudit extension) when root; returns whether it is present. */
+export function ensureDebianPackage(pkg: string, present: () => boolean, log: (line: string) => void): boolean {
+  if (present()) return true;
+  if (process.getuid?.() !== 0) {
+    log(`optional package ${pkg} is missing; install it with: apt-get install -y ${pkg}`);
+    return false;
+  }
+  log(`installing ${pkg} from Debian's packages`);
+  let r = spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+    r = spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return present();
+}
