@@ -1,6 +1,6 @@
 // Two projects: `unit` tests sit beside the code and need nothing running; `integration` tests live
 // under test/ and bring the local stack (two PostgreSQL clusters, Kafka, schema registry) up themselves.
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { diagnostics: false }];
 module.exports = {
   projects: [
     {
@@ -17,7 +17,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/setupTimeout.ts'],
     },
   ],
 };

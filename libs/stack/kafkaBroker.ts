@@ -116,7 +116,8 @@ export class KafkaBroker {
   }
 
   async start(timeoutMs: number): Promise<void> {
-    if (this.pid() !== undefined && (await this.answers())) return;
+    // A broker already answering on our port (an earlier run, another checkout's stack) is reused.
+    if (await this.answers()) return;
     this.writeConfig();
     this.format();
     const pid = this.pid() ?? startDetached(this.java, this.javaArgs('kafka.Kafka', [this.configFile]), this.logFile, this.pidFile);

@@ -44,7 +44,7 @@ export class SchemaRegistry {
   }
 
   async start(timeoutMs: number): Promise<void> {
-    if (this.pid() === undefined || !(await this.answers())) {
+    if (!(await this.answers())) {
       const props: Record<string, string> = {
         'quarkus.http.host': this.spec.host,
         'quarkus.http.port': String(this.spec.port),

@@ -1,0 +1,3 @@
+export { metricsRegistry } from './metricsRegistry';
+export { startHttpEndpoint } from './httpEndpoint';
+export type { HealthCheck } from './httpEndpoint';

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { loadConfig } from '../../libs/config';
+import { createLogger } from '../../libs/logger';
+import { StackManager } from '../../libs/stack';
+import { buildServices } from './services';
+import { Supervisor } from './supervisor';
+
+/**
+ * `npm start`: the local stack, the database migrations of both ministries, then the pipeline
+ * services under one supervisor. Ctrl-C stops the services gracefully, and also the servers if this
+ * run started them (a stack that was already running is left as it was found).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('supervisor', config.logLevel);
+  const stack = new StackManager(config, (line) => log.info(line, { component: 'stack' }));
+  const before = await stack.status();
+  const wasRunning = before.every((s) => s.running);
+  const rows = await stack.up();
+  for (const r of rows) log.info('server ready', { component: r.name, endpoint: r.endpoint, logFile: r.logFile });
+
+  const supervisor = new Supervisor(await buildServices(config, log), log, config.metricsPort);
+  let exiting = false;
+  const shutdown = (signal: string): void => {
+    if (exiting) return;
+    exiting = true;
+    log.info('shutting down', { signal, stopStack: !wasRunning });
+    void (async () => {
+      await supervisor.stop();
+      if (!wasRunning) await stack.down();
+      log.info('stopped');
+      process.exit(0);
+    })().catch((err: unknown) => {
+      log.error('shutdown failed', { error: (err as Error).message });
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await supervisor.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`thahs supervisor: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

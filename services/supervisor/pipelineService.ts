@@ -1,0 +1,8 @@
+/** A long-running part of the pipeline the supervisor starts, watches and stops. */
+export interface PipelineService {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Finish in-flight work (commit what was applied, flush producers) and release connections. */
+  stop(): Promise<void>;
+  healthy(): boolean;
+}
