@@ -1,0 +1,79 @@
+import { createHash } from 'crypto';
+
+/**
+ * A binary Merkle tree over event digests, so one Ed25519 signature covers a whole batch while every
+ * event stays verifiable on its own (after log compaction only some events of a batch remain):
+ * each event carries its audit path. Leaf and node hashes are domain-separated (RFC 6962 style) so
+ * a node can never be passed off as a leaf.
+ */
+const LEAF = Buffer.from([0x00]);
+const NODE = Buffer.from([0x01]);
+
+export function leafHash(digest: Buffer): Buffer {
+  return createHash('sha256').update(LEAF).update(digest).digest();
+}
+
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+export interface MerkleBatch {
+  root: Buffer;
+  /** proofs[i] is the audit path of leaf i, encoded by encodeProof. */
+  proofs: Buffer[];
+}
+
+/** Builds the tree; an odd node is promoted unchanged to the next level. */
+export function buildTree(digests: Buffer[]): MerkleBatch {
+  if (digests.length === 0) throw new RangeError('empty batch');
+  const n = digests.length;
+  let level = digests.map(leafHash);
+  const paths: Buffer[][] = digests.map(() => []);
+  // positions[i] = index of leaf i's ancestor in the current level
+  const positions = digests.map((_, i) => i);
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let j = 0; j < level.length; j += 2) next.push(j + 1 < level.length ? nodeHash(level[j], level[j + 1]) : level[j]);
+    for (let i = 0; i < n; i++) {
+      const p = positions[i];
+      const sibling = p ^ 1;
+      if (sibling < level.length) paths[i].push(level[sibling]);
+      positions[i] = p >> 1;
+    }
+    level = next;
+  }
+  return { root: level[0], proofs: paths.map((p, i) => encodeProof(i, n, p)) };
+}
+
+/** index (u32) | count (u32) | sibling hashes (32 bytes each), bottom-up. */
+export function encodeProof(index: number, count: number, siblings: Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(8 + 32 * siblings.length);
+  out.writeUInt32BE(index, 0);
+  out.writeUInt32BE(count, 4);
+  siblings.forEach((s, k) => s.copy(out, 8 + 32 * k));
+  return out;
+}
+
+/** Recomputes the root from a digest and its proof; undefined if the proof is malformed. */
+export function rootFromProof(digest: Buffer, proof: Buffer): Buffer | undefined {
+  if (proof.length < 8 || (proof.length - 8) % 32 !== 0) return undefined;
+  const index = proof.readUInt32BE(0);
+  const count = proof.readUInt32BE(4);
+  if (count === 0 || index >= count) return undefined;
+  let hash = leafHash(digest);
+  let pos = index;
+  let width = count;
+  let k = 0;
+  while (width > 1) {
+    const sibling = pos ^ 1;
+    if (sibling < width) {
+      if (8 + 32 * (k + 1) > proof.length) return undefined;
+      const s = proof.subarray(8 + 32 * k, 8 + 32 * (k + 1));
+      k++;
+      hash = pos & 1 ? nodeHash(s, hash) : nodeHash(hash, s);
+    }
+    pos >>= 1;
+    width = (width + 1) >> 1;
+  }
+  return 8 + 32 * k === proof.length ? hash : undefined;
+}

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../../libs/config';
+import { generateKeyPair, PublicKeyRing } from '../../../libs/signing';
+
+export function register(program: Command): void {
+  const keys = program.command('keys').description('Ed25519 keys that authenticate exchanged events and agreement steps');
+  keys
+    .command('generate')
+    .description('create a key pair in THAHS_KEYS_DIR; give the public file to the partner ministry')
+    .requiredOption('--ministry <ministry>', 'cand | qdnd')
+    .option('--dir <dir>', 'keys folder (default: THAHS_KEYS_DIR)')
+    .action((opts: { ministry: string; dir?: string }) => {
+      if (!['cand', 'qdnd'].includes(opts.ministry)) throw new Error(`--ministry must be cand or qdnd, got "${opts.ministry}"`);
+      const r = generateKeyPair(opts.dir ?? loadConfig().keysDir, opts.ministry);
+      process.stdout.write(`key id:      ${r.keyId}\nprivate key: ${r.privateFile} (keep secret)\npublic key:  ${r.publicFile}\n`);
+    });
+  keys
+    .command('list')
+    .description('list the trusted public keys')
+    .option('--dir <dir>', 'keys folder (default: THAHS_KEYS_DIR)')
+    .action((opts: { dir?: string }) => {
+      const ids = PublicKeyRing.fromDir(opts.dir ?? loadConfig().keysDir).ids();
+      process.stdout.write(ids.length ? `${ids.join('\n')}\n` : 'no public keys\n');
+    });
+}
