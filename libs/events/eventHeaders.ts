@@ -104,10 +104,10 @@ export function parseMeta(headers: RawHeaders | undefined): EventMeta {
   return meta;
 }
 
-/** The subset of received headers that the digest covers (everything but the proof). */
+/** The subset of received headers that the digest covers: everything but the signature and the proof. */
 export function signedHeaders(headers: RawHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [H.op, H.lsn, H.txIndex, H.xid, H.commitTs, H.eventId, H.ministry, H.entity]) {
+  for (const name of [H.op, H.lsn, H.txIndex, H.xid, H.commitTs, H.eventId, H.ministry, H.entity, H.keyId]) {
     const v = headerText(headers, name);
     if (v !== undefined) out[name] = v;
   }

@@ -1,0 +1,3 @@
+export { createKafka } from './kafkaClient';
+export { ensureTopics } from './topicProvisioner';
+export type { TopicSpec } from './topicProvisioner';

@@ -1,0 +1,44 @@
+import { Kafka } from 'kafkajs';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** compact: the latest state of every key stays replayable; delete: time-bounded logs (DLQ). */
+  cleanup: 'compact' | 'delete';
+}
+
+/**
+ * Tombstones must outlive the longest consumer outage we tolerate, or a consumer catching up after
+ * compaction would never see a delete; 30 days, and reconciliation catches anything older.
+ */
+const TOMBSTONE_RETENTION_MS = String(30 * 24 * 3600 * 1000);
+
+/** Creates missing topics; existing ones are left as they are (partition counts never shrink). */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          configEntries:
+            s.cleanup === 'compact'
+              ? [
+                  { name: 'cleanup.policy', value: 'compact' },
+                  { name: 'delete.retention.ms', value: TOMBSTONE_RETENTION_MS },
+                  { name: 'min.insync.replicas', value: '1' },
+                ]
+              : [{ name: 'cleanup.policy', value: 'delete' }],
+        })),
+      });
+    }
+    return missing.map((s) => s.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,351 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { ContractRegistry } from '../../libs/contracts/contractRegistry';
+import { Ministry } from '../../libs/contracts/contractTypes';
+import { formatLsn, SourcePosition } from '../../libs/events';
+import { createKafka, ensureTopics } from '../../libs/kafka';
+import { Logger } from '../../libs/logger';
+import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
+import { SigningKey } from '../../libs/signing';
+import { PipelineService } from '../supervisor/pipelineService';
+import { ContractDriftError } from './cdcErrors';
+import { cdcMetrics } from './cdcMetrics';
+import { ChangeEvent } from './changeEvent';
+import { ChangePublisher } from './changePublisher';
+import { ContractBinding } from './contractBinding';
+import { EventEncoder } from './eventEncoder';
+import { ProducerState } from './producerState';
+import { snapshotTable } from './snapshotSource';
+import { readRelation } from './tableRelation';
+
+export interface CdcProducerOptions {
+  ministry: Ministry;
+  pgUrl: string;
+  kafkaBrokers: string[];
+  registryUrl: string;
+  contracts: ContractRegistry;
+  signingKey: SigningKey;
+  log: Logger;
+  /** Schema of the ministry's own exchanged tables. Partner stores live elsewhere and are never published. */
+  sourceSchema?: string;
+  slotName?: string;
+  publicationName?: string;
+  partitions?: number;
+  heartbeatMs?: number;
+  /** Upper bound of events per Kafka request (one signed Merkle batch). */
+  publishBatch?: number;
+}
+
+interface OpenTransaction {
+  finalLsn: Lsn;
+  commitTimeUs: number;
+  xid: number;
+  index: number;
+}
+
+/**
+ * One ministry's change-data-capture producer: pgoutput changes of the exchanged tables become signed
+ * Avro events on `thahs.<ministry>.<entity>`. The slot's confirmed position moves only after Kafka has
+ * acknowledged every event before it, so a crash at any point loses nothing (it may repeat events,
+ * which consumers recognise by their position).
+ */
+export class CdcProducer implements PipelineService {
+  readonly name: string;
+  private readonly schema: string;
+  private readonly slot: string;
+  private readonly publication: string;
+  private db?: Client;
+  private stream?: ReplicationStream;
+  private producer?: Producer;
+  private publisher?: ChangePublisher;
+  private state?: ProducerState;
+  private bindings = new Map<number, ContractBinding | null>();
+  private stopped = new Map<string, string>();
+  private tx?: OpenTransaction;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private monitorTimer?: NodeJS.Timeout;
+  private running = false;
+  private lastAckedCommitUs = 0;
+  private readonly idColumns = new Map<string, number>();
+
+  constructor(private readonly o: CdcProducerOptions) {
+    this.name = `cdc-producer-${o.ministry}`;
+    this.schema = o.sourceSchema ?? 'thahs';
+    this.slot = o.slotName ?? `thahs_cdc_${o.ministry}`;
+    this.publication = o.publicationName ?? `thahs_exchange_${o.ministry}`;
+  }
+
+  healthy(): boolean {
+    return this.running && this.stream?.stats().state === 'streaming';
+  }
+
+  private entities(): string[] {
+    return this.o.contracts
+      .list()
+      .filter((c) => c.providers.includes(this.o.ministry))
+      .map((c) => c.entity);
+  }
+
+  async start(): Promise<void> {
+    const { ministry, log } = this.o;
+    this.db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
+    await this.db.connect();
+    await this.db.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    this.state = new ProducerState(this.db);
+    await this.state.ensure();
+    this.stopped = await this.state.stoppedTables();
+
+    const entities = this.entities();
+    // REPLICA IDENTITY FULL: an update then carries the old row, whose values stand in for unchanged
+    // TOAST columns, so a large value is never published as null or a placeholder.
+    for (const e of entities) await this.db.query(`ALTER TABLE "${this.schema}"."${e}" REPLICA IDENTITY FULL`);
+    // TRUNCATE is not published: it carries no keys. Reconciliation reports what it would leave behind.
+    await ensurePublication(this.db, this.publication, entities.map((table) => ({ schema: this.schema, table })), ['insert', 'update', 'delete']);
+
+    const registry = new SchemaRegistry({ host: this.o.registryUrl });
+    const encoders = new Map<string, EventEncoder>();
+    for (const e of entities) encoders.set(e, await EventEncoder.register(registry, ministry, this.o.contracts.get(e)));
+    const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
+    await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.publisher = new ChangePublisher(ministry, this.producer, encoders, this.o.signingKey);
+
+    // Start-up drift check: every contract field must exist in its table with a mappable type.
+    for (const e of entities) {
+      const rel = await readRelation(this.db, this.schema, e);
+      if (!rel) {
+        await this.stopTable(e, new ContractDriftError(ministry, e, '*', 'the table does not exist'));
+        continue;
+      }
+      this.bind(rel);
+    }
+
+    this.stream = new ReplicationStream({
+      connection: this.o.pgUrl,
+      slot: this.slot,
+      publications: [this.publication],
+      protoVersion: 1,
+      messages: true,
+      walSenderSettings: { TimeZone: 'UTC', DateStyle: 'ISO' },
+      applicationName: this.name,
+      logger: log,
+    });
+    await this.stream.connect();
+    const slot = await this.stream.ensureSlot('export');
+    const progress = await this.state.snapshotProgress();
+    const incomplete = [...progress.values()].some((p) => !p.done);
+    if (!slot.created && incomplete) {
+      // The snapshot a crash interrupted cannot be re-imported; a new slot and snapshot redo it.
+      // Consumers keep the newer of any row they already have, so repeating rows is harmless.
+      log.warn('initial snapshot was interrupted; recreating the slot to redo it', { ministry, slot: this.slot });
+      await this.stream.dropSlot();
+      await this.state.clearSnapshotProgress();
+      const again = await this.stream.ensureSlot('export');
+      await this.initialSnapshot(again.snapshotName, again.consistentPoint);
+    } else if (slot.created) {
+      await this.state.clearSnapshotProgress();
+      await this.initialSnapshot(slot.snapshotName, slot.consistentPoint);
+    }
+    await this.stream.start((events) => this.handle(events));
+    void this.stream.finished.catch((err: unknown) => {
+      this.running = false;
+      log.error('replication stream failed', { ministry, slot: this.slot, error: (err as Error).message });
+    });
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs ?? 10_000);
+    this.monitorTimer = setInterval(() => void this.monitorSlot(), 15_000);
+    log.info('cdc producer streaming', { ministry, slot: this.slot, publication: this.publication, entities: entities.length, stoppedTables: [...this.stopped.keys()] });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.monitorTimer);
+    await this.stream?.stop();
+    await this.producer?.disconnect();
+    await this.db?.end();
+  }
+
+  private bind(rel: Relation): void {
+    // Remembered even for stopped tables: parking a change needs only its key.
+    this.idColumns.set(rel.name, rel.columns.findIndex((c) => c.name === 'id'));
+    if (rel.namespace !== this.schema || !this.o.contracts.has(rel.name) || this.stopped.has(rel.name)) {
+      this.bindings.set(rel.oid, this.stopped.has(rel.name) ? null : this.bindings.get(rel.oid) ?? null);
+      return;
+    }
+    this.bindings.set(rel.oid, new ContractBinding(this.o.ministry, this.o.contracts.get(rel.name), rel));
+  }
+
+  private async stopTable(entity: string, err: ContractDriftError): Promise<void> {
+    this.stopped.set(entity, err.message);
+    await this.state?.stopTable(entity, err.message);
+    cdcMetrics.tablesStopped.set({ ministry: this.o.ministry }, this.stopped.size);
+    this.o.log.error('table stopped by contract drift', { ministry: this.o.ministry, entity, field: err.field, reason: err.reason, lsn: err.lsn });
+  }
+
+  private async initialSnapshot(snapshotName: string | null, consistentPoint: bigint | null): Promise<void> {
+    if (!snapshotName || consistentPoint === null) throw new Error('slot created without an exported snapshot');
+    const { ministry, log } = this.o;
+    const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-snapshot` });
+    await reader.connect();
+    const snapshotTs = Date.now() * 1000;
+    try {
+      await importSnapshot(reader, snapshotName);
+      for (const entity of this.entities()) {
+        if (this.stopped.has(entity)) continue;
+        const binding = [...this.bindings.values()].find((b) => b?.contract.entity === entity);
+        if (!binding) continue;
+        let rows = 0;
+        await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), 0, false);
+        for await (const chunk of snapshotTable(reader, binding, consistentPoint, ministry, snapshotTs)) {
+          await this.publisher!.publish(chunk);
+          rows += chunk.length;
+          cdcMetrics.snapshotRows.inc({ ministry, entity }, chunk.length);
+          await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), rows, false);
+        }
+        await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), rows, true);
+        log.info('snapshot of table published', { ministry, entity, rows, consistentPoint: formatLsn(consistentPoint) });
+      }
+      await reader.query('COMMIT');
+    } finally {
+      await reader.end();
+    }
+  }
+
+  /** One handler call: map the decoded messages, publish them, then let the slot advance. */
+  private async handle(events: readonly ReplicationEvent[]): Promise<void> {
+    const out: ChangeEvent[] = [];
+    let confirm: Lsn | null = null;
+    let commitUs = 0;
+    for (const ev of events) {
+      const m = ev.message;
+      switch (m.tag) {
+        case 'begin':
+          this.tx = { finalLsn: m.finalLsn, commitTimeUs: Number(m.commitTime), xid: m.xid, index: 0 };
+          break;
+        case 'relation':
+          await this.onRelation(m.relation);
+          break;
+        case 'insert':
+          await this.onChange(out, m.relation, 'c', m.newTuple, null);
+          break;
+        case 'update':
+          await this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
+          break;
+        case 'delete':
+          await this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
+          break;
+        case 'commit':
+          commitUs = this.tx?.commitTimeUs ?? 0;
+          this.tx = undefined;
+          confirm = ev.confirmLsn;
+          break;
+        case 'message':
+          if (isHeartbeat(m) && ev.confirmLsn !== null && this.tx === undefined) confirm = ev.confirmLsn;
+          break;
+        default:
+          break;
+      }
+      if (out.length >= (this.o.publishBatch ?? 2000)) await this.flush(out);
+    }
+    await this.flush(out);
+    if (confirm !== null) {
+      this.stream!.confirm(confirm);
+      if (commitUs > 0) {
+        this.lastAckedCommitUs = commitUs;
+        cdcMetrics.commitToAck.observe({ ministry: this.o.ministry }, Math.max(0, Date.now() / 1000 - commitUs / 1e6));
+      }
+    }
+  }
+
+  private async flush(out: ChangeEvent[]): Promise<void> {
+    if (out.length === 0) return;
+    await this.publisher!.publish(out);
+    for (const e of out) cdcMetrics.events.inc({ ministry: this.o.ministry, entity: e.entity, op: e.meta.op });
+    out.length = 0;
+  }
+
+  private async onRelation(rel: Relation): Promise<void> {
+    try {
+      this.bind(rel);
+    } catch (err) {
+      if (!(err instanceof ContractDriftError)) throw err;
+      this.bindings.set(rel.oid, null);
+      await this.stopTable(rel.name, err);
+    }
+  }
+
+  private async onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): Promise<void> {
+    const tx = this.tx;
+    if (!tx) throw new Error(`change outside a transaction on ${rel.namespace}.${rel.name}`);
+    const position: SourcePosition = { lsn: tx.finalLsn, index: tx.index++ };
+    const binding = this.bindings.get(rel.oid);
+    const entity = rel.name;
+    const meta = (o: 'c' | 'u' | 'd', p: SourcePosition) => ({ op: o, position: p, xid: tx.xid, commitTs: tx.commitTimeUs, ministry: this.o.ministry, entity });
+    if (binding === undefined || binding === null) {
+      if (this.stopped.has(entity)) await this.park(entity, op, newTuple ?? oldTuple, position);
+      return;
+    }
+    try {
+      const id = binding.keyOf((newTuple ?? oldTuple)!);
+      if (op === 'd') {
+        out.push({ entity, id, record: null, meta: meta('d', position) });
+        return;
+      }
+      const oldId = oldTuple ? binding.keyOf(oldTuple) : id;
+      if (oldId !== id) out.push({ entity, id: oldId, record: null, meta: meta('d', position) });
+      out.push({ entity, id, record: binding.toRecord(newTuple!, oldTuple, formatLsn(tx.finalLsn)), meta: meta(op, position) });
+    } catch (err) {
+      if (!(err instanceof ContractDriftError)) throw err;
+      this.bindings.set(rel.oid, null);
+      await this.stopTable(entity, err);
+      await this.park(entity, op, newTuple ?? oldTuple, position);
+    }
+  }
+
+  private async park(entity: string, op: string, tuple: TupleData | null, position: SourcePosition): Promise<void> {
+    const idIndex = this.idColumns.get(entity) ?? -1;
+    const id = idIndex >= 0 && tuple ? tuple[idIndex] : null;
+    if (typeof id !== 'string') {
+      this.o.log.error('change of a stopped table has no key to park', { ministry: this.o.ministry, entity, lsn: formatLsn(position.lsn) });
+      return;
+    }
+    await this.state!.park(entity, id, op, formatLsn(position.lsn), position.index);
+    cdcMetrics.parked.inc({ ministry: this.o.ministry, entity });
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      if (this.db && this.running) await emitHeartbeat(this.db, new Date().toISOString());
+    } catch (err) {
+      this.o.log.warn('heartbeat failed', { ministry: this.o.ministry, error: (err as Error).message });
+    }
+  }
+
+  private async monitorSlot(): Promise<void> {
+    if (!this.db) return;
+    try {
+      const r = await this.db.query<{ lag: string | null; wal_status: string | null; spill: string | null }>(
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::text AS lag, s.wal_status, st.spill_bytes::text AS spill
+           FROM pg_replication_slots s LEFT JOIN pg_stat_replication_slots st ON st.slot_name = s.slot_name
+          WHERE s.slot_name = $1`,
+        [this.slot],
+      );
+      const row = r.rows[0];
+      if (!row) return;
+      const labels = { ministry: this.o.ministry, slot: this.slot };
+      cdcMetrics.slotLagBytes.set(labels, Number(row.lag ?? 0));
+      cdcMetrics.spillBytes.set(labels, Number(row.spill ?? 0));
+      cdcMetrics.walStatus.set(labels, row.wal_status === 'reserved' || row.wal_status === 'extended' ? 1 : 0);
+      if (row.wal_status === 'unreserved' || row.wal_status === 'lost') {
+        this.o.log.error('replication slot WAL at risk: max_slot_wal_keep_size exceeded', { ministry: this.o.ministry, slot: this.slot, walStatus: row.wal_status });
+      }
+      const q = this.stream?.stats().queued ?? 0;
+      cdcMetrics.slotLagSeconds.set({ ministry: this.o.ministry }, q > 0 && this.lastAckedCommitUs > 0 ? Date.now() / 1000 - this.lastAckedCommitUs / 1e6 : 0);
+    } catch (err) {
+      this.o.log.warn('slot monitoring failed', { ministry: this.o.ministry, error: (err as Error).message });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Type } from 'avsc';
+import { createAvroType } from '../../libs/contracts/avroType';
+import { EntityContract, Ministry, topicFor } from '../../libs/contracts/contractTypes';
+import { CanonicalRecord } from './contractBinding';
+
+/**
+ * Encodes an entity's keys and values in the schema-registry wire format (magic 0, 4-byte schema id,
+ * Avro body) with avsc types compiled once: the registry client's own encode is async and re-resolves
+ * the schema per call, too slow for the hot path.
+ */
+export class EventEncoder {
+  private constructor(
+    readonly topic: string,
+    private readonly keyType: Type,
+    private readonly valueType: Type,
+    readonly keySchemaId: number,
+    readonly valueSchemaId: number,
+  ) {}
+
+  /** Registers the contract under `<topic>-key` / `<topic>-value` (idempotent: same schema, same id). */
+  static async register(registry: SchemaRegistry, ministry: Ministry, contract: EntityContract): Promise<EventEncoder> {
+    const topic = topicFor(ministry, contract.entity);
+    const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: `${topic}-key` });
+    const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.valueSchema) }, { subject: `${topic}-value` });
+    return new EventEncoder(topic, createAvroType(contract.keySchema), createAvroType(contract.valueSchema), key.id, value.id);
+  }
+
+  encodeKey(id: string): Buffer {
+    return frame(this.keySchemaId, this.keyType.toBuffer({ id }));
+  }
+
+  encodeValue(record: CanonicalRecord): Buffer {
+    return frame(this.valueSchemaId, this.valueType.toBuffer(record));
+  }
+}
+
+function frame(schemaId: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeUInt32BE(schemaId, 1);
+  body.copy(out, 5);
+  return out;
+}
