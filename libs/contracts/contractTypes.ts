@@ -35,6 +35,21 @@ export interface ContractField {
   docVi: string;
   docEn: string;
   sensitivity: SensitivityTier;
+  /** Full name of the enum type, e.g. vn.thahs.common.Sex (only for kind 'enum'). */
+  enumName?: string;
+  /** Vietnamese label of each enum symbol (`x-labels`), when the contract gives them. */
+  symbolLabels?: Readonly<Record<string, string>>;
+  /** For kind 'json': the keys the JSON object may carry, grouped by a discriminating code (e.g. event_type). */
+  jsonKeys?: Readonly<Record<string, Readonly<Record<string, JsonKeySpec>>>>;
+}
+
+/** One key of a JSON-valued field, as documented by the contract's `x-json-keys` attribute. */
+export interface JsonKeySpec {
+  kind: FieldKind;
+  docVi: string;
+  docEn: string;
+  symbols?: readonly string[];
+  symbolLabels?: Readonly<Record<string, string>>;
 }
 
 export interface EntityContract {
@@ -50,8 +65,21 @@ export interface EntityContract {
   valueSchema: Record<string, unknown>;
   keyFields: readonly string[];
   fields: readonly ContractField[];
+  /** Paths of the .avsc files the contract was loaded from (absent for contracts built in memory). */
+  keyFile?: string;
+  valueFile?: string;
 }
+
+/** Schema-registry compatibility rule of every subject (Confluent semantics: new readers read old data). */
+export const COMPATIBILITY_RULE = 'BACKWARD';
+
+export type SubjectPart = 'key' | 'value';
 
 export function topicFor(provider: Ministry, entity: string): string {
   return `thahs.${provider}.${entity}`;
+}
+
+/** TopicNameStrategy subject: <topic>-key / <topic>-value. */
+export function subjectFor(provider: Ministry, entity: string, part: SubjectPart): string {
+  return `${topicFor(provider, entity)}-${part}`;
 }

@@ -1,0 +1,28 @@
+export * from './contractTypes';
+export { ContractError, UnknownEntityError, CatalogStaleError } from './contractError';
+export { loadContracts, DEFAULT_SCHEMA_DIR } from './contractLoader';
+export { ContractRegistry } from './contractRegistry';
+export { contractFromSchemas, splitDoc } from './contractConventions';
+export { createAvroType, AVRO_LOGICAL_TYPES, AVRO_FOR_SCHEMA_OPTIONS } from './avroType';
+export { DecimalType } from './decimalLogicalType';
+export { UuidType } from './uuidLogicalType';
+export { fieldKindOf, describeFieldType, FieldTypeError } from './fieldKind';
+export type { FieldTypeInfo, NamedEnums } from './fieldKind';
+export { checkBackwardCompatible } from './compatibility';
+export type { CompatibilityIssue } from './compatibility';
+export { runCompatibilityGate, formatGateIssues } from './compatibilityGate';
+export type { GateResult } from './compatibilityGate';
+export { SchemaHistory, GitHistoryError } from './schemaHistory';
+export { buildCatalog, PROVIDER_NAMES_VI, SENSITIVITY_TIERS } from './catalogModel';
+export type { CatalogDocument, CatalogEntity, CatalogField, CatalogService, CatalogCode, CatalogJsonKey, CatalogTier } from './catalogModel';
+export { renderCatalogMarkdown } from './catalogMarkdown';
+export { renderCatalogHtml } from './catalogHtml';
+export {
+  renderCatalogFiles,
+  writeCatalogFiles,
+  staleCatalogFiles,
+  assertCatalogCurrent,
+  CATALOG_FILE_NAMES,
+  DEFAULT_CATALOG_DIR,
+} from './catalogFiles';
+export type { CatalogFileName, CatalogFiles } from './catalogFiles';
