@@ -1,5 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Producer } from 'kafkajs';
+import { Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
@@ -32,6 +32,8 @@ export interface CdcProducerOptions {
   slotName?: string;
   publicationName?: string;
   partitions?: number;
+  /** Topics are `<prefix>.<ministry>.<entity>` (default prefix `thahs`); tests use their own prefix. */
+  topicPrefix?: string;
   heartbeatMs?: number;
   /** Upper bound of events per Kafka request (one signed Merkle batch). */
   publishBatch?: number;
@@ -105,10 +107,10 @@ export class CdcProducer implements PipelineService {
 
     const registry = new SchemaRegistry({ host: this.o.registryUrl });
     const encoders = new Map<string, EventEncoder>();
-    for (const e of entities) encoders.set(e, await EventEncoder.register(registry, ministry, this.o.contracts.get(e)));
+    for (const e of entities) encoders.set(e, await EventEncoder.register(registry, `${this.o.topicPrefix ?? 'thahs'}.${ministry}.${e}`, this.o.contracts.get(e)));
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     this.publisher = new ChangePublisher(ministry, this.producer, encoders, this.o.signingKey);
 
@@ -128,7 +130,7 @@ export class CdcProducer implements PipelineService {
       publications: [this.publication],
       protoVersion: 1,
       messages: true,
-      walSenderSettings: { TimeZone: 'UTC', DateStyle: 'ISO' },
+      walSenderSettings: { timezone: 'UTC', datestyle: 'ISO' },
       applicationName: this.name,
       logger: log,
     });
@@ -190,6 +192,7 @@ export class CdcProducer implements PipelineService {
     const { ministry, log } = this.o;
     const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-snapshot` });
     await reader.connect();
+    await reader.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
     const snapshotTs = Date.now() * 1000;
     try {
       await importSnapshot(reader, snapshotName);

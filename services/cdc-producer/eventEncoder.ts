@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Type } from 'avsc';
 import { createAvroType } from '../../libs/contracts/avroType';
-import { EntityContract, Ministry, topicFor } from '../../libs/contracts/contractTypes';
+import { EntityContract } from '../../libs/contracts/contractTypes';
 import { CanonicalRecord } from './contractBinding';
 
 /**
@@ -19,8 +19,7 @@ export class EventEncoder {
   ) {}
 
   /** Registers the contract under `<topic>-key` / `<topic>-value` (idempotent: same schema, same id). */
-  static async register(registry: SchemaRegistry, ministry: Ministry, contract: EntityContract): Promise<EventEncoder> {
-    const topic = topicFor(ministry, contract.entity);
+  static async register(registry: SchemaRegistry, topic: string, contract: EntityContract): Promise<EventEncoder> {
     const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: `${topic}-key` });
     const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.valueSchema) }, { subject: `${topic}-value` });
     return new EventEncoder(topic, createAvroType(contract.keySchema), createAvroType(contract.valueSchema), key.id, value.id);

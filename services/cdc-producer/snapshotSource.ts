@@ -26,7 +26,7 @@ export async function* snapshotTable(
   chunkRows = 5000,
 ): AsyncGenerator<ChangeEvent[]> {
   const rel = binding.relation;
-  const cols = rel.columns.map((c) => `"${c.name.replace(/"/g, '""')}"::text`).join(', ');
+  const cols = rel.columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
   const table = `"${rel.namespace.replace(/"/g, '""')}"."${rel.name.replace(/"/g, '""')}"`;
   const lsn = consistentPoint - 1n;
   const lsnText = formatLsn(lsn);
@@ -38,6 +38,9 @@ export async function* snapshotTable(
       text: `SELECT ${cols} FROM ${table} WHERE id ${first ? '>=' : '>'} $1 ORDER BY id LIMIT ${chunkRows}`,
       values: [after],
       rowMode: 'array',
+      // The server's text output, unparsed: the same form pgoutput sends (a ::text cast would not be:
+      // booleans would read 'true' instead of 't').
+      types: { getTypeParser: () => (v: string) => v },
     });
     first = false;
     if (r.rows.length === 0) return;

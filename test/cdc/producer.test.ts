@@ -1,0 +1,123 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { randomUUID } from 'crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { loadConfig } from '../../libs/config';
+import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
+import { loadContracts } from '../../libs/contracts/contractLoader';
+import { H, headerBytes, headerText, parseMeta, signedHeaders } from '../../libs/events';
+import { createLogger } from '../../libs/logger';
+import { migrate } from '../../libs/model';
+import { eventDigest, EventVerifier, generateKeyPair, loadSigningKey } from '../../libs/signing';
+import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { ScratchDatabase } from '../support/scratchDatabase';
+import { ReadMessage, readTopics } from '../support/topicReader';
+
+const config = loadConfig();
+const contracts = loadContracts();
+const prefix = `t${randomUUID().slice(0, 8)}`;
+const kafka = new Kafka({ clientId: 'cdc-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
+const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-cdc-keys-'));
+generateKeyPair(keysDir, 'cand');
+const key = loadSigningKey(keysDir, 'cand', {});
+const verifier = new EventVerifier((id) => (id === key.keyId ? key.publicKey : undefined));
+const topic = (entity: string): string => `${prefix}.cand.${entity}`;
+
+function verify(m: ReadMessage): void {
+  const sig = headerBytes(m.headers, H.signature);
+  const proof = headerBytes(m.headers, H.proof);
+  const keyId = headerText(m.headers, H.keyId);
+  expect(sig && proof && keyId).toBeTruthy();
+  verifier.verify(eventDigest({ topic: m.topic, key: m.key!, value: m.value, headers: signedHeaders(m.headers) }), { keyId: keyId!, signature: sig!, path: proof! });
+}
+
+describe('cdc producer on the real stack', () => {
+  let db: ScratchDatabase;
+  let sql: Client;
+  let producer: CdcProducer;
+
+  beforeAll(async () => {
+    db = await ScratchDatabase.create(config.candPgUrl, 'cdc');
+    await migrate(db.url, 'cand');
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.stop().catch(() => undefined);
+    await sql?.end();
+    await db?.drop();
+    fs.rmSync(keysDir, { recursive: true, force: true });
+  });
+
+  const insertPerson = async (name: string): Promise<string> => {
+    const r = await sql.query<{ id: string }>(
+      `INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1990-05-01', 'M') RETURNING id`,
+      [name],
+    );
+    return r.rows[0].id;
+  };
+
+  it('publishes the snapshot, then inserts, updates and deletes with keys, values, tombstones and verifiable headers', async () => {
+    const before = await insertPerson('Nguyễn Văn An');
+    producer = new CdcProducer({
+      ministry: 'cand',
+      pgUrl: db.url,
+      kafkaBrokers: config.kafkaBrokers,
+      registryUrl: config.registryUrl,
+      contracts,
+      signingKey: key,
+      log: createLogger('cdc-test', 'warn'),
+      slotName: `slot_${prefix}`,
+      publicationName: `pub_${prefix}`,
+      topicPrefix: prefix,
+      partitions: 1,
+      heartbeatMs: 500,
+    });
+    await producer.start();
+
+    const a = await insertPerson('Trần Thị Bình');
+    const b = await insertPerson('Lê Văn Cường');
+    // one statement, two changes sharing one commit LSN: told apart by their index in the transaction
+    await sql.query(`UPDATE thahs.person SET occupation = 'Nông dân' WHERE id IN ($1, $2)`, [a, b]);
+    await sql.query('DELETE FROM thahs.person WHERE id = $1', [b]);
+
+    const msgs = await readTopics(kafka, [topic('person')], (m) => m.length >= 6);
+    const byId = (id: string) => msgs.filter((m) => m.key && m.key.length > 0).filter((m) => headerText(m.headers, H.op) && m.key!.includes(Buffer.from(id)));
+    expect(msgs).toHaveLength(6);
+    for (const m of msgs) verify(m);
+
+    const metas = msgs.map((m) => parseMeta(m.headers));
+    expect(metas.map((x) => x.op)).toEqual(['r', 'c', 'c', 'u', 'u', 'd']);
+    const [, , , u1, u2] = metas;
+    expect(u1.position.lsn).toBe(u2.position.lsn);
+    expect(u2.position.index).toBe(u1.position.index + 1);
+
+    const snap = await registry.decode(msgs[0].value!);
+    expect(snap.id).toBe(before);
+    expect(snap.full_name).toBe('Nguyễn Văn An');
+    expect(snap.date_of_birth).toBe(Date.UTC(1990, 4, 1) / 86_400_000);
+    const updated = await registry.decode(msgs[4].value!);
+    expect(updated.occupation).toBe('Nông dân');
+    expect(updated.row_version).toBe(2);
+    expect(msgs[5].value).toBeNull();
+    expect((await registry.decode(msgs[5].key!)).id).toBe(b);
+    expect(byId(a).length).toBeGreaterThanOrEqual(0);
+
+    // the partner store and the producer's own state are never published
+    const pubTables = await sql.query<{ schemaname: string }>('SELECT DISTINCT schemaname FROM pg_publication_tables WHERE pubname = $1', [`pub_${prefix}`]);
+    expect(pubTables.rows.map((r) => r.schemaname)).toEqual(['thahs']);
+  });
+
+  it('a tampered event fails verification', async () => {
+    const [m] = await readTopics(kafka, [topic('person')], (x) => x.length >= 1);
+    const value = Buffer.from(m.value!);
+    value[value.length - 1] ^= 1;
+    expect(() => verify({ ...m, value })).toThrow(/does not match/);
+    expect(() => verify({ ...m, key: Buffer.concat([m.key!, Buffer.from([0])]) })).toThrow(/does not match/);
+  });
+});
