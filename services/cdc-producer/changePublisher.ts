@@ -1,14 +1,23 @@
 import { Message, Producer } from 'kafkajs';
 import { H, metaHeaders } from '../../libs/events';
-import { eventDigest, signBatch, SigningKey } from '../../libs/signing';
+import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
 import { EventEncoder } from './eventEncoder';
 
 /**
- * Encodes, signs (one Merkle batch per call) and sends change events; resolves only when Kafka has
- * acknowledged every one of them from all in-sync replicas, which is what lets the caller advance the
- * replication slot.
+ * Events per signature. A Merkle proof costs 32 bytes per tree level on every event, so small groups
+ * keep events light (32 → 5 levels, 232 bytes of proof and signature) while one Ed25519 signature per
+ * group (~0.1 ms) stays a few µs per event.
+ */
+export const SIGNING_GROUP = 32;
+
+export type PreparedBatch = { topic: string; messages: Message[] }[];
+
+/**
+ * Encodes, signs and sends change events. `prepare` is CPU work that can overlap with the previous
+ * batch still on the wire; `send` resolves only when Kafka has acknowledged every event from all
+ * in-sync replicas, which is what lets the caller advance the replication slot.
  */
 export class ChangePublisher {
   constructor(
@@ -20,6 +29,10 @@ export class ChangePublisher {
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
+    await this.send(this.prepare(events));
+  }
+
+  prepare(events: readonly ChangeEvent[]): PreparedBatch {
     const prepared = events.map((e) => {
       const enc = this.encoders.get(e.entity);
       if (!enc) throw new PublishError(this.ministry, `thahs.${this.ministry}.${e.entity}`, 'no encoder for the entity');
@@ -28,17 +41,24 @@ export class ChangePublisher {
       const headers = { ...metaHeaders(e.meta), [H.keyId]: this.key.keyId };
       return { topic: enc.topic, key, value, headers };
     });
-    const proofs = signBatch(prepared.map(eventDigest), this.key);
+    const digests = prepared.map(eventDigest);
+    const proofs: EventProof[] = [];
+    for (let i = 0; i < digests.length; i += SIGNING_GROUP) proofs.push(...signBatch(digests.slice(i, i + SIGNING_GROUP), this.key));
     const byTopic = new Map<string, Message[]>();
     prepared.forEach((p, i) => {
       const list = byTopic.get(p.topic) ?? [];
       list.push({ key: p.key, value: p.value, headers: { ...p.headers, [H.signature]: proofs[i].signature, [H.proof]: proofs[i].path } });
       byTopic.set(p.topic, list);
     });
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  async send(batch: PreparedBatch): Promise<void> {
+    if (batch.length === 0) return;
     try {
-      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await this.producer.sendBatch({ acks: -1, topicMessages: batch });
     } catch (err) {
-      throw new PublishError(this.ministry, [...byTopic.keys()].join(','), (err as Error).message);
+      throw new PublishError(this.ministry, batch.map((b) => b.topic).join(','), (err as Error).message);
     }
   }
 }

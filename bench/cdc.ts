@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Client } from 'pg';
+import { loadConfig } from '../libs/config';
+import { loadContracts } from '../libs/contracts/contractLoader';
+import { createLogger } from '../libs/logger';
+import { migrate } from '../libs/model';
+import { generateKeyPair, loadSigningKey } from '../libs/signing';
+import { CdcProducer } from '../services/cdc-producer/cdcProducer';
+import { ScratchDatabase } from '../test/support/scratchDatabase';
+import type { Benchmark } from './main';
+
+/**
+ * The source workload runs inside PostgreSQL (a plpgsql procedure committing transactions of 60
+ * inserts, 30 updates and 10 deletes of persons), so this process holds only the producer and its
+ * RSS is the producer's. Latency is commit time (from the Begin message) to Kafka acknowledgement.
+ */
+const WORKLOAD = `
+CREATE INDEX IF NOT EXISTS bench_person_seq ON thahs.person (prior_convictions);
+CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, pause_ms int) LANGUAGE plpgsql AS $$
+DECLARE i int;
+BEGIN
+  FOR i IN first_txn .. first_txn + txns - 1 LOOP
+    INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, prior_convictions)
+      SELECT 'CAND', 'Người thử ' || (i * 60 + g), date '1970-01-01' + ((i * 60 + g) % 15000), CASE WHEN g % 8 = 0 THEN 'F' ELSE 'M' END, i * 60 + g
+        FROM generate_series(1, 60) g;
+    UPDATE thahs.person SET occupation = 'Nghề ' || i WHERE prior_convictions BETWEEN (i - 1) * 60 + 1 AND (i - 1) * 60 + 30;
+    DELETE FROM thahs.person WHERE prior_convictions BETWEEN (i - 2) * 60 + 31 AND (i - 2) * 60 + 40;
+    COMMIT;
+    IF pause_ms > 0 THEN PERFORM pg_sleep(pause_ms / 1000.0); END IF;
+  END LOOP;
+END $$;`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function phase(sql: Client, acked: { n: number; lat: number[] }, firstTxn: number, txns: number, pauseMs: number): Promise<{ events: number; seconds: number; p50: number; p99: number }> {
+  let expected = 0;
+  for (let i = firstTxn; i < firstTxn + txns; i++) expected += 60 + (i >= 1 ? 30 : 0) + (i >= 2 ? 10 : 0);
+  const startN = acked.n;
+  acked.lat = [];
+  const t0 = Date.now();
+  await sql.query('CALL bench_workload($1, $2, $3)', [firstTxn, txns, pauseMs]);
+  while (acked.n - startN < expected) {
+    if (Date.now() - t0 > 600_000) throw new Error(`only ${acked.n - startN}/${expected} events acknowledged`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const lat = [...acked.lat].sort((a, b) => a - b);
+  return { events: acked.n - startN, seconds, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+export const benchmark: Benchmark = {
+  description: 'CDC producer: commit to Kafka ack, sustained events/s and latency',
+  async run(args) {
+    const txns = Number(args[0] ?? 3000);
+    const config = loadConfig();
+    const db = await ScratchDatabase.create(config.candPgUrl, 'benchcdc');
+    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-bench-keys-'));
+    const sql = new Client({ connectionString: db.url });
+    let producer: CdcProducer | undefined;
+    let peakRss = 0;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    try {
+      await migrate(db.url, 'cand');
+      await sql.connect();
+      await sql.query(WORKLOAD);
+      generateKeyPair(keysDir, 'cand');
+      const acked = { n: 0, lat: [] as number[] };
+      const prefix = `bench${Date.now()}`;
+      producer = new CdcProducer({
+        ministry: 'cand',
+        pgUrl: db.url,
+        kafkaBrokers: config.kafkaBrokers,
+        registryUrl: config.registryUrl,
+        contracts: loadContracts(),
+        signingKey: loadSigningKey(keysDir, 'cand', {}),
+        log: createLogger('bench-cdc', 'warn'),
+        slotName: `slot_${prefix}`,
+        publicationName: `pub_${prefix}`,
+        topicPrefix: prefix,
+        onAcked: (events, at) => {
+          acked.n += events.length;
+          for (const e of events) acked.lat.push(at - e.meta.commitTs / 1000);
+        },
+      });
+      await producer.start();
+      const warm = await phase(sql, acked, 0, 50, 0);
+      process.stdout.write(`warm-up: ${warm.events} events\n`);
+      const paced = await phase(sql, acked, 50, 200, 50);
+      process.stdout.write(
+        `paced (~2,000 events/s offered, ${paced.events} events in ${paced.seconds.toFixed(1)} s = ${Math.round(paced.events / paced.seconds)} events/s): commit-to-ack p50 ${paced.p50.toFixed(0)} ms, p99 ${paced.p99.toFixed(0)} ms\n`,
+      );
+      const full = await phase(sql, acked, 250, txns, 0);
+      process.stdout.write(`full speed: ${full.events} events in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms\n`);
+      process.stdout.write(`producer process peak RSS: ${(peakRss / 1048576).toFixed(0)} MB\n`);
+      process.stdout.write(`cdc sustained: ${Math.round(full.events / full.seconds)} events/s (mixed 60/30/10 insert/update/delete, source commit to Kafka ack, whole stack on this machine)\n`);
+    } finally {
+      clearInterval(rssTimer);
+      await producer?.stop().catch(() => undefined);
+      await sql.end().catch(() => undefined);
+      await db.drop();
+      fs.rmSync(keysDir, { recursive: true, force: true });
+    }
+  },
+};
