@@ -13,12 +13,5 @@ export function comparePositions(a: SourcePosition, b: SourcePosition): number {
   return a.index - b.index;
 }
 
-export function formatLsn(lsn: bigint): string {
-  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
-}
-
-export function parseLsn(text: string): bigint {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
-  if (!m) throw new RangeError(`not an LSN: "${text}"`);
-  return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
-}
+// One LSN text form for the whole project: the replication library's (pg_lsn's own format).
+export { formatLsn, parseLsn } from '../pgoutput/lsn';
