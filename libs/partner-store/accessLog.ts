@@ -1,0 +1,18 @@
+import { PartnerStoreError } from './partnerStoreError';
+import { quoteIdent, STATE_SCHEMA } from './sqlNames';
+import type { Queryable } from './stateSchema';
+
+const PURPOSE = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Appends one line to the exploitation (access) log of the partner store (Art. 5.4, and the answer to a
+ * provider's usage-report request, Art. 14.1(b)): who read which partner data and for which of the
+ * agreement's purpose codes. The project's own tools call it for every read of partner data; reads made
+ * outside them are for database auditing (pgaudit), which is not collected here.
+ */
+export async function recordAccess(db: Queryable, who: string, what: string, purpose: string): Promise<void> {
+  if (who.trim() === '') throw new PartnerStoreError('access log: "who" is empty');
+  if (what.trim() === '') throw new PartnerStoreError('access log: "what" is empty');
+  if (!PURPOSE.test(purpose)) throw new PartnerStoreError(`access log: purpose "${purpose}" is not an UPPER_SNAKE purpose code of the agreement`);
+  await db.query(`INSERT INTO ${quoteIdent(STATE_SCHEMA)}.access_log (who, what, purpose) VALUES ($1, $2, $3)`, [who, what, purpose]);
+}

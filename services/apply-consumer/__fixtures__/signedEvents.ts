@@ -1,0 +1,60 @@
+import { randomUUID } from 'crypto';
+import type { IHeaders } from 'kafkajs';
+import { createAvroType } from '../../../libs/contracts/avroType';
+import type { EntityContract } from '../../../libs/contracts/contractTypes';
+import { EventMeta, H, metaHeaders } from '../../../libs/events';
+import { eventDigest, signBatch, SigningKey } from '../../../libs/signing';
+
+/** A record valid for a contract: nullable fields null, the others a plain value of their kind. */
+export function sampleRecord(contract: EntityContract, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of contract.fields) {
+    if (f.nullable) out[f.name] = null;
+    else
+      out[f.name] = {
+        string: 'x',
+        uuid: randomUUID(),
+        enum: f.symbols?.[0],
+        boolean: false,
+        int: 1,
+        long: 1,
+        double: 1.5,
+        decimal: '1',
+        date: 19_000,
+        timestamp: 1_700_000_000_000_000,
+        json: '{}',
+      }[f.kind];
+  }
+  return { ...out, ...overrides };
+}
+
+/** Confluent wire format: magic byte 0, the schema id, the Avro body. */
+export function wire(schemaId: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(schemaId, 1);
+  return Buffer.concat([head, body]);
+}
+
+export interface TestEvent {
+  topic: string;
+  key: Buffer;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+/** Events signed as the producer signs them: one Merkle batch, proof headers added after signing. */
+export function signEvents(
+  parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; headerOverrides?: Record<string, string> }[],
+  key: SigningKey,
+): TestEvent[] {
+  const prepared = parts.map((p) => ({ topic: p.topic, key: p.key, value: p.value, headers: { ...metaHeaders(p.meta), [H.keyId]: key.keyId, ...p.headerOverrides } }));
+  const proofs = signBatch(prepared.map(eventDigest), key);
+  return prepared.map((p, i) => ({ ...p, headers: { ...p.headers, [H.signature]: proofs[i].signature, [H.proof]: proofs[i].path } }));
+}
+
+/** Encodes a key and a value (or a tombstone) of a contract under the given schema ids. */
+export function encodeRecord(contract: EntityContract, keySchemaId: number, valueSchemaId: number, record: Record<string, unknown> | null, id: string): { key: Buffer; value: Buffer | null } {
+  const key = wire(keySchemaId, createAvroType(contract.keySchema).toBuffer({ id }));
+  const value = record === null ? null : wire(valueSchemaId, createAvroType(contract.valueSchema).toBuffer(record));
+  return { key, value };
+}

@@ -1,0 +1,338 @@
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Pool, PoolClient } from 'pg';
+import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
+import type { Ministry } from '../../libs/contracts/contractTypes';
+import { createKafka, ensureTopics } from '../../libs/kafka';
+import type { Logger } from '../../libs/logger';
+import { assertDatabaseMinistry } from '../../libs/model/migrate';
+import { checkPartnerSchema, DeadLetterRecord, PartnerStore, StoreChange } from '../../libs/partner-store';
+import { EventVerifier, PublicKeyRing } from '../../libs/signing';
+import { PipelineService } from '../supervisor/pipelineService';
+import { ApplyConsumerError } from './applyConsumerError';
+import { applyMetrics } from './applyMetrics';
+import { reduceToNewest } from './batchReduction';
+import { deadLetterMessage, deadLetterRecord, RawEvent } from './deadLetterMessage';
+import { Assessment, EventAssessor } from './eventAssessor';
+import { isRowDataError } from './eventRejection';
+import type { PolicyResolver } from './policyResolver';
+import { registrySchemaSource, SchemaSource } from './schemaSource';
+import { WireDecoder } from './wireDecoder';
+
+export interface ApplyConsumerOptions {
+  /** The ministry whose database receives (holds the partner store). */
+  receiver: Ministry;
+  /** The ministry whose events are applied. */
+  provider: Ministry;
+  /** The agreement this consumer applies; names the consumer group and labels every record. */
+  agreementId: string;
+  /** Entities to subscribe to (topics `<prefix>.<provider>.<entity>`). */
+  entities: readonly string[];
+  policy: PolicyResolver;
+  contracts: ContractRegistry;
+  /** Public keys trusted for the provider's events; the policy further restricts which may sign. */
+  providerKeys: PublicKeyRing;
+  /** The receiver's database. */
+  pgUrl: string;
+  kafkaBrokers: string[];
+  registryUrl: string;
+  log: Logger;
+  /** Default `partner_<provider>`. */
+  partnerSchema?: string;
+  /** Default `thahs`; tests use their own. */
+  topicPrefix?: string;
+  /** Default `<prefix>-apply-<agreementId>-<receiver>`; a new group replays the topics from the start. */
+  groupId?: string;
+  /** Most events written in one database transaction. */
+  applyBatchSize?: number;
+  dlqPartitions?: number;
+  /** Where schemas are looked up by id; default the registry at registryUrl. */
+  schemaSource?: SchemaSource;
+}
+
+/** Counts since start, for operators and tests. */
+export interface ApplyStats {
+  received: number;
+  applied: number;
+  superseded: number;
+  stale: number;
+  withheld: number;
+  deadLettered: number;
+}
+
+type LabelCounts = Map<string, { labels: Record<string, string>; n: number }>;
+
+function bump(m: LabelCounts, labels: Record<string, string>, n = 1): void {
+  const k = JSON.stringify(labels);
+  const e = m.get(k);
+  if (e) e.n += n;
+  else m.set(k, { labels, n });
+}
+
+/**
+ * Applies one agreement's events from the provider's topics to the partner store in the receiver's
+ * database. Per batch: every event is authenticated, decoded and checked, then the agreement version in
+ * force at its commit time projects and filters it (none in force: withheld); the batch is reduced to
+ * the newest change per key and written in one transaction with the update log and the dead letters;
+ * only then are the Kafka offsets committed. A crash anywhere repeats work but never applies an older
+ * state over a newer one, so the effect is exactly once.
+ */
+export class ApplyConsumer implements PipelineService {
+  readonly name: string;
+  readonly groupId: string;
+  readonly dlqTopic: string;
+  private readonly prefix: string;
+  private readonly schema: string;
+  private readonly store: PartnerStore;
+  private readonly assessor: EventAssessor;
+  private pool?: Pool;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private running = false;
+  private crashed = false;
+  private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
+
+  constructor(private readonly o: ApplyConsumerOptions) {
+    this.prefix = o.topicPrefix ?? 'thahs';
+    this.groupId = o.groupId ?? `${this.prefix}-apply-${o.agreementId}-${o.receiver}`;
+    this.name = `apply-consumer-${o.agreementId}-${o.receiver}`;
+    this.dlqTopic = `${this.prefix}.dlq.${o.receiver}`;
+    if (o.provider === o.receiver) throw new ApplyConsumerError(o.agreementId, this.groupId, `provider and receiver are both ${o.receiver}`);
+    this.schema = checkPartnerSchema(o.partnerSchema ?? `partner_${o.provider}`, o.provider);
+    this.store = new PartnerStore({
+      schema: this.schema,
+      identity: { receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, consumerGroup: this.groupId },
+      contract: (entity) => o.contracts.get(entity),
+    });
+    const ring = o.providerKeys;
+    this.assessor = new EventAssessor({
+      provider: o.provider,
+      topicPrefix: this.prefix,
+      contracts: o.contracts,
+      verifier: new EventVerifier((keyId) => ring.get(keyId)),
+      decoder: new WireDecoder(o.schemaSource ?? registrySchemaSource(o.registryUrl)),
+      policy: o.policy,
+    });
+  }
+
+  healthy(): boolean {
+    return this.running && !this.crashed;
+  }
+
+  stats(): Readonly<ApplyStats> {
+    return { ...this.counts };
+  }
+
+  topics(): string[] {
+    return this.o.entities.map((e) => `${this.prefix}.${this.o.provider}.${e}`);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async open(): Promise<void> {
+    const { log, agreementId } = this.o;
+    if (this.o.entities.length === 0) throw new ApplyConsumerError(agreementId, this.groupId, 'no entity to consume');
+    for (const e of this.o.entities) {
+      if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
+      if (!this.o.contracts.get(e).providers.includes(this.o.provider)) throw new ApplyConsumerError(agreementId, this.groupId, `${this.o.provider} does not publish ${e}`);
+    }
+    this.pool = new Pool({ connectionString: this.o.pgUrl, max: 2, application_name: this.name });
+    this.pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
+    await this.withClient(async (c) => {
+      await this.checkReceiverDatabase(c);
+      await this.store.init(c);
+    });
+
+    const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
+    await this.checkTopics(kafka);
+    await ensureTopics(kafka, [{ topic: this.dlqTopic, partitions: this.o.dlqPartitions ?? 1, cleanup: 'delete' }]);
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      log.error('consumer crashed', { group: this.groupId, error: e.payload.error.message, restart: e.payload.restart });
+      if (!e.payload.restart) this.crashed = true;
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+    this.running = true;
+    log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.schema, topics: this.topics() });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    // disconnect() lets the batch in progress finish its transaction and offset commit first.
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    await this.pool?.end();
+    this.consumer = undefined;
+    this.producer = undefined;
+    this.pool = undefined;
+  }
+
+  private async checkReceiverDatabase(c: PoolClient): Promise<void> {
+    const r = await c.query<{ present: boolean }>("SELECT to_regclass('thahs_meta.database_ministry') IS NOT NULL AS present");
+    // A database with the ministry model must belong to the receiver; one without it holds only partner data.
+    if (r.rows[0]?.present) await assertDatabaseMinistry((sql, params) => c.query(sql, params).then((x) => x.rows), this.o.receiver, this.o.pgUrl);
+  }
+
+  private async checkTopics(kafka: Kafka): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = this.topics().filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        throw new ApplyConsumerError(this.o.agreementId, this.groupId, `provider topics do not exist yet (start the ${this.o.provider} producer first): ${missing.join(', ')}`, missing[0]);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool!.connect();
+    let broken = false;
+    try {
+      return await fn(c);
+    } catch (err) {
+      // A refused row leaves the connection sound; anything else may have broken it, so it is not reused.
+      broken = !isRowDataError(err);
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const size = this.o.applyBatchSize ?? 1000;
+    for (let i = 0; i < batch.messages.length; i += size) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + size);
+      await this.applyChunk(batch.topic, batch.partition, chunk);
+      const last = chunk[chunk.length - 1].offset;
+      resolveOffset(last);
+      await this.commit(batch.topic, batch.partition, last);
+      const lag = BigInt(batch.highWatermark) - 1n - BigInt(last);
+      applyMetrics.lag.set({ group: this.groupId, topic: batch.topic, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
+      await heartbeat();
+    }
+  }
+
+  private async commit(topic: string, partition: number, lastOffset: string): Promise<void> {
+    try {
+      await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    } catch (err) {
+      // The partner store is already ahead; whoever consumes the partition next repeats events, which changes nothing.
+      this.o.log.warn('offset commit failed after the store commit; events will be seen again', { group: this.groupId, topic, partition, offset: lastOffset, error: (err as Error).message });
+    }
+  }
+
+  private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+    const assessed: Assessment[] = [];
+    for (const m of messages) {
+      const event: RawEvent = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {} };
+      assessed.push(await this.assessor.assess(event));
+    }
+    await this.write(assessed);
+    this.counts.received += messages.length;
+  }
+
+  /**
+   * Writes assessed events in one transaction. When the store refuses a value (a row the column cannot
+   * hold), the events are written in halves until the culprit stands alone and is dead-lettered, so one
+   * bad row never blocks its partition.
+   */
+  private async write(assessed: Assessment[]): Promise<void> {
+    try {
+      await this.writeOnce(assessed);
+    } catch (err) {
+      if (!isRowDataError(err)) throw err;
+      if (assessed.length > 1) {
+        const half = Math.ceil(assessed.length / 2);
+        await this.write(assessed.slice(0, half));
+        await this.write(assessed.slice(half));
+        return;
+      }
+      const only = assessed[0];
+      if (only?.kind !== 'change') throw err;
+      this.o.log.warn('partner store refused a row; dead-lettering the event', { group: this.groupId, topic: only.event.topic, partition: only.event.partition, offset: only.event.offset, sqlState: (err as { code?: string }).code });
+      await this.writeOnce([{ kind: 'dead-letter', event: only.event, entity: only.change.entity, reason: 'store-rejected', detail: (err as Error).message }]);
+    }
+  }
+
+  private async writeOnce(assessed: Assessment[]): Promise<void> {
+    const changes = assessed.filter((a): a is Extract<Assessment, { kind: 'change' }> => a.kind === 'change');
+    const { newest, superseded } = reduceToNewest(changes, (a) => a.change);
+    const dead = assessed.filter((a): a is Extract<Assessment, { kind: 'dead-letter' }> => a.kind === 'dead-letter');
+    const raw = new Map<DeadLetterRecord, RawEvent>();
+    const deadLetters = dead.map((d) => {
+      const rec = deadLetterRecord(d.event, d.reason, d.detail, d.entity);
+      raw.set(rec, d.event);
+      return rec;
+    });
+    const fields = new Map<string, Set<string>>();
+    for (const { change } of newest) {
+      const f = fields.get(change.entity) ?? new Set<string>(['id']);
+      if (change.row) for (const k of Object.keys(change.row)) f.add(k);
+      fields.set(change.entity, f);
+    }
+    if (newest.length === 0 && deadLetters.length === 0) {
+      // Withheld only: nothing to write, the offsets may move on.
+      this.account(assessed, [], [], superseded.map((a) => a.change), []);
+      return;
+    }
+    const result = await this.withClient(async (c) => {
+      for (const [entity, f] of fields) await this.store.prepare(c, entity, f);
+      return this.store.apply(c, { changes: newest.map((a) => a.change), deadLetters }, (recorded) => this.publishDeadLetters(recorded, raw));
+    });
+    this.account(assessed, result.applied, result.stale, superseded.map((a) => a.change), result.recordedDeadLetters);
+  }
+
+  private async publishDeadLetters(recorded: DeadLetterRecord[], raw: ReadonlyMap<DeadLetterRecord, RawEvent>): Promise<void> {
+    if (recorded.length === 0) return;
+    const at = new Date();
+    await this.producer!.send({
+      topic: this.dlqTopic,
+      acks: -1,
+      messages: recorded.map((d) => deadLetterMessage(raw.get(d)!, d, this.o.agreementId, this.groupId, at)),
+    });
+  }
+
+  private account(assessed: Assessment[], applied: StoreChange[], stale: StoreChange[], superseded: StoreChange[], recorded: DeadLetterRecord[]): void {
+    const { receiver, provider, agreementId: agreement, log } = this.o;
+    const base = (entity: string): Record<string, string> => ({ receiver, provider, entity, agreement });
+    const appliedBy: LabelCounts = new Map();
+    const skippedBy: LabelCounts = new Map();
+    const withheldBy: LabelCounts = new Map();
+    const deadBy: LabelCounts = new Map();
+    const nowUs = Date.now() * 1000;
+    for (const c of applied) {
+      bump(appliedBy, { ...base(c.entity), action: c.row === null ? 'delete' : 'upsert' });
+      applyMetrics.latency.observe({ receiver, provider, entity: c.entity }, Math.max(0, (nowUs - c.commitTsUs) / 1e6));
+    }
+    for (const c of stale) bump(skippedBy, { ...base(c.entity), reason: 'stale' });
+    for (const c of superseded) bump(skippedBy, { ...base(c.entity), reason: 'superseded' });
+    for (const a of assessed) if (a.kind === 'withheld') bump(withheldBy, base(a.entity));
+    for (const d of recorded) {
+      bump(deadBy, { ...base(d.entity ?? 'unknown'), reason: d.reason });
+      log.warn('event dead-lettered', { group: this.groupId, reason: d.reason, topic: d.topic, partition: d.partition, offset: d.offset });
+    }
+    for (const { labels, n } of appliedBy.values()) applyMetrics.applied.inc(labels, n);
+    for (const { labels, n } of skippedBy.values()) applyMetrics.skipped.inc(labels, n);
+    for (const { labels, n } of withheldBy.values()) applyMetrics.withheld.inc(labels, n);
+    for (const { labels, n } of deadBy.values()) applyMetrics.deadLettered.inc(labels, n);
+    this.counts.applied += applied.length;
+    this.counts.stale += stale.length;
+    this.counts.superseded += superseded.length;
+    this.counts.withheld += assessed.filter((a) => a.kind === 'withheld').length;
+    this.counts.deadLettered += assessed.filter((a) => a.kind === 'dead-letter').length;
+  }
+}

@@ -1,0 +1,39 @@
+import { H } from '../../libs/events';
+import { DLQ_HEADERS, deadLetterMessage, deadLetterRecord, storedHeaders } from './deadLetterMessage';
+
+describe('dead-letter records', () => {
+  const event = {
+    topic: 'thahs.cand.person',
+    partition: 2,
+    offset: '41',
+    key: Buffer.from([0, 0, 0, 0, 1, 2]),
+    value: Buffer.from([0xff, 0xfe]),
+    headers: { [H.op]: Buffer.from('u'), [H.signature]: Buffer.from('sig-bytes'), 'x-binary': Buffer.from([0xc3, 0x28]), 'x-many': [Buffer.from('a'), 'b'] },
+  };
+
+  it('stores text headers as text and signatures or invalid UTF-8 as base64', () => {
+    expect(storedHeaders(event.headers)).toEqual({
+      [H.op]: 'u',
+      [H.signature]: { base64: Buffer.from('sig-bytes').toString('base64') },
+      'x-binary': { base64: 'wyg=' },
+      'x-many': ['a', 'b'],
+    });
+  });
+
+  it('copies the raw event to the DLQ topic with why and where it came from', () => {
+    const rec = deadLetterRecord(event, 'undecodable', 'value body does not decode', 'person');
+    expect(rec).toMatchObject({ reason: 'undecodable', topic: 'thahs.cand.person', partition: 2, offset: '41', entity: 'person', key: event.key, value: event.value });
+    const m = deadLetterMessage(event, rec, 'A-1', 'thahs-apply-A-1-qdnd', new Date('2026-11-27T00:00:00Z'));
+    expect(m.key).toBe(event.key);
+    expect(m.value).toBe(event.value);
+    expect(m.headers).toMatchObject({
+      [H.op]: event.headers[H.op],
+      [DLQ_HEADERS.reason]: 'undecodable',
+      [DLQ_HEADERS.topic]: 'thahs.cand.person',
+      [DLQ_HEADERS.partition]: '2',
+      [DLQ_HEADERS.offset]: '41',
+      [DLQ_HEADERS.agreement]: 'A-1',
+      [DLQ_HEADERS.at]: '2026-11-27T00:00:00.000Z',
+    });
+  });
+});

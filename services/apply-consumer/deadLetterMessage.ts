@@ -1,0 +1,71 @@
+import type { IHeaders, Message } from 'kafkajs';
+import { H } from '../../libs/events';
+import type { DeadLetterRecord, StoredHeaderValue } from '../../libs/partner-store';
+import type { DeadLetterReason } from './eventRejection';
+
+/** A received Kafka message as the consumer handles it. */
+export interface RawEvent {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+/** Headers added to a message copied to the dead-letter topic; the original headers are kept as they were. */
+export const DLQ_HEADERS = {
+  reason: 'thahs.dlq.reason',
+  detail: 'thahs.dlq.detail',
+  topic: 'thahs.dlq.topic',
+  partition: 'thahs.dlq.partition',
+  offset: 'thahs.dlq.offset',
+  agreement: 'thahs.dlq.agreement',
+  group: 'thahs.dlq.group',
+  at: 'thahs.dlq.at',
+} as const;
+
+const BINARY_HEADERS: ReadonlySet<string> = new Set([H.signature, H.proof]);
+
+function storedValue(name: string, v: Buffer | string): StoredHeaderValue {
+  if (typeof v === 'string') return v;
+  if (!BINARY_HEADERS.has(name)) {
+    const text = v.toString('utf8');
+    // Only text that survives the round trip is stored as text; anything else keeps its exact bytes.
+    if (Buffer.from(text, 'utf8').equals(v)) return text;
+  }
+  return { base64: v.toString('base64') };
+}
+
+/** Kafka headers as JSON for the dead-letter table: text as text, signatures and other bytes as base64. */
+export function storedHeaders(headers: IHeaders): Record<string, StoredHeaderValue | StoredHeaderValue[]> {
+  const out: Record<string, StoredHeaderValue | StoredHeaderValue[]> = {};
+  for (const [name, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    out[name] = Array.isArray(v) ? v.map((x) => storedValue(name, x)) : storedValue(name, v);
+  }
+  return out;
+}
+
+export function deadLetterRecord(e: RawEvent, reason: DeadLetterReason, detail: string, entity: string | null): DeadLetterRecord {
+  return { reason, detail, topic: e.topic, partition: e.partition, offset: e.offset, entity, key: e.key, value: e.value, headers: storedHeaders(e.headers) };
+}
+
+/** The copy sent to `<prefix>.dlq.<receiver>`: the original bytes and headers, plus why and where from. */
+export function deadLetterMessage(e: RawEvent, d: DeadLetterRecord, agreementId: string, group: string, at: Date): Message {
+  return {
+    key: e.key,
+    value: e.value,
+    headers: {
+      ...e.headers,
+      [DLQ_HEADERS.reason]: d.reason,
+      [DLQ_HEADERS.detail]: d.detail,
+      [DLQ_HEADERS.topic]: e.topic,
+      [DLQ_HEADERS.partition]: String(e.partition),
+      [DLQ_HEADERS.offset]: e.offset,
+      [DLQ_HEADERS.agreement]: agreementId,
+      [DLQ_HEADERS.group]: group,
+      [DLQ_HEADERS.at]: at.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { generateKeyPairSync, randomUUID } from 'crypto';
+import { loadContracts } from '../../libs/contracts/contractLoader';
+import { EventMeta, H } from '../../libs/events';
+import { EventVerifier, SigningKey } from '../../libs/signing';
+import { encodeRecord, sampleRecord, signEvents, TestEvent, wire } from './__fixtures__/signedEvents';
+import type { RawEvent } from './deadLetterMessage';
+import { Assessment, EventAssessor } from './eventAssessor';
+import { classifyFailure, EventRejection, isRowDataError } from './eventRejection';
+import type { AppliedPolicy, PolicyResolver } from './policyResolver';
+import { RegistryUnavailableError, SchemaLookup } from './schemaSource';
+import { WireDecoder } from './wireDecoder';
+
+const contracts = loadContracts();
+const person = contracts.get('person');
+const judgment = contracts.get('judgment');
+const SCHEMAS: Record<number, SchemaLookup> = {
+  1: { schema: person.keySchema },
+  2: { schema: person.valueSchema },
+  3: { schema: judgment.valueSchema },
+  4: { unusable: 'a PROTOBUF schema, not Avro' },
+};
+
+function signingKey(keyId: string): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { keyId, privateKey, publicKey };
+}
+const trusted = signingKey('cand-c10-2025');
+const spare = signingKey('cand-spare-2025');
+const forger = signingKey('cand-forged-2025');
+
+const policy: AppliedPolicy = {
+  agreementId: 'TTDL-TEST',
+  version: 3,
+  fields: ['id', 'full_name', 'is_military'],
+  predicate: (r) => r.is_military === true,
+  providerKeyIds: [trusted.keyId],
+};
+
+function assessor(resolver: PolicyResolver = { resolve: () => policy }, source = async (id: number) => SCHEMAS[id] ?? null): EventAssessor {
+  const ring = new Map([trusted, spare].map((k) => [k.keyId, k.publicKey]));
+  return new EventAssessor({
+    provider: 'cand',
+    topicPrefix: 'tp',
+    contracts,
+    verifier: new EventVerifier((id) => ring.get(id)),
+    decoder: new WireDecoder(source),
+    policy: resolver,
+  });
+}
+
+let lsn = 100n;
+function meta(op: EventMeta['op'], entity = 'person'): EventMeta {
+  return { op, position: { lsn: lsn++, index: 0 }, xid: 7, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity };
+}
+
+function personEvent(record: Record<string, unknown> | null, opts: { key?: SigningKey; op?: EventMeta['op']; valueSchemaId?: number; id?: string } = {}): TestEvent {
+  const id = opts.id ?? (record?.id as string | undefined) ?? randomUUID();
+  const { key, value } = encodeRecord(person, 1, opts.valueSchemaId ?? 2, record, id);
+  return signEvents([{ topic: 'tp.cand.person', key, value, meta: meta(opts.op ?? (record ? 'u' : 'd')) }], opts.key ?? trusted)[0];
+}
+
+const raw = (e: TestEvent, offset = '0'): RawEvent => ({ topic: e.topic, partition: 0, offset, key: e.key, value: e.value, headers: e.headers });
+
+async function reasonOf(e: TestEvent, a = assessor()): Promise<string> {
+  const r: Assessment = await a.assess(raw(e));
+  return r.kind === 'dead-letter' ? r.reason : r.kind;
+}
+
+describe('event assessment and dead-letter classification', () => {
+  it('applies a valid event with the projection only', async () => {
+    const rec = sampleRecord(person, { is_military: true, full_name: 'Nguyễn Văn An' });
+    const r = await assessor().assess(raw(personEvent(rec)));
+    expect(r.kind).toBe('change');
+    if (r.kind !== 'change') return;
+    expect(r.change.row).toEqual({ id: rec.id, full_name: 'Nguyễn Văn An', is_military: true });
+    expect(r.change).toMatchObject({ entity: 'person', id: rec.id, op: 'u', agreementId: 'TTDL-TEST', agreementVersion: 3, signedBy: trusted.keyId });
+  });
+
+  it('turns a state outside the filter, and a tombstone, into a removal', async () => {
+    const outside = await assessor().assess(raw(personEvent(sampleRecord(person, { is_military: false }))));
+    expect(outside.kind === 'change' && outside.change.row).toBeNull();
+    const tomb = await assessor().assess(raw(personEvent(null, { op: 'd' })));
+    expect(tomb.kind === 'change' && tomb.change.row).toBeNull();
+  });
+
+  it('withholds when no agreement is in force, without reading the policy further', async () => {
+    expect(await reasonOf(personEvent(sampleRecord(person)), assessor({ resolve: () => null }))).toBe('withheld');
+  });
+
+  it('refuses a signature by an unknown key, and an altered event', async () => {
+    expect(await reasonOf(personEvent(sampleRecord(person), { key: forger }))).toBe('unknown-key');
+    const e = personEvent(sampleRecord(person));
+    const value = Buffer.from(e.value!);
+    value[value.length - 1] ^= 1;
+    expect(await reasonOf({ ...e, value })).toBe('bad-signature');
+    expect(await reasonOf({ ...e, headers: { ...e.headers, [H.op]: 'c' } })).toBe('bad-signature');
+    const { [H.proof]: _p, ...noProof } = e.headers;
+    expect(await reasonOf({ ...e, headers: noProof })).toBe('missing-proof');
+  });
+
+  it('refuses a trusted key the agreement version does not list', async () => {
+    expect(await reasonOf(personEvent(sampleRecord(person), { key: spare }))).toBe('key-not-in-agreement');
+  });
+
+  it('refuses malformed or inconsistent headers, even when signed', async () => {
+    const id = randomUUID();
+    const { key, value } = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id);
+    const signed = (m: EventMeta, headerOverrides?: Record<string, string>) => signEvents([{ topic: 'tp.cand.person', key, value, meta: m, headerOverrides }], trusted)[0];
+    expect(await reasonOf(signed(meta('u'), { [H.txIndex]: '-1' }))).toBe('bad-header');
+    expect(await reasonOf(signed(meta('u'), { [H.eventId]: 'cand:0/1:0' }))).toBe('bad-header');
+    expect(await reasonOf(signed(meta('u'), { [H.op]: 'x' }))).toBe('bad-header');
+    expect(await reasonOf(signed({ ...meta('u'), entity: 'judgment' }))).toBe('invalid-event');
+    expect(await reasonOf(signed({ ...meta('u'), ministry: 'qdnd' }))).toBe('wrong-ministry');
+  });
+
+  it('refuses garbage, unknown schema ids and another entity\'s schema', async () => {
+    const id = randomUUID();
+    const { key } = encodeRecord(person, 1, 2, null, id);
+    const sign = (value: Buffer | null, op: EventMeta['op'] = 'u') => signEvents([{ topic: 'tp.cand.person', key, value, meta: meta(op) }], trusted)[0];
+    expect(await reasonOf(sign(Buffer.from('not avro at all')))).toBe('undecodable');
+    expect(await reasonOf(sign(wire(2, Buffer.from([0xff, 0xff, 0xff]))))).toBe('undecodable');
+    expect(await reasonOf(sign(wire(99, Buffer.alloc(10))))).toBe('unknown-schema');
+    expect(await reasonOf(sign(wire(4, Buffer.alloc(10))))).toBe('wrong-schema');
+    const j = sampleRecord(judgment, { id });
+    const { value: judgmentValue } = encodeRecord(judgment, 1, 3, j, id);
+    expect(await reasonOf(sign(judgmentValue))).toBe('wrong-schema');
+    // a key encoded with the value schema id
+    const valueAsKey = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id).value!;
+    const [e] = signEvents([{ topic: 'tp.cand.person', key: valueAsKey, value: null, meta: meta('d') }], trusted);
+    expect(await reasonOf(e)).toBe('wrong-schema');
+  });
+
+  it('refuses inconsistent events: value id ≠ key id, op and value disagreeing, a foreign topic', async () => {
+    const rec = sampleRecord(person);
+    expect(await reasonOf(personEvent(rec, { id: randomUUID() }))).toBe('invalid-event');
+    expect(await reasonOf(personEvent(rec, { op: 'd' }))).toBe('invalid-event');
+    expect(await reasonOf(personEvent(null, { op: 'u' }))).toBe('invalid-event');
+    const e = personEvent(rec);
+    expect(await reasonOf({ ...e, topic: 'tp.qdnd.person' })).toBe('invalid-event');
+  });
+
+  it('dead-letters a record the filter cannot evaluate', async () => {
+    const throwing: PolicyResolver = { resolve: () => ({ ...policy, predicate: () => { throw new RangeError('not canonical'); } }) };
+    expect(await reasonOf(personEvent(sampleRecord(person)), assessor(throwing))).toBe('filter-error');
+  });
+
+  it('does not dead-letter when the registry is unreachable: the failure propagates', async () => {
+    const down = async (id: number): Promise<SchemaLookup> => {
+      throw new RegistryUnavailableError('http://registry', id, 'ECONNREFUSED');
+    };
+    await expect(assessor(undefined, down).assess(raw(personEvent(sampleRecord(person))))).rejects.toBeInstanceOf(RegistryUnavailableError);
+  });
+
+  it('classifies only failures of the event itself', () => {
+    expect(classifyFailure(new EventRejection('undecodable', 'x'))).toEqual({ reason: 'undecodable', detail: 'x' });
+    expect(classifyFailure(new Error('connection reset'))).toBeNull();
+    expect(isRowDataError(Object.assign(new Error('bad json'), { code: '22P02' }))).toBe(true);
+    expect(isRowDataError(Object.assign(new Error('server closed'), { code: '57P01' }))).toBe(false);
+    expect(isRowDataError(new Error('no code'))).toBe(false);
+  });
+});

@@ -1,0 +1,94 @@
+import * as path from 'path';
+import { Command } from 'commander';
+import { loadConfig } from '../../libs/config';
+import { loadContracts } from '../../libs/contracts/contractLoader';
+import { Ministry, MINISTRIES } from '../../libs/contracts/contractTypes';
+import { createLogger } from '../../libs/logger';
+import { PublicKeyRing } from '../../libs/signing';
+import { AgreementPolicy } from './agreementPolicy';
+import { loadAgreementHistories } from './agreementHistories';
+import { ApplyConsumer } from './applyConsumer';
+
+export interface ApplyConsumerCliOptions {
+  receiver: string;
+  provider: string;
+  agreements: string;
+  topicPrefix?: string;
+  dbUrl?: string;
+}
+
+function ministry(flag: string, v: string): Ministry {
+  if (!(MINISTRIES as readonly string[]).includes(v)) throw new Error(`--${flag} must be cand or qdnd, got "${v}"`);
+  return v as Ministry;
+}
+
+/**
+ * One consumer per agreement that has ever had a version confirmed for this provider and receiver. The
+ * history decides, event by event, which version is in force; none in force means withheld.
+ */
+export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promise<ApplyConsumer[]> {
+  const receiver = ministry('receiver', opts.receiver);
+  const provider = ministry('provider', opts.provider);
+  const config = loadConfig();
+  const contracts = loadContracts();
+  const dir = path.resolve(opts.agreements);
+  const states = await loadAgreementHistories(dir, config.keysDir, contracts);
+  const keys = PublicKeyRing.fromDir(config.keysDir);
+  const consumers: ApplyConsumer[] = [];
+  for (const state of states) {
+    const policy = new AgreementPolicy(state, receiver, contracts);
+    const entities = policy.sharedEntities();
+    if (policy.provider() !== provider || entities.length === 0) continue;
+    consumers.push(
+      new ApplyConsumer({
+        receiver,
+        provider,
+        agreementId: state.agreementId,
+        entities,
+        policy,
+        contracts,
+        providerKeys: keys,
+        pgUrl: opts.dbUrl ?? (receiver === 'cand' ? config.candPgUrl : config.qdndPgUrl),
+        kafkaBrokers: config.kafkaBrokers,
+        registryUrl: config.registryUrl,
+        log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
+        partnerSchema: policy.partnerSchema(),
+        topicPrefix: opts.topicPrefix,
+      }),
+    );
+  }
+  if (consumers.length === 0) {
+    throw new Error(`no agreement with a confirmed version for ${provider} → ${receiver} in ${dir} (signed histories *.events.json[l]); nothing may be applied`);
+  }
+  return consumers;
+}
+
+/** Runs the consumers until SIGINT/SIGTERM, then stops them after their batch in progress is committed. */
+export async function runApplyConsumers(opts: ApplyConsumerCliOptions): Promise<void> {
+  const consumers = await createApplyConsumers(opts);
+  const done = new Promise<void>((resolve) => {
+    const stop = (): void => void Promise.allSettled(consumers.map((c) => c.stop())).then(() => resolve());
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  try {
+    for (const c of consumers) await c.start();
+  } catch (err) {
+    // One agreement failing to start stops them all: a half-running set would look healthy and not be.
+    await Promise.allSettled(consumers.map((c) => c.stop()));
+    throw err;
+  }
+  await done;
+}
+
+export function registerApplyConsumerCommand(program: Command): void {
+  program
+    .command('apply-consumer')
+    .description("apply a provider's signed events to the receiver's partner store under the agreements in force (runs until SIGINT/SIGTERM)")
+    .requiredOption('--receiver <ministry>', 'cand | qdnd: the ministry whose database receives')
+    .requiredOption('--provider <ministry>', 'cand | qdnd: the ministry whose events are applied')
+    .option('--agreements <dir>', 'folder of signed agreement histories (*.events.json or *.events.jsonl)', 'deploy/agreements')
+    .option('--topic-prefix <prefix>', 'topic prefix (default thahs)')
+    .option('--db-url <url>', "receiver's database (default: THAHS_<RECEIVER>_PG_URL)")
+    .action((o: ApplyConsumerCliOptions) => runApplyConsumers(o));
+}
