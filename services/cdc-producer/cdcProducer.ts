@@ -6,7 +6,7 @@ import { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn, SourcePosition } from '../../libs/events';
 import { createKafka, ensureTopics } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
-import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
+import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
 import { SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ContractDriftError } from './cdcErrors';
@@ -17,6 +17,7 @@ import { ContractBinding } from './contractBinding';
 import { EventEncoder } from './eventEncoder';
 import { ProducerState } from './producerState';
 import { snapshotTable } from './snapshotSource';
+import { exportTemporarySnapshot } from './temporarySnapshot';
 import { readRelation } from './tableRelation';
 
 export interface CdcProducerOptions {
@@ -77,6 +78,9 @@ export class CdcProducer implements PipelineService {
   private readonly inFlight: Promise<void>[] = [];
   private publishFailure?: Error;
   private readonly idColumns = new Map<string, number>();
+  /** Per entity: streamed changes committed before this LSN are covered by a re-snapshot. */
+  private readonly floors = new Map<string, bigint>();
+  private lastRequestCheck = 0;
 
   constructor(private readonly o: CdcProducerOptions) {
     this.name = `cdc-producer-${o.ministry}`;
@@ -104,6 +108,7 @@ export class CdcProducer implements PipelineService {
     this.state = new ProducerState(this.db);
     await this.state.ensure();
     this.stopped = await this.state.stoppedTables();
+    for (const [entity, lsn] of await this.state.floors()) this.floors.set(entity, parseLsn(lsn));
 
     const entities = this.entities();
     // REPLICA IDENTITY FULL: an update then carries the old row, whose values stand in for unchanged
@@ -228,6 +233,10 @@ export class CdcProducer implements PipelineService {
 
   /** One handler call: map the decoded messages, publish them, then let the slot advance. */
   private async handle(events: readonly ReplicationEvent[]): Promise<void> {
+    if (this.tx === undefined && Date.now() - this.lastRequestCheck > 1000) {
+      this.lastRequestCheck = Date.now();
+      for (const entity of await this.state!.snapshotRequests()) await this.resnapshot(entity);
+    }
     const out: ChangeEvent[] = [];
     let confirm: Lsn | null = null;
     let commitUs = 0;
@@ -319,6 +328,8 @@ export class CdcProducer implements PipelineService {
       if (this.stopped.has(entity)) await this.park(entity, op, newTuple ?? oldTuple, position);
       return;
     }
+    const floor = this.floors.get(entity);
+    if (floor !== undefined && position.lsn < floor) return;
     try {
       const id = binding.keyOf((newTuple ?? oldTuple)!);
       if (op === 'd') {
@@ -333,6 +344,72 @@ export class CdcProducer implements PipelineService {
       this.bindings.set(rel.oid, null);
       await this.stopTable(entity, err);
       await this.park(entity, op, newTuple ?? oldTuple, position);
+    }
+  }
+
+  /**
+   * Publishes one table again, consistent with the stream: rows of a temporary slot's exported
+   * snapshot at position (its consistent point − 1), tombstones for keys parked as deleted while the
+   * table was stopped, then a floor so the stream's older changes to it are not published after them.
+   * Runs inside the stream handler at a transaction boundary, so nothing else is published meanwhile.
+   */
+  private async resnapshot(entity: string): Promise<void> {
+    const { ministry, log } = this.o;
+    const state = this.state!;
+    const rel = this.o.contracts.has(entity) ? await readRelation(this.db!, this.schema, entity) : undefined;
+    if (!rel) {
+      await state.finishRequest(entity, `no exchanged table ${this.schema}.${entity}`);
+      return;
+    }
+    let binding: ContractBinding;
+    try {
+      this.idColumns.set(entity, rel.columns.findIndex((c) => c.name === 'id'));
+      binding = new ContractBinding(ministry, this.o.contracts.get(entity), rel);
+    } catch (err) {
+      if (!(err instanceof ContractDriftError)) throw err;
+      await state.finishRequest(entity, err.message);
+      log.error('re-snapshot refused: the table still drifts from its contract', { ministry, entity, field: err.field, reason: err.reason });
+      return;
+    }
+    await this.sendTail;
+    const snap = await exportTemporarySnapshot(this.o.pgUrl);
+    const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-resnapshot` });
+    let rows = 0;
+    try {
+      await reader.connect();
+      await reader.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+      await importSnapshot(reader, snap.snapshotName);
+      await snap.release();
+      const c = snap.consistentPoint;
+      let n = 0;
+      for await (const chunk of snapshotTable(reader, binding, c, ministry, Date.now() * 1000)) {
+        n += chunk.length;
+        rows += chunk.length;
+        await this.flush(chunk, null, 0);
+      }
+      const table = `"${this.schema}"."${entity}"`;
+      for (const p of await state.takeParked(entity)) {
+        if (p.op !== 'd') continue;
+        const exists = await reader.query(`SELECT 1 FROM ${table} WHERE id = $1`, [p.id]);
+        if (exists.rowCount === 0) {
+          const meta = { op: 'd' as const, position: { lsn: c - 1n, index: n++ }, xid: 0, commitTs: Date.now() * 1000, ministry, entity };
+          await this.flush([{ entity, id: p.id, record: null, meta }], null, 0);
+        }
+      }
+      await reader.query('COMMIT');
+      await this.sendTail;
+      if (this.publishFailure) throw this.publishFailure;
+      await state.setFloor(entity, formatLsn(c));
+      this.floors.set(entity, c);
+      await state.resumeTable(entity);
+      this.stopped.delete(entity);
+      cdcMetrics.tablesStopped.set({ ministry }, this.stopped.size);
+      this.bindings.set(rel.oid, binding);
+      await state.finishRequest(entity);
+      log.info('table re-snapshot published', { ministry, entity, rows, floor: formatLsn(c) });
+    } finally {
+      await snap.release().catch(() => undefined);
+      await reader.end().catch(() => undefined);
     }
   }
 

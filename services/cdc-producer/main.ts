@@ -1,10 +1,12 @@
 import { Command } from 'commander';
+import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { Ministry } from '../../libs/contracts/contractTypes';
 import { createLogger } from '../../libs/logger';
 import { loadSigningKey } from '../../libs/signing';
 import { CdcProducer } from './cdcProducer';
+import { ProducerState } from './producerState';
 
 export interface CdcProducerCliOptions {
   ministry: string;
@@ -45,7 +47,33 @@ export async function runCdcProducer(opts: CdcProducerCliOptions): Promise<void>
   await done;
 }
 
+/** Asks the producer to publish a table again (after fixing a drift, or for a consumer that lost data). */
+export async function requestResnapshot(ministry: string, entity: string, dbUrl?: string): Promise<void> {
+  if (ministry !== 'cand' && ministry !== 'qdnd') throw new Error(`--ministry must be cand or qdnd, got "${ministry}"`);
+  const config = loadConfig();
+  if (!loadContracts().has(entity)) throw new Error(`--entity "${entity}" is not an exchanged entity`);
+  const db = new Client({ connectionString: dbUrl ?? (ministry === 'cand' ? config.candPgUrl : config.qdndPgUrl) });
+  await db.connect();
+  try {
+    const state = new ProducerState(db);
+    await state.ensure();
+    await state.requestSnapshot(entity);
+  } finally {
+    await db.end();
+  }
+}
+
 export function registerCdcProducerCommand(program: Command): void {
+  program
+    .command('resnapshot')
+    .description('ask the running CDC producer to publish one table again, consistent with the stream (also resumes a table stopped by drift)')
+    .requiredOption('--ministry <ministry>', 'cand | qdnd')
+    .requiredOption('--entity <entity>', 'exchanged entity, e.g. person')
+    .option('--db-url <url>', 'source database (default: THAHS_<MINISTRY>_PG_URL)')
+    .action(async (o: { ministry: string; entity: string; dbUrl?: string }) => {
+      await requestResnapshot(o.ministry, o.entity, o.dbUrl);
+      process.stdout.write(`re-snapshot of ${o.ministry}.${o.entity} requested; the producer takes it at the next transaction boundary\n`);
+    });
   program
     .command('cdc-producer')
     .description("stream a ministry's changes to Kafka as signed Avro events (runs until SIGINT/SIGTERM)")

@@ -20,6 +20,20 @@ CREATE TABLE IF NOT EXISTS thahs_cdc.table_status (
   reason text,
   changed_at timestamptz NOT NULL DEFAULT now()
 );
+-- Operators ask for a table to be published again (thahs cdc-producer resnapshot); the running
+-- producer takes the request at a transaction boundary.
+CREATE TABLE IF NOT EXISTS thahs_cdc.snapshot_request (
+  entity text PRIMARY KEY,
+  requested_at timestamptz NOT NULL DEFAULT now(),
+  last_error text
+);
+-- Streamed changes of an entity below its floor are superseded by a re-snapshot published at that
+-- point; skipping them keeps each key's events in position order on the topic (compaction keeps the
+-- last offset, so it must also be the newest state).
+CREATE TABLE IF NOT EXISTS thahs_cdc.resnapshot_floor (
+  entity text PRIMARY KEY,
+  floor_lsn pg_lsn NOT NULL
+);
 CREATE TABLE IF NOT EXISTS thahs_cdc.parked_change (
   entity text NOT NULL,
   id uuid NOT NULL,
@@ -68,6 +82,35 @@ export class ProducerState {
       [entity],
     );
     return r.rows.map((x) => ({ id: x.id, op: x.op, lsn: x.lsn, txIndex: x.tx_index }));
+  }
+
+  async requestSnapshot(entity: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO thahs_cdc.snapshot_request (entity) VALUES ($1) ON CONFLICT (entity) DO UPDATE SET requested_at = now(), last_error = NULL',
+      [entity],
+    );
+  }
+
+  async snapshotRequests(): Promise<string[]> {
+    const r = await this.db.query<{ entity: string }>('SELECT entity FROM thahs_cdc.snapshot_request WHERE last_error IS NULL ORDER BY requested_at');
+    return r.rows.map((x) => x.entity);
+  }
+
+  async finishRequest(entity: string, error?: string): Promise<void> {
+    if (error === undefined) await this.db.query('DELETE FROM thahs_cdc.snapshot_request WHERE entity = $1', [entity]);
+    else await this.db.query('UPDATE thahs_cdc.snapshot_request SET last_error = $2 WHERE entity = $1', [entity, error]);
+  }
+
+  async floors(): Promise<Map<string, string>> {
+    const r = await this.db.query<{ entity: string; floor_lsn: string }>('SELECT entity, floor_lsn::text FROM thahs_cdc.resnapshot_floor');
+    return new Map(r.rows.map((x) => [x.entity, x.floor_lsn]));
+  }
+
+  async setFloor(entity: string, lsn: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO thahs_cdc.resnapshot_floor (entity, floor_lsn) VALUES ($1, $2) ON CONFLICT (entity) DO UPDATE SET floor_lsn = EXCLUDED.floor_lsn',
+      [entity, lsn],
+    );
   }
 
   async snapshotProgress(): Promise<Map<string, { done: boolean; rows: number }>> {

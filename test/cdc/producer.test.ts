@@ -113,6 +113,23 @@ describe('cdc producer on the real stack', () => {
     expect(pubTables.rows.map((r) => r.schemaname)).toEqual(['thahs']);
   });
 
+  it('publishes an unchanged TOASTed value with its real content, never null or a placeholder', async () => {
+    // random bytes do not compress, so the value is stored out of line (TOAST)
+    const big = require('crypto').randomBytes(24_000).toString('base64') as string;
+    const id = await insertPerson('Đặng Văn Toàn');
+    await sql.query('UPDATE thahs.person SET other_names = $2 WHERE id = $1', [id, big]);
+    // ~32 kB of base64 stays far above the 2 kB TOAST threshold even compressed: stored out of line,
+    // so the next update's pgoutput tuple carries 'u' for it (libs/pgoutput's server test shows that).
+    const stored = await sql.query<{ size: number }>('SELECT pg_column_size(other_names) AS size FROM thahs.person WHERE id = $1', [id]);
+    expect(stored.rows[0].size).toBeGreaterThan(8000);
+    await sql.query(`UPDATE thahs.person SET occupation = 'Công nhân' WHERE id = $1`, [id]);
+    const msgs = await readTopics(kafka, [topic('person')], (m) => m.length >= 9);
+    const last = await registry.decode(msgs[8].value!);
+    expect(last.id).toBe(id);
+    expect(last.occupation).toBe('Công nhân');
+    expect(last.other_names).toBe(big);
+  });
+
   it('a tampered event fails verification', async () => {
     const [m] = await readTopics(kafka, [topic('person')], (x) => x.length >= 1);
     const value = Buffer.from(m.value!);

@@ -1,0 +1,116 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { randomUUID } from 'crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { loadConfig } from '../../libs/config';
+import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
+import { loadContracts } from '../../libs/contracts/contractLoader';
+import { parseMeta } from '../../libs/events';
+import { createLogger } from '../../libs/logger';
+import { migrate } from '../../libs/model';
+import { generateKeyPair, loadSigningKey } from '../../libs/signing';
+import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { requestResnapshot } from '../../services/cdc-producer/main';
+import { ScratchDatabase } from '../support/scratchDatabase';
+import { readTopics } from '../support/topicReader';
+
+/**
+ * A column of a published contract dropped under the producer stops that table with the documented
+ * error while other tables keep flowing; once fixed, `thahs resnapshot` publishes the table again,
+ * including tombstones for rows deleted while it was stopped.
+ */
+const config = loadConfig();
+const prefix = `d${randomUUID().slice(0, 8)}`;
+const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-drift-keys-'));
+generateKeyPair(keysDir, 'cand');
+const kafka = new Kafka({ clientId: 'drift-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('contract drift', () => {
+  let db: ScratchDatabase;
+  let sql: Client;
+  let producer: CdcProducer | undefined;
+
+  beforeAll(async () => {
+    db = await ScratchDatabase.create(config.candPgUrl, 'drift');
+    await migrate(db.url, 'cand');
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.stop().catch(() => undefined);
+    await sql?.end();
+    await db?.drop();
+    fs.rmSync(keysDir, { recursive: true, force: true });
+  });
+
+  const person = async (name: string): Promise<string> =>
+    (await sql.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1979-03-02', 'M') RETURNING id`, [name])).rows[0].id;
+
+  it('stops the drifting table with the documented error, keeps the others, and resumes by re-snapshot', async () => {
+    producer = new CdcProducer({
+      ministry: 'cand',
+      pgUrl: db.url,
+      kafkaBrokers: config.kafkaBrokers,
+      registryUrl: config.registryUrl,
+      contracts: loadContracts(),
+      signingKey: loadSigningKey(keysDir, 'cand', {}),
+      log: createLogger('drift-test', 'error'),
+      slotName: `slot_${prefix}`,
+      publicationName: `pub_${prefix}`,
+      topicPrefix: prefix,
+      partitions: 1,
+      heartbeatMs: 300,
+    });
+    await producer.start();
+    const a = await person('Hoàng Văn Dũng');
+
+    await sql.query('ALTER TABLE thahs.person DROP COLUMN occupation');
+    const b = await person('Vũ Thị Hoa');
+    await sql.query('DELETE FROM thahs.person WHERE id = $1', [a]);
+    await sql.query(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-TEST-01', 'Tòa án nhân dân tỉnh Nghệ An', 'TAND_TINH')`);
+
+    let status: { state: string; reason: string } | undefined;
+    for (let i = 0; i < 60 && status?.state !== 'stopped'; i++) {
+      await sleep(250);
+      status = (await sql.query<{ state: string; reason: string }>(`SELECT state, reason FROM thahs_cdc.table_status WHERE entity = 'person'`)).rows[0];
+    }
+    expect(status?.state).toBe('stopped');
+    expect(status?.reason).toBe('contract drift in cand.person.occupation: the contract field has no column in the table');
+
+    // the other table still flows
+    const courts = await readTopics(kafka, [`${prefix}.cand.court`], (m) => m.length >= 1);
+    expect(parseMeta(courts[0].headers).op).toBe('c');
+
+    // while stopped, nothing of person is published after a's insert
+    const before = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 1);
+    expect(before).toHaveLength(1);
+
+    await sql.query('ALTER TABLE thahs.person ADD COLUMN occupation text');
+    await requestResnapshot('cand', 'person', db.url);
+    const msgs = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 3, 60_000);
+    const tail = msgs.slice(1);
+    const ops = tail.map((m) => parseMeta(m.headers).op).sort();
+    expect(ops).toEqual(['d', 'r']);
+    const tomb = tail.find((m) => parseMeta(m.headers).op === 'd')!;
+    expect(tomb.value).toBeNull();
+    expect((await registry.decode(tomb.key!)).id).toBe(a);
+    const snap = tail.find((m) => parseMeta(m.headers).op === 'r')!;
+    expect((await registry.decode(snap.value!)).id).toBe(b);
+
+    const resumed = (await sql.query<{ state: string }>(`SELECT state FROM thahs_cdc.table_status WHERE entity = 'person'`)).rows[0];
+    expect(resumed.state).toBe('streaming');
+    // and streaming continues for the table
+    await sql.query(`UPDATE thahs.person SET occupation = 'Thợ mộc' WHERE id = $1`, [b]);
+    const after = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 4, 60_000);
+    const last = after[after.length - 1];
+    expect(parseMeta(last.headers).op).toBe('u');
+    expect((await registry.decode(last.value!)).occupation).toBe('Thợ mộc');
+    expect(parseMeta(last.headers).position.lsn).toBeGreaterThan(parseMeta(snap.headers).position.lsn);
+  });
+});
