@@ -50,6 +50,15 @@ export class PartnerStore {
   }
 
   /**
+   * Forgets what is known of a table's columns (all tables when no entity is given), so the next
+   * prepare reads them again: a purge has dropped columns an amendment no longer shares.
+   */
+  forgetColumns(entity?: string): void {
+    if (entity === undefined) this.columns.clear();
+    else this.columns.delete(entity);
+  }
+
+  /**
    * Writes a reduced batch. `beforeCommit` runs inside the transaction after every write succeeded,
    * with the dead letters recorded now; if it throws, nothing is committed.
    */

@@ -1,3 +1,4 @@
+import { PURGE_SCHEMA_DDL, UPDATE_LOG_ACTIONS } from './purgeSchema';
 import { quoteIdent, STATE_SCHEMA } from './sqlNames';
 
 /** Anything that runs SQL: a pg Client, PoolClient or Pool. */
@@ -24,7 +25,7 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
     entity text NOT NULL,
     key_id uuid NOT NULL,
     op text NOT NULL CHECK (op IN ('c', 'u', 'd', 'r')),
-    action text NOT NULL CHECK (action IN ('upsert', 'delete')),
+    action text NOT NULL CONSTRAINT update_log_action_check CHECK (action IN (${UPDATE_LOG_ACTIONS.map((a) => `'${a}'`).join(', ')})),
     event_id text NOT NULL,
     source_lsn pg_lsn NOT NULL,
     source_index integer NOT NULL,
@@ -76,6 +77,7 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
     `CREATE OR REPLACE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${S}.${t} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.refuse_change()`,
     `REVOKE UPDATE, DELETE, TRUNCATE ON ${S}.${t} FROM PUBLIC`,
   ]),
+  ...PURGE_SCHEMA_DDL,
 ];
 
 /** Creates the bookkeeping schema if missing; safe to run on every start and from several processes. */

@@ -8,6 +8,7 @@ import {
   type AgreementState,
   type CompiledEntityShare,
 } from '../../libs/agreements';
+import { scopeVersionAt } from './agreementTimeline';
 import type { AppliedPolicy, PolicyResolver } from './policyResolver';
 
 /**
@@ -16,28 +17,59 @@ import type { AppliedPolicy, PolicyResolver } from './policyResolver';
  * suspended, not terminated) decides the projection, the filter and the provider's keys. Anything
  * else — no version in force, a version whose partner store is not in this receiver's database, an
  * entity the version does not share — resolves to null and the event is withheld.
+ *
+ * What the receiver may hold when the event is applied bounds it too: after the agreement has expired
+ * or been terminated nothing is applied, whatever the commit time, and after a narrowing amendment an
+ * event committed under the wider version is projected and filtered by both. Otherwise a late or
+ * replayed event would bring back data the ScopeEnforcer purged.
  */
 export class AgreementPolicy implements PolicyResolver {
   private readonly compiled = new Map<string, AppliedPolicy | null>();
 
   constructor(
-    private readonly state: AgreementState,
+    private state: AgreementState,
     private readonly receiver: Ministry,
     private readonly contracts: ContractRegistry,
+    /** Epoch milliseconds now; tests move it. */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   get agreementId(): string {
     return this.state.agreementId;
   }
 
+  /** The signed history the policy follows now. */
+  get current(): AgreementState {
+    return this.state;
+  }
+
+  /** Follows a newer history of the same agreement (a lifecycle event arrived: amendment, suspension, termination). */
+  update(state: AgreementState): void {
+    if (state.agreementId !== this.state.agreementId) throw new RangeError(`policy of ${this.state.agreementId} cannot follow ${state.agreementId}`);
+    this.state = state;
+    this.compiled.clear();
+  }
+
   resolve(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null {
-    const record = versionRecordInForce(this.state, commitTimeUs / 1000);
+    const at = commitTimeUs / 1000;
+    const record = versionRecordInForce(this.state, at);
     if (!record) return null;
+    // A commit time ahead of this clock (skew) is judged at the commit time.
+    const ceiling = scopeVersionAt(this.state, Math.max(this.clock(), at));
+    if (!ceiling) return null;
     const doc = record.document;
-    if (doc.parties.provider.ministry !== provider || !this.receives(doc)) return null;
-    const key = `${record.version}\u0000${entity}`;
-    if (!this.compiled.has(key)) this.compiled.set(key, this.compile(doc, entity));
+    if (doc.parties.provider.ministry !== provider || !this.receives(doc) || !this.receives(ceiling.document)) return null;
+    const key = `${record.version}\u0000${ceiling.version}\u0000${entity}`;
+    if (!this.compiled.has(key)) this.compiled.set(key, this.bounded(this.compile(doc, entity), ceiling.version === record.version ? undefined : this.compile(ceiling.document, entity)));
     return this.compiled.get(key) ?? null;
+  }
+
+  /** The rules of the commit-time version narrowed by those of the version in force now. */
+  private bounded(at: AppliedPolicy | null, now: AppliedPolicy | null | undefined): AppliedPolicy | null {
+    if (!at || now === undefined) return at;
+    if (!now) return null;
+    const fields = at.fields.filter((f) => now.fields.includes(f));
+    return { ...at, fields, predicate: (r) => at.predicate(r) && now.predicate(r) };
   }
 
   /** Entities any confirmed version shares: what the consumer subscribes to. */

@@ -1,22 +1,40 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
+import type { AgreementState } from '../../libs/agreements';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { createKafka, ensureTopics } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
 import { checkPartnerSchema, DeadLetterRecord, PartnerStore, StoreChange } from '../../libs/partner-store';
-import { EventVerifier, PublicKeyRing } from '../../libs/signing';
+import { EventVerifier, PublicKeyRing, SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ApplyConsumerError } from './applyConsumerError';
 import { applyMetrics } from './applyMetrics';
 import { reduceToNewest } from './batchReduction';
 import { deadLetterMessage, deadLetterRecord, RawEvent } from './deadLetterMessage';
+import type { DeletionRecord } from './deletionRecord';
+import { deletionRecordMessage } from './deletionRecordMessage';
 import { Assessment, EventAssessor } from './eventAssessor';
 import { isRowDataError } from './eventRejection';
 import type { PolicyResolver } from './policyResolver';
 import { registrySchemaSource, SchemaSource } from './schemaSource';
+import { ScopeEnforcer } from './scopeEnforcer';
 import { WireDecoder } from './wireDecoder';
+
+/** Purges and deletions the agreement requires of the receiver (Art. 12 (9)-(10), Art. 13); see ScopeEnforcer. */
+export interface ApplyEnforcementOptions {
+  /** The agreement's signed history as known now, e.g. `() => policy.current`. */
+  state(): AgreementState | null;
+  /** The receiver's key (libs/signing): signs the deletion records. */
+  signingKey: SigningKey;
+  /** Where deletion records go to the provider; default `<prefix>.deletion-records`. */
+  topic?: string;
+  /** How often what is due is looked at; default one minute. */
+  everyMs?: number;
+  /** Least time between two retention sweeps; default one hour. */
+  retentionEveryMs?: number;
+}
 
 export interface ApplyConsumerOptions {
   /** The ministry whose database receives (holds the partner store). */
@@ -47,6 +65,12 @@ export interface ApplyConsumerOptions {
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
+  /**
+   * Runs the ScopeEnforcer on start (before anything is applied) and then every `everyMs`, so a
+   * narrowed scope, a retention period or the end of the agreement is acted upon without an operator.
+   * Without it nothing is purged: only for tests of the apply path alone.
+   */
+  enforcement?: ApplyEnforcementOptions;
 }
 
 /** Counts since start, for operators and tests. */
@@ -89,6 +113,11 @@ export class ApplyConsumer implements PipelineService {
   private producer?: Producer;
   private running = false;
   private crashed = false;
+  private enforcer?: ScopeEnforcer;
+  private enforceTimer?: NodeJS.Timeout;
+  private enforcing = false;
+  /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
+  private gate: Promise<unknown> = Promise.resolve();
   private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
 
   constructor(private readonly o: ApplyConsumerOptions) {
@@ -154,6 +183,7 @@ export class ApplyConsumer implements PipelineService {
     await ensureTopics(kafka, [{ topic: this.dlqTopic, partitions: this.o.dlqPartitions ?? 1, cleanup: 'delete' }]);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
+    await this.openEnforcement(kafka);
     this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { group: this.groupId, error: e.payload.error.message, restart: e.payload.restart });
@@ -168,13 +198,70 @@ export class ApplyConsumer implements PipelineService {
 
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.enforceTimer);
+    this.enforceTimer = undefined;
     // disconnect() lets the batch in progress finish its transaction and offset commit first.
     await this.consumer?.disconnect();
+    await this.gate;
     await this.producer?.disconnect();
     await this.pool?.end();
     this.consumer = undefined;
     this.producer = undefined;
     this.pool = undefined;
+  }
+
+  /** The topic deletion records are sent to. */
+  get deletionTopic(): string {
+    return this.o.enforcement?.topic ?? `${this.prefix}.deletion-records`;
+  }
+
+  /** Performs what the agreement makes due at `now` (also run on start and periodically); returns the deletion records written. */
+  async enforceNow(now: Date = new Date()): Promise<DeletionRecord[]> {
+    const enforcer = this.enforcer;
+    if (!enforcer) return [];
+    return this.exclusive(() => enforcer.runDue(now));
+  }
+
+  private async openEnforcement(kafka: Kafka): Promise<void> {
+    const e = this.o.enforcement;
+    if (!e) return;
+    // One partition, compacted, keyed by record id: every record stays, in the order written.
+    await ensureTopics(kafka, [{ topic: this.deletionTopic, partitions: 1, cleanup: 'compact' }]);
+    this.enforcer = new ScopeEnforcer(this.pool!, {
+      receiver: this.o.receiver,
+      provider: this.o.provider,
+      agreementId: this.o.agreementId,
+      schema: this.schema,
+      state: e.state,
+      contracts: this.o.contracts,
+      signingKey: e.signingKey,
+      publish: (r) => this.publishDeletionRecord(r),
+      log: this.o.log,
+      onColumnsDropped: (entity) => this.store.forgetColumns(entity),
+      retentionEveryMs: e.retentionEveryMs,
+    });
+    await this.enforceNow();
+    this.enforceTimer = setInterval(() => this.enforcePeriodically(), e.everyMs ?? 60_000);
+  }
+
+  private enforcePeriodically(): void {
+    if (this.enforcing || !this.running) return;
+    this.enforcing = true;
+    this.enforceNow()
+      .catch((err: Error) => this.o.log.error('scope enforcement failed; retried at the next interval', { group: this.groupId, agreement: this.o.agreementId, error: err.message }))
+      .finally(() => {
+        this.enforcing = false;
+      });
+  }
+
+  private async publishDeletionRecord(record: DeletionRecord): Promise<void> {
+    await this.producer!.send({ topic: this.deletionTopic, acks: -1, messages: [deletionRecordMessage(record)] });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.gate.then(fn, fn);
+    this.gate = run.catch(() => undefined);
+    return run;
   }
 
   private async checkReceiverDatabase(c: PoolClient): Promise<void> {
@@ -216,7 +303,7 @@ export class ApplyConsumer implements PipelineService {
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
-      await this.applyChunk(batch.topic, batch.partition, chunk);
+      await this.exclusive(() => this.applyChunk(batch.topic, batch.partition, chunk));
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
       await this.commit(batch.topic, batch.partition, last);

@@ -4,7 +4,7 @@ import { loadConfig } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { Ministry, MINISTRIES } from '../../libs/contracts/contractTypes';
 import { createLogger } from '../../libs/logger';
-import { PublicKeyRing } from '../../libs/signing';
+import { loadSigningKey, PublicKeyRing } from '../../libs/signing';
 import { AgreementPolicy } from './agreementPolicy';
 import { loadAgreementHistories } from './agreementHistories';
 import { ApplyConsumer } from './applyConsumer';
@@ -15,6 +15,7 @@ export interface ApplyConsumerCliOptions {
   agreements: string;
   topicPrefix?: string;
   dbUrl?: string;
+  deletionRecordTopic?: string;
 }
 
 function ministry(flag: string, v: string): Ministry {
@@ -34,6 +35,8 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
   const dir = path.resolve(opts.agreements);
   const states = await loadAgreementHistories(dir, config.keysDir, contracts);
   const keys = PublicKeyRing.fromDir(config.keysDir);
+  // Deletion records are signed by the receiving ministry with its own key (THAHS_SIGNING_KEY_PEM or the keys folder).
+  const receiverKey = loadSigningKey(config.keysDir, receiver);
   const consumers: ApplyConsumer[] = [];
   for (const state of states) {
     const policy = new AgreementPolicy(state, receiver, contracts);
@@ -54,6 +57,7 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
         log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
         partnerSchema: policy.partnerSchema(),
         topicPrefix: opts.topicPrefix,
+        enforcement: { state: () => policy.current, signingKey: receiverKey, topic: opts.deletionRecordTopic },
       }),
     );
   }
@@ -90,5 +94,6 @@ export function registerApplyConsumerCommand(program: Command): void {
     .option('--agreements <dir>', 'folder of signed agreement histories (*.events.json or *.events.jsonl)', 'deploy/agreements')
     .option('--topic-prefix <prefix>', 'topic prefix (default thahs)')
     .option('--db-url <url>', "receiver's database (default: THAHS_<RECEIVER>_PG_URL)")
+    .option('--deletion-record-topic <topic>', 'topic the signed deletion records are sent to (default <prefix>.deletion-records)')
     .action((o: ApplyConsumerCliOptions) => runApplyConsumers(o));
 }
