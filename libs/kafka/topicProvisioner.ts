@@ -5,6 +5,8 @@ export interface TopicSpec {
   partitions: number;
   /** compact: the latest state of every key stays replayable; delete: time-bounded logs (DLQ). */
   cleanup: 'compact' | 'delete';
+  /** retention.ms of a delete topic; -1 keeps every record (a log that is the record of something). */
+  retentionMs?: number;
 }
 
 /**
@@ -33,7 +35,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
                   { name: 'delete.retention.ms', value: TOMBSTONE_RETENTION_MS },
                   { name: 'min.insync.replicas', value: '1' },
                 ]
-              : [{ name: 'cleanup.policy', value: 'delete' }],
+              : [
+                  { name: 'cleanup.policy', value: 'delete' },
+                  ...(s.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(s.retentionMs) }]),
+                ],
         })),
       });
     }
