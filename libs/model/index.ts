@@ -1,0 +1,12 @@
+export * from './codes';
+export * from './entities';
+export { EXCHANGED_TABLES, OWN_SCHEMA, META_SCHEMA, isExchangedTable } from './exchangedTables';
+export type { ExchangedTable } from './exchangedTables';
+export { TABLE_COLUMNS } from './tableColumns';
+export type { ColumnOf } from './tableColumns';
+export type { EventDetails, EventDetailsByType, EventTypeWithoutDetails } from './eventDetails';
+export { createDataSource, MODEL_MIGRATIONS, MIGRATIONS_TABLE } from './dataSource';
+export { migrate, assertDatabaseMinistry } from './migrate';
+export type { MigrateResult } from './migrate';
+export { ministryCode, ministryOfCode } from './ministryCode';
+export { MinistryMismatchError, MigrationError, databaseLabel } from './modelErrors';
