@@ -15,27 +15,36 @@ export interface SignedEventParts {
 
 const TAG = Buffer.from('thahs-event-v1');
 
+/**
+ * The parts are laid out in one buffer and hashed once: a hash update per part cost more than the
+ * hashing itself (about 50 small updates per event).
+ */
 export function eventDigest(e: SignedEventParts): Buffer {
-  const h = createHash('sha256').update(TAG);
-  const part = (b: Buffer): void => {
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32BE(b.length, 0);
-    h.update(len).update(b);
-  };
-  part(Buffer.from(e.topic, 'utf8'));
-  part(e.key);
-  if (e.value === null) h.update(Buffer.from([0]));
-  else {
-    h.update(Buffer.from([1]));
-    part(e.value);
-  }
   const names = Object.keys(e.headers).sort();
-  const count = Buffer.allocUnsafe(4);
-  count.writeUInt32BE(names.length, 0);
-  h.update(count);
-  for (const n of names) {
-    part(Buffer.from(n, 'utf8'));
-    part(Buffer.from(e.headers[n], 'utf8'));
+  const texts: string[] = [e.topic];
+  for (const n of names) texts.push(n, e.headers[n]);
+  let size = TAG.length + 4 + e.key.length + 1 + (e.value ? 4 + e.value.length : 0) + 4;
+  for (const t of texts) size += 4 + Buffer.byteLength(t, 'utf8');
+  const buf = Buffer.allocUnsafe(size);
+  let o = TAG.copy(buf, 0);
+  const text = (t: string): void => {
+    const len = buf.write(t, o + 4, 'utf8');
+    buf.writeUInt32BE(len, o);
+    o += 4 + len;
+  };
+  const bytes = (b: Buffer): void => {
+    buf.writeUInt32BE(b.length, o);
+    o += 4 + b.copy(buf, o + 4);
+  };
+  text(texts[0]);
+  bytes(e.key);
+  if (e.value === null) buf[o++] = 0;
+  else {
+    buf[o++] = 1;
+    bytes(e.value);
   }
-  return h.digest();
+  buf.writeUInt32BE(names.length, o);
+  o += 4;
+  for (let i = 1; i < texts.length; i++) text(texts[i]);
+  return createHash('sha256').update(buf.subarray(0, o)).digest();
 }
