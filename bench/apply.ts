@@ -1,0 +1,309 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { randomUUID } from 'crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { loadAgreementFile } from '../libs/agreements';
+import { loadConfig } from '../libs/config';
+import { loadContracts } from '../libs/contracts/contractLoader';
+import { H, headerText } from '../libs/events';
+import { migrate } from '../libs/model';
+import type { ApplyConsumer } from '../services/apply-consumer/applyConsumer';
+import { createApplyConsumers } from '../services/apply-consumer/main';
+import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../test/support/agreementHistory';
+import { ScratchDatabase } from '../test/support/scratchDatabase';
+import type { Benchmark } from './main';
+
+/**
+ * The whole pipeline as deployed, on one machine: a cand source database, the `thahs cdc-producer`
+ * process, Kafka, and the apply consumer (built by createApplyConsumers from a signed agreement
+ * history and a keys folder, as `thahs apply-consumer` builds it) writing the partner store of a qdnd
+ * database under the cand → qdnd agreement (person: military only, 11 of 36 fields).
+ *
+ * The workload runs inside PostgreSQL (plpgsql, transactions of 60 inserts — half of them military —,
+ * 30 updates — a third of which move the row across the filter — and 10 deletes), so this process
+ * holds only the consumer. Latency is the source commit time (carried by every event) to the moment a
+ * poll of the partner store first sees the change committed (update_log, polled every POLL_MS; the
+ * figure is an upper bound, high by at most one poll interval). Changes that leave nothing to see
+ * (superseded within a batch, or filtered out with no row to remove) have no latency sample. During the
+ * paced phase a second, bare Kafka consumer (headers only, no verification) splits the latency: source
+ * commit to arrival at a Kafka consumer, i.e. the producer's half.
+ */
+const POLL_MS = 20;
+
+const WORKLOAD = `
+CREATE INDEX IF NOT EXISTS bench_person_seq ON thahs.person (prior_convictions);
+CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, pause_ms int) LANGUAGE plpgsql AS $$
+DECLARE i int;
+BEGIN
+  FOR i IN first_txn .. first_txn + txns - 1 LOOP
+    INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military, military_rank, prior_convictions)
+      SELECT 'CAND', 'Người thử ' || (i * 60 + g), date '1970-01-01' + ((i * 60 + g) % 15000), CASE WHEN g % 8 = 0 THEN 'F' ELSE 'M' END,
+             g % 2 = 0, CASE WHEN g % 2 = 0 THEN 'Trung sĩ' END, i * 60 + g
+        FROM generate_series(1, 60) g;
+    UPDATE thahs.person SET occupation = 'Nghề ' || i, is_military = (is_military <> (prior_convictions % 3 = 0))
+     WHERE prior_convictions BETWEEN (i - 1) * 60 + 1 AND (i - 1) * 60 + 30;
+    DELETE FROM thahs.person WHERE prior_convictions BETWEEN (i - 2) * 60 + 31 AND (i - 2) * 60 + 40;
+    COMMIT;
+    IF pause_ms > 0 THEN PERFORM pg_sleep(pause_ms / 1000.0); END IF;
+  END LOOP;
+END $$;`;
+
+function eventsOf(firstTxn: number, txns: number): number {
+  let n = 0;
+  for (let i = firstTxn; i < firstTxn + txns; i++) n += 60 + (i >= 1 ? 30 : 0) + (i >= 2 ? 10 : 0);
+  return n;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds used so far by a process (user + system), from /proc. */
+function procCpu(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15) in clock ticks of 1/100 s
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+function machineCpu(): number {
+  const [cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n');
+  const v = cpu.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + v[4];
+  return (v.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+/** Watches the partner store's update log: each newly visible change gives one latency sample. */
+class VisibilityProbe {
+  private lastId = '0';
+  private stopped = false;
+  private loop?: Promise<void>;
+  latencies: number[] = [];
+
+  constructor(private readonly db: Client) {}
+
+  start(): void {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const at = Date.now();
+        const r = await this.db.query<{ id: string; us: string }>(
+          `SELECT id::text, (extract(epoch FROM commit_ts) * 1000000)::bigint::text AS us FROM partner_state.update_log WHERE id > $1::bigint ORDER BY id`,
+          [this.lastId],
+        );
+        for (const row of r.rows) this.latencies.push(at - Number(row.us) / 1000);
+        if (r.rows.length > 0) this.lastId = r.rows[r.rows.length - 1].id;
+        await sleep(POLL_MS);
+      }
+    })();
+  }
+
+  take(): number[] {
+    const l = this.latencies.sort((a, b) => a - b);
+    this.latencies = [];
+    return l;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
+interface PhaseResult {
+  events: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  cpu: { consumer: number; producer: number; machine: number };
+}
+
+export const benchmark: Benchmark = {
+  description: 'Apply consumer, whole pipeline: source commit to partner-store commit, sustained events/s and latency',
+  async run(args) {
+    const txns = Number(args[0] ?? 1000);
+    const backlogTxns = Number(args[1] ?? txns);
+    const config = loadConfig();
+    const contracts = loadContracts();
+    const repo = path.resolve(__dirname, '..');
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-bench-apply-'));
+    const keysDir = path.join(work, 'keys');
+    const agreementsDir = path.join(work, 'agreements');
+    const prefix = `bapply${Date.now()}`;
+    const source = await ScratchDatabase.create(config.candPgUrl, 'benchapplysrc');
+    const receiver = await ScratchDatabase.create(config.qdndPgUrl, 'benchapplydst');
+    const src = new Client({ connectionString: source.url });
+    const dst = new Client({ connectionString: receiver.url });
+    let child: ChildProcess | undefined;
+    let consumers: ApplyConsumer[] = [];
+    let probe: VisibilityProbe | undefined;
+    let peakRss = 0;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    try {
+      const doc = await loadAgreementFile(path.join(repo, 'deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
+      const keys = partyKeys([doc]);
+      // one folder for both processes: the producer signs with the cand key, the consumer verifies with the
+      // public keys (and signs its own records with the qdnd key)
+      installKeys(keysDir, keys);
+      writeHistory(agreementsDir, confirmedHistory(doc, keys).events);
+      await migrate(source.url, 'cand');
+      await migrate(receiver.url, 'qdnd');
+      await src.connect();
+      await dst.connect();
+      await src.query(WORKLOAD);
+
+      child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
+        { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      const producerPid = child.pid!;
+      for (let i = 0; ; i++) {
+        const r = await src.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`slot_${prefix}`]);
+        if (r.rowCount === 1) break;
+        if (i > 480) throw new Error('the producer did not start streaming');
+        await sleep(250);
+      }
+      process.env.THAHS_KEYS_DIR = keysDir;
+      process.env.THAHS_LOG_LEVEL = process.env.THAHS_LOG_LEVEL ?? 'warn';
+      process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+      const startConsumers = async (): Promise<void> => {
+        consumers = await createApplyConsumers({ receiver: 'qdnd', provider: 'cand', agreements: agreementsDir, topicPrefix: prefix, dbUrl: receiver.url });
+        for (const c of consumers) await c.start();
+      };
+      const received = (): number => consumers.reduce((n, c) => n + c.stats().received, 0);
+      await startConsumers();
+      probe = new VisibilityProbe(dst);
+      probe.start();
+
+      const kafka = new Kafka({ clientId: 'bench-apply', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const published = async (): Promise<number> => {
+        let n = 0;
+        for (const p of await admin.fetchTopicOffsets(`${prefix}.cand.person`)) n += Number(p.high);
+        return n;
+      };
+
+      let receivedBase = 0;
+      const phase = async (firstTxn: number, count: number, pauseMs: number): Promise<PhaseResult> => {
+        const expected = eventsOf(firstTxn, count);
+        const target = receivedBase + expected;
+        probe!.take();
+        const cpu0 = { consumer: process.cpuUsage(), producer: procCpu(producerPid), machine: machineCpu() };
+        const t0 = Date.now();
+        await src.query('CALL bench_workload($1, $2, $3)', [firstTxn, count, pauseMs]);
+        while (received() < target) {
+          if (Date.now() - t0 > 1_200_000) throw new Error(`only ${received() - receivedBase}/${expected} events applied`);
+          await sleep(10);
+        }
+        const seconds = (Date.now() - t0) / 1000;
+        await sleep(POLL_MS * 3);
+        const cu = process.cpuUsage(cpu0.consumer);
+        const lat = probe!.take();
+        receivedBase = target;
+        return {
+          events: expected,
+          seconds,
+          p50: percentile(lat, 50),
+          p99: percentile(lat, 99),
+          samples: lat.length,
+          cpu: { consumer: (cu.user + cu.system) / 1e6, producer: procCpu(producerPid) - cpu0.producer, machine: machineCpu() - cpu0.machine },
+        };
+      };
+      const cpuText = (r: PhaseResult): string =>
+        `CPU s: consumer process ${r.cpu.consumer.toFixed(1)}, producer process ${r.cpu.producer.toFixed(1)}, whole machine ${r.cpu.machine.toFixed(1)} of ${(r.seconds * os.cpus().length).toFixed(1)}`;
+
+      const warm = await phase(0, 50, 0);
+      process.stdout.write(`warm-up: ${warm.events} events end to end in ${warm.seconds.toFixed(1)} s\n`);
+      // the producer's half of the latency: commit to arrival at a bare Kafka consumer
+      const tapLatencies: number[] = [];
+      const tap = kafka.consumer({ groupId: `${prefix}-tap-${randomUUID()}`, maxWaitTimeInMs: 100 });
+      await tap.connect();
+      await tap.subscribe({ topics: [`${prefix}.cand.person`], fromBeginning: false });
+      let tapping = false;
+      await tap.run({
+        eachMessage: async ({ message }) => {
+          const us = Number(headerText(message.headers, H.commitTs));
+          if (tapping && us > 0) tapLatencies.push(Date.now() - us / 1000);
+        },
+      });
+      await sleep(3000);
+      tapping = true;
+      const paced = await phase(50, 200, 50);
+      tapping = false;
+      await tap.disconnect();
+      tapLatencies.sort((a, b) => a - b);
+      process.stdout.write(
+        `paced (~2,000 events/s offered): ${paced.events} events in ${paced.seconds.toFixed(1)} s = ${Math.round(paced.events / paced.seconds)} events/s; ` +
+          `commit-to-partner-commit p50 ${paced.p50.toFixed(0)} ms, p99 ${paced.p99.toFixed(0)} ms (${paced.samples} samples); ` +
+          `of which commit-to-Kafka-consumer p50 ${percentile(tapLatencies, 50).toFixed(0)} ms, p99 ${percentile(tapLatencies, 99).toFixed(0)} ms; ${cpuText(paced)}\n`,
+      );
+      const full = await phase(250, txns, 0);
+      process.stdout.write(
+        `full speed, producer and consumer together: ${full.events} events in ${full.seconds.toFixed(1)} s = ${Math.round(full.events / full.seconds)} events/s; ` +
+          `p50 ${(full.p50 / 1000).toFixed(1)} s, p99 ${(full.p99 / 1000).toFixed(1)} s; ${cpuText(full)}\n`,
+      );
+
+      // The consumer alone: a backlog published while it is stopped, then drained.
+      for (const c of consumers) await c.stop();
+      const firstBacklog = 250 + txns;
+      const before = await published();
+      const backlog = eventsOf(firstBacklog, backlogTxns);
+      const tp = Date.now();
+      await src.query('CALL bench_workload($1, $2, 0)', [firstBacklog, backlogTxns]);
+      while ((await published()) - before < backlog) {
+        if (Date.now() - tp > 1_200_000) throw new Error('the producer did not publish the backlog');
+        await sleep(100);
+      }
+      process.stdout.write(`backlog: ${backlog} events published by the producer alone in ${((Date.now() - tp) / 1000).toFixed(1)} s\n`);
+      const cpuD = process.cpuUsage();
+      const machineD = machineCpu();
+      const td = Date.now();
+      await startConsumers();
+      while (received() < backlog) {
+        if (Date.now() - td > 1_200_000) throw new Error(`only ${received()}/${backlog} backlog events applied`);
+        await sleep(10);
+      }
+      const drain = (Date.now() - td) / 1000;
+      const cd = process.cpuUsage(cpuD);
+      process.stdout.write(
+        `consumer alone (start, join, drain): ${backlog} events verified, filtered and applied in ${drain.toFixed(1)} s = ${Math.round(backlog / drain)} events/s; ` +
+          `CPU s: consumer process ${((cd.user + cd.system) / 1e6).toFixed(1)}, whole machine ${(machineCpu() - machineD).toFixed(1)} of ${(drain * os.cpus().length).toFixed(1)}\n`,
+      );
+      const stats = consumers[0].stats();
+      const held = await dst.query<{ n: string }>(`SELECT count(*)::text AS n FROM partner_cand.person`);
+      process.stdout.write(`partner store: ${held.rows[0].n} military persons held; last consumer: ${JSON.stringify(stats)}\n`);
+      process.stdout.write(`consumer process peak RSS: ${(peakRss / 1048576).toFixed(0)} MB\n`);
+      await admin.disconnect();
+      process.stdout.write(
+        `apply end to end sustained: ${Math.round(full.events / full.seconds)} events/s verified+filtered+applied ` +
+          `(cdc producer + Kafka + apply consumer, mixed 60/30/10 insert/update/delete under the cand → qdnd agreement, whole stack on this machine); ` +
+          `commit-to-partner-commit p99 at the paced ${Math.round(paced.events / paced.seconds)} events/s: ${paced.p99.toFixed(0)} ms\n`,
+      );
+    } finally {
+      clearInterval(rssTimer);
+      await probe?.stop().catch(() => undefined);
+      for (const c of consumers) await c.stop().catch(() => undefined);
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child!.once('exit', r));
+      }
+      await src.end().catch(() => undefined);
+      await dst.end().catch(() => undefined);
+      await source.drop().catch(() => undefined);
+      await receiver.drop().catch(() => undefined);
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
