@@ -1,0 +1,15 @@
+export { seedDatabase, SeedError } from './seedDatabase';
+export type { SeedOptions, SeedProgress, SeedResult } from './seedDatabase';
+export { runWorkload, parseMix, WorkloadError } from './workload';
+export type { WorkloadOptions, WorkloadMix, WorkloadReport } from './workload';
+export { buildReferenceData, stableUuid } from './referenceData';
+export type { ReferenceData, UnitRef, CourtRef } from './referenceData';
+export { generateJudgmentGroup } from './judgmentGroup';
+export { DEFAULT_AS_OF, generationWindow } from './generationContext';
+export type { GenerationContext } from './generationContext';
+export { KeySpace } from './keySpace';
+export { CopyBatch } from './copyBatch';
+export { InsertBatch } from './insertBatch';
+export { Prng } from './prng';
+export { PROVINCES, NEW_PROVINCES } from './geography';
+export type { RowSink, TableRow } from './tableRow';
