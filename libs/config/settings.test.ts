@@ -6,6 +6,15 @@ describe('loadConfig', () => {
     expect(c.candPgPort).toBe(15432);
     expect(c.kafkaBrokers).toEqual(['127.0.0.1:19092']);
     expect(c.registryUrl).toBe('http://127.0.0.1:18081/apis/ccompat/v7');
+    expect(c.demo).toBe('on');
+    expect(c.demoRate).toBe(5);
+  });
+
+  it('reads the local demo switch and rate', () => {
+    expect(loadConfig({ THAHS_DEMO: 'off', THAHS_DEMO_RATE: '0' })).toMatchObject({ demo: 'off', demoRate: 0 });
+    expect(() => loadConfig({ THAHS_DEMO: 'maybe' })).toThrow(/THAHS_DEMO="maybe": must be one of on, off/);
+    expect(() => loadConfig({ THAHS_DEMO_RATE: '-1' })).toThrow(/THAHS_DEMO_RATE/);
+    expect(() => loadConfig({ THAHS_DEMO_RATE: '' })).toThrow(/THAHS_DEMO_RATE/);
   });
 
   it('names the variable at fault', () => {

@@ -57,6 +57,11 @@ function brokers(raw: string): string[] {
   for (const b of list) if (!/^[^:\s]+:\d{1,5}$/.test(b)) throw new Error(`"${b}" is not host:port`);
   return list;
 }
+function nonNegativeNumber(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error('must be a number ≥ 0');
+  return n;
+}
 const text = (raw: string): string => raw;
 const absPath = (raw: string): string => path.resolve(repoRoot, raw);
 
@@ -99,6 +104,19 @@ export const settings = {
   kafkaHeapMb: { env: 'THAHS_KAFKA_HEAP_MB', description: 'Java heap of the local Kafka broker (MiB)', default: '768', parse: positiveInt },
   registryHeapMb: { env: 'THAHS_REGISTRY_HEAP_MB', description: 'Java heap of the local schema registry (MiB)', default: '512', parse: positiveInt },
   pgHost: { env: 'THAHS_PG_HOST', description: 'Host the local PostgreSQL clusters listen on', default: '127.0.0.1', parse: text },
+  demo: {
+    env: 'THAHS_DEMO',
+    description:
+      '`npm start` on the local stack: `on` puts the example agreements of deploy/agreements in force (party keys in THAHS_KEYS_DIR), seeds empty ministry databases and runs a gentle workload; `off` runs the pipeline only',
+    default: 'on',
+    parse: oneOf('on', 'off'),
+  },
+  demoRate: {
+    env: 'THAHS_DEMO_RATE',
+    description: 'Row changes per second the local demo workload makes in each ministry database (0: seed only, no workload)',
+    default: '5',
+    parse: nonNegativeNumber,
+  },
 } satisfies Record<string, SettingSpec<unknown>>;
 
 export type Settings = typeof settings;

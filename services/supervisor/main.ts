@@ -7,10 +7,14 @@ import { Supervisor } from './supervisor';
 
 /**
  * `npm start`: the local stack, the database migrations of both ministries, then the pipeline
- * services under one supervisor. Ctrl-C stops the services gracefully, and also the servers if this
- * run started them (a stack that was already running is left as it was found).
+ * services under one supervisor — with THAHS_DEMO=on (the default) also the example agreements in
+ * force, seed data and a gentle workload, so data flows both ways. Ctrl-C stops the services
+ * gracefully, and also the servers if this run started them (a stack that was already running is left
+ * as it was found).
  */
 async function main(): Promise<void> {
+  // Our producers choose their partitioner explicitly; kafkajs' notice about its v2 default is noise here.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const config = loadConfig();
   const log = createLogger('supervisor', config.logLevel);
   const stack = new StackManager(config, (line) => log.info(line, { component: 'stack' }));
@@ -37,7 +41,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  await supervisor.start();
+  try {
+    await supervisor.start();
+  } catch (err) {
+    // The supervisor has stopped what it started; servers this run started go too.
+    if (!exiting && !wasRunning) await stack.down().catch(() => undefined);
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,20 +1,64 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { AgreementStore } from '../../libs/agreement-exchange';
 import { Config } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { Ministry } from '../../libs/contracts/contractTypes';
 import { Logger } from '../../libs/logger';
 import { migrate } from '../../libs/model';
 import { generateKeyPair, loadSigningKey } from '../../libs/signing';
+import { createAgreementSyncService } from '../agreement-sync/main';
 import { CdcProducer } from '../cdc-producer/cdcProducer';
+import { ApplyConsumerManager } from './applyConsumerManager';
+import { DemoData } from './demoData';
+import { ensurePartyKeys, loadDemoTemplates, partiesOf } from './demoAgreements';
+import { GovernedProducer } from './governedProducer';
+import { KeysFolderRing } from './keysFolderRing';
+import { LocalDemoAgreements } from './localDemo';
+import { pipelineNames, type PipelineNames } from './pipelineNames';
 import { PipelineService } from './pipelineService';
+import type { ServiceStage } from './supervisor';
 
 const MINISTRIES: readonly Ministry[] = ['cand', 'qdnd'];
+
+/** What the local demo adds to the pipeline (THAHS_DEMO, THAHS_DEMO_RATE). */
+export interface DemoSettings {
+  /** Put the example agreements of deploy/agreements in force. */
+  agreements: boolean;
+  /** Persons seeded into a ministry database whose own tables are empty (0: none). */
+  seedPersons: Readonly<Record<Ministry, number>>;
+  /** Row changes per second of the workload in each database (0: none). */
+  workloadRate: number;
+}
+
+export interface PipelineOptions {
+  /** Topics, groups, slots and publications; default the `thahs` names every service documents. */
+  names?: PipelineNames;
+  /** Databases; default THAHS_CAND_PG_URL and THAHS_QDND_PG_URL. */
+  urls?: Readonly<Record<Ministry, string>>;
+  /** Default THAHS_KEYS_DIR. */
+  keysDir?: string;
+  /** Default from THAHS_DEMO / THAHS_DEMO_RATE; false: the pipeline only. */
+  demo?: DemoSettings | false;
+  /** How often consumers and producers read the agreement stores for lifecycle changes (default 5 s / 15 s). */
+  agreementPollMs?: number;
+  /** Producer heartbeat (default 10 s); tests shorten it. */
+  heartbeatMs?: number;
+}
+
+/** Military courts try few cases, so qdnd holds far less data than cand (DOMAIN.md). */
+const DEMO_PERSONS: Readonly<Record<Ministry, number>> = { cand: 300, qdnd: 100 };
+
+export function demoSettings(config: Config): DemoSettings | false {
+  return config.demo === 'on' ? { agreements: true, seedPersons: DEMO_PERSONS, workloadRate: config.demoRate } : false;
+}
 
 /**
  * The local stack has no key ceremony: each ministry gets a key pair in THAHS_KEYS_DIR on first start,
  * and each trusts the other's public key from the same folder. Deployments install keys by hand
- * (`thahs keys generate` on each side, public files exchanged under the agreement).
+ * (`thahs keys generate` on each side, public files exchanged under the agreement). The ministry key
+ * signs the receiver's deletion records; Kafka events are signed with the provider body's party key
+ * the agreement lists (see producerKey.ts).
  */
 function ensureLocalKeys(dir: string, log: Logger): void {
   for (const m of MINISTRIES) {
@@ -26,25 +70,116 @@ function ensureLocalKeys(dir: string, log: Logger): void {
   }
 }
 
-/** The pipeline services `npm start` runs, in start order, after the databases are migrated. */
-export async function buildServices(config: Config, log: Logger): Promise<PipelineService[]> {
-  const urls: Record<Ministry, string> = { cand: config.candPgUrl, qdnd: config.qdndPgUrl };
+/** Never draft example agreements into, or seed, a database that is not on this machine. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * The pipeline services `npm start` runs, in start order, after the databases are migrated:
+ * both ministries' agreement-sync services (the agreement history in each database); with the demo,
+ * the example agreements brought into force; a CDC producer per ministry signing with the provider
+ * key its agreements list; per ministry, the apply consumers of the agreements under which it receives
+ * (started, updated and stopped as the history in its database changes); with the demo, seed data and
+ * a gentle workload in each database.
+ */
+export async function buildServices(config: Config, log: Logger, options: PipelineOptions = {}): Promise<ServiceStage[]> {
+  const names = options.names ?? pipelineNames();
+  const urls: Readonly<Record<Ministry, string>> = options.urls ?? { cand: config.candPgUrl, qdnd: config.qdndPgUrl };
+  const keysDir = options.keysDir ?? config.keysDir;
+  let demo = options.demo ?? demoSettings(config);
+  if (demo && !MINISTRIES.every((m) => isLoopback(urls[m]))) {
+    log.warn('the local demo runs only against databases on this machine; running the pipeline without it', { demo: 'off' });
+    demo = false;
+  }
+
   for (const m of MINISTRIES) {
     const r = await migrate(urls[m], m);
     log.info('database migrated', { ministry: m, applied: r.applied });
   }
-  ensureLocalKeys(config.keysDir, log);
+  ensureLocalKeys(keysDir, log);
   const contracts = loadContracts();
-  return MINISTRIES.map(
-    (m) =>
-      new CdcProducer({
-        ministry: m,
+  const lookup = (e: string) => (contracts.has(e) ? contracts.get(e) : undefined);
+
+  const stages: PipelineService[][] = [];
+  let demoAgreements: LocalDemoAgreements | undefined;
+  if (demo && demo.agreements) {
+    const templates = await loadDemoTemplates(lookup);
+    // Before the sync services read the keys folder: they must know every key a demo step is signed with.
+    const keyIds = ensurePartyKeys(keysDir, partiesOf(templates), log.child({ component: 'demo-agreements' }));
+    demoAgreements = new LocalDemoAgreements({
+      urls,
+      kafkaBrokers: config.kafkaBrokers,
+      topics: names.exchangeTopics,
+      keysDir,
+      contracts: lookup,
+      templates,
+      keyIds,
+      slot: names.slot,
+      log: log.child({ component: 'demo-agreements' }),
+    });
+  }
+
+  stages.push(
+    MINISTRIES.map((m) =>
+      createAgreementSyncService(config, m, log.child({ component: `agreement-sync-${m}` }), {
         pgUrl: urls[m],
-        kafkaBrokers: config.kafkaBrokers,
-        registryUrl: config.registryUrl,
-        contracts,
-        signingKey: loadSigningKey(config.keysDir, m),
-        log: log.child({ component: `cdc-producer-${m}` }),
+        topics: names.exchangeTopics,
+        groupId: names.syncGroup(m),
+        keysDir,
       }),
+    ),
   );
+  if (demoAgreements) stages.push([demoAgreements]);
+  stages.push(
+    MINISTRIES.map((m) => {
+      const plog = log.child({ component: `cdc-producer-${m}` });
+      return new GovernedProducer({
+        ministry: m,
+        keysDir,
+        store: AgreementStore.open(urls[m]),
+        log: plog,
+        recheckMs: options.agreementPollMs === undefined ? undefined : options.agreementPollMs * 3,
+        create: (signingKey) =>
+          new CdcProducer({
+            ministry: m,
+            pgUrl: urls[m],
+            kafkaBrokers: config.kafkaBrokers,
+            registryUrl: config.registryUrl,
+            contracts,
+            signingKey,
+            log: plog,
+            slotName: names.slot(m),
+            publicationName: names.publication(m),
+            topicPrefix: names.topicPrefix,
+            heartbeatMs: options.heartbeatMs,
+          }),
+      });
+    }),
+  );
+  const providerKeys = new KeysFolderRing(keysDir);
+  stages.push(
+    MINISTRIES.map(
+      (m) =>
+        new ApplyConsumerManager({
+          receiver: m,
+          pgUrl: urls[m],
+          store: AgreementStore.open(urls[m]),
+          contracts,
+          providerKeys,
+          receiverKey: loadSigningKey(keysDir, m),
+          kafkaBrokers: config.kafkaBrokers,
+          registryUrl: config.registryUrl,
+          topicPrefix: names.topicPrefix,
+          log: log.child({ component: `apply-consumers-${m}` }),
+          pollMs: options.agreementPollMs,
+        }),
+    ),
+  );
+  if (demo && (demo.workloadRate > 0 || MINISTRIES.some((m) => demo && demo.seedPersons[m] > 0))) {
+    const d = demo;
+    stages.push(MINISTRIES.map((m) => new DemoData({ ministry: m, pgUrl: urls[m], persons: d.seedPersons[m], workloadRate: d.workloadRate, log: log.child({ component: `demo-data-${m}` }) })));
+  }
+  return stages;
 }
