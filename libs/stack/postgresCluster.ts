@@ -59,6 +59,18 @@ export function pgDataRoot(stackData: string): string {
   return alt;
 }
 
+/**
+ * Where the servers write their logs: the stack's logs folder, or beside the relocated data when the
+ * `postgres` user cannot reach the checkout (a link in the logs folder then points to each log).
+ */
+export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }): string {
+  if (dataRoot === path.join(paths.data, 'pg')) return paths.logs;
+  const dir = path.join(path.dirname(dataRoot), 'logs');
+  fs.mkdirSync(dir, { recursive: true });
+  if (asRoot) run('pg', 'chown', ['postgres:postgres', dir]);
+  return dir;
+}
+
 export class PostgresCluster {
   readonly dataDir: string;
   readonly logFile: string;
@@ -68,9 +80,19 @@ export class PostgresCluster {
     private readonly pgBin: string,
     dataRoot: string,
     logsDir: string,
+    /** The stack's own logs folder; when the logs live elsewhere a link there points to them. */
+    linkDir: string = logsDir,
   ) {
     this.dataDir = path.join(dataRoot, spec.name);
     this.logFile = path.join(logsDir, `pg-${spec.name}.log`);
+    if (linkDir !== logsDir) {
+      const link = path.join(linkDir, `pg-${spec.name}.log`);
+      fs.mkdirSync(linkDir, { recursive: true });
+      if (!fs.existsSync(link)) {
+        fs.rmSync(link, { force: true });
+        fs.symlinkSync(this.logFile, link);
+      }
+    }
   }
 
   get url(): string {

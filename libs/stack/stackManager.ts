@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Config } from '../config';
 import { KafkaBroker } from './kafkaBroker';
 import { resolveApicurio, resolveKafka } from './mavenResolver';
-import { PostgresCluster, pgDataRoot } from './postgresCluster';
+import { PostgresCluster, pgDataRoot, pgLogDir } from './postgresCluster';
 import { ensureToolchain, Toolchain } from './prerequisites';
 import { SchemaRegistry } from './schemaRegistry';
 import { stackPaths, StackPaths } from './stackPaths';
@@ -48,11 +48,12 @@ export class StackManager {
 
   clusters(pgBin = this.tools().pgBin): Record<'cand' | 'qdnd' | 'platform', PostgresCluster> {
     const root = pgDataRoot(this.paths.data);
+    const logs = pgLogDir(root, this.paths);
     const host = this.config.pgHost;
     return {
-      cand: new PostgresCluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, this.paths.logs),
-      qdnd: new PostgresCluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, this.paths.logs),
-      platform: new PostgresCluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio' }, pgBin, root, this.paths.logs),
+      cand: new PostgresCluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, logs, this.paths.logs),
+      qdnd: new PostgresCluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, logs, this.paths.logs),
+      platform: new PostgresCluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio' }, pgBin, root, logs, this.paths.logs),
     };
   }
 
@@ -114,7 +115,8 @@ export class StackManager {
     const pgRoot = path.join(this.paths.data, 'pg');
     if (fs.existsSync(pgRoot)) {
       const real = fs.realpathSync(pgRoot);
-      if (real !== pgRoot) fs.rmSync(real, { recursive: true, force: true });
+      // Relocated (see pgDataRoot): the data and the logs beside it live under one folder of their own.
+      if (real !== pgRoot) fs.rmSync(path.dirname(real), { recursive: true, force: true });
     }
     for (const d of [this.paths.data, this.paths.logs, this.paths.run, this.paths.config]) fs.rmSync(d, { recursive: true, force: true });
   }
