@@ -1,3 +1,4 @@
+import { fetchTopicOffsetsSettled } from '../kafka';
 import type { Admin, Kafka } from 'kafkajs';
 import {
   agreementEventHash,
@@ -267,7 +268,7 @@ export class AgreementExchangeClient {
     }
     const ends: { topic: string; partition: number; high: string; low: string }[] = [];
     for (const topic of [this.o.topics.agreements, this.o.topics.requests]) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: p.partition, high: p.high, low: p.low });
+      for (const p of await fetchTopicOffsetsSettled(this.admin, topic)) ends.push({ topic, partition: p.partition, high: p.high, low: p.low });
     }
     const started = Date.now();
     for (;;) {

@@ -1,3 +1,4 @@
+import { fetchTopicOffsetsSettled } from '../../libs/kafka';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
 import {
@@ -81,7 +82,7 @@ export class AgreementSyncService implements PipelineService {
     await admin.connect();
     try {
       for (const topic of [this.o.topics.agreements, this.o.topics.requests]) {
-        for (const p of await admin.fetchTopicOffsets(topic)) this.logStarts.set(`${topic}/${p.partition}`, p.low);
+        for (const p of await fetchTopicOffsetsSettled(admin, topic)) this.logStarts.set(`${topic}/${p.partition}`, p.low);
       }
     } finally {
       await admin.disconnect();
