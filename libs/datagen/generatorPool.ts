@@ -14,10 +14,9 @@ export class GeneratorError extends Error {
   }
 }
 
-interface Pending {
+interface Settle {
   resolve(p: CopyPayload): void;
   reject(e: Error): void;
-  promise: Promise<CopyPayload>;
 }
 
 /**
@@ -26,20 +25,29 @@ interface Pending {
  * thread keeps its event loop free for the COPY traffic.
  */
 export class GeneratorPool {
-  private readonly pending = new Map<number, Pending>();
+  /** Chunks requested and not yet answered. */
+  private readonly unanswered = new Map<number, Settle>();
+  /** Chunks requested and not yet collected by `result`. */
+  private readonly results = new Map<number, Promise<CopyPayload>>();
+  private readonly dead = new Map<number, string>();
   private closed = false;
 
   private constructor(private readonly workers: Worker[]) {
     workers.forEach((w, lane) => {
       w.on('message', (m: WorkerReply) => {
-        const p = this.pending.get(m.chunk);
+        const p = this.unanswered.get(m.chunk);
         if (!p) return;
+        this.unanswered.delete(m.chunk);
         if (m.type === 'batch') p.resolve(m.payload);
         else p.reject(new GeneratorError(m.chunk, m.stack ?? m.message));
       });
       const fail = (reason: string) => {
-        // Chunks already delivered are resolved; rejecting them again changes nothing.
-        for (const [chunk, p] of this.pending) if (chunk % this.workers.length === lane) p.reject(new GeneratorError(chunk, reason));
+        this.dead.set(lane, reason);
+        for (const [chunk, p] of this.unanswered) {
+          if (chunk % this.workers.length !== lane) continue;
+          this.unanswered.delete(chunk);
+          p.reject(new GeneratorError(chunk, reason));
+        }
       };
       w.on('error', (err) => fail(err.message));
       w.on('exit', (code) => {
@@ -51,9 +59,13 @@ export class GeneratorPool {
   static start(data: Omit<SeedWorkerData, 'lane' | 'lanes'>, lanes: number): GeneratorPool {
     const ext = path.extname(__filename);
     const file = path.join(__dirname, `seedWorker${ext}`);
-    // Running from TypeScript sources (ts-node, ts-jest): the thread must be able to load .ts too.
-    const tsNode = ext === '.ts' && !process.execArgv.some((a) => a.includes('ts-node')) ? ['-r', require.resolve('ts-node/register/transpile-only')] : [];
-    const workers = Array.from({ length: lanes }, (_, lane) => new Worker(file, { workerData: { ...data, lane, lanes }, execArgv: [...process.execArgv, ...tsNode] }));
+    // From TypeScript sources (bin/thahs, ts-node, ts-jest) the thread registers ts-node itself: the
+    // parent's own arguments cannot be reused (the ts-node CLI puts its bin.js there).
+    const options =
+      ext === '.ts'
+        ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only')], env: { ...process.env, TS_NODE_PROJECT: path.resolve(__dirname, '..', '..', 'tsconfig.json') } }
+        : { execArgv: [] };
+    const workers = Array.from({ length: lanes }, (_, lane) => new Worker(file, { ...options, workerData: { ...data, lane, lanes } }));
     return new GeneratorPool(workers);
   }
 
@@ -62,23 +74,23 @@ export class GeneratorPool {
   }
 
   request(req: ChunkRequest): void {
-    let resolve!: (p: CopyPayload) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<CopyPayload>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // Awaited later, in chunk order; until then a failure must not count as unhandled.
+    const lane = req.chunk % this.workers.length;
+    const dead = this.dead.get(lane);
+    const promise = dead
+      ? Promise.reject(new GeneratorError(req.chunk, dead))
+      : new Promise<CopyPayload>((resolve, reject) => this.unanswered.set(req.chunk, { resolve, reject }));
+    // Collected later, in chunk order; until then a failure must not count as unhandled.
     promise.catch(() => undefined);
-    this.pending.set(req.chunk, { resolve, reject, promise });
-    (this.workers[req.chunk % this.workers.length] as Worker).postMessage(req);
+    this.results.set(req.chunk, promise);
+    if (!dead) (this.workers[lane] as Worker).postMessage(req);
   }
 
+  /** The generated rows of `chunk` (requested earlier); each chunk is collected once. */
   result(chunk: number): Promise<CopyPayload> {
-    const p = this.pending.get(chunk);
+    const p = this.results.get(chunk);
     if (!p) return Promise.reject(new GeneratorError(chunk, 'chunk was never requested'));
-    this.pending.delete(chunk);
-    return p.promise;
+    this.results.delete(chunk);
+    return p;
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,11 @@ import { hashInts } from './prng';
  * the judgment group cut at the boundary and the running numbers differ.) Reference data (units,
  * courts) is fixed and inserted once.
  *
- * Generation and loading overlap: while PostgreSQL ingests batch k, batch k+1 is being generated.
+ * Speed: persons are generated in chunks on worker threads (each owning a lane of the key space),
+ * several chunks ahead of the COPY that loads them in order on one connection, so generation and
+ * loading overlap and the main event loop stays free for the COPY traffic. Rows come in id order
+ * (OrderedIds). Into an empty database the whole load is one transaction with foreign keys, unique
+ * constraints and secondary indexes lifted and rebuilt at the end (see deferredConstraints).
  */
 export interface SeedOptions {
   url: string;

@@ -96,6 +96,12 @@ interface Counts {
   delete: number;
 }
 
+/** The lane of a row: its id's last byte modulo the lane count (same rule in SQL and here). */
+const LANE_SQL = (column: string) => `(('x' || right(${column}::text, 2))::bit(8)::int % $2) = $3`;
+function laneOf(id: string, lanes: number): number {
+  return parseInt(id.slice(-2), 16) % lanes;
+}
+
 interface OpenCase {
   id: string;
   type: CaseType;
@@ -115,14 +121,20 @@ class Pools {
   constructor(
     private readonly client: Client,
     private readonly rng: Prng,
+    private readonly lane: number,
+    private readonly lanes: number,
   ) {}
 
-  /** Keyset sample from a random point of the id space (wrapping around once). */
+  /**
+   * Keyset sample of this lane's rows from a random point of the id space (wrapping around once).
+   * `$2`/`$3` select the lane: connections act on disjoint rows, so they do not deadlock or delete
+   * what another one is writing to.
+   */
   private async sample<R extends { id: string }>(sql: string): Promise<R[]> {
     const from = this.rng.uuid();
-    const a = await this.client.query<R>(sql, [from]);
+    const a = await this.client.query<R>(sql, [from, this.lanes, this.lane]);
     if (a.rows.length >= 200) return a.rows;
-    const b = await this.client.query<R>(sql, ['00000000-0000-0000-0000-000000000000']);
+    const b = await this.client.query<R>(sql, ['00000000-0000-0000-0000-000000000000', this.lanes, this.lane]);
     return [...a.rows, ...b.rows.filter((r) => !a.rows.some((x) => x.id === r.id))];
   }
 
@@ -131,14 +143,16 @@ class Pools {
       `SELECT c.id, c.case_type AS type, c.status, c.managing_unit_id AS managing, pl.facility_unit_id AS facility
          FROM thahs.enforcement_case c
          LEFT JOIN LATERAL (SELECT p.facility_unit_id FROM thahs.custody_placement p WHERE p.case_id = c.id AND p.to_at IS NULL LIMIT 1) pl ON true
-        WHERE c.closed_at IS NULL AND c.id >= $1 ORDER BY c.id LIMIT 400`,
+        WHERE c.closed_at IS NULL AND c.id >= $1 AND ${LANE_SQL('c.id')} ORDER BY c.id LIMIT 400`,
     );
-    this.events = (await this.sample<{ id: string }>(`SELECT id FROM thahs.enforcement_event WHERE id >= $1 AND event_type <> 'ADMISSION' ORDER BY id LIMIT 400`)).map((r) => r.id);
+    this.events = (
+      await this.sample<{ id: string }>(`SELECT id FROM thahs.enforcement_event WHERE id >= $1 AND event_type <> 'ADMISSION' AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`)
+    ).map((r) => r.id);
     this.persons = await this.sample<{ id: string; province: string | null }>(
-      `SELECT id, residence_province_code AS province FROM thahs.person WHERE id >= $1 AND nationality = 'VN' ORDER BY id LIMIT 400`,
+      `SELECT id, residence_province_code AS province FROM thahs.person WHERE id >= $1 AND nationality = 'VN' AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`,
     );
     const obligations = await this.sample<{ id: string; amount: string; paid: string }>(
-      `SELECT id, amount_vnd::text AS amount, paid_vnd::text AS paid FROM thahs.monetary_obligation WHERE id >= $1 AND paid_vnd < amount_vnd ORDER BY id LIMIT 400`,
+      `SELECT id, amount_vnd::text AS amount, paid_vnd::text AS paid FROM thahs.monetary_obligation WHERE id >= $1 AND paid_vnd < amount_vnd AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`,
     );
     this.obligations = obligations.map((o) => ({ id: o.id, amount: BigInt(o.amount), paid: BigInt(o.paid) }));
     this.refreshedAt = Date.now();
@@ -180,6 +194,8 @@ class Actions {
     private readonly keys: KeySpace,
     private readonly pools: Pools,
     private readonly seed: number,
+    private readonly lane: number,
+    private readonly lanes: number,
   ) {}
 
   private unit(id: string | null): UnitRef | null {
@@ -227,7 +243,8 @@ class Actions {
       convictions: ids.get('conviction') ?? [],
       cases: ids.get('enforcement_case') ?? [],
     };
-    if (batch.rowCount <= 60) this.created.push(created);
+    // Only subtrees whose cases are in this lane: no other connection adds events to them.
+    if (batch.rowCount <= 60 && created.cases.every((id) => laneOf(id, this.lanes) === this.lane)) this.created.push(created);
     if (this.created.length > 1000) this.created.shift();
   }
 
@@ -321,6 +338,8 @@ class Actions {
   private async deleteSubtree(c: Counts): Promise<void> {
     const s = this.created.shift();
     if (!s) return;
+    // Keep this lane from acting on the cases it is about to remove.
+    this.pools.cases = this.pools.cases.filter((c) => !s.cases.includes(c.id));
     const q = async (sql: string, ids: string[]) => {
       if (ids.length === 0) return;
       const res = await this.client.query(sql, [ids]);
@@ -350,6 +369,7 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
   const started = Date.now();
   let lastReportAt = started;
   let lastReportChanges = 0;
+  let lastIntervalRate = 0;
   const changes = () => totals.insert + totals.update + totals.delete;
   const report = (final: boolean): WorkloadReport => {
     const now = Date.now();
@@ -365,10 +385,14 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
       transactions: stats.transactions,
       failedTransactions: stats.failed,
       ratePerSec: elapsedSec > 0 ? n / elapsedSec : 0,
-      intervalRatePerSec: now > lastReportAt ? ((n - lastReportChanges) * 1000) / (now - lastReportAt) : 0,
+      // A final report right after a periodic one repeats the last full interval's rate.
+      intervalRatePerSec: now - lastReportAt >= 500 ? ((n - lastReportChanges) * 1000) / (now - lastReportAt) : lastIntervalRate,
     };
-    lastReportAt = now;
-    lastReportChanges = n;
+    if (now - lastReportAt >= 500) {
+      lastReportAt = now;
+      lastReportChanges = n;
+      lastIntervalRate = r.intervalRatePerSec;
+    }
     opts.onReport?.(r);
     return r;
   };
@@ -381,7 +405,7 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
     const shared = await loadShared(opts, db);
     await Promise.all(
       Array.from({ length: lanes }, (_, lane) =>
-        runLane(opts, shared, lane, opts.rate / lanes, started, totals, stats, stop.signal).catch((err: unknown) => {
+        runLane(opts, shared, lane, lanes, started, totals, stats, stop.signal).catch((err: unknown) => {
           stop.abort();
           throw err;
         }),
@@ -419,11 +443,12 @@ async function loadShared(opts: WorkloadOptions, db: string): Promise<Shared> {
 }
 
 /** One connection's share of the workload: its own schedule, samples and transactions. */
-async function runLane(opts: WorkloadOptions, shared: Shared, lane: number, rate: number, started: number, totals: Counts, stats: { transactions: number; failed: number }, signal: AbortSignal): Promise<void> {
+async function runLane(opts: WorkloadOptions, shared: Shared, lane: number, lanes: number, started: number, totals: Counts, stats: { transactions: number; failed: number }, signal: AbortSignal): Promise<void> {
   const client = new Client({ connectionString: opts.url, application_name: `thahs-workload-${opts.ministry}` });
   await client.connect();
   const rng = new Prng(opts.seed ?? 1, 0x3047, ministryCode(opts.ministry) === 'CAND' ? 1 : 2, lane);
   const mine: Counts = { insert: 0, update: 0, delete: 0 };
+  const rate = opts.rate / lanes;
   const maxPerTx = Math.max(1, opts.maxChangesPerTransaction ?? 50);
   const mixTotal = opts.mix.insert + opts.mix.update + opts.mix.delete;
   const share: Counts = { insert: opts.mix.insert / mixTotal, update: opts.mix.update / mixTotal, delete: opts.mix.delete / mixTotal };
@@ -431,9 +456,9 @@ async function runLane(opts: WorkloadOptions, shared: Shared, lane: number, rate
   let transactions = 0;
   let failed = 0;
   try {
-    const pools = new Pools(client, rng);
+    const pools = new Pools(client, rng, lane, lanes);
     await pools.refresh();
-    const actions = new Actions(client, rng, shared.ref, shared.keys, pools, (opts.seed ?? 1) * 16 + lane);
+    const actions = new Actions(client, rng, shared.ref, shared.keys, pools, (opts.seed ?? 1) * 16 + lane, lane, lanes);
 
     // The class furthest below its share of this lane's changes so far goes next.
     const nextKind = (pending: Counts): Kind => {

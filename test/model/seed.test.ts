@@ -63,7 +63,7 @@ describe('seedDatabase', () => {
   it('loads a fresh database in bulk mode and puts back every constraint and index exactly', async () => {
     const reference = await fresh();
     await migrate(reference.url, 'cand');
-    const r = await seedDatabase({ url: a.url, ministry: 'cand', persons: 400, seed: 5 });
+    const r = await seedDatabase({ url: a.url, ministry: 'cand', persons: 400, seed: 5, batchPersons: 150 });
     expect(r.mode).toBe('bulk');
     expect(r.persons).toBe(400);
     expect(r.firstOrdinal).toBe(0);
@@ -79,7 +79,7 @@ describe('seedDatabase', () => {
 
   it('reproduces the same rows for the same seed on a fresh database', async () => {
     const b = await fresh();
-    await seedDatabase({ url: b.url, ministry: 'cand', persons: 400, seed: 5 });
+    await seedDatabase({ url: b.url, ministry: 'cand', persons: 400, seed: 5, batchPersons: 150 });
     expect(await digests(b.url)).toEqual(await digests(a.url));
   });
 
