@@ -165,7 +165,8 @@ export class PostgresCluster {
   }
 
   async stop(): Promise<void> {
-    if (!this.initialised() || !(await this.running())) return;
+    // Only our own server: another checkout's stack may answer on the same port.
+    if (!this.initialised() || !fs.existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
     const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
     run(this.spec.name, cmd, args);
   }
