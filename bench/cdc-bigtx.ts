@@ -1,14 +1,5 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Client } from 'pg';
-import { loadConfig } from '../libs/config';
-import { loadContracts } from '../libs/contracts/contractLoader';
-import { createLogger } from '../libs/logger';
-import { migrate } from '../libs/model';
-import { generateKeyPair, loadSigningKey } from '../libs/signing';
 import { CdcProducer } from '../services/cdc-producer/cdcProducer';
-import { ScratchDatabase } from '../test/support/scratchDatabase';
+import { ProducerFixture } from '../test/support/producerFixture';
 import type { Benchmark } from './main';
 
 /**
@@ -20,32 +11,16 @@ export const benchmark: Benchmark = {
   description: 'CDC producer memory and rate for one very large transaction',
   async run(args) {
     const rows = Number(args[0] ?? 1_000_000);
-    const config = loadConfig();
-    const db = await ScratchDatabase.create(config.candPgUrl, 'bigtx');
-    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-bigtx-keys-'));
-    const sql = new Client({ connectionString: db.url });
+    const fx = await ProducerFixture.create('bigtx');
+    const sql = fx.sql;
     let producer: CdcProducer | undefined;
     let peakRss = 0;
     const baseRss = process.memoryUsage().rss;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
     try {
-      await migrate(db.url, 'cand');
-      await sql.connect();
-      generateKeyPair(keysDir, 'cand');
       let acked = 0;
       let lastAck = 0;
-      const prefix = `bigtx${Date.now()}`;
-      producer = new CdcProducer({
-        ministry: 'cand',
-        pgUrl: db.url,
-        kafkaBrokers: config.kafkaBrokers,
-        registryUrl: config.registryUrl,
-        contracts: loadContracts(),
-        signingKey: loadSigningKey(keysDir, 'cand', {}),
-        log: createLogger('bench-bigtx', 'warn'),
-        slotName: `slot_${prefix}`,
-        publicationName: `pub_${prefix}`,
-        topicPrefix: prefix,
+      producer = fx.producer({
         onAcked: (events, at) => {
           acked += events.length;
           lastAck = at;
@@ -65,16 +40,14 @@ export const benchmark: Benchmark = {
         if (Date.now() - committed > 1_800_000) throw new Error(`only ${acked}/${rows} acknowledged`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const spill = await sql.query<{ spill_bytes: string }>('SELECT spill_bytes::text FROM pg_stat_replication_slots WHERE slot_name = $1', [`slot_${prefix}`]);
+      const spill = await sql.query<{ spill_bytes: string }>('SELECT spill_bytes::text FROM pg_stat_replication_slots WHERE slot_name = $1', [fx.slot]);
       process.stdout.write(`walsender spilled ${(Number(spill.rows[0]?.spill_bytes ?? 0) / 1048576).toFixed(0)} MB to disk\n`);
       process.stdout.write(`process RSS: ${(baseRss / 1048576).toFixed(0)} MB before, ${(startRss / 1048576).toFixed(0)} MB after start, peak ${(peakRss / 1048576).toFixed(0)} MB\n`);
       process.stdout.write(`cdc large transaction: ${rows} events published in ${((lastAck - committed) / 1000).toFixed(1)} s after commit = ${Math.round(rows / ((lastAck - committed) / 1000))} events/s, peak RSS ${(peakRss / 1048576).toFixed(0)} MB\n`);
     } finally {
       clearInterval(rssTimer);
       await producer?.stop().catch(() => undefined);
-      await sql.end().catch(() => undefined);
-      await db.drop();
-      fs.rmSync(keysDir, { recursive: true, force: true });
+      await fx.close();
     }
   },
 };

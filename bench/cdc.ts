@@ -1,14 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Client } from 'pg';
-import { loadConfig } from '../libs/config';
-import { loadContracts } from '../libs/contracts/contractLoader';
-import { createLogger } from '../libs/logger';
-import { migrate } from '../libs/model';
-import { generateKeyPair, loadSigningKey } from '../libs/signing';
 import { CdcProducer } from '../services/cdc-producer/cdcProducer';
-import { ScratchDatabase } from '../test/support/scratchDatabase';
+import { ProducerFixture } from '../test/support/producerFixture';
 import type { Benchmark } from './main';
 
 /**
@@ -56,31 +48,15 @@ export const benchmark: Benchmark = {
   description: 'CDC producer: commit to Kafka ack, sustained events/s and latency',
   async run(args) {
     const txns = Number(args[0] ?? 3000);
-    const config = loadConfig();
-    const db = await ScratchDatabase.create(config.candPgUrl, 'benchcdc');
-    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-bench-keys-'));
-    const sql = new Client({ connectionString: db.url });
+    const fx = await ProducerFixture.create('benchcdc');
+    const sql = fx.sql;
     let producer: CdcProducer | undefined;
     let peakRss = 0;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
     try {
-      await migrate(db.url, 'cand');
-      await sql.connect();
       await sql.query(WORKLOAD);
-      generateKeyPair(keysDir, 'cand');
       const acked = { n: 0, lat: [] as number[] };
-      const prefix = `bench${Date.now()}`;
-      producer = new CdcProducer({
-        ministry: 'cand',
-        pgUrl: db.url,
-        kafkaBrokers: config.kafkaBrokers,
-        registryUrl: config.registryUrl,
-        contracts: loadContracts(),
-        signingKey: loadSigningKey(keysDir, 'cand', {}),
-        log: createLogger('bench-cdc', 'warn'),
-        slotName: `slot_${prefix}`,
-        publicationName: `pub_${prefix}`,
-        topicPrefix: prefix,
+      producer = fx.producer({
         onAcked: (events, at) => {
           acked.n += events.length;
           for (const e of events) acked.lat.push(at - e.meta.commitTs / 1000);
@@ -100,9 +76,7 @@ export const benchmark: Benchmark = {
     } finally {
       clearInterval(rssTimer);
       await producer?.stop().catch(() => undefined);
-      await sql.end().catch(() => undefined);
-      await db.drop();
-      fs.rmSync(keysDir, { recursive: true, force: true });
+      await fx.close();
     }
   },
 };

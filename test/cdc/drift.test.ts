@@ -1,20 +1,11 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { randomUUID } from 'crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
-import { loadContracts } from '../../libs/contracts/contractLoader';
 import { parseMeta } from '../../libs/events';
-import { createLogger } from '../../libs/logger';
-import { migrate } from '../../libs/model';
-import { generateKeyPair, loadSigningKey } from '../../libs/signing';
-import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { requestResnapshot } from '../../services/cdc-producer/main';
-import { ScratchDatabase } from '../support/scratchDatabase';
+import { ProducerFixture } from '../support/producerFixture';
 import { readTopics } from '../support/topicReader';
 
 /**
@@ -23,51 +14,28 @@ import { readTopics } from '../support/topicReader';
  * including tombstones for rows deleted while it was stopped.
  */
 const config = loadConfig();
-const prefix = `d${randomUUID().slice(0, 8)}`;
-const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-drift-keys-'));
-generateKeyPair(keysDir, 'cand');
 const kafka = new Kafka({ clientId: 'drift-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
 const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('contract drift', () => {
-  let db: ScratchDatabase;
+  let fx: ProducerFixture;
   let sql: Client;
-  let producer: CdcProducer | undefined;
 
   beforeAll(async () => {
-    db = await ScratchDatabase.create(config.candPgUrl, 'drift');
-    await migrate(db.url, 'cand');
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    fx = await ProducerFixture.create('drift');
+    sql = fx.sql;
   });
 
   afterAll(async () => {
-    await producer?.stop().catch(() => undefined);
-    await sql?.end();
-    await db?.drop();
-    fs.rmSync(keysDir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   const person = async (name: string): Promise<string> =>
     (await sql.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1979-03-02', 'M') RETURNING id`, [name])).rows[0].id;
 
   it('stops the drifting table with the documented error, keeps the others, and resumes by re-snapshot', async () => {
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: db.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts: loadContracts(),
-      signingKey: loadSigningKey(keysDir, 'cand', {}),
-      log: createLogger('drift-test', 'error'),
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 1,
-      heartbeatMs: 300,
-    });
-    await producer.start();
+    await fx.producer({ partitions: 1, heartbeatMs: 300 }).start();
     const a = await person('Hoàng Văn Dũng');
 
     await sql.query('ALTER TABLE thahs.person DROP COLUMN occupation');
@@ -84,16 +52,16 @@ describe('contract drift', () => {
     expect(status?.reason).toBe('contract drift in cand.person.occupation: the contract field has no column in the table');
 
     // the other table still flows
-    const courts = await readTopics(kafka, [`${prefix}.cand.court`], (m) => m.length >= 1);
+    const courts = await readTopics(kafka, [fx.topic('court')], (m) => m.length >= 1);
     expect(parseMeta(courts[0].headers).op).toBe('c');
 
     // while stopped, nothing of person is published after a's insert
-    const before = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 1);
+    const before = await readTopics(kafka, [fx.topic('person')], (m) => m.length >= 1);
     expect(before).toHaveLength(1);
 
     await sql.query('ALTER TABLE thahs.person ADD COLUMN occupation text');
-    await requestResnapshot('cand', 'person', db.url);
-    const msgs = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 3, 60_000);
+    await requestResnapshot('cand', 'person', fx.db.url);
+    const msgs = await readTopics(kafka, [fx.topic('person')], (m) => m.length >= 3, 60_000);
     const tail = msgs.slice(1);
     const ops = tail.map((m) => parseMeta(m.headers).op).sort();
     expect(ops).toEqual(['d', 'r']);
@@ -107,7 +75,7 @@ describe('contract drift', () => {
     expect(resumed.state).toBe('streaming');
     // and streaming continues for the table
     await sql.query(`UPDATE thahs.person SET occupation = 'Thợ mộc' WHERE id = $1`, [b]);
-    const after = await readTopics(kafka, [`${prefix}.cand.person`], (m) => m.length >= 4, 60_000);
+    const after = await readTopics(kafka, [fx.topic('person')], (m) => m.length >= 4, 60_000);
     const last = after[after.length - 1];
     expect(parseMeta(last.headers).op).toBe('u');
     expect((await registry.decode(last.value!)).occupation).toBe('Thợ mộc');

@@ -1,31 +1,19 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { randomUUID } from 'crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
-import { loadContracts } from '../../libs/contracts/contractLoader';
 import { H, headerBytes, headerText, parseMeta, signedHeaders } from '../../libs/events';
-import { createLogger } from '../../libs/logger';
-import { migrate } from '../../libs/model';
-import { eventDigest, EventVerifier, generateKeyPair, loadSigningKey } from '../../libs/signing';
-import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
-import { ScratchDatabase } from '../support/scratchDatabase';
+import { eventDigest, EventVerifier } from '../../libs/signing';
+import { ProducerFixture } from '../support/producerFixture';
 import { ReadMessage, readTopics } from '../support/topicReader';
 
 const config = loadConfig();
-const contracts = loadContracts();
-const prefix = `t${randomUUID().slice(0, 8)}`;
 const kafka = new Kafka({ clientId: 'cdc-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
 const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
-const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-cdc-keys-'));
-generateKeyPair(keysDir, 'cand');
-const key = loadSigningKey(keysDir, 'cand', {});
-const verifier = new EventVerifier((id) => (id === key.keyId ? key.publicKey : undefined));
-const topic = (entity: string): string => `${prefix}.cand.${entity}`;
+let fx: ProducerFixture;
+const verifier = new EventVerifier((id) => (id === fx.key.keyId ? fx.key.publicKey : undefined));
+const topic = (entity: string): string => fx.topic(entity);
 
 function verify(m: ReadMessage): void {
   const sig = headerBytes(m.headers, H.signature);
@@ -36,22 +24,15 @@ function verify(m: ReadMessage): void {
 }
 
 describe('cdc producer on the real stack', () => {
-  let db: ScratchDatabase;
   let sql: Client;
-  let producer: CdcProducer;
 
   beforeAll(async () => {
-    db = await ScratchDatabase.create(config.candPgUrl, 'cdc');
-    await migrate(db.url, 'cand');
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    fx = await ProducerFixture.create('cdc');
+    sql = fx.sql;
   });
 
   afterAll(async () => {
-    await producer?.stop().catch(() => undefined);
-    await sql?.end();
-    await db?.drop();
-    fs.rmSync(keysDir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   const insertPerson = async (name: string): Promise<string> => {
@@ -64,21 +45,7 @@ describe('cdc producer on the real stack', () => {
 
   it('publishes the snapshot, then inserts, updates and deletes with keys, values, tombstones and verifiable headers', async () => {
     const before = await insertPerson('Nguyễn Văn An');
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: db.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts,
-      signingKey: key,
-      log: createLogger('cdc-test', 'warn'),
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 1,
-      heartbeatMs: 500,
-    });
-    await producer.start();
+    await fx.producer({ partitions: 1, heartbeatMs: 500 }).start();
 
     const a = await insertPerson('Trần Thị Bình');
     const b = await insertPerson('Lê Văn Cường');
@@ -109,7 +76,7 @@ describe('cdc producer on the real stack', () => {
     expect(byId(a).length).toBeGreaterThanOrEqual(0);
 
     // the partner store and the producer's own state are never published
-    const pubTables = await sql.query<{ schemaname: string }>('SELECT DISTINCT schemaname FROM pg_publication_tables WHERE pubname = $1', [`pub_${prefix}`]);
+    const pubTables = await sql.query<{ schemaname: string }>('SELECT DISTINCT schemaname FROM pg_publication_tables WHERE pubname = $1', [`pub_${fx.prefix}`]);
     expect(pubTables.rows.map((r) => r.schemaname)).toEqual(['thahs']);
   });
 
