@@ -14,6 +14,7 @@ import { ApplyConsumer, ApplyConsumerOptions } from '../../services/apply-consum
 import { keysDigest, verifyDeletionRecord, type DeletionRecord } from '../../services/apply-consumer/deletionRecord';
 import { ScopeEnforcer } from '../../services/apply-consumer/scopeEnforcer';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { readTopics } from '../support/topicReader';
 
@@ -196,20 +197,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     // military and civilian, born before and after 1990; judgments before 2015, in 2015, after 2016
     for (let i = 0; i < 12; i++) await insertPerson(i % 3 !== 0, i % 2 === 0 ? '1985-03-0' + ((i % 9) + 1) : '1994-07-1' + (i % 10), `Người thứ ${i}`);
     for (const [d, n] of [['2012-01-05', '1/2012/HS-ST'], ['2015-06-01', '7/2015/HS-ST'], ['2015-12-31', '8/2015/HS-ST'], ['2017-03-03', '2/2017/HS-ST'], ['2021-09-09', '4/2021/HS-PT']]) await insertJudgment(d, n);
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: source.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts,
-      signingKey: producerKey,
-      log,
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 2,
-      heartbeatMs: 500,
-    });
+    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 

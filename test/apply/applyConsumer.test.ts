@@ -19,6 +19,7 @@ import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer, ApplyConsumerOptions } from '../../services/apply-consumer/applyConsumer';
 import { DLQ_HEADERS } from '../../services/apply-consumer/deadLetterMessage';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { readTopics } from '../support/topicReader';
 
@@ -179,20 +180,7 @@ describe('apply consumer on the real stack', () => {
     // rows present before the producer starts arrive through its snapshot
     const early = [await insertPerson(true), await insertPerson(false), await insertPerson(true)];
     const earlyJudgment = await insertJudgment('2010-03-01', '1/2010/HS-ST');
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: source.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts,
-      signingKey: producerKey,
-      log,
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 2,
-      heartbeatMs: 500,
-    });
+    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
     const consumer = consumerFor();
     await consumer.start();

@@ -14,6 +14,7 @@ import { migrate } from '../../libs/model';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { confirmedHistory, eventSigningKey, installKeys, keyOf, partyKeys, writeHistory } from '../support/agreementHistory';
 import { heldRows, sharedRows, updateLogViolations } from '../support/partnerView';
+import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { sleep, waitFor } from '../support/waitFor';
 
@@ -70,20 +71,7 @@ describe('apply consumer crash safety', () => {
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: source.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts,
-      signingKey: eventSigningKey(keyOf(doc, doc.parties.provider.id, keys)),
-      log,
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 2,
-      heartbeatMs: 500,
-    });
+    producer = testProducer({ pgUrl: source.url, signingKey: eventSigningKey(keyOf(doc, doc.parties.provider.id, keys)), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 

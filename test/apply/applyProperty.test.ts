@@ -27,6 +27,7 @@ import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { heldRows, sharedRows } from '../support/partnerView';
+import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { sleep, waitFor } from '../support/waitFor';
 
@@ -200,20 +201,7 @@ describe('apply consumer: projection and filter hold at every observed moment (p
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    producer = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: source.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts,
-      signingKey: producerKey,
-      log,
-      slotName: `slot_${prefix}`,
-      publicationName: `pub_${prefix}`,
-      topicPrefix: prefix,
-      partitions: 2,
-      heartbeatMs: 500,
-    });
+    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 

@@ -17,6 +17,7 @@ import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { confirmedHistory, eventSigningKey, keyOf, partyKeys, type PartyKey } from '../support/agreementHistory';
 import { heldRows, sharedRows, updateLogViolations } from '../support/partnerView';
+import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { SourceRows } from '../support/sourceRows';
 import { readTopics } from '../support/topicReader';
@@ -110,20 +111,7 @@ describe('both directions at once', () => {
       await sql.connect();
       await sql.query("SET TimeZone = 'UTC'");
       const doc = docs[ministry];
-      const producer = new CdcProducer({
-        ministry,
-        pgUrl: db.url,
-        kafkaBrokers: config.kafkaBrokers,
-        registryUrl: config.registryUrl,
-        contracts,
-        signingKey: eventSigningKey(keyOf(doc, doc.parties.provider.id, keys)),
-        log,
-        slotName: `slot_${prefix}_${ministry}`,
-        publicationName: `pub_${prefix}_${ministry}`,
-        topicPrefix: prefix,
-        partitions: 2,
-        heartbeatMs: 500,
-      });
+      const producer = testProducer({ ministry, pgUrl: db.url, signingKey: eventSigningKey(keyOf(doc, doc.parties.provider.id, keys)), prefix, suffix: ministry, log, contracts }, { partitions: 2, heartbeatMs: 500 });
       sides.push({ ministry, doc, db, sql, rows: new SourceRows(sql, ministry), producer, consumer: undefined as unknown as ApplyConsumer });
     }
     for (const s of sides) await s.producer.start();

@@ -5,11 +5,42 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
-import { createLogger } from '../../libs/logger';
+import { ContractRegistry } from '../../libs/contracts/contractRegistry';
+import { createLogger, Logger } from '../../libs/logger';
 import { migrate } from '../../libs/model';
 import { generateKeyPair, loadSigningKey, SigningKey } from '../../libs/signing';
 import { CdcProducer, CdcProducerOptions } from '../../services/cdc-producer/cdcProducer';
 import { ScratchDatabase } from './scratchDatabase';
+
+export interface TestProducerOptions {
+  ministry?: 'cand' | 'qdnd';
+  pgUrl: string;
+  signingKey: SigningKey;
+  /** Topic prefix; slot and publication are named after it (and the suffix, when given). */
+  prefix: string;
+  suffix?: string;
+  log?: Logger;
+  contracts?: ContractRegistry;
+}
+
+/** A producer on the real stack with the test naming conventions; overrides win. */
+export function testProducer(o: TestProducerOptions, overrides: Partial<CdcProducerOptions> = {}): CdcProducer {
+  const config = loadConfig();
+  const name = o.suffix ? `${o.prefix}_${o.suffix}` : o.prefix;
+  return new CdcProducer({
+    ministry: o.ministry ?? 'cand',
+    pgUrl: o.pgUrl,
+    kafkaBrokers: config.kafkaBrokers,
+    registryUrl: config.registryUrl,
+    contracts: o.contracts ?? loadContracts(),
+    signingKey: o.signingKey,
+    log: o.log ?? createLogger(`${name}-producer`, 'error'),
+    slotName: `slot_${name}`,
+    publicationName: `pub_${name}`,
+    topicPrefix: o.prefix,
+    ...overrides,
+  });
+}
 
 /**
  * A migrated scratch `cand` database, a signing key in a temporary folder and a unique topic prefix,
@@ -46,20 +77,7 @@ export class ProducerFixture {
   }
 
   producer(overrides: Partial<CdcProducerOptions> = {}): CdcProducer {
-    const config = loadConfig();
-    const p = new CdcProducer({
-      ministry: 'cand',
-      pgUrl: this.db.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      contracts: loadContracts(),
-      signingKey: this.key,
-      log: createLogger(`${this.prefix}-producer`, 'error'),
-      slotName: this.slot,
-      publicationName: `pub_${this.prefix}`,
-      topicPrefix: this.prefix,
-      ...overrides,
-    });
+    const p = testProducer({ pgUrl: this.db.url, signingKey: this.key, prefix: this.prefix }, overrides);
     this.producers.push(p);
     return p;
   }
