@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THAHS_LOG_LEVEL: 'loud' })).toThrow(/THAHS_LOG_LEVEL.*one of error, warn, info, debug/);
   });
 
+  it('reads the access audit interval and the sessions it treats as the project\'s own', () => {
+    const c = loadConfig({});
+    expect(c.accessAuditIntervalSec).toBe(30);
+    expect(c.accessAuditOwnSessions).toEqual([{ role: 'thahs', application: 'thahs-apply-consumer-', prefix: true }]);
+    expect(loadConfig({ THAHS_ACCESS_AUDIT_OWN_SESSIONS: 'svc:thahs-report, svc:thahs-apply-*' }).accessAuditOwnSessions).toHaveLength(2);
+    expect(() => loadConfig({ THAHS_ACCESS_AUDIT_OWN_SESSIONS: 'thahs-apply-consumer-*' })).toThrow(/THAHS_ACCESS_AUDIT_OWN_SESSIONS.*role:application/);
+    expect(() => loadConfig({ THAHS_ACCESS_AUDIT_OWN_SESSIONS: 'thahs:*' })).toThrow(/THAHS_ACCESS_AUDIT_OWN_SESSIONS/);
+    expect(() => loadConfig({ THAHS_ACCESS_AUDIT_INTERVAL_SEC: '0' })).toThrow(/THAHS_ACCESS_AUDIT_INTERVAL_SEC/);
+  });
+
   it('documents every setting', () => {
     expect(describeSettings()).toContain('THAHS_REGISTRY_URL');
   });

@@ -68,6 +68,21 @@ describe('partner table DDL', () => {
     expect(() => tableFields(odd, [])).toThrow(/single field id/);
   });
 
+  it('grants every partner table to the pgaudit role of the server, when there is one, so reads of it are audited', () => {
+    const table = entityTableDdl('partner_cand', judgment, tableFields(judgment, ['judgment_no'])).at(-1)!;
+    expect(table).toContain("current_setting('pgaudit.role', true)");
+    expect(table).toContain(`format('GRANT SELECT ON %s TO %I', 'TABLE "partner_cand"."judgment"', auditor)`);
+    expect(partnerSchemaDdl('partner_cand').at(-1)).toContain(`'ALL TABLES IN SCHEMA "partner_cand"'`);
+  });
+
+  it('upgrades the access log for collected reads: source, application, a unique audit reference, and the read position', () => {
+    const ddl = STATE_SCHEMA_DDL.join('\n');
+    expect(ddl).toContain(`ALTER TABLE "partner_state".access_log ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT 'tool'`);
+    expect(ddl).toContain(`ALTER TABLE "partner_state".access_log ADD COLUMN IF NOT EXISTS audit_ref text`);
+    expect(ddl).toContain(`CREATE UNIQUE INDEX IF NOT EXISTS access_log_audit_ref ON "partner_state".access_log (audit_ref)`);
+    expect(ddl).toContain(`CREATE TABLE IF NOT EXISTS "partner_state".access_audit_position`);
+  });
+
   it('keeps both logs append-only', () => {
     const ddl = STATE_SCHEMA_DDL.join('\n');
     for (const t of ['update_log', 'access_log']) {

@@ -1,4 +1,5 @@
 import type { ContractField, EntityContract } from '../contracts/contractTypes';
+import { auditorGrantDdl } from './auditorGrant';
 import { columnType } from './columnKinds';
 import { PartnerStoreError } from './partnerStoreError';
 import { quoteIdent, TOMBSTONE_TABLE } from './sqlNames';
@@ -7,7 +8,10 @@ import type { Queryable } from './stateSchema';
 /** Columns every partner table carries besides the agreed fields: where each row came from and under what. */
 export const METADATA_COLUMNS = ['_source_lsn', '_source_index', '_commit_ts', '_agreement_id', '_agreement_version', '_applied_at'] as const;
 
-/** DDL of a partner schema and its tombstone table. */
+/**
+ * DDL of a partner schema and its tombstone table. Every table of the schema is (again) granted to the
+ * audit role, which also covers tables made before reads were audited.
+ */
 export function partnerSchemaDdl(schema: string): string[] {
   const s = quoteIdent(schema);
   return [
@@ -21,6 +25,7 @@ export function partnerSchemaDdl(schema: string): string[] {
       recorded_at timestamptz NOT NULL,
       PRIMARY KEY (entity, id)
     )`,
+    auditorGrantDdl(`ALL TABLES IN SCHEMA ${s}`),
   ];
 }
 
@@ -56,6 +61,8 @@ export function entityTableDdl(schema: string, contract: EntityContract, fields:
     )`,
   ];
   for (const f of fields) if (f.name !== 'id') out.push(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${quoteIdent(f.name)} ${columnType(f)}`);
+  // From its creation on, every read of the table is audited (see auditorGrant.ts).
+  out.push(auditorGrantDdl(`TABLE ${table}`));
   return out;
 }
 

@@ -47,6 +47,21 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
     client_addr inet DEFAULT inet_client_addr()
   )`,
   `CREATE INDEX IF NOT EXISTS access_log_at ON ${S}.access_log (at)`,
+  // Added after the first release, hence ALTERs that also upgrade existing databases (DDL fires no row
+  // trigger, so the append-only guard stays as it is). `source`: 'tool' for a read the project's tools
+  // record themselves, 'pgaudit' for one the access-audit collector found in the server's audit log;
+  // `audit_ref` names that log record, so collecting it twice adds nothing.
+  `ALTER TABLE ${S}.access_log ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT 'tool' CONSTRAINT access_log_source_check CHECK (source IN ('tool', 'pgaudit'))`,
+  `ALTER TABLE ${S}.access_log ADD COLUMN IF NOT EXISTS application_name text`,
+  `ALTER TABLE ${S}.access_log ADD COLUMN IF NOT EXISTS audit_ref text`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS access_log_audit_ref ON ${S}.access_log (audit_ref)`,
+  // How far the collector has read each server log file: it resumes there, and a record cut off at the
+  // end of a file being written is read again whole next time.
+  `CREATE TABLE IF NOT EXISTS ${S}.access_audit_position (
+    log_file text PRIMARY KEY,
+    byte_offset bigint NOT NULL CHECK (byte_offset >= 0),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
   `CREATE TABLE IF NOT EXISTS ${S}.dead_letter (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at timestamptz NOT NULL DEFAULT now(),

@@ -2,8 +2,10 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
+import { AUDITOR_ROLE, auditSettings } from './auditSettings';
 import { run, portOpen, waitUntil } from './processControl';
 import { StackError } from './stackError';
+import { STACK_CONF, writeStackConf } from './stackConf';
 
 export interface PgClusterSpec {
   /** cand, qdnd or platform. */
@@ -15,6 +17,12 @@ export interface PgClusterSpec {
   role: string;
   /** Extra postgresql.conf lines. */
   extraConf?: string[];
+  /**
+   * Reads of partner data on this cluster are audited (the ministry clusters): a csvlog the
+   * access-audit collector reads, and pgaudit's object auditing when `pgaudit` is true (the extension
+   * is installed; without it the server would not start with pgaudit preloaded).
+   */
+  audit?: { pgaudit: boolean };
 }
 
 const asRoot = process.getuid?.() === 0;
@@ -73,7 +81,10 @@ export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }
 
 export class PostgresCluster {
   readonly dataDir: string;
+  /** pg_ctl's log: everything the server writes before its logging collector takes over (and all of it without one). */
   readonly logFile: string;
+  /** Where the logging collector writes (audited clusters): the current stderr log and the csvlog. */
+  readonly serverLogDir?: string;
 
   constructor(
     readonly spec: PgClusterSpec,
@@ -82,17 +93,37 @@ export class PostgresCluster {
     logsDir: string,
     /** The stack's own logs folder; when the logs live elsewhere a link there points to them. */
     linkDir: string = logsDir,
+    private readonly log: (line: string) => void = () => undefined,
   ) {
     this.dataDir = path.join(dataRoot, spec.name);
     this.logFile = path.join(logsDir, `pg-${spec.name}.log`);
+    if (spec.audit) this.serverLogDir = path.join(logsDir, `pg-${spec.name}`);
     if (linkDir !== logsDir) {
-      const link = path.join(linkDir, `pg-${spec.name}.log`);
       fs.mkdirSync(linkDir, { recursive: true });
-      if (!fs.existsSync(link)) {
-        fs.rmSync(link, { force: true });
-        fs.symlinkSync(this.logFile, link);
+      for (const target of [this.logFile, this.serverLogDir]) {
+        if (target === undefined) continue;
+        const link = path.join(linkDir, path.basename(target));
+        if (!fs.existsSync(link)) {
+          fs.rmSync(link, { force: true });
+          fs.symlinkSync(target, link);
+        }
       }
     }
+  }
+
+  /**
+   * The log the server writes to now: the logging collector's current stderr file (PostgreSQL names it
+   * in current_logfiles), else pg_ctl's log.
+   */
+  currentLogFile(): string {
+    try {
+      const entries = fs.readFileSync(path.join(this.dataDir, 'current_logfiles'), 'utf8').split('\n');
+      const stderr = entries.find((l) => l.startsWith('stderr '))?.slice('stderr '.length).trim();
+      if (stderr) return path.resolve(this.dataDir, stderr);
+    } catch {
+      /* no collector, or not started yet */
+    }
+    return this.logFile;
   }
 
   get url(): string {
@@ -152,16 +183,85 @@ export class PostgresCluster {
   }
 
   async start(timeoutMs: number): Promise<void> {
-    if (await this.running()) return;
-    if (asRoot) {
-      fs.closeSync(fs.openSync(this.logFile, 'a'));
-      run(this.spec.name, 'chown', ['postgres:postgres', this.logFile]);
+    const changed = this.writeSettings();
+    if (await this.running()) {
+      // Another checkout's server may hold the port: reconfigure and restart only our own.
+      if (!(await this.answersFromOurDataDir())) return;
+      await this.applySettings(changed, timeoutMs);
+    } else {
+      this.touchLogFile();
+      const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'start']);
+      // setsid: the server must not receive the terminal's Ctrl-C meant for `npm start`.
+      run(this.spec.name, 'setsid', [cmd, ...args]);
+      await waitUntil(this.spec.name, () => this.canConnect('postgres', 'postgres'), timeoutMs, this.logFile);
     }
-    const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'start']);
-    // setsid: the server must not receive the terminal's Ctrl-C meant for `npm start`.
+    await this.ensureDatabase();
+  }
+
+  private touchLogFile(): void {
+    if (!asRoot) return;
+    fs.closeSync(fs.openSync(this.logFile, 'a'));
+    run(this.spec.name, 'chown', ['postgres:postgres', this.logFile]);
+  }
+
+  /**
+   * The stack-owned settings file (audited clusters only, so the platform cluster the registry depends
+   * on is never restarted for it). Written on every start so clusters made by an older stack get new
+   * settings too; returns whether it changed.
+   */
+  private writeSettings(): boolean {
+    if (!this.spec.audit || !this.initialised()) return false;
+    const logDir = this.serverLogDir!;
+    fs.mkdirSync(logDir, { recursive: true });
+    const changed = writeStackConf(this.dataDir, auditSettings({ logDir, pgaudit: this.spec.audit.pgaudit }));
+    if (asRoot) run(this.spec.name, 'chown', ['postgres:postgres', logDir, path.join(this.dataDir, STACK_CONF)]);
+    return changed;
+  }
+
+  /**
+   * A running server takes changed settings with a reload, unless one of them (shared_preload_libraries,
+   * logging_collector) only applies at server start: PostgreSQL itself says which, in pg_file_settings
+   * ("setting could not be applied"), so a restart happens only when one is really pending.
+   */
+  private async applySettings(changed: boolean, timeoutMs: number): Promise<void> {
+    if (!this.spec.audit) return;
+    const pending = await this.asSuperuser(async (c) => {
+      const r = await c.query<{ name: string; error: string }>(
+        `SELECT name, error FROM pg_file_settings WHERE sourcefile LIKE '%/' || $1 AND error IS NOT NULL`,
+        [STACK_CONF],
+      );
+      const invalid = r.rows.filter((x) => x.error !== 'setting could not be applied');
+      if (invalid.length > 0) throw new StackError(this.spec.name, `invalid settings in ${STACK_CONF}: ${invalid.map((x) => `${x.name} (${x.error})`).join(', ')}`);
+      if (r.rows.length === 0 && changed) await c.query('SELECT pg_reload_conf()');
+      return r.rows.map((x) => x.name);
+    });
+    if (pending.length === 0) return;
+    this.log(`restarting to apply ${pending.join(', ')}`);
+    this.touchLogFile();
+    const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-m', 'fast', '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'restart']);
     run(this.spec.name, 'setsid', [cmd, ...args]);
     await waitUntil(this.spec.name, () => this.canConnect('postgres', 'postgres'), timeoutMs, this.logFile);
-    await this.ensureDatabase();
+  }
+
+  /** Whether the server on our port runs from our data directory (and not another checkout's). */
+  private async answersFromOurDataDir(): Promise<boolean> {
+    if (!this.initialised() || !fs.existsSync(path.join(this.dataDir, 'postmaster.pid'))) return false;
+    try {
+      const dir = await this.asSuperuser(async (c) => (await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory);
+      return fs.realpathSync(dir) === fs.realpathSync(this.dataDir);
+    } catch {
+      return false;
+    }
+  }
+
+  private async asSuperuser<T>(fn: (c: Client) => Promise<T>, database = 'postgres'): Promise<T> {
+    const c = new Client({ host: this.spec.host, port: this.spec.port, user: 'postgres', database, connectionTimeoutMillis: 5000 });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {
@@ -184,19 +284,33 @@ export class PostgresCluster {
     }
   }
 
-  /** The role may replicate (CDC) and create throwaway databases (tests); it is not a superuser. */
+  /**
+   * The role may replicate (CDC) and create throwaway databases (tests); it is not a superuser. On an
+   * audited cluster it may also read the server's log files over SQL (what a deployment grants the
+   * access-audit collector, README), and the auditor role pgaudit is keyed on exists.
+   */
   private async ensureDatabase(): Promise<void> {
-    const c = new Client({ host: this.spec.host, port: this.spec.port, user: 'postgres', database: 'postgres' });
-    await c.connect();
     try {
-      const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [this.spec.role]);
-      if (role.rowCount === 0) await c.query(`CREATE ROLE "${this.spec.role}" LOGIN REPLICATION CREATEDB`);
-      const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.spec.database]);
-      if (db.rowCount === 0) await c.query(`CREATE DATABASE "${this.spec.database}" OWNER "${this.spec.role}"`);
+      await this.asSuperuser(async (c) => {
+        const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [this.spec.role]);
+        if (role.rowCount === 0) await c.query(`CREATE ROLE "${this.spec.role}" LOGIN REPLICATION CREATEDB`);
+        const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.spec.database]);
+        if (db.rowCount === 0) await c.query(`CREATE DATABASE "${this.spec.database}" OWNER "${this.spec.role}"`);
+        if (this.spec.audit) {
+          const auditor = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [AUDITOR_ROLE]);
+          if (auditor.rowCount === 0) await c.query(`CREATE ROLE "${AUDITOR_ROLE}" NOLOGIN`);
+          const member = await c.query("SELECT pg_has_role($1, 'pg_monitor', 'MEMBER') AS yes", [this.spec.role]);
+          if (!(member.rows[0] as { yes: boolean }).yes) await c.query(`GRANT pg_monitor TO "${this.spec.role}"`);
+        }
+      });
+      // Function rights live in each database: the service's, and template1 for the databases made later (tests).
+      if (this.spec.audit) {
+        for (const db of [this.spec.database, 'template1']) {
+          await this.asSuperuser((c) => c.query(`GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO "${this.spec.role}"`), db);
+        }
+      }
     } catch (err) {
       throw new StackError(this.spec.name, `creating role/database failed: ${(err as Error).message}`, this.logFile);
-    } finally {
-      await c.end();
     }
   }
 }

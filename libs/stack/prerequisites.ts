@@ -78,11 +78,22 @@ export function ensureToolchain(log: (line: string) => void): Toolchain {
   return { java: requirements[0].find()!, mvn: requirements[1].find()!, pgBin: requirements[2].find()! };
 }
 
-/** Installs an optional Debian package (e.g. the pgaudit extension) when root; returns whether it is present. */
-export function ensureDebianPackage(pkg: string, present: () => boolean, log: (line: string) => void): boolean {
+/** The Debian package of the pgaudit extension for the server in `pgBin`, and whether it is installed. */
+export function pgauditPackage(pgBin: string): { name: string; installed(): boolean } {
+  // Debian keeps one tree per major version: /usr/lib/postgresql/<major>/{bin,lib}.
+  const major = /postgresql\/(\d+)\/bin\/?$/.exec(pgBin)?.[1] ?? '15';
+  const lib = path.join(path.dirname(pgBin), 'lib', 'pgaudit.so');
+  return { name: `postgresql-${major}-pgaudit`, installed: () => fs.existsSync(lib) };
+}
+
+/**
+ * Installs a Debian package the stack can run without (e.g. the pgaudit extension) when root; otherwise
+ * says what it is for and prints the command an administrator runs. Returns whether it is present.
+ */
+export function ensureDebianPackage(pkg: string, present: () => boolean, log: (line: string) => void, purpose = ''): boolean {
   if (present()) return true;
   if (process.getuid?.() !== 0) {
-    log(`optional package ${pkg} is missing; install it with: apt-get install -y ${pkg}`);
+    log(`package ${pkg} is missing${purpose ? ` (${purpose})` : ''}; run as root: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkg}`);
     return false;
   }
   log(`installing ${pkg} from Debian's packages`);
@@ -91,5 +102,6 @@ export function ensureDebianPackage(pkg: string, present: () => boolean, log: (l
     spawnSync('apt-get', ['update'], { stdio: 'ignore' });
     r = spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
+  if (r.status !== 0) log(`apt-get install -y ${pkg} failed with exit code ${r.status}`);
   return present();
 }

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { Config } from '../config';
 import { KafkaBroker } from './kafkaBroker';
 import { resolveApicurio, resolveKafka } from './mavenResolver';
-import { PostgresCluster, pgDataRoot, pgLogDir } from './postgresCluster';
-import { ensureToolchain, Toolchain } from './prerequisites';
+import { PgClusterSpec, PostgresCluster, pgDataRoot, pgLogDir } from './postgresCluster';
+import { ensureDebianPackage, ensureToolchain, pgauditPackage, Toolchain } from './prerequisites';
 import { SchemaRegistry } from './schemaRegistry';
 import { stackPaths, StackPaths } from './stackPaths';
 import { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions';
@@ -46,15 +46,24 @@ export class StackManager {
     if (process.getuid?.() === 0) fs.chmodSync(this.paths.logs, 0o777);
   }
 
+  /** The ministry clusters audit reads of partner data (Art. 5.4); the platform cluster holds none. */
   clusters(pgBin = this.tools().pgBin): Record<'cand' | 'qdnd' | 'platform', PostgresCluster> {
     const root = pgDataRoot(this.paths.data);
     const logs = pgLogDir(root, this.paths);
     const host = this.config.pgHost;
+    const audit = { pgaudit: pgauditPackage(pgBin).installed() };
+    const cluster = (spec: PgClusterSpec): PostgresCluster => new PostgresCluster(spec, pgBin, root, logs, this.paths.logs, (l) => this.log(`${spec.name}: ${l}`));
     return {
-      cand: new PostgresCluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, logs, this.paths.logs),
-      qdnd: new PostgresCluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs' }, pgBin, root, logs, this.paths.logs),
-      platform: new PostgresCluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio' }, pgBin, root, logs, this.paths.logs),
+      cand: cluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs', audit }),
+      qdnd: cluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs', audit }),
+      platform: cluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio' }),
     };
+  }
+
+  /** pgaudit records reads made by any database client; without it only the project's own tools log reads. */
+  private ensurePgaudit(): void {
+    const pkg = pgauditPackage(this.tools().pgBin);
+    ensureDebianPackage(pkg.name, pkg.installed, this.log, 'reads of partner data by other database clients are not audited without it');
   }
 
   kafka(): KafkaBroker {
@@ -88,6 +97,7 @@ export class StackManager {
   async up(): Promise<ComponentStatus[]> {
     this.mkdirs();
     const timeout = this.config.stackStartTimeoutSec * 1000;
+    this.ensurePgaudit();
     const pg = this.clusters();
     // Resolve the downloads before starting anything so a missing artifact fails fast.
     const kafka = this.kafka();
@@ -127,7 +137,7 @@ export class StackManager {
     const out: ComponentStatus[] = [];
     for (const name of ['cand', 'qdnd', 'platform'] as const) {
       const c = pg[name];
-      out.push({ name, running: await c.running(), endpoint: c.url, logFile: c.logFile });
+      out.push({ name, running: await c.running(), endpoint: c.url, logFile: c.currentLogFile() });
     }
     const kafka = this.kafka();
     out.push({ name: 'kafka', running: await kafka.answers(), endpoint: kafka.bootstrap, logFile: kafka.logFile });
@@ -137,7 +147,10 @@ export class StackManager {
   }
 
   logFile(component: ComponentName): string {
-    return component === 'kafka' ? path.join(this.paths.logs, 'kafka.log') : component === 'registry' ? path.join(this.paths.logs, 'registry.log') : path.join(this.paths.logs, `pg-${component}.log`);
+    if (component === 'kafka') return path.join(this.paths.logs, 'kafka.log');
+    if (component === 'registry') return path.join(this.paths.logs, 'registry.log');
+    // No toolchain check for reading a log: the binaries' folder does not matter here.
+    return this.clusters(this.toolchain?.pgBin ?? '')[component].currentLogFile();
   }
 }
 

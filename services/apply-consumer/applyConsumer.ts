@@ -171,7 +171,9 @@ export class ApplyConsumer implements PipelineService {
       if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
       if (!this.o.contracts.get(e).providers.includes(this.o.provider)) throw new ApplyConsumerError(agreementId, this.groupId, `${this.o.provider} does not publish ${e}`);
     }
-    this.pool = new Pool({ connectionString: this.o.pgUrl, max: 2, application_name: this.name });
+    // The access-audit collector recognises the consumer's guarded writes (which read the rows they
+    // replace) by this name and the role (THAHS_ACCESS_AUDIT_OWN_SESSIONS).
+    this.pool = new Pool({ connectionString: this.o.pgUrl, max: 2, application_name: `thahs-${this.name}` });
     this.pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
     await this.withClient(async (c) => {
       await this.checkReceiverDatabase(c);

@@ -7,6 +7,7 @@ import { Ministry } from '../../libs/contracts/contractTypes';
 import { Logger } from '../../libs/logger';
 import { migrate } from '../../libs/model';
 import { generateKeyPair, loadSigningKey } from '../../libs/signing';
+import { AccessAuditService } from '../access-audit-collector/accessAuditService';
 import { createAgreementSyncService } from '../agreement-sync/main';
 import { CdcProducer } from '../cdc-producer/cdcProducer';
 import { ApplyConsumerManager } from './applyConsumerManager';
@@ -44,6 +45,8 @@ export interface PipelineOptions {
   agreementPollMs?: number;
   /** Producer heartbeat (default 10 s); tests shorten it. */
   heartbeatMs?: number;
+  /** Time between two access-audit collections (default THAHS_ACCESS_AUDIT_INTERVAL_SEC). */
+  accessAuditIntervalMs?: number;
 }
 
 /** Military courts try few cases, so qdnd holds far less data than cand (DOMAIN.md). */
@@ -81,8 +84,9 @@ function isLoopback(url: string): boolean {
  * both ministries' agreement-sync services (the agreement history in each database); with the demo,
  * the example agreements brought into force; a CDC producer per ministry signing with the provider
  * key its agreements list; per ministry, the apply consumers of the agreements under which it receives
- * (started, updated and stopped as the history in its database changes); with the demo, seed data and
- * a gentle workload in each database.
+ * (started, updated and stopped as the history in its database changes); per ministry, the access
+ * audit collecting direct reads of its partner store; with the demo, seed data and a gentle workload in
+ * each database.
  */
 export async function buildServices(config: Config, log: Logger, options: PipelineOptions = {}): Promise<ServiceStage[]> {
   const names = options.names ?? pipelineNames();
@@ -174,6 +178,19 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
           topicPrefix: names.topicPrefix,
           log: log.child({ component: `apply-consumers-${m}` }),
           pollMs: options.agreementPollMs,
+        }),
+    ),
+  );
+  // Reads of the partner stores by any database client, from pgaudit into each access log (Art. 5.4).
+  stages.push(
+    MINISTRIES.map(
+      (m) =>
+        new AccessAuditService({
+          ministry: m,
+          pgUrl: urls[m],
+          ownSessions: config.accessAuditOwnSessions,
+          intervalMs: options.accessAuditIntervalMs ?? config.accessAuditIntervalSec * 1000,
+          log: log.child({ component: `access-audit-${m}` }),
         }),
     ),
   );

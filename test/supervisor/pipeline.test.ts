@@ -65,6 +65,7 @@ describe('npm start pipeline (supervisor services in process)', () => {
     demo: demo && { agreements: true, seedPersons: { cand: 0, qdnd: 0 }, workloadRate: 0 },
     agreementPollMs: 1000,
     heartbeatMs: 500,
+    accessAuditIntervalMs: 1000,
   });
 
   beforeAll(async () => {
@@ -127,6 +128,8 @@ describe('npm start pipeline (supervisor services in process)', () => {
         'apply-consumers-qdnd',
         'apply-consumer-TTDL-CAND-QDND-2025-01-qdnd',
         'apply-consumer-TTDL-QDND-CAND-2025-01-cand',
+        'access-audit-cand',
+        'access-audit-qdnd',
       ].sort(),
     );
     for (const s of Object.values(sides)) {
@@ -199,6 +202,21 @@ describe('npm start pipeline (supervisor services in process)', () => {
       const signers = await receiver.sql.query<{ signed_by: string }>('SELECT DISTINCT signed_by FROM partner_state.update_log');
       expect(signers.rows.map((r) => r.signed_by)).toEqual([expect.stringMatching(new RegExp(`^${party.replace('.', '\\.')}-\\d{8}-[0-9a-f]{8}$`))]);
       expect((await receiver.sql.query('SELECT reason FROM partner_state.dead_letter')).rows).toEqual([]);
+    }
+  });
+
+  it("collects this test's direct reads of each partner store into its access log, and none of the apply consumers' writes", async () => {
+    for (const s of [sides.qdnd, sides.cand]) {
+      // The test's own client (the service role, no application name) read both partner stores above.
+      const rows = await waitFor(`direct reads in ${s.ministry}'s access log`, async () => {
+        const r = await s.sql.query<{ db_user: string; what: string; application_name: string }>(
+          `SELECT db_user, what, application_name FROM partner_state.access_log WHERE source = 'pgaudit' AND purpose = 'UNDECLARED_DIRECT_READ'`,
+        );
+        return r.rows.length > 0 ? r.rows : undefined;
+      }, 30_000);
+      const partner = s.ministry === 'qdnd' ? 'partner_cand' : 'partner_qdnd';
+      expect(rows).toContainEqual({ db_user: 'thahs', what: `${partner}.person SELECT`, application_name: '' });
+      expect(rows.filter((r) => r.application_name.startsWith('thahs-apply-consumer-'))).toEqual([]);
     }
   });
 
