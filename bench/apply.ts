@@ -7,8 +7,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadAgreementFile } from '../libs/agreements';
 import { loadConfig } from '../libs/config';
+import { repoRoot } from '../libs/config/repoRoot';
 import { loadContracts } from '../libs/contracts/contractLoader';
-import { H, headerText } from '../libs/events';
+import { parseMeta } from '../libs/events';
 import { migrate } from '../libs/model';
 import type { ApplyConsumer } from '../services/apply-consumer/applyConsumer';
 import { createApplyConsumers } from '../services/apply-consumer/main';
@@ -135,7 +136,7 @@ export const benchmark: Benchmark = {
     const backlogTxns = Number(args[1] ?? txns);
     const config = loadConfig();
     const contracts = loadContracts();
-    const repo = path.resolve(__dirname, '..');
+    const repo = repoRoot();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-bench-apply-'));
     const keysDir = path.join(work, 'keys');
     const agreementsDir = path.join(work, 'agreements');
@@ -164,7 +165,8 @@ export const benchmark: Benchmark = {
 
       child = spawn(
         process.execPath,
-        ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
+        // The producer runs as deployed: compiled when this benchmark runs compiled (npm run bench).
+        [...(__filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : []), path.join(__dirname, '..', 'services', 'cli', `main${path.extname(__filename)}`), 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
         { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
       );
       const producerPid = child.pid!;
@@ -234,7 +236,7 @@ export const benchmark: Benchmark = {
       let tapping = false;
       await tap.run({
         eachMessage: async ({ message }) => {
-          const us = Number(headerText(message.headers, H.commitTs));
+          const us = parseMeta(message.headers).commitTs;
           if (tapping && us > 0) tapLatencies.push(Date.now() - us / 1000);
         },
       });

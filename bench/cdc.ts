@@ -51,8 +51,11 @@ export const benchmark: Benchmark = {
     const fx = await ProducerFixture.create('benchcdc');
     const sql = fx.sql;
     let producer: CdcProducer | undefined;
-    let peakRss = 0;
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    let peak = process.memoryUsage();
+    const rssTimer = setInterval(() => {
+      const m = process.memoryUsage();
+      if (m.rss > peak.rss) peak = m;
+    }, 100);
     try {
       await sql.query(WORKLOAD);
       const acked = { n: 0, lat: [] as number[] };
@@ -71,7 +74,8 @@ export const benchmark: Benchmark = {
       );
       const full = await phase(sql, acked, 250, txns, 0);
       process.stdout.write(`full speed: ${full.events} events in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms\n`);
-      process.stdout.write(`producer process peak RSS: ${(peakRss / 1048576).toFixed(0)} MB\n`);
+      const mb = (n: number): string => (n / 1048576).toFixed(0);
+      process.stdout.write(`producer process peak RSS: ${mb(peak.rss)} MB (at that moment: V8 heap ${mb(peak.heapTotal)} MB of which used ${mb(peak.heapUsed)} MB, buffers ${mb(peak.arrayBuffers)} MB)\n`);
       process.stdout.write(`cdc sustained: ${Math.round(full.events / full.seconds)} events/s (mixed 60/30/10 insert/update/delete, source commit to Kafka ack, whole stack on this machine)\n`);
     } finally {
       clearInterval(rssTimer);

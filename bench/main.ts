@@ -14,8 +14,8 @@ async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
   const available = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.ts') && f !== 'main.ts' && !f.endsWith('.test.ts'))
-    .map((f) => f.replace(/\.ts$/, ''));
+    .filter((f) => /\.(ts|js)$/.test(f) && !/^main\.|\.test\.|\.d\.ts$/.test(f))
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
   if (!name || !available.includes(name)) {
     process.stderr.write(`usage: npm run bench -- <name> [args]\navailable: ${available.join(', ') || '(none)'}\n`);
     process.exitCode = 2;

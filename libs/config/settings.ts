@@ -1,5 +1,7 @@
 import * as path from 'path';
+import { parseOwnSessions } from '../access-audit/ownSessions';
 import { ConfigError } from './configError';
+import { repoRoot } from './repoRoot';
 
 /**
  * Every setting the services read, with its environment variable, default and meaning. Keeping the
@@ -13,7 +15,6 @@ export interface SettingSpec<T> {
   parse(raw: string): T;
 }
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 
 function port(raw: string): number {
   const n = Number(raw);
@@ -63,7 +64,7 @@ function nonNegativeNumber(raw: string): number {
   return n;
 }
 const text = (raw: string): string => raw;
-const absPath = (raw: string): string => path.resolve(repoRoot, raw);
+const absPath = (raw: string): string => path.resolve(repoRoot(), raw);
 
 export const settings = {
   stackDir: {
@@ -116,6 +117,19 @@ export const settings = {
     description: 'Row changes per second the local demo workload makes in each ministry database (0: seed only, no workload)',
     default: '5',
     parse: nonNegativeNumber,
+  },
+  accessAuditIntervalSec: {
+    env: 'THAHS_ACCESS_AUDIT_INTERVAL_SEC',
+    description: 'How often `npm start` collects the reads of partner data pgaudit logged into each ministry database\'s access log (Art. 5.4)',
+    default: '30',
+    parse: positiveInt,
+  },
+  accessAuditOwnSessions: {
+    env: 'THAHS_ACCESS_AUDIT_OWN_SESSIONS',
+    description:
+      'Sessions whose audited reads are the project\'s own and not collected as undeclared reads: comma-separated `role:application_name`, the name may end in `*` (its beginning). Both must match: set the service\'s role, not just a name any client could choose',
+    default: 'thahs:thahs-apply-consumer-*',
+    parse: parseOwnSessions,
   },
 } satisfies Record<string, SettingSpec<unknown>>;
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../config/repoRoot';
 import { buildCatalog } from './catalogModel';
 import { renderCatalogHtml } from './catalogHtml';
 import { renderCatalogMarkdown } from './catalogMarkdown';
@@ -11,7 +12,7 @@ export type CatalogFileName = (typeof CATALOG_FILE_NAMES)[number];
 export type CatalogFiles = Readonly<Record<CatalogFileName, string>>;
 
 /** docs/catalog of this repository, where the published catalogue is committed. */
-export const DEFAULT_CATALOG_DIR = path.resolve(__dirname, '..', '..', 'docs', 'catalog');
+export const DEFAULT_CATALOG_DIR = path.join(repoRoot(), 'docs', 'catalog');
 
 /** Renders the three catalogue files. Same contract in, same bytes out: no dates, fixed order. */
 export function renderCatalogFiles(registry: ContractRegistry): CatalogFiles {

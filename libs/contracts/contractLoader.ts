@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../config/repoRoot';
 import { ContractError } from './contractError';
 import { contractFromSchemas } from './contractConventions';
 import { ContractRegistry } from './contractRegistry';
 
 /** schemas/ of this repository: the published data contract. */
-export const DEFAULT_SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+export const DEFAULT_SCHEMA_DIR = path.join(repoRoot(), 'schemas');
 
 const FILE_NAME = /^([a-z][a-z0-9_]*)\.(key|value)\.avsc$/;
 

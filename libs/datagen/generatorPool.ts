@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { repoRoot } from '../config/repoRoot';
 import { Worker } from 'worker_threads';
 import type { CopyPayload } from './copyBatch';
 import type { ChunkRequest, SeedWorkerData, WorkerReply } from './seedWorker';
@@ -63,7 +64,7 @@ export class GeneratorPool {
     // parent's own arguments cannot be reused (the ts-node CLI puts its bin.js there).
     const options =
       ext === '.ts'
-        ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only')], env: { ...process.env, TS_NODE_PROJECT: path.resolve(__dirname, '..', '..', 'tsconfig.json') } }
+        ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only')], env: { ...process.env, TS_NODE_PROJECT: path.join(repoRoot(), 'tsconfig.json') } }
         : { execArgv: [] };
     const workers = Array.from({ length: lanes }, (_, lane) => new Worker(file, { ...options, workerData: { ...data, lane, lanes } }));
     return new GeneratorPool(workers);

@@ -1,23 +1,27 @@
-import { parseLsn, formatLsn, SourcePosition } from './sourcePosition';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Type } from 'avsc';
+import { repoRoot } from '../config/repoRoot';
+import { singleObjectHeader } from './avroFingerprint';
+import { formatLsn, SourcePosition } from './sourcePosition';
 
-/** Kafka header names of an exchanged event; part of the published contract (docs/catalog). */
+/**
+ * Kafka headers of an exchanged event; part of the published contract (schemas/event/).
+ *
+ * Two headers, not one per field: kafkajs builds and later parses every header as its own small buffer,
+ * and with eleven text headers that cost more CPU per event than the Avro encoding, the signature and
+ * the hashing together (docs/benchmarks.md). The signature covers the exact bytes of thahs.meta, so a
+ * receiver hashes what it received and never re-serialises anything.
+ */
 export const H = {
-  op: 'thahs.op',
-  lsn: 'thahs.lsn',
-  txIndex: 'thahs.tx_index',
-  xid: 'thahs.xid',
-  commitTs: 'thahs.commit_ts',
-  eventId: 'thahs.event_id',
-  ministry: 'thahs.ministry',
-  entity: 'thahs.entity',
-  keyId: 'thahs.key_id',
-  signature: 'thahs.sig',
+  /** Avro single-object encoding of vn.thahs.event.EventMeta (schemas/event/event-meta.avsc). */
+  meta: 'thahs.meta',
+  /** Ed25519 signature (64 bytes) over the signing group's Merkle root, then this event's audit path. */
   proof: 'thahs.proof',
 } as const;
 
 /** c insert, u update, d delete (tombstone), r row read by a snapshot. */
 export type Operation = 'c' | 'u' | 'd' | 'r';
-const OPERATIONS: readonly string[] = ['c', 'u', 'd', 'r'];
 
 export interface EventMeta {
   op: Operation;
@@ -29,23 +33,10 @@ export interface EventMeta {
   entity: string;
 }
 
-/** The headers the signature covers; the proof headers are added after signing. */
-export function metaHeaders(m: EventMeta): Record<string, string> {
-  return {
-    [H.op]: m.op,
-    [H.lsn]: formatLsn(m.position.lsn),
-    [H.txIndex]: String(m.position.index),
-    [H.xid]: String(m.xid),
-    [H.commitTs]: String(m.commitTs),
-    [H.eventId]: eventId(m),
-    [H.ministry]: m.ministry,
-    [H.entity]: m.entity,
-  };
-}
-
-/** Stable across redeliveries of the same change, so duplicates are recognisable downstream. */
-export function eventId(m: Pick<EventMeta, 'ministry' | 'position'>): string {
-  return `${m.ministry}:${formatLsn(m.position.lsn)}:${m.position.index}`;
+/** What a received thahs.meta header says: the meta, the signing key it names and the event id. */
+export interface ReceivedMeta extends EventMeta {
+  keyId: string;
+  eventId: string;
 }
 
 export class HeaderError extends Error {
@@ -56,6 +47,90 @@ export class HeaderError extends Error {
     super(`header ${header}: ${message}`);
     this.name = 'HeaderError';
   }
+}
+
+interface MetaRecord {
+  op: Operation;
+  lsn: number;
+  tx_index: number;
+  xid: number;
+  commit_ts: number;
+  event_id: string;
+  ministry: string;
+  entity: string;
+  key_id: string;
+}
+
+export const META_SCHEMA_FILE = path.join(repoRoot(), 'schemas', 'event', 'event-meta.avsc');
+const metaType = Type.forSchema(JSON.parse(fs.readFileSync(META_SCHEMA_FILE, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
+/** Marker and fingerprint: a change of the schema changes them, so old readers refuse new layouts loudly. */
+export const META_PREFIX = singleObjectHeader(JSON.stringify(metaType.schema()));
+
+/** Stable across redeliveries of the same change, so duplicates are recognisable downstream. */
+export function eventId(m: Pick<EventMeta, 'ministry' | 'position'>): string {
+  return `${m.ministry}:${formatLsn(m.position.lsn)}:${m.position.index}`;
+}
+
+/** The thahs.meta header of an event signed with the key `keyId`. */
+export function encodeMeta(m: EventMeta, keyId: string): Buffer {
+  // Avro long is read back as a JS number: 2^53 bytes of WAL (8 PiB) is beyond any real cluster.
+  if (m.position.lsn > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(H.meta, `LSN ${formatLsn(m.position.lsn)} exceeds 2^53`);
+  const rec: MetaRecord = {
+    op: m.op,
+    lsn: Number(m.position.lsn),
+    tx_index: m.position.index,
+    xid: m.xid,
+    commit_ts: m.commitTs,
+    event_id: eventId(m),
+    ministry: m.ministry,
+    entity: m.entity,
+    key_id: keyId,
+  };
+  return Buffer.concat([META_PREFIX, metaType.toBuffer(rec)]);
+}
+
+/** Decodes and checks a thahs.meta header; throws HeaderError saying what is wrong. */
+export function decodeMeta(bytes: Buffer): ReceivedMeta {
+  if (bytes.length < META_PREFIX.length || META_PREFIX.compare(bytes, 0, META_PREFIX.length) !== 0) {
+    throw new HeaderError(H.meta, 'not a single-object encoding of vn.thahs.event.EventMeta (wrong marker or schema fingerprint)');
+  }
+  let r: MetaRecord;
+  try {
+    r = metaType.fromBuffer(bytes.subarray(META_PREFIX.length)) as MetaRecord;
+  } catch (e) {
+    throw new HeaderError(H.meta, `undecodable: ${(e as Error).message}`);
+  }
+  const natural = (name: keyof MetaRecord, v: number): void => {
+    if (!Number.isSafeInteger(v) || v < 0) throw new HeaderError(H.meta, `${name} is not a non-negative integer`);
+  };
+  natural('lsn', r.lsn);
+  natural('tx_index', r.tx_index);
+  natural('xid', r.xid);
+  natural('commit_ts', r.commit_ts);
+  for (const name of ['ministry', 'entity', 'key_id'] as const) if (r[name] === '') throw new HeaderError(H.meta, `${name} is empty`);
+  const meta: ReceivedMeta = {
+    op: r.op,
+    position: { lsn: BigInt(r.lsn), index: r.tx_index },
+    xid: r.xid,
+    commitTs: r.commit_ts,
+    ministry: r.ministry,
+    entity: r.entity,
+    keyId: r.key_id,
+    eventId: r.event_id,
+  };
+  if (r.event_id !== eventId(meta)) throw new HeaderError(H.meta, 'event_id does not match ministry, lsn and tx_index');
+  return meta;
+}
+
+export const SIGNATURE_BYTES = 64;
+
+/** The thahs.proof header: signature, then the audit path (32 bytes per tree level). */
+export function encodeProof(signature: Buffer, path: Buffer): Buffer {
+  return Buffer.concat([signature, path]);
+}
+
+export function decodeProof(bytes: Buffer): { signature: Buffer; path: Buffer } {
+  return { signature: bytes.subarray(0, SIGNATURE_BYTES), path: bytes.subarray(SIGNATURE_BYTES) };
 }
 
 type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -72,44 +147,9 @@ export function headerBytes(headers: RawHeaders | undefined, name: string): Buff
   return one === undefined ? undefined : typeof one === 'string' ? Buffer.from(one, 'utf8') : one;
 }
 
-/** Parses and checks the meta headers of a received event; throws HeaderError naming the header. */
-export function parseMeta(headers: RawHeaders | undefined): EventMeta {
-  const need = (n: string): string => {
-    const v = headerText(headers, n);
-    if (v === undefined || v === '') throw new HeaderError(n, 'missing');
-    return v;
-  };
-  const op = need(H.op);
-  if (!OPERATIONS.includes(op)) throw new HeaderError(H.op, `unknown operation "${op}"`);
-  let lsn: bigint;
-  try {
-    lsn = parseLsn(need(H.lsn));
-  } catch (e) {
-    throw new HeaderError(H.lsn, (e as Error).message);
-  }
-  const int = (n: string): number => {
-    const v = Number(need(n));
-    if (!Number.isSafeInteger(v) || v < 0) throw new HeaderError(n, 'not a non-negative integer');
-    return v;
-  };
-  const meta: EventMeta = {
-    op: op as Operation,
-    position: { lsn, index: int(H.txIndex) },
-    xid: int(H.xid),
-    commitTs: int(H.commitTs),
-    ministry: need(H.ministry),
-    entity: need(H.entity),
-  };
-  if (need(H.eventId) !== eventId(meta)) throw new HeaderError(H.eventId, 'does not match the position headers');
-  return meta;
-}
-
-/** The subset of received headers that the digest covers: everything but the signature and the proof. */
-export function signedHeaders(headers: RawHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of [H.op, H.lsn, H.txIndex, H.xid, H.commitTs, H.eventId, H.ministry, H.entity, H.keyId]) {
-    const v = headerText(headers, name);
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
+/** Reads the thahs.meta header of a received event; throws HeaderError when missing or malformed. */
+export function parseMeta(headers: RawHeaders | undefined): ReceivedMeta {
+  const bytes = headerBytes(headers, H.meta);
+  if (bytes === undefined) throw new HeaderError(H.meta, 'missing');
+  return decodeMeta(bytes);
 }

@@ -1,4 +1,5 @@
 export { comparePositions, formatLsn, parseLsn } from './sourcePosition';
 export type { SourcePosition } from './sourcePosition';
-export { H, metaHeaders, eventId, parseMeta, signedHeaders, headerText, headerBytes, HeaderError } from './eventHeaders';
-export type { EventMeta, Operation } from './eventHeaders';
+export { H, eventId, encodeMeta, decodeMeta, parseMeta, encodeProof, decodeProof, headerText, headerBytes, HeaderError, META_PREFIX, META_SCHEMA_FILE, SIGNATURE_BYTES } from './eventHeaders';
+export type { EventMeta, ReceivedMeta, Operation } from './eventHeaders';
+export { crc64Avro } from './avroFingerprint';

@@ -15,6 +15,13 @@ export interface TopicSpec {
  */
 const TOMBSTONE_RETENTION_MS = String(30 * 24 * 3600 * 1000);
 
+/**
+ * Largest record batch the broker accepts on an exchange topic. The producer sends up to 4,000 events
+ * of a replication backlog per request (fewer round trips, each signed in Merkle groups); a partition's
+ * share of that can pass Kafka's 1 MB default on wide entities.
+ */
+export const EXCHANGE_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** Creates missing topics; existing ones are left as they are (partition counts never shrink). */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
   const admin = kafka.admin();
@@ -34,6 +41,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
                   { name: 'cleanup.policy', value: 'compact' },
                   { name: 'delete.retention.ms', value: TOMBSTONE_RETENTION_MS },
                   { name: 'min.insync.replicas', value: '1' },
+                  { name: 'max.message.bytes', value: String(EXCHANGE_TOPIC_MAX_MESSAGE_BYTES) },
                 ]
               : [
                   { name: 'cleanup.policy', value: 'delete' },

@@ -37,7 +37,7 @@ describe('signed events', () => {
     topic: 'thahs.cand.person',
     key: Buffer.from(`key-${i}`),
     value: i === 4 ? null : Buffer.from(`value-${i}`),
-    headers: { 'thahs.op': i === 4 ? 'd' : 'u', 'thahs.lsn': '0/16B3748', 'thahs.tx_index': String(i) },
+    meta: Buffer.from(`op=${i === 4 ? 'd' : 'u'};lsn=0/16B3748;index=${i}`),
   }));
   const proofs = signBatch(events.map(eventDigest), k);
 
@@ -49,7 +49,7 @@ describe('signed events', () => {
     ['value', { value: Buffer.from('value-X') }],
     ['key', { key: Buffer.from('key-X') }],
     ['topic', { topic: 'thahs.qdnd.person' }],
-    ['header', { headers: { ...events[1].headers, 'thahs.op': 'd' } }],
+    ['meta header', { meta: Buffer.from('op=d;lsn=0/16B3748;index=1') }],
     ['tombstone', { value: null }],
   ])('a changed %s fails verification', (_what, change) => {
     const tampered = { ...events[1], ...change };

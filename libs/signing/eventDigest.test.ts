@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { eventDigest } from './eventDigest';
 
 /** The digest layout is a wire contract between ministries: pin it to an independent construction. */
-function reference(topic: string, key: Buffer, value: Buffer | null, headers: Record<string, string>): Buffer {
-  const h = createHash('sha256').update('thahs-event-v1');
+function reference(topic: string, key: Buffer, value: Buffer | null, meta: Buffer): Buffer {
+  const h = createHash('sha256').update('thahs-event-v2');
   const part = (b: Buffer): void => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(b.length);
@@ -16,24 +16,24 @@ function reference(topic: string, key: Buffer, value: Buffer | null, headers: Re
     h.update(Buffer.from([1]));
     part(value);
   }
-  const names = Object.keys(headers).sort();
-  const n = Buffer.alloc(4);
-  n.writeUInt32BE(names.length);
-  h.update(n);
-  for (const k of names) {
-    part(Buffer.from(k));
-    part(Buffer.from(headers[k]));
-  }
+  part(meta);
   return h.digest();
 }
 
 describe('eventDigest', () => {
-  it('matches the documented layout, with non-ASCII text, tombstones and header order ignored', () => {
-    const headers = { 'thahs.op': 'u', 'thahs.ministry': 'qdnd', 'thahs.note': 'Trại giam Thủ Đức' };
-    const key = Buffer.from([0, 0, 0, 0, 7, 1, 2]);
-    expect(eventDigest({ topic: 'thahs.qdnd.person', key, value: Buffer.from('v'), headers })).toEqual(reference('thahs.qdnd.person', key, Buffer.from('v'), headers));
-    expect(eventDigest({ topic: 't', key, value: null, headers: {} })).toEqual(reference('t', key, null, {}));
-    const reordered = { 'thahs.note': 'Trại giam Thủ Đức', 'thahs.op': 'u', 'thahs.ministry': 'qdnd' };
-    expect(eventDigest({ topic: 't', key, value: null, headers: reordered })).toEqual(eventDigest({ topic: 't', key, value: null, headers }));
+  const key = Buffer.from([0, 0, 0, 0, 7, 1, 2]);
+  const meta = Buffer.from('Trại giam Thủ Đức', 'utf8');
+
+  it('matches the documented layout, with non-ASCII text and tombstones', () => {
+    expect(eventDigest({ topic: 'thahs.qdnd.person', key, value: Buffer.from('v'), meta })).toEqual(reference('thahs.qdnd.person', key, Buffer.from('v'), meta));
+    expect(eventDigest({ topic: 'thành', key, value: null, meta: Buffer.alloc(0) })).toEqual(reference('thành', key, null, Buffer.alloc(0)));
+  });
+
+  it('tells apart events whose parts only shift bytes between fields', () => {
+    const a = eventDigest({ topic: 't', key: Buffer.from('ab'), value: Buffer.from('c'), meta });
+    const b = eventDigest({ topic: 't', key: Buffer.from('a'), value: Buffer.from('bc'), meta });
+    const tomb = eventDigest({ topic: 't', key: Buffer.from('ab'), value: null, meta });
+    const empty = eventDigest({ topic: 't', key: Buffer.from('ab'), value: Buffer.alloc(0), meta });
+    expect(new Set([a, b, tomb, empty].map((d) => d.toString('hex'))).size).toBe(4);
   });
 });

@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from './processControl';
+import { repoRoot } from '../config/repoRoot';
 import { StackError } from './stackError';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
 
 /**
  * Kafka's broker and its runtime dependencies, copied from Maven Central by the small pom under
@@ -21,7 +20,7 @@ export function resolveKafka(mvn: string, downloads: string, kafkaVersion: strin
     '-q',
     '-B',
     '-f',
-    path.join(repoRoot, 'deploy/local/maven/kafka/pom.xml'),
+    path.join(repoRoot(), 'deploy/local/maven/kafka/pom.xml'),
     `-Dkafka.version=${kafkaVersion}`,
     `-Dlog4j.version=${log4jVersion}`,
     'dependency:copy-dependencies',

@@ -8,13 +8,14 @@ describe('dead-letter records', () => {
     offset: '41',
     key: Buffer.from([0, 0, 0, 0, 1, 2]),
     value: Buffer.from([0xff, 0xfe]),
-    headers: { [H.op]: Buffer.from('u'), [H.signature]: Buffer.from('sig-bytes'), 'x-binary': Buffer.from([0xc3, 0x28]), 'x-many': [Buffer.from('a'), 'b'] },
+    headers: { 'x-text': Buffer.from('u'), [H.meta]: Buffer.from('meta'), [H.proof]: Buffer.from('sig-bytes'), 'x-binary': Buffer.from([0xc3, 0x28]), 'x-many': [Buffer.from('a'), 'b'] },
   };
 
-  it('stores text headers as text and signatures or invalid UTF-8 as base64', () => {
+  it('stores text headers as text, and the binary meta and proof headers or invalid UTF-8 as base64', () => {
     expect(storedHeaders(event.headers)).toEqual({
-      [H.op]: 'u',
-      [H.signature]: { base64: Buffer.from('sig-bytes').toString('base64') },
+      'x-text': 'u',
+      [H.meta]: { base64: Buffer.from('meta').toString('base64') },
+      [H.proof]: { base64: Buffer.from('sig-bytes').toString('base64') },
       'x-binary': { base64: 'wyg=' },
       'x-many': ['a', 'b'],
     });
@@ -27,7 +28,8 @@ describe('dead-letter records', () => {
     expect(m.key).toBe(event.key);
     expect(m.value).toBe(event.value);
     expect(m.headers).toMatchObject({
-      [H.op]: event.headers[H.op],
+      [H.meta]: event.headers[H.meta],
+      [H.proof]: event.headers[H.proof],
       [DLQ_HEADERS.reason]: 'undecodable',
       [DLQ_HEADERS.topic]: 'thahs.cand.person',
       [DLQ_HEADERS.partition]: '2',

@@ -25,7 +25,7 @@ export const DLQ_HEADERS = {
   at: 'thahs.dlq.at',
 } as const;
 
-const BINARY_HEADERS: ReadonlySet<string> = new Set([H.signature, H.proof]);
+const BINARY_HEADERS: ReadonlySet<string> = new Set([H.meta, H.proof]);
 
 function storedValue(name: string, v: Buffer | string): StoredHeaderValue {
   if (typeof v === 'string') return v;

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'crypto';
 import { loadContracts } from '../../libs/contracts/contractLoader';
-import { EventMeta, H } from '../../libs/events';
+import { encodeMeta, EventMeta, H } from '../../libs/events';
 import { EventVerifier, SigningKey } from '../../libs/signing';
 import { encodeRecord, sampleRecord, signEvents, TestEvent, wire } from './__fixtures__/signedEvents';
 import type { RawEvent } from './deadLetterMessage';
@@ -93,7 +93,8 @@ describe('event assessment and dead-letter classification', () => {
     const value = Buffer.from(e.value!);
     value[value.length - 1] ^= 1;
     expect(await reasonOf({ ...e, value })).toBe('bad-signature');
-    expect(await reasonOf({ ...e, headers: { ...e.headers, [H.op]: 'c' } })).toBe('bad-signature');
+    const otherOp = encodeMeta({ ...meta('u'), op: 'c' }, trusted.keyId);
+    expect(await reasonOf({ ...e, headers: { ...e.headers, [H.meta]: otherOp } })).toBe('bad-signature');
     const { [H.proof]: _p, ...noProof } = e.headers;
     expect(await reasonOf({ ...e, headers: noProof })).toBe('missing-proof');
   });
@@ -105,10 +106,12 @@ describe('event assessment and dead-letter classification', () => {
   it('refuses malformed or inconsistent headers, even when signed', async () => {
     const id = randomUUID();
     const { key, value } = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id);
-    const signed = (m: EventMeta, headerOverrides?: Record<string, string>) => signEvents([{ topic: 'tp.cand.person', key, value, meta: m, headerOverrides }], trusted)[0];
-    expect(await reasonOf(signed(meta('u'), { [H.txIndex]: '-1' }))).toBe('bad-header');
-    expect(await reasonOf(signed(meta('u'), { [H.eventId]: 'cand:0/1:0' }))).toBe('bad-header');
-    expect(await reasonOf(signed(meta('u'), { [H.op]: 'x' }))).toBe('bad-header');
+    const signed = (m: EventMeta, metaOverride?: Buffer) => signEvents([{ topic: 'tp.cand.person', key, value, meta: m, metaOverride }], trusted)[0];
+    const good = encodeMeta(meta('u'), trusted.keyId);
+    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('bad-header');
+    expect(await reasonOf(signed(meta('u'), Buffer.from('thahs.op=u')))).toBe('bad-header');
+    const wrongId = Buffer.from(good.toString('latin1').replace(':0/', ':1/'), 'latin1');
+    expect(await reasonOf(signed(meta('u'), wrongId))).toBe('bad-header');
     expect(await reasonOf(signed({ ...meta('u'), entity: 'judgment' }))).toBe('invalid-event');
     expect(await reasonOf(signed({ ...meta('u'), ministry: 'qdnd' }))).toBe('wrong-ministry');
   });

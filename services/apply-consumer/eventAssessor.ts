@@ -2,7 +2,7 @@ import type { Type } from 'avsc';
 import { createAvroType } from '../../libs/contracts/avroType';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
-import { H, headerBytes, headerText, parseMeta, signedHeaders } from '../../libs/events';
+import { decodeMeta, decodeProof, H, headerBytes } from '../../libs/events';
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
@@ -60,13 +60,14 @@ export class EventAssessor {
     if (entity === null) throw new EventRejection('invalid-event', `topic ${e.topic} does not carry an entity of ${provider}`);
     if (e.key === null) throw new EventRejection('invalid-event', 'the event has no key');
 
-    const keyId = headerText(e.headers, H.keyId);
-    const signature = headerBytes(e.headers, H.signature);
-    const path = headerBytes(e.headers, H.proof);
-    if (!keyId || !signature || !path) throw new VerificationError('missing-proof', 'the event carries no complete proof (key id, signature, Merkle path)', keyId);
-    this.o.verifier.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, headers: signedHeaders(e.headers) }), { keyId, signature, path });
+    const metaBytes = headerBytes(e.headers, H.meta);
+    const proofBytes = headerBytes(e.headers, H.proof);
+    if (!metaBytes || !proofBytes) throw new VerificationError('missing-proof', `the event lacks the ${metaBytes ? H.proof : H.meta} header`);
+    // The key id sits inside the signed meta: read it first, trust nothing else until the proof checks.
+    const meta = decodeMeta(metaBytes);
+    const keyId = meta.keyId;
+    this.o.verifier.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, meta: metaBytes }), { keyId, ...decodeProof(proofBytes) });
 
-    const meta = parseMeta(e.headers);
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);
 
@@ -104,7 +105,7 @@ export class EventAssessor {
         id,
         position: meta.position,
         op: meta.op,
-        eventId: headerText(e.headers, H.eventId)!,
+        eventId: meta.eventId,
         commitTsUs: meta.commitTs,
         agreementId: applied.agreementId,
         agreementVersion: applied.version,

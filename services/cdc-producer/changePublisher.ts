@@ -1,5 +1,5 @@
 import { Message, Producer } from 'kafkajs';
-import { H, metaHeaders } from '../../libs/events';
+import { encodeMeta, encodeProof, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
@@ -38,8 +38,7 @@ export class ChangePublisher {
       if (!enc) throw new PublishError(this.ministry, `thahs.${this.ministry}.${e.entity}`, 'no encoder for the entity');
       const key = enc.encodeKey(e.id);
       const value = e.record === null ? null : enc.encodeValue(e.record);
-      const headers = { ...metaHeaders(e.meta), [H.keyId]: this.key.keyId };
-      return { topic: enc.topic, key, value, headers };
+      return { topic: enc.topic, key, value, meta: encodeMeta(e.meta, this.key.keyId) };
     });
     const digests = prepared.map(eventDigest);
     const proofs: EventProof[] = [];
@@ -47,7 +46,7 @@ export class ChangePublisher {
     const byTopic = new Map<string, Message[]>();
     prepared.forEach((p, i) => {
       const list = byTopic.get(p.topic) ?? [];
-      list.push({ key: p.key, value: p.value, headers: { ...p.headers, [H.signature]: proofs[i].signature, [H.proof]: proofs[i].path } });
+      list.push({ key: p.key, value: p.value, headers: { [H.meta]: p.meta, [H.proof]: encodeProof(proofs[i].signature, proofs[i].path) } });
       byTopic.set(p.topic, list);
     });
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -1,12 +1,13 @@
 import * as path from 'path';
+import { repoRoot } from '../../libs/config/repoRoot';
 import { generatePartyKey, listPartySigningKeys, loadPartySigningKey } from '../../libs/agreement-exchange';
 import { allParties, loadAgreementFile, validateAgreementDocument, type AgreementDocument, type ContractLookup } from '../../libs/agreements';
 import type { Logger } from '../../libs/logger';
 
 /** The two example agreements `npm start` puts in force on the local stack, one per direction. */
 export const DEMO_AGREEMENT_FILES: readonly string[] = [
-  path.resolve(__dirname, '../../deploy/agreements/cand-to-qdnd.yaml'),
-  path.resolve(__dirname, '../../deploy/agreements/qdnd-to-cand.yaml'),
+  path.join(repoRoot(), 'deploy/agreements/cand-to-qdnd.yaml'),
+  path.join(repoRoot(), 'deploy/agreements/qdnd-to-cand.yaml'),
 ];
 
 export function loadDemoTemplates(contracts: ContractLookup, files: readonly string[] = DEMO_AGREEMENT_FILES): Promise<AgreementDocument[]> {

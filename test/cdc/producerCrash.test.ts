@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
-import { comparePositions, H, headerText, parseMeta, SourcePosition } from '../../libs/events';
+import { comparePositions, parseMeta, SourcePosition } from '../../libs/events';
 import { migrate } from '../../libs/model';
 import { generateKeyPair } from '../../libs/signing';
 import { ScratchDatabase } from '../support/scratchDatabase';
@@ -106,7 +106,7 @@ describe('cdc producer crash safety', () => {
       kafka,
       [`${prefix}.cand.person`],
       (m) => {
-        for (let i = distinct.size === 0 ? 0 : m.length - 1; i < m.length; i++) distinct.add(headerText(m[i].headers, H.eventId) ?? '');
+        for (let i = distinct.size === 0 ? 0 : m.length - 1; i < m.length; i++) distinct.add(parseMeta(m[i].headers).eventId);
         return distinct.size >= total;
       },
       120_000,

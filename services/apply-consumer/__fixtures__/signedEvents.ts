@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IHeaders } from 'kafkajs';
 import { createAvroType } from '../../../libs/contracts/avroType';
 import type { EntityContract } from '../../../libs/contracts/contractTypes';
-import { EventMeta, H, metaHeaders } from '../../../libs/events';
+import { encodeMeta, encodeProof, EventMeta, H } from '../../../libs/events';
 import { eventDigest, signBatch, SigningKey } from '../../../libs/signing';
 
 /** A record valid for a contract: nullable fields null, the others a plain value of their kind. */
@@ -42,14 +42,22 @@ export interface TestEvent {
   headers: IHeaders;
 }
 
-/** Events signed as the producer signs them: one Merkle batch, proof headers added after signing. */
+/**
+ * Events signed as the producer signs them: one Merkle batch, the proof header added after signing.
+ * `metaOverride` replaces the meta header after signing (an altered or malformed header).
+ */
 export function signEvents(
-  parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; headerOverrides?: Record<string, string> }[],
+  parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; metaOverride?: Buffer }[],
   key: SigningKey,
 ): TestEvent[] {
-  const prepared = parts.map((p) => ({ topic: p.topic, key: p.key, value: p.value, headers: { ...metaHeaders(p.meta), [H.keyId]: key.keyId, ...p.headerOverrides } }));
+  const prepared = parts.map((p) => ({ topic: p.topic, key: p.key, value: p.value, meta: encodeMeta(p.meta, key.keyId) }));
   const proofs = signBatch(prepared.map(eventDigest), key);
-  return prepared.map((p, i) => ({ ...p, headers: { ...p.headers, [H.signature]: proofs[i].signature, [H.proof]: proofs[i].path } }));
+  return prepared.map((p, i) => ({
+    topic: p.topic,
+    key: p.key,
+    value: p.value,
+    headers: { [H.meta]: parts[i].metaOverride ?? p.meta, [H.proof]: encodeProof(proofs[i].signature, proofs[i].path) },
+  }));
 }
 
 /** Encodes a key and a value (or a tombstone) of a contract under the given schema ids. */
