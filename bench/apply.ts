@@ -36,8 +36,8 @@ const POLL_MS = 20;
 
 const WORKLOAD = `
 CREATE INDEX IF NOT EXISTS bench_person_seq ON thahs.person (prior_convictions);
-CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, pause_ms int) LANGUAGE plpgsql AS $$
-DECLARE i int;
+CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, every_ms int) LANGUAGE plpgsql AS $$
+DECLARE i int; t0 timestamptz := clock_timestamp();
 BEGIN
   FOR i IN first_txn .. first_txn + txns - 1 LOOP
     INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military, military_rank, prior_convictions)
@@ -48,7 +48,10 @@ BEGIN
      WHERE prior_convictions BETWEEN (i - 1) * 60 + 1 AND (i - 1) * 60 + 30;
     DELETE FROM thahs.person WHERE prior_convictions BETWEEN (i - 2) * 60 + 31 AND (i - 2) * 60 + 40;
     COMMIT;
-    IF pause_ms > 0 THEN PERFORM pg_sleep(pause_ms / 1000.0); END IF;
+    -- Paced on a schedule (one transaction every every_ms), so the offered rate does not sag by the time each one takes.
+    IF every_ms > 0 THEN
+      PERFORM pg_sleep(GREATEST(0, extract(epoch FROM t0 + (i - first_txn + 1) * every_ms * interval '1 millisecond' - clock_timestamp())));
+    END IF;
   END LOOP;
 END $$;`;
 
@@ -166,7 +169,7 @@ export const benchmark: Benchmark = {
       child = spawn(
         process.execPath,
         // The producer runs as deployed: compiled when this benchmark runs compiled (npm run bench).
-        [...(__filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : []), path.join(__dirname, '..', 'services', 'cli', `main${path.extname(__filename)}`), 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
+        ['--max-old-space-size=192', ...(__filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : []), path.join(__dirname, '..', 'services', 'cli', `main${path.extname(__filename)}`), 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
         { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
       );
       const producerPid = child.pid!;

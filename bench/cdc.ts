@@ -10,8 +10,8 @@ import type { Benchmark } from './main';
  */
 const WORKLOAD = `
 CREATE INDEX IF NOT EXISTS bench_person_seq ON thahs.person (prior_convictions);
-CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, pause_ms int) LANGUAGE plpgsql AS $$
-DECLARE i int;
+CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, every_ms int) LANGUAGE plpgsql AS $$
+DECLARE i int; t0 timestamptz := clock_timestamp();
 BEGIN
   FOR i IN first_txn .. first_txn + txns - 1 LOOP
     INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, prior_convictions)
@@ -20,7 +20,10 @@ BEGIN
     UPDATE thahs.person SET occupation = 'Nghề ' || i WHERE prior_convictions BETWEEN (i - 1) * 60 + 1 AND (i - 1) * 60 + 30;
     DELETE FROM thahs.person WHERE prior_convictions BETWEEN (i - 2) * 60 + 31 AND (i - 2) * 60 + 40;
     COMMIT;
-    IF pause_ms > 0 THEN PERFORM pg_sleep(pause_ms / 1000.0); END IF;
+    -- Paced on a schedule (one transaction every every_ms), so the offered rate does not sag by the time each one takes.
+    IF every_ms > 0 THEN
+      PERFORM pg_sleep(GREATEST(0, extract(epoch FROM t0 + (i - first_txn + 1) * every_ms * interval '1 millisecond' - clock_timestamp())));
+    END IF;
   END LOOP;
 END $$;`;
 

@@ -61,6 +61,42 @@ describe('signed events', () => {
     }
   });
 
+  it('the outcome does not depend on which events of a group were verified before', () => {
+    const group = Array.from({ length: 32 }, (_, i) => ({ topic: 't', key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), meta: Buffer.from(`m${i}`) }));
+    const signed = signBatch(group.map(eventDigest), k);
+    const fresh = (): EventVerifier => new EventVerifier((id) => (id === k.keyId ? k.publicKey : undefined));
+    const forgedSig = Buffer.from(signed[0].signature);
+    forgedSig[10] ^= 1;
+    const tampered = { ...group[9], value: Buffer.from('v9-altered') };
+    const outcomes = (order: number[]): string[] => {
+      const v = fresh();
+      const out: string[] = [];
+      for (const i of order) {
+        const attempt = (f: () => void): string => {
+          try {
+            f();
+            return 'ok';
+          } catch (e) {
+            return (e as VerificationError).reason;
+          }
+        };
+        out[i] = attempt(() => v.verify(eventDigest(group[i]), signed[i]));
+        out[32 + i] = attempt(() => v.verify(eventDigest(group[i]), { ...signed[i], signature: forgedSig }));
+        if (i === 9) out[64] = attempt(() => v.verify(eventDigest(tampered), signed[9]));
+      }
+      return out;
+    };
+    const forward = outcomes(group.map((_, i) => i));
+    const backward = outcomes(group.map((_, i) => 31 - i));
+    const shuffled = outcomes([5, 9, 30, 0, 31, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+    expect(forward.slice(0, 32).every((o) => o === 'ok')).toBe(true);
+    // a valid path with any other signature bytes, and an altered event next to verified siblings, fail
+    expect(forward.slice(32, 64).every((o) => o === 'bad-signature')).toBe(true);
+    expect(forward[64]).toBe('bad-signature');
+    expect(backward).toEqual(forward);
+    expect(shuffled).toEqual(forward);
+  });
+
   it('a signature by an untrusted key is refused', () => {
     const forger = key('cand-20261127-bbbbbbbb');
     const forged = signBatch([eventDigest(events[0])], forger)[0];

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 
 /**
  * What a signature vouches for: the topic, the key bytes, the value bytes (absent for a tombstone) and
@@ -33,5 +33,5 @@ export function eventDigest(e: SignedEventParts): Buffer {
     bytes(e.value);
   }
   bytes(e.meta);
-  return createHash('sha256').update(buf).digest();
+  return hash('sha256', buf, 'buffer');
 }

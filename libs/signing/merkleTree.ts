@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 
 /**
  * A binary Merkle tree over event digests, so one Ed25519 signature covers a whole batch while every
@@ -6,15 +6,23 @@ import { createHash } from 'crypto';
  * each event carries its audit path. Leaf and node hashes are domain-separated (RFC 6962 style) so
  * a node can never be passed off as a leaf.
  */
-const LEAF = Buffer.from([0x00]);
-const NODE = Buffer.from([0x01]);
+const LEAF = 0x00;
+const NODE = 0x01;
 
+// One-shot hashing of one buffer: a Hash object per call cost more than hashing 65 bytes.
 export function leafHash(digest: Buffer): Buffer {
-  return createHash('sha256').update(LEAF).update(digest).digest();
+  const b = Buffer.allocUnsafe(1 + digest.length);
+  b[0] = LEAF;
+  digest.copy(b, 1);
+  return hash('sha256', b, 'buffer');
 }
 
 function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  const b = Buffer.allocUnsafe(1 + left.length + right.length);
+  b[0] = NODE;
+  left.copy(b, 1);
+  right.copy(b, 1 + left.length);
+  return hash('sha256', b, 'buffer');
 }
 
 export interface MerkleBatch {
@@ -56,24 +64,39 @@ export function encodeProof(index: number, count: number, siblings: Buffer[]): B
 
 /** Recomputes the root from a digest and its proof; undefined if the proof is malformed. */
 export function rootFromProof(digest: Buffer, proof: Buffer): Buffer | undefined {
+  return walkProof(digest, proof)?.root;
+}
+
+/**
+ * The hashes from the leaf up to the root (leaf first, root last), or undefined if the proof is
+ * malformed. `known` may stop the walk early: when it recognises a node already proven to belong to
+ * a signed tree, the event is in that tree too, and the walk returns that node as its `root`.
+ */
+export function walkProof(digest: Buffer, proof: Buffer, known?: (node: Buffer) => boolean): { root: Buffer; nodes: Buffer[]; early: boolean } | undefined {
   if (proof.length < 8 || (proof.length - 8) % 32 !== 0) return undefined;
   const index = proof.readUInt32BE(0);
   const count = proof.readUInt32BE(4);
   if (count === 0 || index >= count) return undefined;
-  let hash = leafHash(digest);
+  // The shape is checked in full before any hashing, so an early stop never skips a malformed proof.
+  let siblings = 0;
+  for (let p = index, w = count; w > 1; p >>= 1, w = (w + 1) >> 1) if ((p ^ 1) < w) siblings++;
+  if (8 + 32 * siblings !== proof.length) return undefined;
+  let h = leafHash(digest);
+  const nodes = [h];
   let pos = index;
   let width = count;
   let k = 0;
   while (width > 1) {
     const sibling = pos ^ 1;
     if (sibling < width) {
-      if (8 + 32 * (k + 1) > proof.length) return undefined;
       const s = proof.subarray(8 + 32 * k, 8 + 32 * (k + 1));
       k++;
-      hash = pos & 1 ? nodeHash(s, hash) : nodeHash(hash, s);
+      h = pos & 1 ? nodeHash(s, h) : nodeHash(h, s);
+      nodes.push(h);
+      if (known?.(h)) return { root: h, nodes, early: true };
     }
     pos >>= 1;
     width = (width + 1) >> 1;
   }
-  return 8 + 32 * k === proof.length ? hash : undefined;
+  return { root: h, nodes, early: false };
 }

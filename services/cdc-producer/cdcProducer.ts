@@ -146,7 +146,7 @@ export class CdcProducer implements PipelineService {
       // Fewer, larger Kafka requests: each send is a round trip (one request in flight), so a backlog
       // drains faster in 4,000-event handler calls; the queue bound keeps memory in check meanwhile.
       maxBatchSize: this.o.publishBatch ?? 4000,
-      highWaterMark: 2 * (this.o.publishBatch ?? 4000),
+      highWaterMark: this.o.publishBatch ?? 4000,
       applicationName: this.name,
       logger: log,
     });
