@@ -1,7 +1,9 @@
 import { Client } from 'pg';
 import { CdcProducer } from '../services/cdc-producer/cdcProducer';
 import { ProducerFixture } from '../test/support/producerFixture';
+import * as os from 'os';
 import type { Benchmark } from './main';
+import { machineCpu, percentile } from './measure';
 
 /**
  * The source workload runs inside PostgreSQL (a plpgsql procedure committing transactions of 60
@@ -27,16 +29,22 @@ BEGIN
   END LOOP;
 END $$;`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+interface PhaseResult {
+  events: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  /** CPU seconds of this process (the producer) and of the whole machine during the phase. */
+  cpu: { producer: number; machine: number };
 }
 
-async function phase(sql: Client, acked: { n: number; lat: number[] }, firstTxn: number, txns: number, pauseMs: number): Promise<{ events: number; seconds: number; p50: number; p99: number }> {
+async function phase(sql: Client, acked: { n: number; lat: number[] }, firstTxn: number, txns: number, pauseMs: number): Promise<PhaseResult> {
   let expected = 0;
   for (let i = firstTxn; i < firstTxn + txns; i++) expected += 60 + (i >= 1 ? 30 : 0) + (i >= 2 ? 10 : 0);
   const startN = acked.n;
   acked.lat = [];
   const t0 = Date.now();
+  const cpu0 = { producer: process.cpuUsage(), machine: machineCpu() };
   await sql.query('CALL bench_workload($1, $2, $3)', [firstTxn, txns, pauseMs]);
   while (acked.n - startN < expected) {
     if (Date.now() - t0 > 600_000) throw new Error(`only ${acked.n - startN}/${expected} events acknowledged`);
@@ -44,7 +52,8 @@ async function phase(sql: Client, acked: { n: number; lat: number[] }, firstTxn:
   }
   const seconds = (Date.now() - t0) / 1000;
   const lat = [...acked.lat].sort((a, b) => a - b);
-  return { events: acked.n - startN, seconds, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  const pu = process.cpuUsage(cpu0.producer);
+  return { events: acked.n - startN, seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpu: { producer: (pu.user + pu.system) / 1e6, machine: machineCpu() - cpu0.machine } };
 }
 
 export const benchmark: Benchmark = {
@@ -69,14 +78,16 @@ export const benchmark: Benchmark = {
         },
       });
       await producer.start();
+      const cpuText = (r: PhaseResult): string =>
+        `CPU s: producer ${r.cpu.producer.toFixed(1)} (${((r.cpu.producer / r.events) * 1e6).toFixed(0)} µs/event), whole machine ${r.cpu.machine.toFixed(1)} of ${(r.seconds * os.cpus().length).toFixed(1)}`;
       const warm = await phase(sql, acked, 0, 50, 0);
       process.stdout.write(`warm-up: ${warm.events} events\n`);
       const paced = await phase(sql, acked, 50, 200, 50);
       process.stdout.write(
-        `paced (~2,000 events/s offered, ${paced.events} events in ${paced.seconds.toFixed(1)} s = ${Math.round(paced.events / paced.seconds)} events/s): commit-to-ack p50 ${paced.p50.toFixed(0)} ms, p99 ${paced.p99.toFixed(0)} ms\n`,
+        `paced (~2,000 events/s offered, ${paced.events} events in ${paced.seconds.toFixed(1)} s = ${Math.round(paced.events / paced.seconds)} events/s): commit-to-ack p50 ${paced.p50.toFixed(0)} ms, p99 ${paced.p99.toFixed(0)} ms; ${cpuText(paced)}\n`,
       );
       const full = await phase(sql, acked, 250, txns, 0);
-      process.stdout.write(`full speed: ${full.events} events in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms\n`);
+      process.stdout.write(`full speed: ${full.events} events in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms; ${cpuText(full)}\n`);
       const mb = (n: number): string => (n / 1048576).toFixed(0);
       process.stdout.write(`producer process peak RSS: ${mb(peak.rss)} MB (at that moment: V8 heap ${mb(peak.heapTotal)} MB of which used ${mb(peak.heapUsed)} MB, buffers ${mb(peak.arrayBuffers)} MB)\n`);
       process.stdout.write(`cdc sustained: ${Math.round(full.events / full.seconds)} events/s (mixed 60/30/10 insert/update/delete, source commit to Kafka ack, whole stack on this machine)\n`);

@@ -13,6 +13,14 @@ describe('event headers', () => {
     expect(bytes.length).toBeLessThan(100);
   });
 
+  it('encodes a meta larger than its scratch space, and the next one normally', () => {
+    const longKey = 'k'.repeat(10_000);
+    expect(parseMeta({ [H.meta]: encodeMeta(meta, longKey) }).keyId).toBe(longKey);
+    const again = encodeMeta(meta, keyId);
+    expect(parseMeta({ [H.meta]: again }).keyId).toBe(keyId);
+    expect(again.subarray(0, META_PREFIX.length)).toEqual(META_PREFIX);
+  });
+
   it('names what is wrong', () => {
     const bytes = encodeMeta(meta, keyId);
     expect(() => parseMeta({})).toThrow(/thahs.meta: missing/);

@@ -65,6 +65,8 @@ export const META_SCHEMA_FILE = path.join(repoRoot(), 'schemas', 'event', 'event
 const metaType = Type.forSchema(JSON.parse(fs.readFileSync(META_SCHEMA_FILE, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
 /** Marker and fingerprint: a change of the schema changes them, so old readers refuse new layouts loudly. */
 export const META_PREFIX = singleObjectHeader(JSON.stringify(metaType.schema()));
+let metaScratch = Buffer.allocUnsafe(4096);
+META_PREFIX.copy(metaScratch, 0);
 
 /** Stable across redeliveries of the same change, so duplicates are recognisable downstream. */
 export function eventId(m: Pick<EventMeta, 'ministry' | 'position'>): string {
@@ -86,7 +88,14 @@ export function encodeMeta(m: EventMeta, keyId: string): Buffer {
     entity: m.entity,
     key_id: keyId,
   };
-  return Buffer.concat([META_PREFIX, metaType.toBuffer(rec)]);
+  // Encoded in place behind the prefix and copied out once (no intermediate buffer per event).
+  let end = metaType.encode(rec, metaScratch, META_PREFIX.length);
+  if (end < 0) {
+    metaScratch = Buffer.allocUnsafe(2 * (metaScratch.length - end));
+    META_PREFIX.copy(metaScratch, 0);
+    end = metaType.encode(rec, metaScratch, META_PREFIX.length);
+  }
+  return Buffer.from(metaScratch.subarray(0, end));
 }
 
 /** Decodes and checks a thahs.meta header; throws HeaderError saying what is wrong. */

@@ -1,4 +1,5 @@
 export { createKafka } from './kafkaClient';
+export { KeyPartitioner, murmur2 } from './keyPartitioner';
 export { ensureTopics } from './topicProvisioner';
 export type { TopicSpec } from './topicProvisioner';
 export { fetchTopicOffsetsSettled } from './topicOffsets';

@@ -1,10 +1,10 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Partitioners, Producer } from 'kafkajs';
+import { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn, SourcePosition } from '../../libs/events';
-import { createKafka, ensureTopics } from '../../libs/kafka';
+import { createKafka, ensureTopics, KeyPartitioner } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
 import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
 import { SigningKey } from '../../libs/signing';
@@ -122,7 +122,7 @@ export class CdcProducer implements PipelineService {
     for (const e of entities) encoders.set(e, await EventEncoder.register(registry, `${this.o.topicPrefix ?? 'thahs'}.${ministry}.${e}`, this.o.contracts.get(e)));
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });
     await this.producer.connect();
     this.publisher = new ChangePublisher(ministry, this.producer, encoders, this.o.signingKey);
 

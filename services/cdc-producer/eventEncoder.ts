@@ -26,12 +26,30 @@ export class EventEncoder {
   }
 
   encodeKey(id: string): Buffer {
-    return frame(this.keySchemaId, this.keyType.toBuffer({ id }));
+    return encodeWire(this.keySchemaId, this.keyType, { id });
   }
 
   encodeValue(record: CanonicalRecord): Buffer {
-    return frame(this.valueSchemaId, this.valueType.toBuffer(record));
+    return encodeWire(this.valueSchemaId, this.valueType, record);
   }
+}
+
+// Encoded in place after the 5-byte header, then copied out once: toBuffer followed by framing
+// allocated and copied every event twice.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+export function encodeWire(schemaId: number, type: Type, value: unknown): Buffer {
+  let end = type.encode(value, scratch, 5);
+  while (end < 0) {
+    // avsc reports how much more room it needed as a negative end
+    scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+    end = type.encode(value, scratch, 5);
+  }
+  scratch[0] = 0;
+  scratch.writeUInt32BE(schemaId, 1);
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  return out;
 }
 
 /**
@@ -40,12 +58,4 @@ export class EventEncoder {
  */
 function encodingType(schema: object): Type {
   return Type.forSchema(schema as Schema, { logicalTypes: { decimal: DecimalType } });
-}
-
-function frame(schemaId: number, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out[0] = 0;
-  out.writeUInt32BE(schemaId, 1);
-  body.copy(out, 5);
-  return out;
 }
