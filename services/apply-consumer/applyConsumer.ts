@@ -19,6 +19,7 @@ import { Assessment, EventAssessor } from './eventAssessor';
 import { isRowDataError } from './eventRejection';
 import type { PolicyResolver } from './policyResolver';
 import { registrySchemaSource, SchemaSource } from './schemaSource';
+import { ApplyGate } from './applyGate';
 import { ScopeEnforcer } from './scopeEnforcer';
 import { WireDecoder } from './wireDecoder';
 
@@ -62,6 +63,8 @@ export interface ApplyConsumerOptions {
   groupId?: string;
   /** Most events written in one database transaction. */
   applyBatchSize?: number;
+  /** Partitions applied at the same time, each in its own transaction (default 2). */
+  partitionsConcurrently?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -117,7 +120,7 @@ export class ApplyConsumer implements PipelineService {
   private enforceTimer?: NodeJS.Timeout;
   private enforcing = false;
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
-  private gate: Promise<unknown> = Promise.resolve();
+  private readonly gate = new ApplyGate();
   private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
 
   constructor(private readonly o: ApplyConsumerOptions) {
@@ -173,7 +176,7 @@ export class ApplyConsumer implements PipelineService {
     }
     // The access-audit collector recognises the consumer's guarded writes (which read the rows they
     // replace) by this name and the role (THAHS_ACCESS_AUDIT_OWN_SESSIONS).
-    this.pool = new Pool({ connectionString: this.o.pgUrl, max: 2, application_name: `thahs-${this.name}` });
+    this.pool = new Pool({ connectionString: this.o.pgUrl, max: (this.o.partitionsConcurrently ?? 2) + 1, application_name: `thahs-${this.name}` });
     this.pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
     await this.withClient(async (c) => {
       await this.checkReceiverDatabase(c);
@@ -193,7 +196,13 @@ export class ApplyConsumer implements PipelineService {
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions hold disjoint keys: while one waits on its transaction, another verifies and decodes.
+      partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 2,
+      eachBatch: (p) => this.onBatch(p),
+    });
     this.running = true;
     log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.schema, topics: this.topics() });
   }
@@ -204,7 +213,8 @@ export class ApplyConsumer implements PipelineService {
     this.enforceTimer = undefined;
     // disconnect() lets the batch in progress finish its transaction and offset commit first.
     await this.consumer?.disconnect();
-    await this.gate;
+    // Whatever purge is still running finishes before the connections close.
+    await this.gate.exclusive(async () => undefined);
     await this.producer?.disconnect();
     await this.pool?.end();
     this.consumer = undefined;
@@ -221,7 +231,7 @@ export class ApplyConsumer implements PipelineService {
   async enforceNow(now: Date = new Date()): Promise<DeletionRecord[]> {
     const enforcer = this.enforcer;
     if (!enforcer) return [];
-    return this.exclusive(() => enforcer.runDue(now));
+    return this.gate.exclusive(() => enforcer.runDue(now));
   }
 
   private async openEnforcement(kafka: Kafka): Promise<void> {
@@ -258,12 +268,6 @@ export class ApplyConsumer implements PipelineService {
 
   private async publishDeletionRecord(record: DeletionRecord): Promise<void> {
     await this.producer!.send({ topic: this.deletionTopic, acks: -1, messages: [deletionRecordMessage(record)] });
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.gate.then(fn, fn);
-    this.gate = run.catch(() => undefined);
-    return run;
   }
 
   private async checkReceiverDatabase(c: PoolClient): Promise<void> {
@@ -305,7 +309,7 @@ export class ApplyConsumer implements PipelineService {
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
-      await this.exclusive(() => this.applyChunk(batch.topic, batch.partition, chunk));
+      await this.gate.shared(() => this.applyChunk(batch.topic, batch.partition, chunk));
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
       await this.commit(batch.topic, batch.partition, last);
