@@ -4,3 +4,5 @@ export { ensureTopics } from './topicProvisioner';
 export type { TopicSpec } from './topicProvisioner';
 export { fetchTopicOffsetsSettled } from './topicOffsets';
 export type { PartitionOffsets } from './topicOffsets';
+export { readTopicWindow } from './topicWindow';
+export type { WindowMessage, WindowOptions } from './topicWindow';

@@ -1,0 +1,69 @@
+import type { IHeaders } from 'kafkajs';
+import { decodeProof, formatLsn, H, headerBytes, HeaderError, parseMeta } from '../../libs/events';
+import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
+
+/** One event as `thahs events show` prints it: its envelope and where it is, never the row itself. */
+export interface EventSummary {
+  topic: string;
+  partition: number;
+  offset: string;
+  op?: string;
+  lsn?: string;
+  txIndex?: number;
+  xid?: number;
+  commitTs?: string;
+  eventId?: string;
+  ministry?: string;
+  entity?: string;
+  keyId?: string;
+  /** Bytes of the Avro value; null for a tombstone. The value holds personal data and is not shown. */
+  valueBytes: number | null;
+  /** 'verified', or why the proof does not verify; absent when not asked to verify. */
+  proof?: string;
+  /** Why the envelope could not be read, if it could not. */
+  error?: string;
+}
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+}
+
+export function summarizeEvent(m: RawMessage, verifier?: EventVerifier): EventSummary {
+  const valueBytes = m.value === null ? null : m.value.length;
+  const base = { topic: m.topic, partition: m.partition, offset: m.offset };
+  let meta;
+  try {
+    meta = parseMeta(m.headers);
+  } catch (err) {
+    if (err instanceof HeaderError) return { ...base, valueBytes, error: err.message };
+    throw err;
+  }
+  const out: EventSummary = {
+    ...base,
+    op: meta.op,
+    lsn: formatLsn(meta.position.lsn),
+    txIndex: meta.position.index,
+    xid: meta.xid,
+    commitTs: new Date(Math.floor(meta.commitTs / 1000)).toISOString(),
+    eventId: meta.eventId,
+    ministry: meta.ministry,
+    entity: meta.entity,
+    keyId: meta.keyId,
+    valueBytes,
+  };
+  if (!verifier) return out;
+  const proof = headerBytes(m.headers, H.proof);
+  if (!proof || m.key === null) return { ...out, proof: 'missing-proof' };
+  try {
+    verifier.verify(eventDigest({ topic: m.topic, key: m.key, value: m.value, meta: headerBytes(m.headers, H.meta)! }), { keyId: meta.keyId, ...decodeProof(proof) });
+    return { ...out, proof: 'verified' };
+  } catch (err) {
+    if (err instanceof VerificationError) return { ...out, proof: err.reason };
+    throw err;
+  }
+}
