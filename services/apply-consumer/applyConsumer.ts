@@ -329,11 +329,8 @@ export class ApplyConsumer implements PipelineService {
   }
 
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
-    const assessed: Assessment[] = [];
-    for (const m of messages) {
-      const event: RawEvent = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {} };
-      assessed.push(await this.assessor.assess(event));
-    }
+    const events: RawEvent[] = messages.map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {} }));
+    const assessed: Assessment[] = await this.assessor.assessAll(events);
     await this.write(assessed);
     this.counts.received += messages.length;
   }

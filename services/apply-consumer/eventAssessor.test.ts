@@ -99,6 +99,19 @@ describe('event assessment and dead-letter classification', () => {
     expect(await reasonOf({ ...e, headers: noProof })).toBe('missing-proof');
   });
 
+  it('assesses a chunk with one schema lookup per id, and never looks up ids that forged events name', async () => {
+    const asked: number[] = [];
+    const a = assessor(undefined, async (id) => {
+      asked.push(id);
+      return SCHEMAS[id] ?? null;
+    });
+    const good = [personEvent(sampleRecord(person)), personEvent(sampleRecord(person)), personEvent(null, { op: 'd' })];
+    const forged = personEvent(sampleRecord(person), { key: forger, valueSchemaId: 77 });
+    const results = await a.assessAll([good[0], forged, good[1], good[2]].map((e, i) => raw(e, String(i))));
+    expect(results.map((r) => (r.kind === 'dead-letter' ? r.reason : r.kind))).toEqual(['change', 'unknown-key', 'change', 'change']);
+    expect(asked.sort()).toEqual([1, 2]);
+  });
+
   it('refuses a trusted key the agreement version does not list', async () => {
     expect(await reasonOf(personEvent(sampleRecord(person), { key: spare }))).toBe('key-not-in-agreement');
   });

@@ -2,13 +2,21 @@ import type { Type } from 'avsc';
 import { createAvroType } from '../../libs/contracts/avroType';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
-import { decodeMeta, decodeProof, H, headerBytes } from '../../libs/events';
+import { decodeMeta, decodeProof, H, headerBytes, type ReceivedMeta } from '../../libs/events';
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
-import type { WireDecoder } from './wireDecoder';
+import { WireDecoder } from './wireDecoder';
+
+/** An event whose proof verified, waiting to be decoded and judged. */
+interface Authentic {
+  event: RawEvent;
+  entity: string;
+  meta: ReceivedMeta;
+  key: Buffer;
+}
 
 /** What becomes of one received event. */
 export type Assessment =
@@ -44,19 +52,43 @@ export class EventAssessor {
     return this.o.contracts.has(entity) ? entity : null;
   }
 
+  /**
+   * Assesses a chunk: every event is authenticated first, then the writer schemas the authentic ones
+   * name are looked up once, then each is decoded and judged without a promise of its own. Forged
+   * events never reach the registry, so they cannot make it look up ids they invent.
+   */
+  async assessAll(events: readonly RawEvent[]): Promise<Assessment[]> {
+    const stage = events.map((e) => this.guard(e, () => this.authenticate(e)));
+    const ids: number[] = [];
+    for (const a of stage) {
+      if ('kind' in a) continue;
+      const k = WireDecoder.schemaIdOf(a.event.key);
+      const v = WireDecoder.schemaIdOf(a.event.value);
+      if (k !== undefined) ids.push(k);
+      if (v !== undefined) ids.push(v);
+    }
+    await this.o.decoder.loadSchemas(ids);
+    return stage.map((a) => ('kind' in a ? a : this.guard(a.event, () => this.judge(a))));
+  }
+
   async assess(event: RawEvent): Promise<Assessment> {
-    const entity = this.entityOf(event.topic);
+    return (await this.assessAll([event]))[0];
+  }
+
+  /** Runs one step; a failure of the event becomes its dead letter, any other failure is thrown. */
+  private guard<T>(event: RawEvent, step: () => T): T | Assessment {
     try {
-      return await this.check(event, entity);
+      return step();
     } catch (err) {
       const c = classifyFailure(err);
       if (!c) throw err;
-      return { kind: 'dead-letter', event, entity, reason: c.reason, detail: c.detail };
+      return { kind: 'dead-letter', event, entity: this.entityOf(event.topic), reason: c.reason, detail: c.detail };
     }
   }
 
-  private async check(e: RawEvent, entity: string | null): Promise<Assessment> {
-    const { provider, policy } = this.o;
+  private authenticate(e: RawEvent): Authentic {
+    const { provider } = this.o;
+    const entity = this.entityOf(e.topic);
     if (entity === null) throw new EventRejection('invalid-event', `topic ${e.topic} does not carry an entity of ${provider}`);
     if (e.key === null) throw new EventRejection('invalid-event', 'the event has no key');
 
@@ -70,10 +102,16 @@ export class EventAssessor {
 
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);
+    return { event: e, entity, meta, key: e.key };
+  }
 
+  private judge(a: Authentic): Assessment {
+    const { provider, policy } = this.o;
+    const { event: e, entity, meta, key: keyBytes } = a;
+    const keyId = meta.keyId;
     const types = this.typesOf(entity);
-    const key = await this.o.decoder.decode(e.key, types.key, 'key');
-    const record = e.value === null ? null : await this.o.decoder.decode(e.value, types.value, 'value');
+    const key = this.o.decoder.decodeLoaded(keyBytes, types.key, 'key');
+    const record = e.value === null ? null : this.o.decoder.decodeLoaded(e.value, types.value, 'value');
     if (typeof key.id !== 'string') throw new EventRejection('invalid-event', 'the key has no id');
     const id = key.id.toLowerCase();
     if ((meta.op === 'd') !== (record === null)) throw new EventRejection('invalid-event', `operation ${meta.op} with ${record === null ? 'no value' : 'a value'}`);

@@ -14,16 +14,36 @@ type Writer = { type: Type; name: string } | { problem: 'unknown-schema' | 'wron
  */
 export class WireDecoder {
   private readonly writers = new Map<number, Promise<Writer>>();
+  /** Writers already loaded, for the synchronous path: no promise to await per event. */
+  private readonly ready = new Map<number, Writer>();
   private readonly resolvers = new Map<string, ReturnType<Type['createResolver']> | null | string>();
   private readonly readerIds = new WeakMap<Type, number>();
   private nextReaderId = 0;
 
   constructor(private readonly source: SchemaSource) {}
 
+  /** The schema id a wire-format payload names, or undefined when it is not in the wire format. */
+  static schemaIdOf(buf: Buffer | null): number | undefined {
+    return buf !== null && buf.length >= 5 && buf[0] === 0 ? buf.readUInt32BE(1) : undefined;
+  }
+
+  /** Loads the writer schemas of these ids, so decodeLoaded can run without awaiting per event (a registry outage throws here). */
+  async loadSchemas(ids: Iterable<number>): Promise<void> {
+    for (const id of new Set(ids)) if (!this.ready.has(id)) this.ready.set(id, await this.writer(id));
+  }
+
   async decode(buf: Buffer, reader: Type, part: 'key' | 'value'): Promise<Record<string, unknown>> {
+    const id = WireDecoder.schemaIdOf(buf);
+    if (id !== undefined) await this.loadSchemas([id]);
+    return this.decodeLoaded(buf, reader, part);
+  }
+
+  /** Decodes a payload whose schema id was loaded before (loadSchemas); throws if it was not. */
+  decodeLoaded(buf: Buffer, reader: Type, part: 'key' | 'value'): Record<string, unknown> {
     if (buf.length < 5 || buf[0] !== 0) throw new EventRejection('undecodable', `${part} is not in the schema-registry wire format (magic byte 0 and schema id)`);
     const id = buf.readUInt32BE(1);
-    const writer = await this.writer(id);
+    const writer = this.ready.get(id);
+    if (!writer) throw new Error(`schema id ${id} was not loaded before decoding`);
     if ('problem' in writer) throw new EventRejection(writer.problem, `${part} schema id ${id}: ${writer.detail}`);
     const readerName = reader.name ?? '';
     if (writer.name !== readerName) throw new EventRejection('wrong-schema', `${part} schema id ${id} is ${writer.name}, expected ${readerName}`);
