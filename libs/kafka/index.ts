@@ -5,4 +5,4 @@ export type { TopicSpec } from './topicProvisioner';
 export { fetchTopicOffsetsSettled } from './topicOffsets';
 export type { PartitionOffsets } from './topicOffsets';
 export { readTopicWindow } from './topicWindow';
-export type { WindowMessage, WindowOptions } from './topicWindow';
+export type { ReceivedMessage, WindowOptions } from './topicWindow';

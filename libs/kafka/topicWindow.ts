@@ -2,7 +2,8 @@ import { randomUUID } from 'crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { fetchTopicOffsetsSettled } from './topicOffsets';
 
-export interface WindowMessage {
+/** A message as read from Kafka, with where it was read; the shape every reader in the project uses. */
+export interface ReceivedMessage {
   topic: string;
   partition: number;
   offset: string;
@@ -24,7 +25,7 @@ export interface WindowOptions {
  * Reads a window of a topic without joining any consumer group that matters: a throw-away group, no
  * offset commits, positions chosen by seek. For operators looking at what a topic holds.
  */
-export async function readTopicWindow(kafka: Kafka, topic: string, o: WindowOptions): Promise<WindowMessage[]> {
+export async function readTopicWindow(kafka: Kafka, topic: string, o: WindowOptions): Promise<ReceivedMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   let offsets;
@@ -45,7 +46,7 @@ export async function readTopicWindow(kafka: Kafka, topic: string, o: WindowOpti
   }
   if (ranges.size === 0) return [];
 
-  const out: WindowMessage[] = [];
+  const out: ReceivedMessage[] = [];
   const consumer = kafka.consumer({ groupId: `thahs-inspect-${randomUUID()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   try {

@@ -1,17 +1,11 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { H } from '../../libs/events';
+import type { ReceivedMessage } from '../../libs/kafka';
 import type { DeadLetterRecord, StoredHeaderValue } from '../../libs/partner-store';
 import type { DeadLetterReason } from './eventRejection';
 
 /** A received Kafka message as the consumer handles it. */
-export interface RawEvent {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
+export type RawEvent = ReceivedMessage;
 
 /** Headers added to a message copied to the dead-letter topic; the original headers are kept as they were. */
 export const DLQ_HEADERS = {

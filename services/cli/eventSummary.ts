@@ -1,5 +1,5 @@
-import type { IHeaders } from 'kafkajs';
 import { decodeProof, formatLsn, H, headerBytes, HeaderError, parseMeta } from '../../libs/events';
+import type { ReceivedMessage } from '../../libs/kafka';
 import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
 
 /** One event as `thahs events show` prints it: its envelope and where it is, never the row itself. */
@@ -24,16 +24,7 @@ export interface EventSummary {
   error?: string;
 }
 
-export interface RawMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: IHeaders;
-}
-
-export function summarizeEvent(m: RawMessage, verifier?: EventVerifier): EventSummary {
+export function summarizeEvent(m: ReceivedMessage, verifier?: EventVerifier): EventSummary {
   const valueBytes = m.value === null ? null : m.value.length;
   const base = { topic: m.topic, partition: m.partition, offset: m.offset };
   let meta;

@@ -1,14 +1,8 @@
 import { randomUUID } from 'crypto';
-import { IHeaders, Kafka } from 'kafkajs';
+import { Kafka } from 'kafkajs';
+import type { ReceivedMessage } from '../../libs/kafka';
 
-export interface ReadMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
+export type ReadMessage = ReceivedMessage;
 
 /**
  * Reads topics from the beginning with a fresh consumer group until `done` says enough has arrived;
