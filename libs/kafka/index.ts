@@ -1,6 +1,6 @@
 export { createKafka } from './kafkaClient';
 export { KeyPartitioner, murmur2 } from './keyPartitioner';
-export { ensureTopics } from './topicProvisioner';
+export { ensureTopics, topicMaxMessageBytes, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from './topicProvisioner';
 export type { TopicSpec } from './topicProvisioner';
 export { fetchTopicOffsetsSettled } from './topicOffsets';
 export type { PartitionOffsets } from './topicOffsets';

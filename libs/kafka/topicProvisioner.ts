@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -51,6 +51,33 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
       });
     }
     return missing.map((s) => s.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The smallest max.message.bytes among these topics: the largest record batch every one of them accepts.
+ * Topics created before EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, or set otherwise by an operator, keep their
+ * own limit, and the producer sizes its requests to it.
+ */
+export async function topicMaxMessageBytes(kafka: Kafka, topics: readonly string[]): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const r = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+    });
+    let min = Number.POSITIVE_INFINITY;
+    for (const res of r.resources) {
+      for (const e of res.configEntries) {
+        const v = Number(e.configValue);
+        if (e.configName === 'max.message.bytes' && Number.isFinite(v) && v > 0) min = Math.min(min, v);
+      }
+    }
+    if (!Number.isFinite(min)) throw new Error(`no max.message.bytes reported for ${topics.join(', ')}`);
+    return min;
   } finally {
     await admin.disconnect();
   }

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn, SourcePosition } from '../../libs/events';
-import { createKafka, ensureTopics, KeyPartitioner } from '../../libs/kafka';
+import { createKafka, ensureTopics, KeyPartitioner, topicMaxMessageBytes } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
 import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
 import { SigningKey } from '../../libs/signing';
@@ -124,7 +124,9 @@ export class CdcProducer implements PipelineService {
     await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });
     await this.producer.connect();
-    this.publisher = new ChangePublisher(ministry, this.producer, encoders, this.o.signingKey);
+    // A tenth below the smallest topic limit leaves room for Kafka's own framing of each batch.
+    const maxMessageBytes = await topicMaxMessageBytes(kafka, [...encoders.values()].map((enc) => enc.topic));
+    this.publisher = new ChangePublisher(ministry, this.producer, encoders, this.o.signingKey, Math.floor(maxMessageBytes * 0.9));
 
     // Start-up drift check: every contract field must exist in its table with a mappable type.
     for (const e of entities) {

@@ -14,6 +14,47 @@ export const SIGNING_GROUP = 32;
 
 export type PreparedBatch = { topic: string; messages: Message[] }[];
 
+/** Per-record bytes a batch adds beyond key, value and headers (varints, attributes), rounded up. */
+const RECORD_OVERHEAD = 32;
+/** Record batch header and request framing, per topic-partition, rounded up. */
+const BATCH_OVERHEAD = 256;
+
+function messageBytes(m: Message): number {
+  let n = RECORD_OVERHEAD + (m.key ? (m.key as Buffer).length : 0) + (m.value ? (m.value as Buffer).length : 0);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + (Buffer.isBuffer(v) ? v.length : String(v).length) + 4;
+  return n;
+}
+
+/**
+ * Splits a batch into requests of at most `budget` bytes of records, in order. A request's total bounds
+ * each of its per-partition record batches, so none can exceed the topics' max.message.bytes; an event
+ * too large on its own travels alone (and Kafka says why if it is refused).
+ */
+export function splitByBytes(batch: PreparedBatch, budget: number): PreparedBatch[] {
+  const out: PreparedBatch[] = [];
+  let current: PreparedBatch = [];
+  let size = 0;
+  for (const { topic, messages } of batch) {
+    for (const m of messages) {
+      const b = messageBytes(m);
+      if (size > 0 && size + b > budget) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      const last = current[current.length - 1];
+      if (last?.topic === topic) last.messages.push(m);
+      else {
+        current.push({ topic, messages: [m] });
+        size += BATCH_OVERHEAD;
+      }
+      size += b;
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 /**
  * Encodes, signs and sends change events. `prepare` is CPU work that can overlap with the previous
  * batch still on the wire; `send` resolves only when Kafka has acknowledged every event from all
@@ -25,6 +66,8 @@ export class ChangePublisher {
     private readonly producer: Producer,
     private readonly encoders: ReadonlyMap<string, EventEncoder>,
     private readonly key: SigningKey,
+    /** Largest request, in record bytes: below the topics' max.message.bytes (topicMaxMessageBytes). */
+    private readonly maxRequestBytes = 900_000,
   ) {}
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
@@ -55,7 +98,8 @@ export class ChangePublisher {
   async send(batch: PreparedBatch): Promise<void> {
     if (batch.length === 0) return;
     try {
-      await this.producer.sendBatch({ acks: -1, topicMessages: batch });
+      // In order, one after another: the caller confirms the slot only after the last one.
+      for (const part of splitByBytes(batch, this.maxRequestBytes)) await this.producer.sendBatch({ acks: -1, topicMessages: part });
     } catch (err) {
       throw new PublishError(this.ministry, batch.map((b) => b.topic).join(','), (err as Error).message);
     }
