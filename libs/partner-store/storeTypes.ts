@@ -25,7 +25,12 @@ export interface StoreChange {
 }
 
 /** Kafka header values as kept in the dead-letter table: text, or base64 for binary values. */
-export type StoredHeaderValue = string | { base64: string };
+/**
+ * A header as the dead-letter table keeps it: text as text, bytes as base64, and for the event's meta
+ * header also what it says when it decodes (operators read the table without Avro tools; the meta holds
+ * no personal data).
+ */
+export type StoredHeaderValue = string | { base64: string; decoded?: Readonly<Record<string, string | number>> };
 
 /** An event that could not be verified, decoded or validated, kept with its raw bytes for operators. */
 export interface DeadLetterRecord {

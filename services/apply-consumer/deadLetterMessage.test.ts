@@ -1,4 +1,4 @@
-import { H } from '../../libs/events';
+import { encodeMeta, H, parseLsn } from '../../libs/events';
 import { DLQ_HEADERS, deadLetterMessage, deadLetterRecord, storedHeaders } from './deadLetterMessage';
 
 describe('dead-letter records', () => {
@@ -18,6 +18,16 @@ describe('dead-letter records', () => {
       [H.proof]: { base64: Buffer.from('sig-bytes').toString('base64') },
       'x-binary': { base64: 'wyg=' },
       'x-many': ['a', 'b'],
+    });
+  });
+
+  it('shows what a well-formed meta header says, next to its bytes', () => {
+    const meta = encodeMeta({ op: 'd', position: { lsn: parseLsn('0/16B3748'), index: 2 }, xid: 9, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity: 'person' }, 'cand.c10-20261127-0a1b2c3d');
+    expect(storedHeaders({ [H.meta]: meta })).toEqual({
+      [H.meta]: {
+        base64: meta.toString('base64'),
+        decoded: { op: 'd', lsn: '0/16B3748', txIndex: 2, xid: 9, commitTs: '2025-11-27T00:00:00.000Z', eventId: 'cand:0/16B3748:2', ministry: 'cand', entity: 'person', keyId: 'cand.c10-20261127-0a1b2c3d' },
+      },
     });
   });
 
