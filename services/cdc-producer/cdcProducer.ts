@@ -154,19 +154,18 @@ export class CdcProducer implements PipelineService {
     });
     await this.stream.connect();
     const slot = await this.stream.ensureSlot('export');
-    const progress = await this.state.snapshotProgress();
-    const incomplete = [...progress.values()].some((p) => !p.done);
-    if (!slot.created && incomplete) {
-      // The snapshot a crash interrupted cannot be re-imported; a new slot and snapshot redo it.
-      // Consumers keep the newer of any row they already have, so repeating rows is harmless.
-      log.warn('initial snapshot was interrupted; recreating the slot to redo it', { ministry, slot: this.slot });
-      await this.stream.dropSlot();
-      await this.state.clearSnapshotProgress();
-      const again = await this.stream.ensureSlot('export');
-      await this.initialSnapshot(again.snapshotName, again.consistentPoint);
-    } else if (slot.created) {
+    if (slot.created) {
       await this.state.clearSnapshotProgress();
       await this.initialSnapshot(slot.snapshotName, slot.consistentPoint);
+    } else {
+      // Tables whose initial snapshot never finished (a crash interrupted it, or the table joined the
+      // exchange later) are re-read one by one with the re-snapshot mechanism: a snapshot of its own and
+      // a floor in the stream. The slot stays, so the tables already published are not read again and
+      // no change since the slot's consistent point is skipped.
+      const progress = await this.state.snapshotProgress();
+      const pending = entities.filter((e) => !this.stopped.has(e) && !progress.get(e)?.done);
+      for (const e of pending) await this.state.requestSnapshot(e);
+      if (pending.length > 0) log.warn('initial snapshot unfinished; re-reading the tables it did not finish', { ministry, slot: this.slot, entities: pending });
     }
     await this.stream.start((events) => this.handle(events));
     void this.stream.finished.catch((err: unknown) => {
@@ -209,6 +208,9 @@ export class CdcProducer implements PipelineService {
   private async initialSnapshot(snapshotName: string | null, consistentPoint: bigint | null): Promise<void> {
     if (!snapshotName || consistentPoint === null) throw new Error('slot created without an exported snapshot');
     const { ministry, log } = this.o;
+    // Every table is marked unfinished before the first row goes out, so a crash at any point leaves a
+    // record of what a restart still has to read.
+    for (const entity of this.entities()) if (!this.stopped.has(entity)) await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), 0, false);
     const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-snapshot` });
     await reader.connect();
     await reader.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
@@ -392,6 +394,7 @@ export class CdcProducer implements PipelineService {
         n += chunk.length;
         rows += chunk.length;
         await this.flush(chunk, null, 0);
+        cdcMetrics.snapshotRows.inc({ ministry, entity }, chunk.length);
       }
       const table = `"${this.schema}"."${entity}"`;
       for (const p of await state.takeParked(entity)) {
@@ -412,6 +415,7 @@ export class CdcProducer implements PipelineService {
       cdcMetrics.tablesStopped.set({ ministry }, this.stopped.size);
       this.bindings.set(rel.oid, binding);
       await state.finishRequest(entity);
+      await state.recordSnapshot(entity, formatLsn(c), rows, true);
       log.info('table re-snapshot published', { ministry, entity, rows, floor: formatLsn(c) });
     } finally {
       await snap.release().catch(() => undefined);
