@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ExchangeMigrationError } from './exchangeErrors';
 import { CreateAgreementExchange1795824000000 } from './migrations/1795824000000-CreateAgreementExchange';
+import { databaseLabel } from '../model/modelErrors';
 
 export const EXCHANGE_SCHEMA = 'agreement';
 
@@ -14,15 +15,8 @@ const EXCHANGE_MIGRATION_LOCK_KEY = 741_950_101;
 
 export const EXCHANGE_MIGRATIONS = [CreateAgreementExchange1795824000000];
 
-/** Names the database in messages without its credentials. */
-export function databaseLabel(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}
+// One way to name a database in messages without its credentials, shared with the model's migrations.
+export { databaseLabel };
 
 /**
  * Creates or updates schema `agreement` (TypeORM migrations, table `agreement.schema_migrations`).

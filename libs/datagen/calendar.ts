@@ -3,6 +3,8 @@
  * arithmetic on plain numbers and formats once, when a row is written. Vietnam has no daylight
  * saving, so local office hours are a fixed UTC+7 offset.
  */
+import { civilFromDays, daysFromCivil } from '../agreements/calendar';
+
 export type Day = number;
 export type Instant = number;
 
@@ -10,33 +12,21 @@ const MS_PER_DAY = 86_400_000;
 const VN_OFFSET_MS = 7 * 3_600_000;
 
 /**
- * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); plain
- * arithmetic because the generator converts dates millions of times. Months and days out of range
- * roll over as with Date.UTC.
+ * Days since 1970-01-01 of a proleptic Gregorian date (the agreements library's integer conversion;
+ * no Date objects, because the generator converts dates millions of times). Months and days out of
+ * range roll over as with Date.UTC.
  */
 export function day(year: number, month: number, dayOfMonth: number): Day {
   const m0 = month - 1;
   const y = year + Math.floor(m0 / 12);
   const m = (((m0 % 12) + 12) % 12) + 1;
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + dayOfMonth - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
+  return daysFromCivil(y, m, 1) + dayOfMonth - 1;
 }
 
-/** [year, month (1–12), day of month] of a day number (H. Hinnant's civil_from_days). */
+/** [year, month (1–12), day of month] of a day number. */
 export function civil(d: Day): [number, number, number] {
-  const z = d + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const dd = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const mm = mp < 10 ? mp + 3 : mp - 9;
-  return [era * 400 + yoe + (mm <= 2 ? 1 : 0), mm, dd];
+  const c = civilFromDays(d);
+  return [c.year, c.month, c.day];
 }
 
 export function parseDay(iso: string): Day {

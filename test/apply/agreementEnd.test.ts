@@ -16,6 +16,7 @@ import { ScopeEnforcer } from '../../services/apply-consumer/scopeEnforcer';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
+import { waitFor } from '../support/waitFor';
 import { readTopics } from '../support/topicReader';
 
 /**
@@ -48,20 +49,6 @@ function stepsNow(): { draft: Date; propose: Date; confirm: Date } {
   return { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

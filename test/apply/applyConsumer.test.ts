@@ -21,6 +21,7 @@ import { DLQ_HEADERS } from '../../services/apply-consumer/deadLetterMessage';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
+import { waitFor } from '../support/waitFor';
 import { readTopics } from '../support/topicReader';
 
 /**
@@ -46,20 +47,6 @@ const producerKey = signingKey('cand-c10-2025');
 const ring = new PublicKeyRing();
 ring.add(producerKey.keyId, producerKey.publicKey);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe('apply consumer on the real stack', () => {
   let source: ScratchDatabase;

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { waitFor } from '../support/waitFor';
 import { loadConfig } from '../../libs/config';
 import {
   dropPublication,
@@ -73,13 +74,12 @@ async function slotFlush(slot: string): Promise<Lsn> {
   return parseLsn(r.rows[0].lsn);
 }
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The slot's confirmed position once `ok` holds for it. */
+function slotFlushWhen(slot: string, ok: (v: Lsn) => boolean, ms = 15_000): Promise<Lsn> {
+  return waitFor(`slot ${slot} to confirm far enough`, async () => {
+    const v = await slotFlush(slot);
+    return ok(v) ? v : undefined;
+  }, ms, 100);
 }
 
 const isData = (e: ReplicationEvent): boolean => e.message.tag !== 'relation' && e.message.tag !== 'type';
@@ -262,7 +262,7 @@ describe('protocol 1: every change kind, snapshot hand-over, confirmation', () =
     stream.confirm(target);
     stream.confirm(target - 1n); // never moves back
     stream.flushStatus();
-    expect(await waitFor(() => slotFlush(slot), (v) => v === target)).toBe(target);
+    expect(await slotFlushWhen(slot, (v) => v === target)).toBe(target);
     await new Promise((r) => setTimeout(r, 700));
     expect(await slotFlush(slot)).toBe(target);
     expect(stream.stats().reportedFlushLsn).toBe(target);
@@ -369,7 +369,7 @@ describe('flow control and idle slots', () => {
     });
     await db.query(`INSERT INTO ${T} (id, name, big, n) SELECT g, repeat('w', 300), NULL, g FROM generate_series(5000, 5999) g`);
     await db.query(`DELETE FROM ${T} WHERE id BETWEEN 5000 AND 5999`);
-    await waitFor(async () => commits, (n) => n === 2, 20_000);
+    await waitFor('two commits', async () => commits === 2, 20_000, 100);
     expect(commits).toBe(2);
     expect(s.state).toBe('streaming');
     expect(s.stats().pauses).toBeGreaterThan(0);
@@ -404,7 +404,7 @@ describe('flow control and idle slots', () => {
     await b.start(cb.handler);
     await db.query(`INSERT INTO ${X} SELECT generate_series(1, 100)`); // unpublished: nothing delivered
     const after = await lsnOf('SELECT pg_current_wal_lsn()::text AS l');
-    const advanced = await waitFor(() => slotFlush(idle), (v) => v >= after, 20_000);
+    const advanced = await slotFlushWhen(idle, (v) => v >= after, 20_000);
     expect(advanced).toBeGreaterThanOrEqual(after);
     expect(await slotFlush(strict)).toBe(strictStart);
     expect(ca.events.length + cb.events.length).toBe(0);
@@ -495,7 +495,7 @@ describe('protocol 2: streamed in-progress transactions', () => {
     expect(fromSub.length).toBeLessThanOrEqual(3000);
     stream.confirm(done.confirmLsn as Lsn);
     stream.flushStatus();
-    expect(await waitFor(() => slotFlush(slot), (v) => v === done.confirmLsn)).toBe(done.confirmLsn);
+    expect(await slotFlushWhen(slot, (v) => v === done.confirmLsn)).toBe(done.confirmLsn);
     expect(formatLsn(stream.confirmedLsn)).toBe(formatLsn(done.confirmLsn as Lsn));
     await stream.stop();
   });
