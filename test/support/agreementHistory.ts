@@ -1,18 +1,8 @@
 import { createPrivateKey, createPublicKey } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  applyEvent,
-  createAgreementEvent,
-  generateSigningKey,
-  pendingVersion,
-  publicKeyRing,
-  signAgreementDocument,
-  type AgreementDocument,
-  type AgreementEvent,
-  type AgreementState,
-  type SigningKey as AgreementSigningKey,
-} from '../../libs/agreements';
+import { generateSigningKey, type AgreementDocument, type AgreementEvent, type AgreementState, type SigningKey as AgreementSigningKey } from '../../libs/agreements';
+import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
 import type { SigningKey as EventSigningKey } from '../../libs/signing';
 
 /** One party key as a keys folder holds it; the same pair signs agreement events and, for a provider, Kafka events. */
@@ -68,22 +58,9 @@ export function confirmedHistory(
   times: { draft: string; propose: string; confirm: string } = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' },
 ): { state: AgreementState; events: AgreementEvent[] } {
   const parties = [doc.parties.provider, ...doc.parties.consumers];
-  const ring = publicKeyRing(parties.map((p) => keyOf(doc, p.id, keys)).map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
-  const [provider, ...consumers] = parties.map((p) => agreementSigningKey(keyOf(doc, p.id, keys)));
-  const events: AgreementEvent[] = [];
-  let state: AgreementState | null = null;
-  const step = (make: (s: AgreementState | null) => AgreementEvent): void => {
-    const e = make(state);
-    const r = applyEvent(state, e, ring);
-    if (!r.ok) throw r.refusal;
-    state = r.state;
-    events.push(e);
-  };
-  const sign = (s: AgreementState | null, k: AgreementSigningKey) => signAgreementDocument(pendingVersion(s!)!.document, k);
-  step((s) => createAgreementEvent(s, 'draft', { agreementId: doc.id, version: doc.version, at: times.draft, payload: { document: doc } }, provider));
-  step((s) => createAgreementEvent(s, 'propose', { version: doc.version, at: times.propose, payload: { signature: sign(s, provider) } }, provider));
-  for (const c of consumers) step((s) => createAgreementEvent(s, 'confirm', { version: doc.version, at: times.confirm, payload: { signature: sign(s, c) } }, c));
-  return { state: state!, events };
+  const h = new AgreementHistory(doc, parties.map((p) => agreementSigningKey(keyOf(doc, p.id, keys))));
+  const state = h.confirm(doc, times);
+  return { state, events: h.events };
 }
 
 /**

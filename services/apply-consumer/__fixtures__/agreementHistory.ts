@@ -1,3 +1,4 @@
+import { createPublicKey } from 'crypto';
 import {
   applyEvent,
   createAgreementEvent,
@@ -26,14 +27,24 @@ export class AgreementHistory {
   private readonly keys = new Map<string, SigningKey>();
   private readonly ring: PublicKeyLookup;
 
-  constructor(first: AgreementDocument) {
-    const gens = [first.parties.provider, ...first.parties.consumers].map((p) => {
-      const keyId = first.security.keys.find((k) => k.party === p.id)?.keyIds[0];
-      if (!keyId) throw new Error(`no key listed for ${p.id}`);
-      return generateSigningKey(keyId, p.id);
-    });
-    for (const g of gens) this.keys.set(g.signing.party, g.signing);
-    this.ring = publicKeyRing(gens.map((g) => ({ keyId: g.publicKey.keyId, party: g.publicKey.party, publicKey: g.publicKeyPem })));
+  /** The parties' public keys (what a keys folder's public/ holds). */
+  readonly publicKeys: { keyId: string; party: string; publicKeyPem: string }[];
+
+  /**
+   * `keys`: the parties' signing keys when the test has them already (e.g. written to a keys folder);
+   * otherwise each party gets a fresh key under the first key id `first` lists for it.
+   */
+  constructor(first: AgreementDocument, keys?: readonly SigningKey[]) {
+    const signing =
+      keys ??
+      [first.parties.provider, ...first.parties.consumers].map((p) => {
+        const keyId = first.security.keys.find((k) => k.party === p.id)?.keyIds[0];
+        if (!keyId) throw new Error(`no key listed for ${p.id}`);
+        return generateSigningKey(keyId, p.id).signing;
+      });
+    for (const k of signing) this.keys.set(k.party, k);
+    this.publicKeys = signing.map((k) => ({ keyId: k.keyId, party: k.party, publicKeyPem: createPublicKey(k.privateKey).export({ type: 'spki', format: 'pem' }).toString() }));
+    this.ring = publicKeyRing(this.publicKeys.map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
   }
 
   get state(): AgreementState {
