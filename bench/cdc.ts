@@ -3,31 +3,13 @@ import { CdcProducer } from '../services/cdc-producer/cdcProducer';
 import { ProducerFixture } from '../test/support/producerFixture';
 import * as os from 'os';
 import type { Benchmark } from './main';
-import { machineCpu, percentile } from './measure';
+import { machineCpu, percentile } from './support/measure';
+import { eventsOf, WORKLOAD } from './support/workload';
 
 /**
- * The source workload runs inside PostgreSQL (a plpgsql procedure committing transactions of 60
- * inserts, 30 updates and 10 deletes of persons), so this process holds only the producer and its
- * RSS is the producer's. Latency is commit time (from the Begin message) to Kafka acknowledgement.
+ * The source workload (bench/workload.ts) runs inside PostgreSQL, so this process holds only the
+ * producer and its RSS is the producer's. Latency is commit time (from the Begin message) to Kafka acknowledgement.
  */
-const WORKLOAD = `
-CREATE INDEX IF NOT EXISTS bench_person_seq ON thahs.person (prior_convictions);
-CREATE OR REPLACE PROCEDURE bench_workload(first_txn int, txns int, every_ms int) LANGUAGE plpgsql AS $$
-DECLARE i int; t0 timestamptz := clock_timestamp();
-BEGIN
-  FOR i IN first_txn .. first_txn + txns - 1 LOOP
-    INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, prior_convictions)
-      SELECT 'CAND', 'Người thử ' || (i * 60 + g), date '1970-01-01' + ((i * 60 + g) % 15000), CASE WHEN g % 8 = 0 THEN 'F' ELSE 'M' END, i * 60 + g
-        FROM generate_series(1, 60) g;
-    UPDATE thahs.person SET occupation = 'Nghề ' || i WHERE prior_convictions BETWEEN (i - 1) * 60 + 1 AND (i - 1) * 60 + 30;
-    DELETE FROM thahs.person WHERE prior_convictions BETWEEN (i - 2) * 60 + 31 AND (i - 2) * 60 + 40;
-    COMMIT;
-    -- Paced on a schedule (one transaction every every_ms), so the offered rate does not sag by the time each one takes.
-    IF every_ms > 0 THEN
-      PERFORM pg_sleep(GREATEST(0, extract(epoch FROM t0 + (i - first_txn + 1) * every_ms * interval '1 millisecond' - clock_timestamp())));
-    END IF;
-  END LOOP;
-END $$;`;
 
 interface PhaseResult {
   events: number;
@@ -39,8 +21,7 @@ interface PhaseResult {
 }
 
 async function phase(sql: Client, acked: { n: number; lat: number[] }, firstTxn: number, txns: number, pauseMs: number): Promise<PhaseResult> {
-  let expected = 0;
-  for (let i = firstTxn; i < firstTxn + txns; i++) expected += 60 + (i >= 1 ? 30 : 0) + (i >= 2 ? 10 : 0);
+  const expected = eventsOf(firstTxn, txns);
   const startN = acked.n;
   acked.lat = [];
   const t0 = Date.now();
