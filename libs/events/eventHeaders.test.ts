@@ -1,13 +1,17 @@
-import { comparePositions, crc64Avro, decodeMeta, decodeProof, encodeMeta, encodeProof, eventId, formatLsn, H, HeaderError, META_PREFIX, parseLsn, parseMeta } from '.';
+import { comparePositions, crc64Avro, decodeEnvelope, decodeMeta, encodeEnvelope, encodeMeta, eventId, formatLsn, H, HeaderError, META_PREFIX, parseEnvelope, parseLsn, parseMeta } from '.';
 
 describe('event headers', () => {
   const meta = { op: 'u' as const, position: { lsn: parseLsn('16/B374D848'), index: 7 }, xid: 901, commitTs: 1764201600000123, ministry: 'cand', entity: 'person' };
   const keyId = 'cand.c10-20261127-0a1b2c3d';
 
-  it('round-trips the meta header with its key id and event id', () => {
+  const sig = Buffer.alloc(64, 1);
+  const path = Buffer.alloc(72, 2);
+
+  it('round-trips the meta with its key id and event id', () => {
     const bytes = encodeMeta(meta, keyId);
     expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
-    expect(parseMeta({ [H.meta]: bytes })).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
+    expect(decodeMeta(bytes)).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
+    expect(parseMeta({ [H.event]: encodeEnvelope(bytes, sig, path) })).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
     expect(eventId(meta)).toBe('cand:16/B374D848:7');
     // A compact header: the eleven text headers it replaces took ~190 bytes of names and values.
     expect(bytes.length).toBeLessThan(100);
@@ -15,20 +19,21 @@ describe('event headers', () => {
 
   it('encodes a meta larger than its scratch space, and the next one normally', () => {
     const longKey = 'k'.repeat(10_000);
-    expect(parseMeta({ [H.meta]: encodeMeta(meta, longKey) }).keyId).toBe(longKey);
+    expect(decodeMeta(encodeMeta(meta, longKey)).keyId).toBe(longKey);
     const again = encodeMeta(meta, keyId);
-    expect(parseMeta({ [H.meta]: again }).keyId).toBe(keyId);
+    expect(decodeMeta(again).keyId).toBe(keyId);
     expect(again.subarray(0, META_PREFIX.length)).toEqual(META_PREFIX);
   });
 
   it('names what is wrong', () => {
     const bytes = encodeMeta(meta, keyId);
-    expect(() => parseMeta({})).toThrow(/thahs.meta: missing/);
+    expect(() => parseMeta({})).toThrow(/thahs.event: missing/);
     const otherSchema = Buffer.from(bytes);
     otherSchema[5] ^= 0xff;
     expect(() => decodeMeta(otherSchema)).toThrow(/schema fingerprint/);
     expect(() => decodeMeta(bytes.subarray(0, bytes.length - 3))).toThrow(/undecodable/);
-    expect(() => decodeMeta(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(HeaderError);
+    expect(() => decodeMeta(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/1 bytes after the meta/);
+    expect(() => decodeEnvelope(bytes.subarray(0, 5))).toThrow(HeaderError);
     const forgedId = encodeMeta({ ...meta, position: { lsn: meta.position.lsn, index: 8 } }, keyId);
     // Same fields but an event id naming another position: rebuild by swapping the index back.
     const tampered = Buffer.from(forgedId.toString('latin1').replace('16/B374D848:8', '16/B374D848:9'), 'latin1');
@@ -42,10 +47,15 @@ describe('event headers', () => {
     expect(META_PREFIX.length).toBe(10);
   });
 
-  it('splits the proof header into signature and audit path', () => {
-    const sig = Buffer.alloc(64, 1);
-    const path = Buffer.alloc(96, 2);
-    expect(decodeProof(encodeProof(sig, path))).toEqual({ signature: sig, path });
+  it('splits the envelope into the signed meta bytes, the signature and the audit path', () => {
+    const bytes = encodeMeta(meta, keyId);
+    const env = parseEnvelope({ [H.event]: encodeEnvelope(bytes, sig, path) });
+    expect(env.metaBytes).toEqual(bytes);
+    expect(env.signature).toEqual(sig);
+    expect(env.path).toEqual(path);
+    // A meta with no proof after it decodes; the proof is the verifier's to refuse.
+    expect(decodeEnvelope(bytes).signature.length).toBe(0);
+    expect(decodeEnvelope(Buffer.concat([bytes, sig.subarray(0, 10)])).signature.length).toBe(10);
   });
 
   it('orders by commit LSN, then by index within the transaction', () => {

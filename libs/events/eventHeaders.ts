@@ -6,18 +6,21 @@ import { singleObjectHeader } from './avroFingerprint';
 import { formatLsn, SourcePosition } from './sourcePosition';
 
 /**
- * Kafka headers of an exchanged event; part of the published contract (schemas/event/).
+ * The Kafka header of an exchanged event; part of the published contract (schemas/event/).
  *
- * Two headers, not one per field: kafkajs builds and later parses every header as its own small buffer,
- * and with eleven text headers that cost more CPU per event than the Avro encoding, the signature and
- * the hashing together (docs/benchmarks.md). The signature covers the exact bytes of thahs.meta, so a
- * receiver hashes what it received and never re-serialises anything.
+ * One header, not one per field: kafkajs builds every header as its own zero-filled 512-byte buffer plus
+ * a small buffer per length prefix, and parses each again on fetch. Encoding one record with eleven text
+ * headers cost 52–77 µs, with two ~35 µs, with one ~22 µs (docs/benchmarks.md). The signature covers
+ * the exact meta bytes, so a receiver hashes what it received and never re-serialises anything.
  */
 export const H = {
-  /** Avro single-object encoding of vn.thahs.event.EventMeta (schemas/event/event-meta.avsc). */
-  meta: 'thahs.meta',
-  /** Ed25519 signature (64 bytes) over the signing group's Merkle root, then this event's audit path. */
-  proof: 'thahs.proof',
+  /**
+   * The envelope: the Avro single-object encoding of vn.thahs.event.EventMeta
+   * (schemas/event/event-meta.avsc), immediately followed by the proof — the Ed25519 signature
+   * (64 bytes) over the signing group's Merkle root, then this event's audit path. The single-object
+   * encoding is self-delimiting, so the proof starts where the meta's Avro body ends.
+   */
+  event: 'thahs.event',
 } as const;
 
 /** c insert, u update, d delete (tombstone), r row read by a snapshot. */
@@ -33,7 +36,7 @@ export interface EventMeta {
   entity: string;
 }
 
-/** What a received thahs.meta header says: the meta, the signing key it names and the event id. */
+/** What the meta of a received event says: the meta, the signing key it names and the event id. */
 export interface ReceivedMeta extends EventMeta {
   keyId: string;
   eventId: string;
@@ -73,10 +76,10 @@ export function eventId(m: Pick<EventMeta, 'ministry' | 'position'>): string {
   return `${m.ministry}:${formatLsn(m.position.lsn)}:${m.position.index}`;
 }
 
-/** The thahs.meta header of an event signed with the key `keyId`. */
+/** The meta of an event signed with the key `keyId`: the bytes the signature covers. */
 export function encodeMeta(m: EventMeta, keyId: string): Buffer {
   // Avro long is read back as a JS number: 2^53 bytes of WAL (8 PiB) is beyond any real cluster.
-  if (m.position.lsn > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(H.meta, `LSN ${formatLsn(m.position.lsn)} exceeds 2^53`);
+  if (m.position.lsn > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(H.event, `LSN ${formatLsn(m.position.lsn)} exceeds 2^53`);
   const rec: MetaRecord = {
     op: m.op,
     lsn: Number(m.position.lsn),
@@ -98,25 +101,29 @@ export function encodeMeta(m: EventMeta, keyId: string): Buffer {
   return Buffer.from(metaScratch.subarray(0, end));
 }
 
-/** Decodes and checks a thahs.meta header; throws HeaderError saying what is wrong. */
-export function decodeMeta(bytes: Buffer): ReceivedMeta {
+/** Decodes and checks the meta at the start of `bytes`; returns it with the offset where it ends. */
+function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
   if (bytes.length < META_PREFIX.length || META_PREFIX.compare(bytes, 0, META_PREFIX.length) !== 0) {
-    throw new HeaderError(H.meta, 'not a single-object encoding of vn.thahs.event.EventMeta (wrong marker or schema fingerprint)');
+    throw new HeaderError(H.event, 'not a single-object encoding of vn.thahs.event.EventMeta (wrong marker or schema fingerprint)');
   }
   let r: MetaRecord;
+  let end: number;
   try {
-    r = metaType.fromBuffer(bytes.subarray(META_PREFIX.length)) as MetaRecord;
+    const d = metaType.decode(bytes, META_PREFIX.length);
+    if (d.offset < 0) throw new Error('truncated');
+    r = d.value as MetaRecord;
+    end = d.offset;
   } catch (e) {
-    throw new HeaderError(H.meta, `undecodable: ${(e as Error).message}`);
+    throw new HeaderError(H.event, `undecodable meta: ${(e as Error).message}`);
   }
   const natural = (name: keyof MetaRecord, v: number): void => {
-    if (!Number.isSafeInteger(v) || v < 0) throw new HeaderError(H.meta, `${name} is not a non-negative integer`);
+    if (!Number.isSafeInteger(v) || v < 0) throw new HeaderError(H.event, `${name} is not a non-negative integer`);
   };
   natural('lsn', r.lsn);
   natural('tx_index', r.tx_index);
   natural('xid', r.xid);
   natural('commit_ts', r.commit_ts);
-  for (const name of ['ministry', 'entity', 'key_id'] as const) if (r[name] === '') throw new HeaderError(H.meta, `${name} is empty`);
+  for (const name of ['ministry', 'entity', 'key_id'] as const) if (r[name] === '') throw new HeaderError(H.event, `${name} is empty`);
   const meta: ReceivedMeta = {
     op: r.op,
     position: { lsn: BigInt(r.lsn), index: r.tx_index },
@@ -127,19 +134,43 @@ export function decodeMeta(bytes: Buffer): ReceivedMeta {
     keyId: r.key_id,
     eventId: r.event_id,
   };
-  if (r.event_id !== eventId(meta)) throw new HeaderError(H.meta, 'event_id does not match ministry, lsn and tx_index');
+  if (r.event_id !== eventId(meta)) throw new HeaderError(H.event, 'event_id does not match ministry, lsn and tx_index');
+  return { meta, end };
+}
+
+/** Decodes meta bytes as encodeMeta makes them (nothing may follow); throws HeaderError saying what is wrong. */
+export function decodeMeta(bytes: Buffer): ReceivedMeta {
+  const { meta, end } = readMeta(bytes);
+  if (end !== bytes.length) throw new HeaderError(H.event, `${bytes.length - end} bytes after the meta`);
   return meta;
 }
 
 export const SIGNATURE_BYTES = 64;
 
-/** The thahs.proof header: signature, then the audit path (32 bytes per tree level). */
-export function encodeProof(signature: Buffer, path: Buffer): Buffer {
-  return Buffer.concat([signature, path]);
+/** A received thahs.event header, split: the meta (decoded, and its exact bytes) and the proof. */
+export interface Envelope {
+  meta: ReceivedMeta;
+  /** The bytes the signature covers (a view into the header). */
+  metaBytes: Buffer;
+  /** Empty when the envelope carries no proof at all. */
+  signature: Buffer;
+  path: Buffer;
 }
 
-export function decodeProof(bytes: Buffer): { signature: Buffer; path: Buffer } {
-  return { signature: bytes.subarray(0, SIGNATURE_BYTES), path: bytes.subarray(SIGNATURE_BYTES) };
+/** The thahs.event header: meta, signature, audit path, in one allocation. */
+export function encodeEnvelope(metaBytes: Buffer, signature: Buffer, path: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(metaBytes.length + signature.length + path.length);
+  metaBytes.copy(out, 0);
+  signature.copy(out, metaBytes.length);
+  path.copy(out, metaBytes.length + signature.length);
+  return out;
+}
+
+/** Splits a thahs.event header; throws HeaderError when the meta is malformed (the proof is the verifier's to judge). */
+export function decodeEnvelope(bytes: Buffer): Envelope {
+  const { meta, end } = readMeta(bytes);
+  const proofAt = Math.min(bytes.length, end + SIGNATURE_BYTES);
+  return { meta, metaBytes: bytes.subarray(0, end), signature: bytes.subarray(end, proofAt), path: bytes.subarray(proofAt) };
 }
 
 type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -156,9 +187,14 @@ export function headerBytes(headers: RawHeaders | undefined, name: string): Buff
   return one === undefined ? undefined : typeof one === 'string' ? Buffer.from(one, 'utf8') : one;
 }
 
-/** Reads the thahs.meta header of a received event; throws HeaderError when missing or malformed. */
+/** Reads the thahs.event header of a received event; throws HeaderError when missing or malformed. */
+export function parseEnvelope(headers: RawHeaders | undefined): Envelope {
+  const bytes = headerBytes(headers, H.event);
+  if (bytes === undefined) throw new HeaderError(H.event, 'missing');
+  return decodeEnvelope(bytes);
+}
+
+/** The meta of a received event (parseEnvelope without the proof). */
 export function parseMeta(headers: RawHeaders | undefined): ReceivedMeta {
-  const bytes = headerBytes(headers, H.meta);
-  if (bytes === undefined) throw new HeaderError(H.meta, 'missing');
-  return decodeMeta(bytes);
+  return parseEnvelope(headers).meta;
 }

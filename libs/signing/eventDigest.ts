@@ -2,7 +2,8 @@ import { hash } from 'crypto';
 
 /**
  * What a signature vouches for: the topic, the key bytes, the value bytes (absent for a tombstone) and
- * the exact bytes of the thahs.meta header (operation, position, times, ministry, entity, key id).
+ * the exact bytes of the meta at the start of the thahs.event header (operation, position, times, ministry,
+ * entity, key id).
  * Each part is length-prefixed so no two different events can serialise to the same bytes.
  */
 export interface SignedEventParts {

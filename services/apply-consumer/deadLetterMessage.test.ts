@@ -1,4 +1,4 @@
-import { encodeMeta, H, parseLsn } from '../../libs/events';
+import { encodeEnvelope, encodeMeta, H, parseLsn } from '../../libs/events';
 import { DLQ_HEADERS, deadLetterMessage, deadLetterRecord, storedHeaders } from './deadLetterMessage';
 
 describe('dead-letter records', () => {
@@ -8,24 +8,24 @@ describe('dead-letter records', () => {
     offset: '41',
     key: Buffer.from([0, 0, 0, 0, 1, 2]),
     value: Buffer.from([0xff, 0xfe]),
-    headers: { 'x-text': Buffer.from('u'), [H.meta]: Buffer.from('meta'), [H.proof]: Buffer.from('sig-bytes'), 'x-binary': Buffer.from([0xc3, 0x28]), 'x-many': [Buffer.from('a'), 'b'] },
+    headers: { 'x-text': Buffer.from('u'), [H.event]: Buffer.from('meta-and-proof'), 'x-binary': Buffer.from([0xc3, 0x28]), 'x-many': [Buffer.from('a'), 'b'] },
   };
 
-  it('stores text headers as text, and the binary meta and proof headers or invalid UTF-8 as base64', () => {
+  it('stores text headers as text, and the envelope (even when it reads as text) or invalid UTF-8 as base64', () => {
     expect(storedHeaders(event.headers)).toEqual({
       'x-text': 'u',
-      [H.meta]: { base64: Buffer.from('meta').toString('base64') },
-      [H.proof]: { base64: Buffer.from('sig-bytes').toString('base64') },
+      [H.event]: { base64: Buffer.from('meta-and-proof').toString('base64') },
       'x-binary': { base64: 'wyg=' },
       'x-many': ['a', 'b'],
     });
   });
 
-  it('shows what a well-formed meta header says, next to its bytes', () => {
+  it('shows what the meta of a well-formed envelope says, next to its bytes', () => {
     const meta = encodeMeta({ op: 'd', position: { lsn: parseLsn('0/16B3748'), index: 2 }, xid: 9, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity: 'person' }, 'cand.c10-20261127-0a1b2c3d');
-    expect(storedHeaders({ [H.meta]: meta })).toEqual({
-      [H.meta]: {
-        base64: meta.toString('base64'),
+    const envelope = encodeEnvelope(meta, Buffer.alloc(64, 7), Buffer.alloc(8));
+    expect(storedHeaders({ [H.event]: envelope })).toEqual({
+      [H.event]: {
+        base64: envelope.toString('base64'),
         decoded: { op: 'd', lsn: '0/16B3748', txIndex: 2, xid: 9, commitTs: '2025-11-27T00:00:00.000Z', eventId: 'cand:0/16B3748:2', ministry: 'cand', entity: 'person', keyId: 'cand.c10-20261127-0a1b2c3d' },
       },
     });
@@ -38,8 +38,7 @@ describe('dead-letter records', () => {
     expect(m.key).toBe(event.key);
     expect(m.value).toBe(event.value);
     expect(m.headers).toMatchObject({
-      [H.meta]: event.headers[H.meta],
-      [H.proof]: event.headers[H.proof],
+      [H.event]: event.headers[H.event],
       [DLQ_HEADERS.reason]: 'undecodable',
       [DLQ_HEADERS.topic]: 'thahs.cand.person',
       [DLQ_HEADERS.partition]: '2',

@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { decodeMeta, formatLsn, H, HeaderError } from '../../libs/events';
+import { decodeEnvelope, formatLsn, H, HeaderError } from '../../libs/events';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { DeadLetterRecord, StoredHeaderValue } from '../../libs/partner-store';
 import type { DeadLetterReason } from './eventRejection';
@@ -19,12 +19,10 @@ export const DLQ_HEADERS = {
   at: 'thahs.dlq.at',
 } as const;
 
-const BINARY_HEADERS: ReadonlySet<string> = new Set([H.meta, H.proof]);
-
-/** What a meta header says, or undefined when it does not decode (the base64 is kept either way). */
+/** What an envelope's meta says, or undefined when it does not decode (the base64 is kept either way). */
 function decodedMeta(v: Buffer): Record<string, string | number> | undefined {
   try {
-    const m = decodeMeta(v);
+    const m = decodeEnvelope(v).meta;
     return { op: m.op, lsn: formatLsn(m.position.lsn), txIndex: m.position.index, xid: m.xid, commitTs: new Date(Math.floor(m.commitTs / 1000)).toISOString(), eventId: m.eventId, ministry: m.ministry, entity: m.entity, keyId: m.keyId };
   } catch (err) {
     if (err instanceof HeaderError) return undefined;
@@ -34,16 +32,13 @@ function decodedMeta(v: Buffer): Record<string, string | number> | undefined {
 
 function storedValue(name: string, v: Buffer | string): StoredHeaderValue {
   if (typeof v === 'string') return v;
-  if (name === H.meta) {
+  if (name === H.event) {
     const decoded = decodedMeta(v);
     return decoded ? { base64: v.toString('base64'), decoded } : { base64: v.toString('base64') };
   }
-  if (!BINARY_HEADERS.has(name)) {
-    const text = v.toString('utf8');
-    // Only text that survives the round trip is stored as text; anything else keeps its exact bytes.
-    if (Buffer.from(text, 'utf8').equals(v)) return text;
-  }
-  return { base64: v.toString('base64') };
+  const text = v.toString('utf8');
+  // Only text that survives the round trip is stored as text; anything else keeps its exact bytes.
+  return Buffer.from(text, 'utf8').equals(v) ? text : { base64: v.toString('base64') };
 }
 
 /** Kafka headers as JSON for the dead-letter table: text as text, signatures and other bytes as base64. */

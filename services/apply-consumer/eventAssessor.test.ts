@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'crypto';
 import { loadContracts } from '../../libs/contracts/contractLoader';
-import { encodeMeta, EventMeta, H } from '../../libs/events';
+import { encodeEnvelope, encodeMeta, EventMeta, H, parseEnvelope } from '../../libs/events';
 import { EventVerifier, SigningKey } from '../../libs/signing';
 import { encodeRecord, sampleRecord, signEvents, TestEvent, wire } from './__fixtures__/signedEvents';
 import type { RawEvent } from './deadLetterMessage';
@@ -93,10 +93,11 @@ describe('event assessment and dead-letter classification', () => {
     const value = Buffer.from(e.value!);
     value[value.length - 1] ^= 1;
     expect(await reasonOf({ ...e, value })).toBe('bad-signature');
+    const { signature, path } = parseEnvelope(e.headers);
     const otherOp = encodeMeta({ ...meta('u'), op: 'c' }, trusted.keyId);
-    expect(await reasonOf({ ...e, headers: { ...e.headers, [H.meta]: otherOp } })).toBe('bad-signature');
-    const { [H.proof]: _p, ...noProof } = e.headers;
-    expect(await reasonOf({ ...e, headers: noProof })).toBe('missing-proof');
+    expect(await reasonOf({ ...e, headers: { [H.event]: encodeEnvelope(otherOp, signature, path) } })).toBe('bad-signature');
+    expect(await reasonOf({ ...e, headers: { [H.event]: otherOp } })).toBe('missing-proof');
+    expect(await reasonOf({ ...e, headers: {} })).toBe('missing-proof');
   });
 
   it('assesses a chunk with one schema lookup per id, and never looks up ids that forged events name', async () => {
@@ -121,7 +122,10 @@ describe('event assessment and dead-letter classification', () => {
     const { key, value } = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id);
     const signed = (m: EventMeta, metaOverride?: Buffer) => signEvents([{ topic: 'tp.cand.person', key, value, meta: m, metaOverride }], trusted)[0];
     const good = encodeMeta(meta('u'), trusted.keyId);
-    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('bad-header');
+    const cut = signed(meta('u'));
+    expect(await reasonOf({ ...cut, headers: { [H.event]: good.subarray(0, good.length - 2) } })).toBe('bad-header');
+    // Cut short in front of its proof, the meta reads on into the signature: another key id, refused.
+    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('unknown-key');
     expect(await reasonOf(signed(meta('u'), Buffer.from('thahs.op=u')))).toBe('bad-header');
     const wrongId = Buffer.from(good.toString('latin1').replace(':0/', ':1/'), 'latin1');
     expect(await reasonOf(signed(meta('u'), wrongId))).toBe('bad-header');

@@ -2,7 +2,7 @@ import type { Type } from 'avsc';
 import { createAvroType } from '../../libs/contracts/avroType';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
-import { decodeMeta, decodeProof, H, headerBytes, type ReceivedMeta } from '../../libs/events';
+import { decodeEnvelope, H, headerBytes, type ReceivedMeta } from '../../libs/events';
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
@@ -92,13 +92,13 @@ export class EventAssessor {
     if (entity === null) throw new EventRejection('invalid-event', `topic ${e.topic} does not carry an entity of ${provider}`);
     if (e.key === null) throw new EventRejection('invalid-event', 'the event has no key');
 
-    const metaBytes = headerBytes(e.headers, H.meta);
-    const proofBytes = headerBytes(e.headers, H.proof);
-    if (!metaBytes || !proofBytes) throw new VerificationError('missing-proof', `the event lacks the ${metaBytes ? H.proof : H.meta} header`);
+    const envelope = headerBytes(e.headers, H.event);
+    if (!envelope) throw new VerificationError('missing-proof', `the event lacks the ${H.event} header`);
     // The key id sits inside the signed meta: read it first, trust nothing else until the proof checks.
-    const meta = decodeMeta(metaBytes);
+    const { meta, metaBytes, signature, path } = decodeEnvelope(envelope);
     const keyId = meta.keyId;
-    this.o.verifier.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, meta: metaBytes }), { keyId, ...decodeProof(proofBytes) });
+    if (signature.length === 0) throw new VerificationError('missing-proof', 'the envelope carries no proof after the meta', keyId);
+    this.o.verifier.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, meta: metaBytes }), { keyId, signature, path });
 
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);

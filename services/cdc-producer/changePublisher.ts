@@ -1,5 +1,5 @@
 import { Message, Producer } from 'kafkajs';
-import { encodeMeta, encodeProof, H } from '../../libs/events';
+import { encodeEnvelope, encodeMeta, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
@@ -89,7 +89,7 @@ export class ChangePublisher {
     const byTopic = new Map<string, Message[]>();
     prepared.forEach((p, i) => {
       const list = byTopic.get(p.topic) ?? [];
-      list.push({ key: p.key, value: p.value, headers: { [H.meta]: p.meta, [H.proof]: encodeProof(proofs[i].signature, proofs[i].path) } });
+      list.push({ key: p.key, value: p.value, headers: { [H.event]: encodeEnvelope(p.meta, proofs[i].signature, proofs[i].path) } });
       byTopic.set(p.topic, list);
     });
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

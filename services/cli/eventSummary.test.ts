@@ -35,6 +35,6 @@ describe('event summaries for operators', () => {
     expect(summarizeEvent(msg, verifier).proof).toBe('verified');
     expect(summarizeEvent({ ...msg, value: Buffer.from('altered') }, verifier).proof).toBe('bad-signature');
     expect(summarizeEvent(msg, new EventVerifier(() => undefined)).proof).toBe('unknown-key');
-    expect(summarizeEvent({ ...msg, headers: { [H.meta]: Buffer.from('garbage') } }).error).toMatch(/thahs.meta/);
+    expect(summarizeEvent({ ...msg, headers: { [H.event]: Buffer.from('garbage') } }).error).toMatch(/thahs.event/);
   });
 });

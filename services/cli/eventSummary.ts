@@ -1,4 +1,4 @@
-import { decodeProof, formatLsn, H, headerBytes, HeaderError, parseMeta } from '../../libs/events';
+import { formatLsn, HeaderError, parseEnvelope, type Envelope } from '../../libs/events';
 import type { ReceivedMessage } from '../../libs/kafka';
 import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
 
@@ -27,13 +27,14 @@ export interface EventSummary {
 export function summarizeEvent(m: ReceivedMessage, verifier?: EventVerifier): EventSummary {
   const valueBytes = m.value === null ? null : m.value.length;
   const base = { topic: m.topic, partition: m.partition, offset: m.offset };
-  let meta;
+  let envelope: Envelope;
   try {
-    meta = parseMeta(m.headers);
+    envelope = parseEnvelope(m.headers);
   } catch (err) {
     if (err instanceof HeaderError) return { ...base, valueBytes, error: err.message };
     throw err;
   }
+  const { meta, metaBytes, signature, path } = envelope;
   const out: EventSummary = {
     ...base,
     op: meta.op,
@@ -48,10 +49,9 @@ export function summarizeEvent(m: ReceivedMessage, verifier?: EventVerifier): Ev
     valueBytes,
   };
   if (!verifier) return out;
-  const proof = headerBytes(m.headers, H.proof);
-  if (!proof || m.key === null) return { ...out, proof: 'missing-proof' };
+  if (signature.length === 0 || m.key === null) return { ...out, proof: 'missing-proof' };
   try {
-    verifier.verify(eventDigest({ topic: m.topic, key: m.key, value: m.value, meta: headerBytes(m.headers, H.meta)! }), { keyId: meta.keyId, ...decodeProof(proof) });
+    verifier.verify(eventDigest({ topic: m.topic, key: m.key, value: m.value, meta: metaBytes }), { keyId: meta.keyId, signature, path });
     return { ...out, proof: 'verified' };
   } catch (err) {
     if (err instanceof VerificationError) return { ...out, proof: err.reason };

@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
-import { decodeProof, encodeMeta, H, headerBytes, parseMeta } from '../../libs/events';
+import { encodeEnvelope, encodeMeta, H, parseEnvelope, parseMeta } from '../../libs/events';
 import { readTopicWindow } from '../../libs/kafka';
 import { eventDigest, EventVerifier } from '../../libs/signing';
 import { summarizeEvent } from '../../services/cli/eventSummary';
@@ -18,12 +18,10 @@ const verifier = new EventVerifier((id) => (id === fx.key.keyId ? fx.key.publicK
 const topic = (entity: string): string => fx.topic(entity);
 
 function verify(m: ReadMessage): void {
-  const meta = headerBytes(m.headers, H.meta);
-  const proof = headerBytes(m.headers, H.proof);
-  expect(meta && proof).toBeTruthy();
-  // Only the two contract headers travel: everything else is inside the signed meta.
-  expect(Object.keys(m.headers ?? {}).sort()).toEqual([H.meta, H.proof]);
-  verifier.verify(eventDigest({ topic: m.topic, key: m.key!, value: m.value, meta: meta! }), { keyId: parseMeta(m.headers).keyId, ...decodeProof(proof!) });
+  // Only the contract's one header travels: everything else is inside the signed meta.
+  expect(Object.keys(m.headers ?? {})).toEqual([H.event]);
+  const { meta, metaBytes, signature, path } = parseEnvelope(m.headers);
+  verifier.verify(eventDigest({ topic: m.topic, key: m.key!, value: m.value, meta: metaBytes }), { keyId: meta.keyId, signature, path });
 }
 
 describe('cdc producer on the real stack', () => {
@@ -126,8 +124,8 @@ describe('cdc producer on the real stack', () => {
     expect(() => verify({ ...m, value })).toThrow(/does not match/);
     expect(() => verify({ ...m, key: Buffer.concat([m.key!, Buffer.from([0])]) })).toThrow(/does not match/);
     // The platform operator rewriting the metadata (here: a snapshot row passed off as a delete).
-    const meta = parseMeta(m.headers);
+    const { meta, signature, path } = parseEnvelope(m.headers);
     const forgedMeta = encodeMeta({ ...meta, op: meta.op === 'd' ? 'u' : 'd' }, meta.keyId);
-    expect(() => verify({ ...m, headers: { ...m.headers, [H.meta]: forgedMeta } })).toThrow(/does not match/);
+    expect(() => verify({ ...m, headers: { [H.event]: encodeEnvelope(forgedMeta, signature, path) } })).toThrow(/does not match/);
   });
 });

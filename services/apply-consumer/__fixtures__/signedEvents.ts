@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IHeaders } from 'kafkajs';
 import { createAvroType } from '../../../libs/contracts/avroType';
 import type { EntityContract } from '../../../libs/contracts/contractTypes';
-import { encodeMeta, encodeProof, EventMeta, H } from '../../../libs/events';
+import { encodeEnvelope, encodeMeta, EventMeta, H } from '../../../libs/events';
 import { eventDigest, signBatch, SigningKey } from '../../../libs/signing';
 
 /** A record valid for a contract: nullable fields null, the others a plain value of their kind. */
@@ -43,8 +43,8 @@ export interface TestEvent {
 }
 
 /**
- * Events signed as the producer signs them: one Merkle batch, the proof header added after signing.
- * `metaOverride` replaces the meta header after signing (an altered or malformed header).
+ * Events signed as the producer signs them: one Merkle batch, the envelope built after signing.
+ * `metaOverride` replaces the meta in the envelope after signing (an altered or malformed meta).
  */
 export function signEvents(
   parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; metaOverride?: Buffer }[],
@@ -56,7 +56,7 @@ export function signEvents(
     topic: p.topic,
     key: p.key,
     value: p.value,
-    headers: { [H.meta]: parts[i].metaOverride ?? p.meta, [H.proof]: encodeProof(proofs[i].signature, proofs[i].path) },
+    headers: { [H.event]: encodeEnvelope(parts[i].metaOverride ?? p.meta, proofs[i].signature, proofs[i].path) },
   }));
 }
 
