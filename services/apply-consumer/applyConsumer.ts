@@ -23,6 +23,9 @@ import { ApplyGate } from './applyGate';
 import { ScopeEnforcer } from './scopeEnforcer';
 import { WireDecoder } from './wireDecoder';
 
+/** What the broker gathers for a fetch before answering (or until fetchWaitMs): ~350 events. */
+const FETCH_MIN_BYTES = 256 * 1024;
+
 /** Purges and deletions the agreement requires of the receiver (Art. 12 (9)-(10), Art. 13); see ScopeEnforcer. */
 export interface ApplyEnforcementOptions {
   /** The agreement's signed history as known now, e.g. `() => policy.current`. */
@@ -65,6 +68,8 @@ export interface ApplyConsumerOptions {
   applyBatchSize?: number;
   /** Partitions applied at the same time, each in its own transaction (default 2). */
   partitionsConcurrently?: number;
+  /** Longest time the broker holds a fetch while gathering FETCH_MIN_BYTES (default 100 ms; THAHS_APPLY_FETCH_WAIT_MS). */
+  fetchWaitMs?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -189,7 +194,9 @@ export class ApplyConsumer implements PipelineService {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
     await this.openEnforcement(kafka);
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
+    // A fetch answered with the first few events costs as many requests, offset commits and transactions
+    // as it carries little; the broker waits for FETCH_MIN_BYTES, or fetchWaitMs at most.
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MIN_BYTES, maxWaitTimeInMs: this.o.fetchWaitMs ?? 100 });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { group: this.groupId, error: e.payload.error.message, restart: e.payload.restart });
       if (!e.payload.restart) this.crashed = true;

@@ -53,6 +53,7 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
         providerKeys: keys,
         pgUrl: opts.dbUrl ?? (receiver === 'cand' ? config.candPgUrl : config.qdndPgUrl),
         kafkaBrokers: config.kafkaBrokers,
+        fetchWaitMs: config.applyFetchWaitMs,
         registryUrl: config.registryUrl,
         log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
         partnerSchema: policy.partnerSchema(),
