@@ -22,12 +22,20 @@ export function parseLsn(text: string): Lsn {
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }
 
+// Every change of a transaction carries its commit LSN, and each event formats it more than once
+// (event id, error context): remembering the last one spares BigInt shifts and string building per event.
+let lastLsn: Lsn = -1n;
+let lastText = '';
+
 /** Same form as PostgreSQL's pg_lsn output (`%X/%X`: upper case, no zero padding). */
 export function formatLsn(lsn: Lsn): string {
+  if (lsn === lastLsn) return lastText;
   if (lsn < 0n || lsn > MAX_LSN) throw new RangeError(`LSN out of range: ${lsn}`);
   const hi = Number(lsn >> 32n);
   const lo = Number(lsn & 0xffffffffn);
-  return `${hi.toString(16).toUpperCase()}/${lo.toString(16).toUpperCase()}`;
+  lastText = `${hi.toString(16).toUpperCase()}/${lo.toString(16).toUpperCase()}`;
+  lastLsn = lsn;
+  return lastText;
 }
 
 export function compareLsn(a: Lsn, b: Lsn): -1 | 0 | 1 {

@@ -68,6 +68,9 @@ export class CdcProducer implements PipelineService {
   private bindings = new Map<number, ContractBinding | null>();
   private stopped = new Map<string, string>();
   private tx?: OpenTransaction;
+  /** Position of the last change onChange saw, and the drift it found (for onSkippedChange). */
+  private skipped?: SourcePosition;
+  private drift?: ContractDriftError;
   private heartbeatTimer?: NodeJS.Timeout;
   private monitorTimer?: NodeJS.Timeout;
   private running = false;
@@ -258,13 +261,13 @@ export class CdcProducer implements PipelineService {
           await this.onRelation(m.relation);
           break;
         case 'insert':
-          await this.onChange(out, m.relation, 'c', m.newTuple, null);
+          if (!this.onChange(out, m.relation, 'c', m.newTuple, null)) await this.onSkippedChange(m.relation, 'c', m.newTuple, null);
           break;
         case 'update':
-          await this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
+          if (!this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple)) await this.onSkippedChange(m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
           break;
         case 'delete':
-          await this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
+          if (!this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple)) await this.onSkippedChange(m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
           break;
         case 'commit':
           commitUs = this.tx?.commitTimeUs ?? 0;
@@ -325,34 +328,47 @@ export class CdcProducer implements PipelineService {
     }
   }
 
-  private async onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): Promise<void> {
+  /**
+   * Maps one change onto events (synchronously: an await per change costs a promise and a microtask
+   * turn per event). Returns false when the table is not published now — stopped by drift, found
+   * drifting by this very change, or not bound — and onSkippedChange must then see the change.
+   */
+  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): boolean {
     const tx = this.tx;
     if (!tx) throw new Error(`change outside a transaction on ${rel.namespace}.${rel.name}`);
     const position: SourcePosition = { lsn: tx.finalLsn, index: tx.index++ };
+    this.skipped = position;
     const binding = this.bindings.get(rel.oid);
     const entity = rel.name;
     const meta = (o: 'c' | 'u' | 'd', p: SourcePosition) => ({ op: o, position: p, xid: tx.xid, commitTs: tx.commitTimeUs, ministry: this.o.ministry, entity });
-    if (binding === undefined || binding === null) {
-      if (this.stopped.has(entity)) await this.park(entity, op, newTuple ?? oldTuple, position);
-      return;
-    }
+    if (binding === undefined || binding === null) return false;
     const floor = this.floors.get(entity);
-    if (floor !== undefined && position.lsn < floor) return;
+    if (floor !== undefined && position.lsn < floor) return true;
     try {
       const id = binding.keyOf((newTuple ?? oldTuple)!);
       if (op === 'd') {
         out.push({ entity, id, record: null, meta: meta('d', position) });
-        return;
+        return true;
       }
       const oldId = oldTuple ? binding.keyOf(oldTuple) : id;
       if (oldId !== id) out.push({ entity, id: oldId, record: null, meta: meta('d', position) });
       out.push({ entity, id, record: binding.toRecord(newTuple!, oldTuple, formatLsn(tx.finalLsn)), meta: meta(op, position) });
+      return true;
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
       this.bindings.set(rel.oid, null);
-      await this.stopTable(entity, err);
-      await this.park(entity, op, newTuple ?? oldTuple, position);
+      this.drift = err;
+      return false;
     }
+  }
+
+  /** A change onChange did not publish: stops its table if the change revealed drift, parks it if the table is stopped. */
+  private async onSkippedChange(rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): Promise<void> {
+    const entity = rel.name;
+    const drift = this.drift;
+    this.drift = undefined;
+    if (drift) await this.stopTable(entity, drift);
+    if (this.stopped.has(entity)) await this.park(entity, op, newTuple ?? oldTuple, this.skipped!);
   }
 
   /**
