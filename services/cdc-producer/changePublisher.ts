@@ -1,9 +1,10 @@
-import { Message, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { encodeEnvelope, encodeMeta, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
 import { EventEncoder } from './eventEncoder';
+import type { RecordSender } from './senderThread';
 
 /**
  * Events per signature. A Merkle proof costs 32 bytes per tree level on every event, so small groups
@@ -63,7 +64,7 @@ export function splitByBytes(batch: PreparedBatch, budget: number): PreparedBatc
 export class ChangePublisher {
   constructor(
     private readonly ministry: string,
-    private readonly producer: Producer,
+    private readonly sender: RecordSender,
     private readonly encoders: ReadonlyMap<string, EventEncoder>,
     private readonly key: SigningKey,
     /** Largest request, in record bytes: below the topics' max.message.bytes (topicMaxMessageBytes). */
@@ -99,7 +100,7 @@ export class ChangePublisher {
     if (batch.length === 0) return;
     try {
       // In order, one after another: the caller confirms the slot only after the last one.
-      for (const part of splitByBytes(batch, this.maxRequestBytes)) await this.producer.sendBatch({ acks: -1, topicMessages: part });
+      await this.sender.send(splitByBytes(batch, this.maxRequestBytes));
     } catch (err) {
       throw new PublishError(this.ministry, batch.map((b) => b.topic).join(','), (err as Error).message);
     }

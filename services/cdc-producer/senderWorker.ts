@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'worker_threads';
+import { createKafka, KeyPartitioner } from '../../libs/kafka';
+import { createLogger } from '../../libs/logger';
+import { unpackRequests, type PackedRequests } from './recordPack';
+
+/** Runs in the sender thread: the producer's kafkajs client, so encoding requests does not take the main thread's core. */
+export interface SenderWorkerData {
+  clientId: string;
+  brokers: string[];
+  service: string;
+  logLevel: string;
+}
+
+export type SenderCommand = { type: 'send'; id: number; packed: PackedRequests } | { type: 'stop' };
+export type SenderReply = { type: 'ready' } | { type: 'sent'; id: number } | { type: 'failed'; id: number; message: string } | { type: 'start-failed'; message: string } | { type: 'stopped' };
+
+const port = parentPort;
+if (!port) throw new Error('senderWorker runs as a worker thread');
+const data = workerData as SenderWorkerData;
+const log = createLogger(data.service, data.logLevel);
+const kafka = createKafka(data.clientId, data.brokers, log);
+// Idempotent, acks from all in-sync replicas, one request in flight: what lets the caller advance the slot.
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });
+const reply = (r: SenderReply): void => port.postMessage(r);
+
+// Commands are handled strictly one after another, in the order they were posted.
+let queue: Promise<void> = producer.connect().then(
+  () => reply({ type: 'ready' }),
+  (err: Error) => {
+    reply({ type: 'start-failed', message: err.message });
+    port.close();
+  },
+);
+
+port.on('message', (c: SenderCommand) => {
+  queue = queue.then(async () => {
+    if (c.type === 'stop') {
+      await producer.disconnect().catch((err: Error) => log.warn('kafka producer disconnect failed', { error: err.message }));
+      reply({ type: 'stopped' });
+      port.close();
+      return;
+    }
+    try {
+      for (const topicMessages of unpackRequests(c.packed)) await producer.sendBatch({ acks: -1, topicMessages });
+      reply({ type: 'sent', id: c.id });
+    } catch (err) {
+      reply({ type: 'failed', id: c.id, message: (err as Error).message });
+    }
+  });
+});
