@@ -1,6 +1,5 @@
-import * as path from 'path';
-import { repoRoot } from '../config/repoRoot';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
+import { scriptWorker } from '../threads';
 import type { CopyPayload } from './copyBatch';
 import type { ChunkRequest, SeedWorkerData, WorkerReply } from './seedWorker';
 
@@ -58,15 +57,7 @@ export class GeneratorPool {
   }
 
   static start(data: Omit<SeedWorkerData, 'lane' | 'lanes'>, lanes: number): GeneratorPool {
-    const ext = path.extname(__filename);
-    const file = path.join(__dirname, `seedWorker${ext}`);
-    // From TypeScript sources (bin/thahs, ts-node, ts-jest) the thread registers ts-node itself: the
-    // parent's own arguments cannot be reused (the ts-node CLI puts its bin.js there).
-    const options =
-      ext === '.ts'
-        ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only')], env: { ...process.env, TS_NODE_PROJECT: path.join(repoRoot(), 'tsconfig.json') } }
-        : { execArgv: [] };
-    const workers = Array.from({ length: lanes }, (_, lane) => new Worker(file, { ...options, workerData: { ...data, lane, lanes } }));
+    const workers = Array.from({ length: lanes }, (_, lane) => scriptWorker(__filename, 'seedWorker', { workerData: { ...data, lane, lanes } }));
     return new GeneratorPool(workers);
   }
 

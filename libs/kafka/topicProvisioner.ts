@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, Kafka } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, KafkaJSProtocolError } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -16,11 +16,43 @@ export interface TopicSpec {
 const TOMBSTONE_RETENTION_MS = String(30 * 24 * 3600 * 1000);
 
 /**
- * Largest record batch the broker accepts on an exchange topic. The producer sends up to 4,000 events
+ * Largest record batch the broker accepts on an exchange topic. The producer sends up to 2,000 events
  * of a replication backlog per request (fewer round trips, each signed in Merkle groups); a partition's
  * share of that can pass Kafka's 1 MB default on wide entities.
  */
 export const EXCHANGE_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+const TRANSIENT_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+function transientMetadataError(err: unknown): boolean {
+  return err instanceof KafkaJSProtocolError && TRANSIENT_METADATA.has(err.type);
+}
+
+/**
+ * createTopics with waitForLeaders retries only LEADER_NOT_AVAILABLE, but a busy broker still creating
+ * the topic also answers UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"),
+ * which is just as transient: the topic exists, so the leaders are waited for here.
+ */
+export async function createAndAwaitLeaders(admin: Admin, options: Parameters<Admin['createTopics']>[0], timeoutMs = 30_000): Promise<void> {
+  try {
+    await admin.createTopics(options);
+    return;
+  } catch (err) {
+    if (!transientMetadataError(err)) throw err;
+  }
+  const topics = options.topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!transientMetadataError(err)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Creates missing topics; existing ones are left as they are (partition counts never shrink). */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
@@ -30,7 +62,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
-      await admin.createTopics({
+      await createAndAwaitLeaders(admin, {
         waitForLeaders: true,
         topics: missing.map((s) => ({
           topic: s.topic,

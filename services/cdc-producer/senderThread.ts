@@ -1,6 +1,5 @@
-import * as path from 'path';
-import { Worker } from 'worker_threads';
-import { repoRoot } from '../../libs/config/repoRoot';
+import type { Worker } from 'worker_threads';
+import { scriptWorker } from '../../libs/threads';
 import type { PreparedBatch } from './changePublisher';
 import { packRequests, packTransferList } from './recordPack';
 import type { SenderCommand, SenderReply, SenderWorkerData } from './senderWorker';
@@ -51,16 +50,9 @@ export class SenderThread implements RecordSender {
 
   /** Starts the thread and connects its producer; rejects with the connection's error. */
   static async start(data: SenderWorkerData): Promise<SenderThread> {
-    const ext = path.extname(__filename);
-    const file = path.join(__dirname, `senderWorker${ext}`);
-    // From TypeScript sources (ts-node, ts-jest) the thread registers ts-node itself.
-    const options =
-      ext === '.ts'
-        ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only')], env: { ...process.env, TS_NODE_PROJECT: path.join(repoRoot(), 'tsconfig.json') } }
-        : { execArgv: [] };
     // The thread's heap holds the message objects of one request at a time (kafkajs's buffers live
     // outside it), so a small heap does; the process flags sized for the main thread would add ~100 MB.
-    const worker = new Worker(file, { ...options, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 12 } });
+    const worker = scriptWorker(__filename, 'senderWorker', { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 12 } });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (r: SenderReply): void => {
         if (r.type === 'ready') done();
@@ -77,6 +69,9 @@ export class SenderThread implements RecordSender {
       };
       worker.on('message', onMessage).on('exit', onExit).on('error', onError);
     });
+    // The service's own sockets keep the process alive; a sender left running must not (a test that failed
+    // before stop, a start that failed later).
+    worker.unref();
     return new SenderThread(worker);
   }
 

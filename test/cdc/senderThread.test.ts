@@ -18,21 +18,27 @@ describe('cdc producer sender thread', () => {
 
   it('sends requests in order with keys, values, tombstones and headers intact, then stops', async () => {
     const sender = await SenderThread.start(data);
-    const msg = (i: number) => ({ key: Buffer.from(`k${i % 7}`), value: i % 5 === 4 ? null : Buffer.from(`v${i}`), headers: { 'thahs.event': Buffer.from([i & 0xff, 0xc3]) } });
-    const sent = [...Array(60).keys()].map(msg);
-    // Two sends posted back to back, the first of two requests: all acknowledged, per-key order kept.
-    await Promise.all([sender.send([[{ topic, messages: sent.slice(0, 20) }], [{ topic, messages: sent.slice(20, 40) }]]), sender.send([[{ topic, messages: sent.slice(40) }]])]);
-    const got = await readTopics(kafka, [topic], (m) => m.length >= 60);
-    const byKey = (list: { key: Buffer | null; value: Buffer | null }[]) => {
-      const out = new Map<string, (string | null)[]>();
-      for (const m of list) out.set(m.key!.toString(), [...(out.get(m.key!.toString()) ?? []), m.value?.toString() ?? null]);
-      return out;
-    };
-    expect(byKey(got)).toEqual(byKey(sent));
-    expect(got.find((m) => m.value === null)?.headers?.['thahs.event']).toEqual(Buffer.from([4, 0xc3]));
-
-    await sender.stop();
-    await expect(sender.send([[{ topic, messages: [msg(1)] }]])).rejects.toThrow(SenderThreadError);
+    try {
+      const msg = (i: number) => ({ key: Buffer.from(`k${i % 7}`), value: i % 5 === 4 ? null : Buffer.from(`v${i}`), headers: { 'thahs.event': Buffer.from([i, 0xc3]) } });
+      const sent = [...Array(60).keys()].map(msg);
+      // Two sends posted back to back, the first of two requests: all acknowledged, per-key order kept.
+      await Promise.all([sender.send([[{ topic, messages: sent.slice(0, 20) }], [{ topic, messages: sent.slice(20, 40) }]]), sender.send([[{ topic, messages: sent.slice(40) }]])]);
+      const got = await readTopics(kafka, [topic], (m) => m.length >= 60);
+      const byKey = (list: { key: Buffer | null; value: Buffer | null }[]) => {
+        const out = new Map<string, (string | null)[]>();
+        for (const m of list) out.set(m.key!.toString(), [...(out.get(m.key!.toString()) ?? []), m.value?.toString() ?? null]);
+        return out;
+      };
+      expect(byKey(got)).toEqual(byKey(sent));
+      // Every record arrived with its own header, tombstones included.
+      for (const m of got) {
+        const i = (m.headers!['thahs.event'] as Buffer)[0];
+        expect([m.key!.toString(), m.value?.toString() ?? null]).toEqual([`k${i % 7}`, i % 5 === 4 ? null : `v${i}`]);
+      }
+    } finally {
+      await sender.stop();
+    }
+    await expect(sender.send([[{ topic, messages: [{ key: Buffer.from('x'), value: Buffer.from('x') }] }]])).rejects.toThrow(SenderThreadError);
   });
 
   it('refuses to start when the producer cannot connect, and leaves no thread behind', async () => {

@@ -1,0 +1,1 @@
+export { scriptWorker } from './scriptWorker';
