@@ -147,6 +147,33 @@ export function decodeMeta(bytes: Buffer): ReceivedMeta {
 
 export const SIGNATURE_BYTES = 64;
 
+/** A meta as operators read it (dead letters, `thahs events show`): the LSN as pg_lsn text, the commit time in ISO form. */
+export type MetaSummary = {
+  op: Operation;
+  lsn: string;
+  txIndex: number;
+  xid: number;
+  commitTs: string;
+  eventId: string;
+  ministry: string;
+  entity: string;
+  keyId: string;
+};
+
+export function describeMeta(m: ReceivedMeta): MetaSummary {
+  return {
+    op: m.op,
+    lsn: formatLsn(m.position.lsn),
+    txIndex: m.position.index,
+    xid: m.xid,
+    commitTs: new Date(Math.floor(m.commitTs / 1000)).toISOString(),
+    eventId: m.eventId,
+    ministry: m.ministry,
+    entity: m.entity,
+    keyId: m.keyId,
+  };
+}
+
 /** A received thahs.event header, split: the meta (decoded, and its exact bytes) and the proof. */
 export interface Envelope {
   meta: ReceivedMeta;

@@ -1,4 +1,5 @@
 import { sign, verify, KeyObject } from 'crypto';
+import { eventDigest } from './eventDigest';
 import { buildTree, walkProof } from './merkleTree';
 import { SigningKey } from './keyStore';
 import { VerificationError } from './signingError';
@@ -39,6 +40,15 @@ export class EventVerifier {
     private readonly keyFor: (keyId: string) => KeyObject | undefined,
     private readonly cacheSize = 50_000,
   ) {}
+
+  /**
+   * Checks a received event against the envelope it carries: the digest of its topic, key, value and
+   * exact meta bytes, under the signature and audit path that follow the meta.
+   */
+  verifyEvent(e: { topic: string; key: Buffer; value: Buffer | null }, keyId: string, envelope: { metaBytes: Buffer; signature: Buffer; path: Buffer }): void {
+    if (envelope.signature.length === 0) throw new VerificationError('missing-proof', 'the event carries no proof after its meta', keyId);
+    this.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, meta: envelope.metaBytes }), { keyId, signature: envelope.signature, path: envelope.path });
+  }
 
   verify(digest: Buffer, proof: EventProof): void {
     const key = this.keyFor(proof.keyId);

@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { decodeEnvelope, formatLsn, H, HeaderError } from '../../libs/events';
+import { decodeEnvelope, describeMeta, H, HeaderError, type MetaSummary } from '../../libs/events';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { DeadLetterRecord, StoredHeaderValue } from '../../libs/partner-store';
 import type { DeadLetterReason } from './eventRejection';
@@ -20,10 +20,9 @@ export const DLQ_HEADERS = {
 } as const;
 
 /** What an envelope's meta says, or undefined when it does not decode (the base64 is kept either way). */
-function decodedMeta(v: Buffer): Record<string, string | number> | undefined {
+function decodedMeta(v: Buffer): MetaSummary | undefined {
   try {
-    const m = decodeEnvelope(v).meta;
-    return { op: m.op, lsn: formatLsn(m.position.lsn), txIndex: m.position.index, xid: m.xid, commitTs: new Date(Math.floor(m.commitTs / 1000)).toISOString(), eventId: m.eventId, ministry: m.ministry, entity: m.entity, keyId: m.keyId };
+    return describeMeta(decodeEnvelope(v).meta);
   } catch (err) {
     if (err instanceof HeaderError) return undefined;
     throw err;

@@ -4,7 +4,7 @@ import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { decodeEnvelope, H, headerBytes, type ReceivedMeta } from '../../libs/events';
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
-import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
+import { EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
@@ -95,10 +95,10 @@ export class EventAssessor {
     const envelope = headerBytes(e.headers, H.event);
     if (!envelope) throw new VerificationError('missing-proof', `the event lacks the ${H.event} header`);
     // The key id sits inside the signed meta: read it first, trust nothing else until the proof checks.
-    const { meta, metaBytes, signature, path } = decodeEnvelope(envelope);
+    const decoded = decodeEnvelope(envelope);
+    const { meta } = decoded;
     const keyId = meta.keyId;
-    if (signature.length === 0) throw new VerificationError('missing-proof', 'the envelope carries no proof after the meta', keyId);
-    this.o.verifier.verify(eventDigest({ topic: e.topic, key: e.key, value: e.value, meta: metaBytes }), { keyId, signature, path });
+    this.o.verifier.verifyEvent({ topic: e.topic, key: e.key, value: e.value }, keyId, decoded);
 
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);

@@ -50,6 +50,16 @@ export interface CdcProducerOptions {
  */
 const PUBLISH_BATCH = 2000;
 
+/** A change that was not published: its table is unbound or stopped, or the change revealed drift. */
+interface SkippedChange {
+  entity: string;
+  op: 'c' | 'u' | 'd';
+  /** The row's new tuple, or the old/key tuple of a delete: what parking needs for the key. */
+  tuple: TupleData | null;
+  position: SourcePosition;
+  drift?: ContractDriftError;
+}
+
 interface OpenTransaction {
   finalLsn: Lsn;
   commitTimeUs: number;
@@ -76,9 +86,6 @@ export class CdcProducer implements PipelineService {
   private bindings = new Map<number, ContractBinding | null>();
   private stopped = new Map<string, string>();
   private tx?: OpenTransaction;
-  /** Position of the last change onChange saw, and the drift it found (for onSkippedChange). */
-  private skipped?: SourcePosition;
-  private drift?: ContractDriftError;
   private heartbeatTimer?: NodeJS.Timeout;
   private monitorTimer?: NodeJS.Timeout;
   private running = false;
@@ -271,6 +278,7 @@ export class CdcProducer implements PipelineService {
     let commitUs = 0;
     for (const ev of events) {
       const m = ev.message;
+      let skipped: SkippedChange | null = null;
       switch (m.tag) {
         case 'begin':
           this.tx = { finalLsn: m.finalLsn, commitTimeUs: Number(m.commitTime), xid: m.xid, index: 0 };
@@ -279,13 +287,13 @@ export class CdcProducer implements PipelineService {
           await this.onRelation(m.relation);
           break;
         case 'insert':
-          if (!this.onChange(out, m.relation, 'c', m.newTuple, null)) await this.onSkippedChange(m.relation, 'c', m.newTuple, null);
+          skipped = this.onChange(out, m.relation, 'c', m.newTuple, null);
           break;
         case 'update':
-          if (!this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple)) await this.onSkippedChange(m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
+          skipped = this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
           break;
         case 'delete':
-          if (!this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple)) await this.onSkippedChange(m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
+          skipped = this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
           break;
         case 'commit':
           commitUs = this.tx?.commitTimeUs ?? 0;
@@ -298,6 +306,7 @@ export class CdcProducer implements PipelineService {
         default:
           break;
       }
+      if (skipped) await this.onSkippedChange(skipped);
       if (out.length >= (this.o.publishBatch ?? PUBLISH_BATCH)) await this.flush(out, null, 0);
     }
     await this.flush(out, confirm, commitUs);
@@ -347,46 +356,41 @@ export class CdcProducer implements PipelineService {
   }
 
   /**
-   * Maps one change onto events (synchronously: an await per change costs a promise and a microtask
-   * turn per event). Returns false when the table is not published now — stopped by drift, found
-   * drifting by this very change, or not bound — and onSkippedChange must then see the change.
+   * Maps one change onto events, synchronously (an await per change cost a promise and a microtask turn
+   * per event). A change of a table not published now — unbound, stopped by drift, or found drifting by
+   * this very change — comes back as a SkippedChange for onSkippedChange.
    */
-  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): boolean {
+  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): SkippedChange | null {
     const tx = this.tx;
     if (!tx) throw new Error(`change outside a transaction on ${rel.namespace}.${rel.name}`);
     const position: SourcePosition = { lsn: tx.finalLsn, index: tx.index++ };
-    this.skipped = position;
     const binding = this.bindings.get(rel.oid);
     const entity = rel.name;
     const meta = (o: 'c' | 'u' | 'd', p: SourcePosition) => ({ op: o, position: p, xid: tx.xid, commitTs: tx.commitTimeUs, ministry: this.o.ministry, entity });
-    if (binding === undefined || binding === null) return false;
+    if (binding === undefined || binding === null) return { entity, op, tuple: newTuple ?? oldTuple, position };
     const floor = this.floors.get(entity);
-    if (floor !== undefined && position.lsn < floor) return true;
+    if (floor !== undefined && position.lsn < floor) return null;
     try {
       const id = binding.keyOf((newTuple ?? oldTuple)!);
       if (op === 'd') {
         out.push({ entity, id, record: null, meta: meta('d', position) });
-        return true;
+        return null;
       }
       const oldId = oldTuple ? binding.keyOf(oldTuple) : id;
       if (oldId !== id) out.push({ entity, id: oldId, record: null, meta: meta('d', position) });
       out.push({ entity, id, record: binding.toRecord(newTuple!, oldTuple, formatLsn(tx.finalLsn)), meta: meta(op, position) });
-      return true;
+      return null;
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
       this.bindings.set(rel.oid, null);
-      this.drift = err;
-      return false;
+      return { entity, op, tuple: newTuple ?? oldTuple, position, drift: err };
     }
   }
 
   /** A change onChange did not publish: stops its table if the change revealed drift, parks it if the table is stopped. */
-  private async onSkippedChange(rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): Promise<void> {
-    const entity = rel.name;
-    const drift = this.drift;
-    this.drift = undefined;
-    if (drift) await this.stopTable(entity, drift);
-    if (this.stopped.has(entity)) await this.park(entity, op, newTuple ?? oldTuple, this.skipped!);
+  private async onSkippedChange(c: SkippedChange): Promise<void> {
+    if (c.drift) await this.stopTable(c.entity, c.drift);
+    if (this.stopped.has(c.entity)) await this.park(c.entity, c.op, c.tuple, c.position);
   }
 
   /**

@@ -12,7 +12,7 @@ export interface SenderWorkerData {
 }
 
 export type SenderCommand = { type: 'send'; id: number; packed: PackedRequests } | { type: 'stop' };
-export type SenderReply = { type: 'ready' } | { type: 'sent'; id: number } | { type: 'failed'; id: number; message: string } | { type: 'start-failed'; message: string } | { type: 'stopped' };
+export type SenderReply = { type: 'ready' } | { type: 'sent'; id: number } | { type: 'failed'; id: number; message: string } | { type: 'start-failed'; message: string };
 
 const port = parentPort;
 if (!port) throw new Error('senderWorker runs as a worker thread');
@@ -36,7 +36,7 @@ port.on('message', (c: SenderCommand) => {
   queue = queue.then(async () => {
     if (c.type === 'stop') {
       await producer.disconnect().catch((err: Error) => log.warn('kafka producer disconnect failed', { error: err.message }));
-      reply({ type: 'stopped' });
+      // The thread ends once the port is closed; the main thread waits for its exit.
       port.close();
       return;
     }

@@ -1,6 +1,6 @@
-import { formatLsn, HeaderError, parseEnvelope, type Envelope } from '../../libs/events';
+import { describeMeta, HeaderError, parseEnvelope, type Envelope } from '../../libs/events';
 import type { ReceivedMessage } from '../../libs/kafka';
-import { eventDigest, EventVerifier, VerificationError } from '../../libs/signing';
+import { EventVerifier, VerificationError } from '../../libs/signing';
 
 /** One event as `thahs events show` prints it: its envelope and where it is, never the row itself. */
 export interface EventSummary {
@@ -34,24 +34,11 @@ export function summarizeEvent(m: ReceivedMessage, verifier?: EventVerifier): Ev
     if (err instanceof HeaderError) return { ...base, valueBytes, error: err.message };
     throw err;
   }
-  const { meta, metaBytes, signature, path } = envelope;
-  const out: EventSummary = {
-    ...base,
-    op: meta.op,
-    lsn: formatLsn(meta.position.lsn),
-    txIndex: meta.position.index,
-    xid: meta.xid,
-    commitTs: new Date(Math.floor(meta.commitTs / 1000)).toISOString(),
-    eventId: meta.eventId,
-    ministry: meta.ministry,
-    entity: meta.entity,
-    keyId: meta.keyId,
-    valueBytes,
-  };
+  const out: EventSummary = { ...base, ...describeMeta(envelope.meta), valueBytes };
   if (!verifier) return out;
-  if (signature.length === 0 || m.key === null) return { ...out, proof: 'missing-proof' };
+  if (m.key === null) return { ...out, proof: 'missing-proof' };
   try {
-    verifier.verify(eventDigest({ topic: m.topic, key: m.key, value: m.value, meta: metaBytes }), { keyId: meta.keyId, signature, path });
+    verifier.verifyEvent({ topic: m.topic, key: m.key, value: m.value }, envelope.meta.keyId, envelope);
     return { ...out, proof: 'verified' };
   } catch (err) {
     if (err instanceof VerificationError) return { ...out, proof: err.reason };

@@ -5,7 +5,7 @@ import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
 import { encodeEnvelope, encodeMeta, H, parseEnvelope, parseMeta } from '../../libs/events';
 import { readTopicWindow } from '../../libs/kafka';
-import { eventDigest, EventVerifier } from '../../libs/signing';
+import { EventVerifier } from '../../libs/signing';
 import { summarizeEvent } from '../../services/cli/eventSummary';
 import { ProducerFixture } from '../support/producerFixture';
 import { ReadMessage, readTopics } from '../support/topicReader';
@@ -20,8 +20,8 @@ const topic = (entity: string): string => fx.topic(entity);
 function verify(m: ReadMessage): void {
   // Only the contract's one header travels: everything else is inside the signed meta.
   expect(Object.keys(m.headers ?? {})).toEqual([H.event]);
-  const { meta, metaBytes, signature, path } = parseEnvelope(m.headers);
-  verifier.verify(eventDigest({ topic: m.topic, key: m.key!, value: m.value, meta: metaBytes }), { keyId: meta.keyId, signature, path });
+  const envelope = parseEnvelope(m.headers);
+  verifier.verifyEvent({ topic: m.topic, key: m.key!, value: m.value }, envelope.meta.keyId, envelope);
 }
 
 describe('cdc producer on the real stack', () => {
