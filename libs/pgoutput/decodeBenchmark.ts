@@ -2,7 +2,8 @@ import { performance } from 'perf_hooks';
 import { PgoutputDecoder } from './pgoutputDecoder';
 import { encodePgoutput, encodeXLogData } from './pgoutputEncoder';
 import { parseWalSenderFrame } from './walSenderFrames';
-import type { PgoutputMessage, Relation, TupleValue } from './pgoutputMessages';
+import type { PgoutputMessage, Relation } from './pgoutputMessages';
+import { Tuple } from './tuple';
 
 /**
  * Decode throughput without a server: frames shaped like the machine-ceilings workload (a 9-column
@@ -24,22 +25,23 @@ export const decodeBenchmark = {
         (name, i) => ({ name, isKey: i === 0, flags: i === 0 ? 1 : 0, typeOid: [20, 1042, 25, 1082, 25, 23, 25, 25, 1184][i], typeMod: i === 1 ? 16 : -1 }),
       ),
     };
-    const row = (id: number): TupleValue[] => [
-      String(id),
-      String(id).padStart(12, '0'),
-      'D4fdaaf961c7 63105bced1 5d428bf748f44e 46bbc08dd08c512815f81a390af619b9',
-      '1971-09-07',
-      'Cordoba',
-      '31',
-      'FAC-00013',
-      'RELEASED',
-      '2024-01-01 00:00:01+00',
-    ];
+    const row = (id: number): Tuple =>
+      Tuple.fromValues([
+        String(id),
+        String(id).padStart(12, '0'),
+        'D4fdaaf961c7 63105bced1 5d428bf748f44e 46bbc08dd08c512815f81a390af619b9',
+        '1971-09-07',
+        'Cordoba',
+        '31',
+        'FAC-00013',
+        'RELEASED',
+        '2024-01-01 00:00:01+00',
+      ]);
     const now = BigInt(Date.now()) * 1000n;
     const tx: PgoutputMessage[] = [{ tag: 'begin', finalLsn: 0x3000n, commitTime: now, xid: 1234 }];
     for (let i = 0; i < 60; i++) tx.push({ tag: 'insert', xid: null, relation, newTuple: row(1_000_000 + i) });
     for (let i = 0; i < 30; i++) tx.push({ tag: 'update', xid: null, relation, keyTuple: null, oldTuple: null, newTuple: row(999_000 + i) });
-    for (let i = 0; i < 10; i++) tx.push({ tag: 'delete', xid: null, relation, keyTuple: [String(i), null, null, null, null, null, null, null, null], oldTuple: null });
+    for (let i = 0; i < 10; i++) tx.push({ tag: 'delete', xid: null, relation, keyTuple: Tuple.fromValues([String(i), null, null, null, null, null, null, null, null]), oldTuple: null });
     tx.push({ tag: 'commit', flags: 0, commitLsn: 0x3000n, endLsn: 0x3030n, commitTime: now });
     const frames = tx.map((m, i) => encodeXLogData(0x2000n + BigInt(i), 0x2000n + BigInt(i), now, encodePgoutput(m)));
     const bytes = frames.reduce((n, f) => n + f.length, 0);

@@ -4,6 +4,8 @@ export { PgoutputDecodeError, ReplicationStreamError, PublicationError, Identifi
 export type { ReplicationPhase } from './errors';
 export { UNCHANGED_TOAST, isUnchangedToast } from './pgoutputMessages';
 export type * from './pgoutputMessages';
+export { Tuple, COLUMN } from './tuple';
+export type { ColumnKind } from './tuple';
 export { PgoutputDecoder } from './pgoutputDecoder';
 export { RelationCache } from './relationCache';
 export { parseWalSenderFrame, encodeStandbyStatus } from './walSenderFrames';

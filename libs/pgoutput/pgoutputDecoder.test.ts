@@ -3,6 +3,7 @@ import { PgoutputDecodeError } from './errors';
 import { PgoutputDecoder } from './pgoutputDecoder';
 import { encodePgoutput } from './pgoutputEncoder';
 import { isUnchangedToast, UNCHANGED_TOAST, type PgoutputMessage, type Relation, type TupleValue } from './pgoutputMessages';
+import { Tuple } from './tuple';
 
 // Byte builders: every test message below is spelled out field by field, as the protocol documents it.
 const u8 = (n: number): Buffer => Buffer.from([n]);
@@ -33,6 +34,24 @@ const text = (s: string): Buffer => {
   return Buffer.concat([ch('t'), i32(b.length), b]);
 };
 const msg = (...parts: Buffer[]): Buffer => Buffer.concat(parts);
+
+/**
+ * The message with its tuples as value arrays: two Tuples holding the same values need not hold the same
+ * bytes (the decoder's keeps the wire's kind bytes and lengths between values), so compare by value.
+ */
+function plain(m: PgoutputMessage): object {
+  const vals = (t: Tuple | null): TupleValue[] | null => (t === null ? null : t.values());
+  switch (m.tag) {
+    case 'insert':
+      return { ...m, newTuple: m.newTuple.values() };
+    case 'update':
+      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple), newTuple: m.newTuple.values() };
+    case 'delete':
+      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple) };
+    default:
+      return m;
+  }
+}
 
 const PG_EPOCH_US = 946_684_800_000_000n;
 /** 2024-05-06T07:08:09.123456Z as µs since 2000-01-01 (what the wire carries). */
@@ -130,9 +149,9 @@ describe('PgoutputDecoder, protocol 1 messages', () => {
   it('decodes Insert with text (UTF-8), null and empty-string values, attaching the relation', () => {
     const d = decoderWithPerson();
     const m = d.decode(msg(ch('I'), u32(PERSON_OID), ch('N'), i16(3), text('42'), text('Nguyễn Văn Ả'), ch('n')));
-    expect(m).toEqual({ tag: 'insert', xid: null, relation: d.relations.get(PERSON_OID, null), newTuple: ['42', 'Nguyễn Văn Ả', null] });
+    expect(plain(m)).toEqual({ tag: 'insert', xid: null, relation: d.relations.get(PERSON_OID, null), newTuple: ['42', 'Nguyễn Văn Ả', null] });
     const empty = d.decode(msg(ch('I'), u32(PERSON_OID), ch('N'), i16(3), text('1'), text(''), ch('n')));
-    expect(empty.tag === 'insert' && empty.newTuple).toEqual(['1', '', null]);
+    expect(empty.tag === 'insert' && empty.newTuple.values()).toEqual(['1', '', null]);
   });
 
   it("keeps unchanged TOAST ('u') distinct from null and from any string", () => {
@@ -141,7 +160,7 @@ describe('PgoutputDecoder, protocol 1 messages', () => {
     if (m.tag !== 'update') throw new Error(m.tag);
     expect(m.keyTuple).toBeNull();
     expect(m.oldTuple).toBeNull();
-    const [id, name, note] = m.newTuple;
+    const [id, name, note] = m.newTuple.values();
     expect(id).toBe('42');
     expect(name).toBeNull();
     expect(note).toBe(UNCHANGED_TOAST);
@@ -154,19 +173,19 @@ describe('PgoutputDecoder, protocol 1 messages', () => {
   it("decodes Update with a key tuple ('K') and with a whole old row ('O')", () => {
     const d = decoderWithPerson();
     const k = d.decode(msg(ch('U'), u32(PERSON_OID), ch('K'), i16(3), text('41'), ch('n'), ch('n'), ch('N'), i16(3), text('42'), text('x'), ch('u')));
-    expect(k).toMatchObject({ tag: 'update', keyTuple: ['41', null, null], oldTuple: null, newTuple: ['42', 'x', UNCHANGED_TOAST] });
+    expect(plain(k)).toMatchObject({ tag: 'update', keyTuple: ['41', null, null], oldTuple: null, newTuple: ['42', 'x', UNCHANGED_TOAST] });
     const o = d.decode(msg(ch('U'), u32(PERSON_OID), ch('O'), i16(3), text('42'), text('a'), text('b'), ch('N'), i16(3), text('42'), text('c'), text('b')));
-    expect(o).toMatchObject({ tag: 'update', keyTuple: null, oldTuple: ['42', 'a', 'b'], newTuple: ['42', 'c', 'b'] });
+    expect(plain(o)).toMatchObject({ tag: 'update', keyTuple: null, oldTuple: ['42', 'a', 'b'], newTuple: ['42', 'c', 'b'] });
   });
 
   it("decodes Delete with a key tuple ('K') or a whole old row ('O')", () => {
     const d = decoderWithPerson();
-    expect(d.decode(msg(ch('D'), u32(PERSON_OID), ch('K'), i16(3), text('42'), ch('n'), ch('n')))).toMatchObject({
+    expect(plain(d.decode(msg(ch('D'), u32(PERSON_OID), ch('K'), i16(3), text('42'), ch('n'), ch('n'))))).toMatchObject({
       tag: 'delete',
       keyTuple: ['42', null, null],
       oldTuple: null,
     });
-    expect(d.decode(msg(ch('D'), u32(PERSON_OID), ch('O'), i16(3), text('42'), text('a'), ch('n')))).toMatchObject({
+    expect(plain(d.decode(msg(ch('D'), u32(PERSON_OID), ch('O'), i16(3), text('42'), text('a'), ch('n'))))).toMatchObject({
       tag: 'delete',
       keyTuple: null,
       oldTuple: ['42', 'a', null],
@@ -213,7 +232,7 @@ describe('PgoutputDecoder, protocol 1 messages', () => {
     const input = msg(ch('I'), u32(PERSON_OID), ch('N'), i16(3), ch('b'), i32(3), Buffer.from([1, 2, 3]), ch('n'), ch('n'));
     const m = d.decode(input);
     input.fill(0);
-    expect(m.tag === 'insert' && m.newTuple[0]).toEqual(Buffer.from([1, 2, 3]));
+    expect(m.tag === 'insert' && m.newTuple.values()).toEqual([Buffer.from([1, 2, 3]), null, null]);
   });
 
   it('decodes a payload in place inside a larger frame buffer', () => {
@@ -221,7 +240,7 @@ describe('PgoutputDecoder, protocol 1 messages', () => {
     const payload = msg(ch('I'), u32(PERSON_OID), ch('N'), i16(3), text('7'), ch('n'), ch('n'));
     const frame = Buffer.concat([Buffer.alloc(25, 0xee), payload, Buffer.alloc(9, 0xee)]);
     const m = d.decode(frame, 25, 25 + payload.length);
-    expect(m.tag === 'insert' && m.newTuple).toEqual(['7', null, null]);
+    expect(m.tag === 'insert' && m.newTuple.values()).toEqual(['7', null, null]);
   });
 });
 
@@ -230,13 +249,13 @@ describe('PgoutputDecoder, protocol 2 streamed transactions', () => {
     const d = decoderWithPerson();
     expect(d.decode(msg(ch('S'), u32(700), u8(1)))).toEqual({ tag: 'streamStart', xid: 700, firstSegment: true });
     expect(d.currentStreamXid).toBe(700);
-    expect(d.decode(msg(ch('I'), u32(700), u32(PERSON_OID), ch('N'), i16(3), text('1'), ch('n'), ch('n')))).toMatchObject({
+    expect(plain(d.decode(msg(ch('I'), u32(700), u32(PERSON_OID), ch('N'), i16(3), text('1'), ch('n'), ch('n'))))).toMatchObject({
       tag: 'insert',
       xid: 700,
       newTuple: ['1', null, null],
     });
     // A change of a subtransaction carries the subtransaction's xid.
-    expect(d.decode(msg(ch('U'), u32(701), u32(PERSON_OID), ch('N'), i16(3), text('1'), text('z'), ch('u')))).toMatchObject({
+    expect(plain(d.decode(msg(ch('U'), u32(701), u32(PERSON_OID), ch('N'), i16(3), text('1'), text('z'), ch('u'))))).toMatchObject({
       tag: 'update',
       xid: 701,
       newTuple: ['1', 'z', UNCHANGED_TOAST],
@@ -360,7 +379,7 @@ describe('PgoutputDecoder round trip', () => {
     fc.constant(UNCHANGED_TOAST),
     fc.uint8Array({ maxLength: 16 }).map((a) => Buffer.from(a)),
   );
-  const tuple = fc.array(value, { minLength: 3, maxLength: 3 });
+  const tuple = fc.array(value, { minLength: 3, maxLength: 3 }).map((v) => Tuple.fromValues(v));
   const lsn = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
   const time = fc.bigInt({ min: -(1n << 50n), max: 1n << 52n });
   const xid = fc.integer({ min: 0, max: 0xffffffff });
@@ -389,7 +408,7 @@ describe('PgoutputDecoder round trip', () => {
     d.decode(encodePgoutput({ tag: 'relation', xid: null, relation }));
     fc.assert(
       fc.property(change, (m) => {
-        expect(d.decode(encodePgoutput(m))).toEqual(m);
+        expect(plain(d.decode(encodePgoutput(m)))).toEqual(plain(m));
       }),
       { numRuns: 500 },
     );

@@ -1,7 +1,6 @@
 import { PgoutputDecodeError } from './errors';
 import type { Lsn } from './lsn';
 import {
-  UNCHANGED_TOAST,
   type BeginMessage,
   type CommitMessage,
   type DeleteMessage,
@@ -18,11 +17,11 @@ import {
   type StreamCommitMessage,
   type StreamStartMessage,
   type TruncateMessage,
-  type TupleValue,
   type TypeMessage,
   type UpdateMessage,
 } from './pgoutputMessages';
 import { RelationCache } from './relationCache';
+import { COLUMN, Tuple } from './tuple';
 
 /** 2000-01-01T00:00:00Z in µs since the Unix epoch (PostgreSQL's timestamp epoch). */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
@@ -55,7 +54,7 @@ const TUPLE_OLD = 0x4f; // O
 
 /**
  * Buffer#toString(enc, start, end) normalises its arguments and dispatches on the encoding before
- * reaching the native utf8Slice; column values are mostly short, so that wrapper costs about as much
+ * reaching the native utf8Slice; names are mostly short, so that wrapper costs about as much
  * as the copy itself. utf8Slice has been on Buffer.prototype since early Node, only untyped.
  */
 interface Utf8SliceBuffer extends Buffer {
@@ -76,13 +75,14 @@ const REPLICA_IDENTITY: Record<number, ReplicaIdentity> = {
 
 /**
  * Decodes pgoutput messages (protocol versions 1 and 2) straight from the XLogData payload, reading by
- * offset. Column values stay in their text form; mapping them to Avro is the caller's job, by type oid.
+ * offset. Column values stay as the bytes pgoutput sent (a Tuple); mapping them to Avro is the caller's
+ * job, by type oid.
  *
  * Stateful: it keeps the relation cache and whether it is inside a streamed block (v2), because messages
  * in such a block carry an xid that others do not. One decoder per replication session, fed in order.
  *
- * Everything returned is independent of the input buffer (strings, or copied Buffers for binary values
- * and logical-message content), since node-postgres reuses its receive buffer for later frames.
+ * Everything returned is independent of the input buffer (strings, or copied Buffers for tuples and
+ * logical-message content), since node-postgres reuses its receive buffer for later frames.
  */
 export class PgoutputDecoder {
   readonly relations: RelationCache;
@@ -221,7 +221,12 @@ export class PgoutputDecoder {
     return r;
   }
 
-  private tuple(): TupleValue[] {
+  /**
+   * Reads the kinds and lengths in place and copies the tuple's column data once: one allocation per
+   * row image instead of a string per column, and the copy lets the Tuple outlive the receive buffer.
+   * Spans are relative to the copy, which still holds the kind bytes and lengths between the values.
+   */
+  private tuple(): Tuple {
     const buf = this.buf;
     const end = this.end;
     let p = this.pos;
@@ -229,34 +234,30 @@ export class PgoutputDecoder {
     const n = buf.readInt16BE(p);
     p += 2;
     if (n < 0) throw this.fail(p - 2, `negative column count ${n}`);
-    const out = new Array<TupleValue>(n);
-    for (let i = 0; i < n; i++) {
+    const first = p;
+    const spans = new Int32Array(n * 3);
+    for (let i = 0, s = 0; i < n; i++, s += 3) {
       if (p >= end) throw this.fail(p, `truncated tuple at column ${i}`);
       const kind = buf[p++];
-      if (kind === KIND_TEXT) {
+      if (kind === KIND_TEXT || kind === KIND_BINARY) {
         if (p + 4 > end) throw this.fail(p, `truncated length of column ${i}`);
         const len = buf.readInt32BE(p);
         p += 4;
         if (len < 0 || p + len > end) throw this.fail(p, `column ${i} length ${len} exceeds the message`);
-        out[i] = utf8(buf, p, p + len);
+        spans[s] = kind === KIND_TEXT ? COLUMN.text : COLUMN.binary;
+        spans[s + 1] = p - first;
+        spans[s + 2] = p + len - first;
         p += len;
       } else if (kind === KIND_NULL) {
-        out[i] = null;
+        spans[s] = COLUMN.null;
       } else if (kind === KIND_UNCHANGED) {
-        out[i] = UNCHANGED_TOAST;
-      } else if (kind === KIND_BINARY) {
-        if (p + 4 > end) throw this.fail(p, `truncated length of column ${i}`);
-        const len = buf.readInt32BE(p);
-        p += 4;
-        if (len < 0 || p + len > end) throw this.fail(p, `column ${i} length ${len} exceeds the message`);
-        out[i] = Buffer.from(buf.subarray(p, p + len));
-        p += len;
+        spans[s] = COLUMN.unchanged;
       } else {
         throw this.fail(p - 1, `unknown column kind 0x${kind.toString(16)} at column ${i}`);
       }
     }
     this.pos = p;
-    return out;
+    return new Tuple(Buffer.from(buf.subarray(first, p)), spans);
   }
 
   private begin(): BeginMessage {
@@ -324,8 +325,8 @@ export class PgoutputDecoder {
     const xid = this.streamedXid();
     const at = this.pos;
     const relation = this.relationFor(this.u32('relation oid'), at);
-    let keyTuple: TupleValue[] | null = null;
-    let oldTuple: TupleValue[] | null = null;
+    let keyTuple: Tuple | null = null;
+    let oldTuple: Tuple | null = null;
     let marker = this.u8('tuple marker');
     if (marker === TUPLE_KEY) {
       keyTuple = this.tuple();

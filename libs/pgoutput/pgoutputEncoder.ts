@@ -1,5 +1,6 @@
 import type { Lsn } from './lsn';
-import { UNCHANGED_TOAST, type PgoutputMessage, type ReplicaIdentity, type TupleData } from './pgoutputMessages';
+import type { PgoutputMessage, ReplicaIdentity } from './pgoutputMessages';
+import { COLUMN, Tuple } from './tuple';
 
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
 const IDENTITY_CHAR: Record<ReplicaIdentity, string> = { default: 'd', nothing: 'n', full: 'f', index: 'i' };
@@ -54,15 +55,13 @@ class Writer {
   xid(x: number | null): this {
     return x === null ? this : this.u32(x);
   }
-  tuple(t: TupleData): this {
+  tuple(t: Tuple): this {
     this.i16(t.length);
-    for (const v of t) {
-      if (v === null) this.char('n');
-      else if (v === UNCHANGED_TOAST) this.char('u');
-      else if (typeof v === 'string') {
-        const b = Buffer.from(v, 'utf8');
-        this.char('t').i32(b.length).bytes(b);
-      } else this.char('b').i32(v.length).bytes(v);
+    for (let i = 0; i < t.length; i++) {
+      const kind = t.kind(i);
+      if (kind === COLUMN.null) this.char('n');
+      else if (kind === COLUMN.unchanged) this.char('u');
+      else this.char(kind === COLUMN.text ? 't' : 'b').i32(t.end(i) - t.start(i)).bytes(t.bytes.subarray(t.start(i), t.end(i)));
     }
     return this;
   }
@@ -71,6 +70,7 @@ class Writer {
   }
 }
 
+const EMPTY_TUPLE = Tuple.fromValues([]);
 const ns = (n: string): string => (n === 'pg_catalog' ? '' : n);
 
 /**
@@ -105,7 +105,7 @@ export function encodePgoutput(m: PgoutputMessage): Buffer {
     case 'delete':
       w.char('D').xid(m.xid).u32(m.relation.oid);
       if (m.keyTuple) return w.char('K').tuple(m.keyTuple).done();
-      return w.char('O').tuple(m.oldTuple ?? []).done();
+      return w.char('O').tuple(m.oldTuple ?? EMPTY_TUPLE).done();
     case 'truncate':
       w.char('T').xid(m.xid).i32(m.relations.length).u8((m.cascade ? 1 : 0) | (m.restartIdentity ? 2 : 0));
       for (const r of m.relations) w.u32(r.oid);

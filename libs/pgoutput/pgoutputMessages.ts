@@ -1,4 +1,5 @@
 import type { Lsn } from './lsn';
+import type { Tuple } from './tuple';
 
 /**
  * The value of a column whose TOASTed datum did not change in an UPDATE: pgoutput sends no data for it
@@ -13,9 +14,6 @@ export type UnchangedToast = typeof UNCHANGED_TOAST;
  * when the stream asked for binary output, which ReplicationStream never does).
  */
 export type TupleValue = string | null | UnchangedToast | Buffer;
-
-/** Column values in the order of `Relation.columns`. */
-export type TupleData = readonly TupleValue[];
 
 export function isUnchangedToast(v: TupleValue): v is UnchangedToast {
   return v === UNCHANGED_TOAST;
@@ -91,7 +89,8 @@ export interface InsertMessage {
   tag: 'insert';
   xid: number | null;
   relation: Relation;
-  newTuple: TupleData;
+  /** Column values in the order of `Relation.columns`. */
+  newTuple: Tuple;
 }
 
 export interface UpdateMessage {
@@ -99,18 +98,18 @@ export interface UpdateMessage {
   xid: number | null;
   relation: Relation;
   /** Replica-identity columns of the old row ('K'): only when the key changed or was stored out of line. Non-key columns are null. */
-  keyTuple: TupleData | null;
+  keyTuple: Tuple | null;
   /** The whole old row ('O'), with REPLICA IDENTITY FULL. */
-  oldTuple: TupleData | null;
-  newTuple: TupleData;
+  oldTuple: Tuple | null;
+  newTuple: Tuple;
 }
 
 export interface DeleteMessage {
   tag: 'delete';
   xid: number | null;
   relation: Relation;
-  keyTuple: TupleData | null;
-  oldTuple: TupleData | null;
+  keyTuple: Tuple | null;
+  oldTuple: Tuple | null;
 }
 
 export interface TruncateMessage {

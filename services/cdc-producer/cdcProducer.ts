@@ -5,7 +5,7 @@ import { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn, SourcePosition } from '../../libs/events';
 import { createKafka, ensureTopics, topicMaxMessageBytes } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
-import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, TupleData } from '../../libs/pgoutput';
+import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, Tuple } from '../../libs/pgoutput';
 import { SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ContractDriftError } from './cdcErrors';
@@ -55,7 +55,7 @@ interface SkippedChange {
   entity: string;
   op: 'c' | 'u' | 'd';
   /** The row's new tuple, or the old/key tuple of a delete: what parking needs for the key. */
-  tuple: TupleData | null;
+  tuple: Tuple | null;
   position: SourcePosition;
   drift?: ContractDriftError;
 }
@@ -84,6 +84,8 @@ export class CdcProducer implements PipelineService {
   private publisher?: ChangePublisher;
   private state?: ProducerState;
   private bindings = new Map<number, ContractBinding | null>();
+  /** Per exchanged entity, its registered schemas: bindings write values with them. */
+  private readonly encoders = new Map<string, EventEncoder>();
   private stopped = new Map<string, string>();
   private tx?: OpenTransaction;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -147,7 +149,7 @@ export class CdcProducer implements PipelineService {
     await ensurePublication(this.db, this.publication, entities.map((table) => ({ schema: this.schema, table })), ['insert', 'update', 'delete']);
 
     const registry = new SchemaRegistry({ host: this.o.registryUrl });
-    const encoders = new Map<string, EventEncoder>();
+    const encoders = this.encoders;
     for (const e of entities) encoders.set(e, await EventEncoder.register(registry, `${this.o.topicPrefix ?? 'thahs'}.${ministry}.${e}`, this.o.contracts.get(e)));
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
@@ -223,7 +225,13 @@ export class CdcProducer implements PipelineService {
       this.bindings.set(rel.oid, this.stopped.has(rel.name) ? null : this.bindings.get(rel.oid) ?? null);
       return;
     }
-    this.bindings.set(rel.oid, new ContractBinding(this.o.ministry, this.o.contracts.get(rel.name), rel));
+    this.bindings.set(rel.oid, this.newBinding(rel));
+  }
+
+  private newBinding(rel: Relation): ContractBinding {
+    const encoder = this.encoders.get(rel.name);
+    if (!encoder) throw new Error(`no registered schemas for ${rel.name}`);
+    return new ContractBinding(this.o.ministry, this.o.contracts.get(rel.name), rel, encoder);
   }
 
   private async stopTable(entity: string, err: ContractDriftError): Promise<void> {
@@ -360,7 +368,7 @@ export class CdcProducer implements PipelineService {
    * per event). A change of a table not published now — unbound, stopped by drift, or found drifting by
    * this very change — comes back as a SkippedChange for onSkippedChange.
    */
-  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: TupleData | null, oldTuple: TupleData | null): SkippedChange | null {
+  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: Tuple | null, oldTuple: Tuple | null): SkippedChange | null {
     const tx = this.tx;
     if (!tx) throw new Error(`change outside a transaction on ${rel.namespace}.${rel.name}`);
     const position: SourcePosition = { lsn: tx.finalLsn, index: tx.index++ };
@@ -373,12 +381,12 @@ export class CdcProducer implements PipelineService {
     try {
       const id = binding.keyOf((newTuple ?? oldTuple)!);
       if (op === 'd') {
-        out.push({ entity, id, record: null, meta: meta('d', position) });
+        out.push({ entity, id, value: null, meta: meta('d', position) });
         return null;
       }
       const oldId = oldTuple ? binding.keyOf(oldTuple) : id;
-      if (oldId !== id) out.push({ entity, id: oldId, record: null, meta: meta('d', position) });
-      out.push({ entity, id, record: binding.toRecord(newTuple!, oldTuple, formatLsn(tx.finalLsn)), meta: meta(op, position) });
+      if (oldId !== id) out.push({ entity, id: oldId, value: null, meta: meta('d', position) });
+      out.push({ entity, id, value: binding.encodeValue(newTuple!, oldTuple, tx.finalLsn), meta: meta(op, position) });
       return null;
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
@@ -410,7 +418,7 @@ export class CdcProducer implements PipelineService {
     let binding: ContractBinding;
     try {
       this.idColumns.set(entity, rel.columns.findIndex((c) => c.name === 'id'));
-      binding = new ContractBinding(ministry, this.o.contracts.get(entity), rel);
+      binding = this.newBinding(rel);
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
       await state.finishRequest(entity, err.message);
@@ -440,7 +448,7 @@ export class CdcProducer implements PipelineService {
         const exists = await reader.query(`SELECT 1 FROM ${table} WHERE id = $1`, [p.id]);
         if (exists.rowCount === 0) {
           const meta = { op: 'd' as const, position: { lsn: c - 1n, index: n++ }, xid: 0, commitTs: Date.now() * 1000, ministry, entity };
-          await this.flush([{ entity, id: p.id, record: null, meta }], null, 0);
+          await this.flush([{ entity, id: p.id, value: null, meta }], null, 0);
         }
       }
       await reader.query('COMMIT');
@@ -461,9 +469,9 @@ export class CdcProducer implements PipelineService {
     }
   }
 
-  private async park(entity: string, op: string, tuple: TupleData | null, position: SourcePosition): Promise<void> {
+  private async park(entity: string, op: string, tuple: Tuple | null, position: SourcePosition): Promise<void> {
     const idIndex = this.idColumns.get(entity) ?? -1;
-    const id = idIndex >= 0 && tuple ? tuple[idIndex] : null;
+    const id = idIndex >= 0 && tuple && idIndex < tuple.length ? tuple.value(idIndex) : null;
     if (typeof id !== 'string') {
       this.o.log.error('change of a stopped table has no key to park', { ministry: this.o.ministry, entity, lsn: formatLsn(position.lsn) });
       return;

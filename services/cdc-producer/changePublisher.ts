@@ -81,8 +81,7 @@ export class ChangePublisher {
       const enc = this.encoders.get(e.entity);
       if (!enc) throw new PublishError(this.ministry, `thahs.${this.ministry}.${e.entity}`, 'no encoder for the entity');
       const key = enc.encodeKey(e.id);
-      const value = e.record === null ? null : enc.encodeValue(e.record);
-      return { topic: enc.topic, key, value, meta: encodeMeta(e.meta, this.key.keyId) };
+      return { topic: enc.topic, key, value: e.value, meta: encodeMeta(e.meta, this.key.keyId) };
     });
     const digests = prepared.map(eventDigest);
     const proofs: EventProof[] = [];

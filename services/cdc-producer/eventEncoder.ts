@@ -2,18 +2,19 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Schema, Type } from 'avsc';
 import { DecimalType } from '../../libs/contracts/decimalLogicalType';
 import { EntityContract } from '../../libs/contracts/contractTypes';
-import { CanonicalRecord } from './contractBinding';
 
 /**
- * Encodes an entity's keys and values in the schema-registry wire format (magic 0, 4-byte schema id,
- * Avro body) with avsc types compiled once: the registry client's own encode is async and re-resolves
- * the schema per call, too slow for the hot path.
+ * An entity's registered key and value schemas. Keys are encoded here in the schema-registry wire format
+ * (magic 0, 4-byte schema id, Avro body) with avsc types compiled once: the registry client's own
+ * encode is async and re-resolves the schema per call, too slow for the hot path. Values are written by
+ * RowEncoder straight from the row's bytes.
  */
 export class EventEncoder {
   private constructor(
     readonly topic: string,
     private readonly keyType: Type,
-    private readonly valueType: Type,
+    /** Row values are written by RowEncoder, from this type's fields. */
+    readonly valueType: Type,
     readonly keySchemaId: number,
     readonly valueSchemaId: number,
   ) {}
@@ -22,15 +23,16 @@ export class EventEncoder {
   static async register(registry: SchemaRegistry, topic: string, contract: EntityContract): Promise<EventEncoder> {
     const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: `${topic}-key` });
     const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.valueSchema) }, { subject: `${topic}-value` });
-    return new EventEncoder(topic, encodingType(contract.keySchema), encodingType(contract.valueSchema), key.id, value.id);
+    return EventEncoder.compile(topic, contract, key.id, value.id);
+  }
+
+  /** The encoder for schemas registered under these ids. */
+  static compile(topic: string, contract: EntityContract, keySchemaId: number, valueSchemaId: number): EventEncoder {
+    return new EventEncoder(topic, encodingType(contract.keySchema), encodingType(contract.valueSchema), keySchemaId, valueSchemaId);
   }
 
   encodeKey(id: string): Buffer {
     return encodeWire(this.keySchemaId, this.keyType, { id });
-  }
-
-  encodeValue(record: CanonicalRecord): Buffer {
-    return encodeWire(this.valueSchemaId, this.valueType, record);
   }
 }
 

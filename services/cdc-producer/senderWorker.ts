@@ -1,4 +1,7 @@
 import { parentPort, workerData } from 'worker_threads';
+// First: kafkajs must load the request encoder this replaces.
+import { useUninitialisedRequestBuffers } from '../../libs/kafka/requestEncoderBuffers';
+const uninitialisedBuffers = useUninitialisedRequestBuffers();
 import { createKafka, KeyPartitioner } from '../../libs/kafka';
 import { createLogger } from '../../libs/logger';
 import { unpackRequests, type PackedRequests } from './recordPack';
@@ -18,6 +21,7 @@ const port = parentPort;
 if (!port) throw new Error('senderWorker runs as a worker thread');
 const data = workerData as SenderWorkerData;
 const log = createLogger(data.service, data.logLevel);
+if (!uninitialisedBuffers) log.warn('kafkajs was loaded before its request encoder could be replaced; requests are built in zero-filled buffers');
 const kafka = createKafka(data.clientId, data.brokers, log);
 // Idempotent, acks from all in-sync replicas, one request in flight: what lets the caller advance the slot.
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });

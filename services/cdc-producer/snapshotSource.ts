@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { formatLsn } from '../../libs/events';
-import { TupleData } from '../../libs/pgoutput';
+import { Tuple } from '../../libs/pgoutput';
 import { ChangeEvent } from './changeEvent';
 import { ContractBinding } from './contractBinding';
 
@@ -29,7 +28,6 @@ export async function* snapshotTable(
   const cols = rel.columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
   const table = `"${rel.namespace.replace(/"/g, '""')}"."${rel.name.replace(/"/g, '""')}"`;
   const lsn = consistentPoint - 1n;
-  const lsnText = formatLsn(lsn);
   let after = '00000000-0000-0000-0000-000000000000';
   let n = 0;
   let first = true;
@@ -45,12 +43,12 @@ export async function* snapshotTable(
     first = false;
     if (r.rows.length === 0) return;
     const events: ChangeEvent[] = r.rows.map((row) => {
-      const tuple = row as TupleData;
+      const tuple = Tuple.fromValues(row);
       const id = binding.keyOf(tuple);
       return {
         entity: binding.contract.entity,
         id,
-        record: binding.toRecord(tuple, null, lsnText),
+        value: binding.encodeValue(tuple, null, lsn),
         meta: { op: 'r', position: { lsn, index: n++ }, xid: 0, commitTs: snapshotTs, ministry, entity: binding.contract.entity },
       };
     });
