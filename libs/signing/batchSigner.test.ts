@@ -61,6 +61,22 @@ describe('signed events', () => {
     }
   });
 
+  it('keeps at most cacheSize remembered nodes, and verifies the same after forgetting', () => {
+    const verifier = new EventVerifier((id) => (id === k.keyId ? k.publicKey : undefined), 10);
+    const held = (): number => {
+      const v = verifier as unknown as { current: Map<string, string>; previous: Map<string, string> };
+      return v.current.size + v.previous.size;
+    };
+    for (let g = 0; g < 20; g++) {
+      const group = Array.from({ length: 8 }, (_, i) => ({ topic: 't', key: Buffer.from(`g${g}k${i}`), value: Buffer.from(`v${i}`), meta: Buffer.from('m') }));
+      const proofs = signBatch(group.map(eventDigest), k);
+      group.forEach((e, i) => expect(() => verifier.verify(eventDigest(e), proofs[i])).not.toThrow());
+      expect(held()).toBeLessThanOrEqual(10);
+      // a node remembered from this group does not vouch for an altered event of it
+      expect(() => verifier.verify(eventDigest({ ...group[3], value: Buffer.from('altered') }), proofs[3])).toThrow(VerificationError);
+    }
+  });
+
   it('the outcome does not depend on which events of a group were verified before', () => {
     const group = Array.from({ length: 32 }, (_, i) => ({ topic: 't', key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), meta: Buffer.from(`m${i}`) }));
     const signed = signBatch(group.map(eventDigest), k);

@@ -30,11 +30,17 @@ export function signBatch(digests: Buffer[], key: SigningKey): EventProof[] {
  * Verifies events against known public keys. Every node of a tree whose root carried a valid signature
  * is remembered (bounded) with that signature: the next event of the same group stops hashing at the
  * first node it shares with an event already verified — on average after two or three hashes instead
- * of six — and costs no signature check. An event must carry the very signature its tree was verified
- * with, so the outcome never depends on the order events arrive in.
+ * of six — and costs no signature check. An event must carry the very signature (and key id) its tree
+ * was verified with, so the outcome never depends on the order events arrive in.
+ *
+ * The memory is two generations of at most cacheSize/2 nodes each, the older dropped whole when the
+ * newer fills: evicting one oldest Map entry per insert made every `keys().next()` walk past the
+ * deleted entries V8 keeps until it rehashes (that walk was most of the consumer's verification time).
+ * Nodes and signatures are keyed by their bytes as latin1 strings, not base64: no encoding, shorter keys.
  */
 export class EventVerifier {
-  private readonly verifiedNodes = new Map<string, string>();
+  private current = new Map<string, string>();
+  private previous = new Map<string, string>();
 
   constructor(
     private readonly keyFor: (keyId: string) => KeyObject | undefined,
@@ -53,17 +59,24 @@ export class EventVerifier {
   verify(digest: Buffer, proof: EventProof): void {
     const key = this.keyFor(proof.keyId);
     if (!key) throw new VerificationError('unknown-key', `no trusted public key ${proof.keyId}`, proof.keyId);
-    const signature = proof.signature.toString('base64');
-    const nodeKey = (node: Buffer): string => `${proof.keyId}:${node.toString('base64')}`;
-    const walk = walkProof(digest, proof.path, (node) => this.verifiedNodes.get(nodeKey(node)) === signature);
+    const vouch = `${proof.keyId}:${proof.signature.toString('latin1')}`;
+    const walk = walkProof(digest, proof.path, (node) => this.vouchFor(node.toString('latin1')) === vouch);
     if (!walk) throw new VerificationError('malformed-proof', 'the Merkle proof is malformed', proof.keyId);
     if (!walk.early && (proof.signature.length !== 64 || !verify(null, rootMessage(walk.root, proof.keyId), key, proof.signature))) {
       throw new VerificationError('bad-signature', 'the signature does not match the event contents', proof.keyId);
     }
     // The leaf stays out: it is this event's own hash, which no other event reaches.
     for (let i = 1; i < walk.nodes.length; i++) {
-      if (this.verifiedNodes.size >= this.cacheSize) this.verifiedNodes.delete(this.verifiedNodes.keys().next().value as string);
-      this.verifiedNodes.set(nodeKey(walk.nodes[i]), signature);
+      if (this.current.size >= this.cacheSize / 2) {
+        this.previous = this.current;
+        this.current = new Map();
+      }
+      const node = walk.nodes[i];
+      this.current.set(node.toString('latin1'), vouch);
     }
+  }
+
+  private vouchFor(node: string): string | undefined {
+    return this.current.get(node) ?? this.previous.get(node);
   }
 }
