@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'worker_threads';
-// First: kafkajs must load the request encoder this replaces.
+// First: kafkajs must load the request encoder and Produce request these replace.
+import { usePrebuiltProduceRequests } from '../../libs/kafka/prebuiltProduceRequest';
 import { useUninitialisedRequestBuffers } from '../../libs/kafka/requestEncoderBuffers';
-const uninitialisedBuffers = useUninitialisedRequestBuffers();
+const replaced = useUninitialisedRequestBuffers() && usePrebuiltProduceRequests();
 import { createKafka, KeyPartitioner } from '../../libs/kafka';
 import { createLogger } from '../../libs/logger';
 import { unpackRequests, type PackedRequests } from './recordPack';
@@ -21,14 +22,15 @@ const port = parentPort;
 if (!port) throw new Error('senderWorker runs as a worker thread');
 const data = workerData as SenderWorkerData;
 const log = createLogger(data.service, data.logLevel);
-if (!uninitialisedBuffers) log.warn('kafkajs was loaded before its request encoder could be replaced; requests are built in zero-filled buffers');
 const kafka = createKafka(data.clientId, data.brokers, log);
 // Idempotent, acks from all in-sync replicas, one request in flight: what lets the caller advance the slot.
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });
 const reply = (r: SenderReply): void => port.postMessage(r);
 
-// Commands are handled strictly one after another, in the order they were posted.
-let queue: Promise<void> = producer.connect().then(
+// Commands are handled strictly one after another, in the order they were posted. Messages carry only
+// their prebuilt bodies: without the replaced Produce request kafkajs would send them as tombstones.
+const connected = replaced ? producer.connect() : Promise.reject(new Error('kafkajs was loaded before its Produce request could be replaced'));
+let queue: Promise<void> = connected.then(
   () => reply({ type: 'ready' }),
   (err: Error) => {
     reply({ type: 'start-failed', message: err.message });
