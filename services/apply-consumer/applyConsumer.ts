@@ -29,13 +29,6 @@ import { WireDecoder } from './wireDecoder';
  * a socket wake-up on both sides; 256 KiB measured ~10 % more consumer CPU per event).
  */
 const FETCH_MIN_BYTES = 1024 * 1024;
-/**
- * Offsets reach Kafka at most this often. Each commit is a request and an append to
- * __consumer_offsets; one per chunk (every ~100 events of a partition) cost the consumer and the broker
- * more than the events. Offsets are only ever those of chunks the store has committed, so a crash
- * repeats at most this much, which the position check makes harmless.
- */
-const OFFSET_COMMIT_INTERVAL_MS = 1000;
 
 /** Purges and deletions the agreement requires of the receiver (Art. 12 (9)-(10), Art. 13); see ScopeEnforcer. */
 export interface ApplyEnforcementOptions {
@@ -81,8 +74,6 @@ export interface ApplyConsumerOptions {
   partitionsConcurrently?: number;
   /** Longest time the broker holds a fetch while gathering FETCH_MIN_BYTES (default 100 ms; THAHS_APPLY_FETCH_WAIT_MS). */
   fetchWaitMs?: number;
-  /** Offsets of applied chunks are committed to Kafka at most this often (default 1,000 ms). */
-  offsetCommitIntervalMs?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -137,18 +128,11 @@ export class ApplyConsumer implements PipelineService {
   private consumer?: Consumer;
   private producer?: Producer;
   private running = false;
-  /** Set when stop() begins: no new chunk starts, so the last offsets can be committed before kafkajs stops. */
-  private stopping = false;
   private crashed = false;
   private enforcer?: ScopeEnforcer;
   private enforceTimer?: NodeJS.Timeout;
   private enforcing = false;
-  /** Per topic-partition, the next offset after the last chunk the store committed, not yet committed to Kafka. */
   private readonly latencyByEntity = new Map<string, { observe(v: number): void }>();
-  private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
-  private lastOffsetCommit = 0;
-  private committingOffsets?: Promise<void>;
-  private offsetTimer?: NodeJS.Timeout;
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
   private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
@@ -199,7 +183,6 @@ export class ApplyConsumer implements PipelineService {
 
   private async open(): Promise<void> {
     const { log, agreementId } = this.o;
-    this.stopping = false;
     if (this.o.entities.length === 0) throw new ApplyConsumerError(agreementId, this.groupId, 'no entity to consume');
     for (const e of this.o.entities) {
       if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
@@ -236,21 +219,15 @@ export class ApplyConsumer implements PipelineService {
       partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 2,
       eachBatch: (p) => this.onBatch(p),
     });
-    this.offsetTimer = setInterval(() => void this.flushOffsets(), this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS);
     this.running = true;
     log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.schema, topics: this.topics() });
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.stopping = true;
     clearInterval(this.enforceTimer);
     this.enforceTimer = undefined;
-    clearInterval(this.offsetTimer);
-    // The chunk in progress finishes its transaction; its offsets go out while the consumer can still
-    // commit (kafkajs drops commits once stopped). disconnect() then lets the batch in progress end.
-    await this.gate.exclusive(async () => undefined);
-    await this.flushOffsets();
+    // disconnect() lets the batch in progress finish its transaction and offset commit first.
     await this.consumer?.disconnect();
     // Whatever purge is still running finishes before the connections close.
     await this.gate.exclusive(async () => undefined);
@@ -346,39 +323,25 @@ export class ApplyConsumer implements PipelineService {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const size = this.o.applyBatchSize ?? 1000;
     for (let i = 0; i < batch.messages.length; i += size) {
-      if (!isRunning() || isStale() || this.stopping) return;
+      if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
       await this.gate.shared(() => this.applyChunk(batch.topic, batch.partition, chunk));
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
-      this.pendingOffsets.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
-      if (Date.now() - this.lastOffsetCommit >= (this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS)) await this.flushOffsets();
+      await this.commit(batch.topic, batch.partition, last);
       const lag = BigInt(batch.highWatermark) - 1n - BigInt(last);
       applyMetrics.lag.set({ group: this.groupId, topic: batch.topic, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
       await heartbeat();
     }
   }
 
-  /** Commits every pending offset, one request for all partitions; concurrent callers share it. */
-  private flushOffsets(): Promise<void> {
-    this.committingOffsets ??= (async () => {
-      try {
-        while (this.pendingOffsets.size > 0 && this.consumer) {
-          const offsets = [...this.pendingOffsets.values()];
-          this.pendingOffsets.clear();
-          this.lastOffsetCommit = Date.now();
-          try {
-            await this.consumer.commitOffsets(offsets);
-          } catch (err) {
-            // The partner store is already ahead; whoever consumes the partition next repeats events, which changes nothing.
-            this.o.log.warn('offset commit failed after the store commit; events will be seen again', { group: this.groupId, offsets, error: (err as Error).message });
-          }
-        }
-      } finally {
-        this.committingOffsets = undefined;
-      }
-    })();
-    return this.committingOffsets;
+  private async commit(topic: string, partition: number, lastOffset: string): Promise<void> {
+    try {
+      await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    } catch (err) {
+      // The partner store is already ahead; whoever consumes the partition next repeats events, which changes nothing.
+      this.o.log.warn('offset commit failed after the store commit; events will be seen again', { group: this.groupId, topic, partition, offset: lastOffset, error: (err as Error).message });
+    }
   }
 
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
