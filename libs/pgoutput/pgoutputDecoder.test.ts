@@ -4,6 +4,7 @@ import { PgoutputDecoder } from './pgoutputDecoder';
 import { encodePgoutput } from './pgoutputEncoder';
 import { isUnchangedToast, UNCHANGED_TOAST, type PgoutputMessage, type Relation, type TupleValue } from './pgoutputMessages';
 import { Tuple } from './tuple';
+import { plainMessage } from '../../test/support/plainMessage';
 
 // Byte builders: every test message below is spelled out field by field, as the protocol documents it.
 const u8 = (n: number): Buffer => Buffer.from([n]);
@@ -35,23 +36,7 @@ const text = (s: string): Buffer => {
 };
 const msg = (...parts: Buffer[]): Buffer => Buffer.concat(parts);
 
-/**
- * The message with its tuples as value arrays: two Tuples holding the same values need not hold the same
- * bytes (the decoder's keeps the wire's kind bytes and lengths between values), so compare by value.
- */
-function plain(m: PgoutputMessage): object {
-  const vals = (t: Tuple | null): TupleValue[] | null => (t === null ? null : t.values());
-  switch (m.tag) {
-    case 'insert':
-      return { ...m, newTuple: m.newTuple.values() };
-    case 'update':
-      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple), newTuple: m.newTuple.values() };
-    case 'delete':
-      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple) };
-    default:
-      return m;
-  }
-}
+const plain = plainMessage;
 
 const PG_EPOCH_US = 946_684_800_000_000n;
 /** 2024-05-06T07:08:09.123456Z as µs since 2000-01-01 (what the wire carries). */

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { waitFor } from '../support/waitFor';
+import { plainMessage } from '../support/plainMessage';
 import { loadConfig } from '../../libs/config';
 import {
   dropPublication,
@@ -19,8 +20,6 @@ import {
   type PgoutputMessage,
   type ReplicationEvent,
   type ReplicationStreamOptions,
-  type Tuple,
-  type TupleValue,
 } from '../../libs/pgoutput';
 
 /**
@@ -84,20 +83,7 @@ function slotFlushWhen(slot: string, ok: (v: Lsn) => boolean, ms = 15_000): Prom
   }, ms, 100);
 }
 
-/** The message with its tuples as value arrays, to compare rows by value with toMatchObject. */
-function plain(m: PgoutputMessage): object {
-  const vals = (t: Tuple | null): TupleValue[] | null => (t === null ? null : t.values());
-  switch (m.tag) {
-    case 'insert':
-      return { ...m, newTuple: m.newTuple.values() };
-    case 'update':
-      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple), newTuple: m.newTuple.values() };
-    case 'delete':
-      return { ...m, keyTuple: vals(m.keyTuple), oldTuple: vals(m.oldTuple) };
-    default:
-      return m;
-  }
-}
+const plain = plainMessage;
 
 const isData = (e: ReplicationEvent): boolean => e.message.tag !== 'relation' && e.message.tag !== 'type';
 const lsnOf = async (sql: string): Promise<Lsn> => parseLsn((await db.query<{ l: string }>(sql)).rows[0].l);
