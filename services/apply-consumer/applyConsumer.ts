@@ -29,6 +29,13 @@ import { WireDecoder } from './wireDecoder';
  * a socket wake-up on both sides; 256 KiB measured ~10 % more consumer CPU per event).
  */
 const FETCH_MIN_BYTES = 1024 * 1024;
+/**
+ * Offsets reach Kafka at most this often. Each commit is a request and an append to
+ * __consumer_offsets; one per chunk cost the consumer and the broker more than a few hundred events.
+ * Offsets are only ever those of chunks the store has committed, so a crash repeats at most this
+ * much, which the position check makes harmless.
+ */
+const OFFSET_COMMIT_INTERVAL_MS = 1000;
 
 /** Purges and deletions the agreement requires of the receiver (Art. 12 (9)-(10), Art. 13); see ScopeEnforcer. */
 export interface ApplyEnforcementOptions {
@@ -74,6 +81,8 @@ export interface ApplyConsumerOptions {
   partitionsConcurrently?: number;
   /** Longest time the broker holds a fetch while gathering FETCH_MIN_BYTES (default 100 ms; THAHS_APPLY_FETCH_WAIT_MS). */
   fetchWaitMs?: number;
+  /** Offsets of applied chunks are committed to Kafka at most this often (default 1,000 ms). */
+  offsetCommitIntervalMs?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -132,6 +141,13 @@ export class ApplyConsumer implements PipelineService {
   private enforcer?: ScopeEnforcer;
   private enforceTimer?: NodeJS.Timeout;
   private enforcing = false;
+  /** Per topic-partition, the next offset after the last chunk the store committed, not yet committed to Kafka. */
+  private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
+  private lastOffsetCommit = 0;
+  private committingOffsets?: Promise<void>;
+  private offsetTimer?: NodeJS.Timeout;
+  /** Set when stop() begins: no new chunk starts, so the last offsets can be committed before kafkajs stops. */
+  private stopping = false;
   private readonly latencyByEntity = new Map<string, { observe(v: number): void }>();
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
@@ -183,6 +199,7 @@ export class ApplyConsumer implements PipelineService {
 
   private async open(): Promise<void> {
     const { log, agreementId } = this.o;
+    this.stopping = false;
     if (this.o.entities.length === 0) throw new ApplyConsumerError(agreementId, this.groupId, 'no entity to consume');
     for (const e of this.o.entities) {
       if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
@@ -206,6 +223,11 @@ export class ApplyConsumer implements PipelineService {
     // A fetch answered with the first few events costs as many requests, offset commits and transactions
     // as it carries little; the broker waits for FETCH_MIN_BYTES, or fetchWaitMs at most.
     this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MIN_BYTES, maxWaitTimeInMs: this.o.fetchWaitMs ?? 100 });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // Offsets of partitions this member no longer holds are the new owner's to commit.
+      const held = new Set(Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+      for (const k of [...this.pendingOffsets.keys()]) if (!held.has(k)) this.pendingOffsets.delete(k);
+    });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { group: this.groupId, error: e.payload.error.message, restart: e.payload.restart });
       if (!e.payload.restart) this.crashed = true;
@@ -219,15 +241,21 @@ export class ApplyConsumer implements PipelineService {
       partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 2,
       eachBatch: (p) => this.onBatch(p),
     });
+    this.offsetTimer = setInterval(() => void this.flushOffsets(), this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS);
     this.running = true;
     log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.schema, topics: this.topics() });
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     clearInterval(this.enforceTimer);
     this.enforceTimer = undefined;
-    // disconnect() lets the batch in progress finish its transaction and offset commit first.
+    clearInterval(this.offsetTimer);
+    // The chunk in progress finishes its transaction; its offsets go out while the consumer can still
+    // commit (kafkajs drops commits once stopped). disconnect() then lets the batch in progress end.
+    await this.gate.exclusive(async () => undefined);
+    await this.flushOffsets();
     await this.consumer?.disconnect();
     // Whatever purge is still running finishes before the connections close.
     await this.gate.exclusive(async () => undefined);
@@ -323,24 +351,53 @@ export class ApplyConsumer implements PipelineService {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const size = this.o.applyBatchSize ?? 1000;
     for (let i = 0; i < batch.messages.length; i += size) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale() || this.stopping) return;
       const chunk = batch.messages.slice(i, i + size);
       await this.gate.shared(() => this.applyChunk(batch.topic, batch.partition, chunk));
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
-      await this.commit(batch.topic, batch.partition, last);
+      this.pendingOffsets.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+      if (Date.now() - this.lastOffsetCommit >= (this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS)) await this.flushOffsets();
       const lag = BigInt(batch.highWatermark) - 1n - BigInt(last);
       applyMetrics.lag.set({ group: this.groupId, topic: batch.topic, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
       await heartbeat();
     }
   }
 
-  private async commit(topic: string, partition: number, lastOffset: string): Promise<void> {
-    try {
-      await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
-    } catch (err) {
-      // The partner store is already ahead; whoever consumes the partition next repeats events, which changes nothing.
-      this.o.log.warn('offset commit failed after the store commit; events will be seen again', { group: this.groupId, topic, partition, offset: lastOffset, error: (err as Error).message });
+  /**
+   * Commits every pending offset, one request for all partitions; concurrent callers share it. The
+   * shared promise is cleared in a continuation, never synchronously: a flush with nothing to send
+   * completes at once, and clearing it inside would run before the assignment and leave a settled
+   * promise in place that made every later flush a no-op (found by applyCrash.test.ts).
+   */
+  private flushOffsets(): Promise<void> {
+    if (this.committingOffsets) return this.committingOffsets;
+    const run = this.commitPendingOffsets();
+    this.committingOffsets = run;
+    void run.finally(() => {
+      if (this.committingOffsets === run) this.committingOffsets = undefined;
+    });
+    return run;
+  }
+
+  private async commitPendingOffsets(): Promise<void> {
+    while (this.pendingOffsets.size > 0 && this.consumer) {
+      const offsets = [...this.pendingOffsets.values()];
+      this.pendingOffsets.clear();
+      this.lastOffsetCommit = Date.now();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (err) {
+        // The store is already ahead, so nothing is lost: tried again on the next flush unless a newer
+        // offset arrived meanwhile or a rebalance took the partition (GROUP_JOIN drops those). Until
+        // then a restart repeats events, which changes nothing.
+        this.o.log.warn('offset commit failed after the store commit; retried on the next flush', { group: this.groupId, partitions: offsets.length, error: (err as Error).message });
+        for (const o of offsets) {
+          const k = `${o.topic}/${o.partition}`;
+          if (!this.pendingOffsets.has(k)) this.pendingOffsets.set(k, o);
+        }
+        return;
+      }
     }
   }
 
