@@ -27,3 +27,17 @@ export class PublishError extends Error {
     this.name = 'PublishError';
   }
 }
+
+/**
+ * The source database cannot be published from as it is: pgoutput sends text in the server's encoding
+ * and row values are copied into Avro strings as they come, which must be UTF-8.
+ */
+export class SourceDatabaseError extends Error {
+  constructor(
+    readonly ministry: string,
+    readonly reason: string,
+  ) {
+    super(`the ${ministry} source database cannot be published: ${reason}`);
+    this.name = 'SourceDatabaseError';
+  }
+}

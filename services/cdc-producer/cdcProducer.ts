@@ -8,7 +8,7 @@ import { Logger } from '../../libs/logger';
 import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, Tuple } from '../../libs/pgoutput';
 import { SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
-import { ContractDriftError } from './cdcErrors';
+import { ContractDriftError, SourceDatabaseError } from './cdcErrors';
 import { cdcMetrics } from './cdcMetrics';
 import { ChangeEvent } from './changeEvent';
 import { ChangePublisher } from './changePublisher';
@@ -124,9 +124,11 @@ export class CdcProducer implements PipelineService {
     try {
       await this.open();
     } catch (err) {
-      // The sender thread would keep the process alive after a failed start.
-      await this.sender?.stop();
+      // The sender thread would keep the process alive after a failed start, and the control connection
+      // would stay open in the source database.
+      await this.stop().catch(() => undefined);
       this.sender = undefined;
+      this.db = undefined;
       throw err;
     }
   }
@@ -136,6 +138,8 @@ export class CdcProducer implements PipelineService {
     this.db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
     await this.db.connect();
     await this.db.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    const encoding = (await this.db.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0].server_encoding;
+    if (encoding !== 'UTF8') throw new SourceDatabaseError(ministry, `its encoding is ${encoding}; exchanged text is UTF-8 and is copied from the WAL as it is`);
     this.state = new ProducerState(this.db);
     await this.state.ensure();
     this.stopped = await this.state.stoppedTables();

@@ -81,4 +81,26 @@ describe('contract drift', () => {
     expect((await registry.decode(last.value!)).occupation).toBe('Thợ mộc');
     expect(parseMeta(last.headers).position.lsn).toBeGreaterThan(parseMeta(snap.headers).position.lsn);
   });
+  it('refuses a source database whose encoding is not UTF-8, before touching it', async () => {
+    // Row values are copied from the WAL into Avro strings as they are: they must already be UTF-8.
+    const name = `${fx.prefix.replace(/[^a-z0-9]/g, '')}_sqlascii`;
+    await sql.query(`CREATE DATABASE ${name} ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`);
+    try {
+      const url = new URL(fx.db.url);
+      url.pathname = `/${name}`;
+      const producer = fx.producer({ pgUrl: url.toString() });
+      await expect(producer.start()).rejects.toThrow(/cannot be published: its encoding is SQL_ASCII/);
+      // nothing was created in it: no state schema, no slot
+      const admin = new Client({ connectionString: url.toString() });
+      await admin.connect();
+      try {
+        expect((await admin.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'thahs_cdc'`)).rowCount).toBe(0);
+        expect((await admin.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1`, [name])).rowCount).toBe(0);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await sql.query(`DROP DATABASE IF EXISTS ${name}`);
+    }
+  });
 });
