@@ -102,11 +102,15 @@ const BATCH_BODY_HEAD = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4; // attributes … first s
 export function encodeProduceRequest(args: ProduceArgs): Buffer {
   const txn = args.transactionalId ?? null;
   let size = 2 + (txn === null ? 0 : Buffer.byteLength(txn, 'utf8')) + 2 + 4 + 4;
+  // Each partition's records, in bytes, in request order: sized once, used for the batch length too.
+  const recordBytes: number[] = [];
   for (const t of args.topicData) {
     size += 2 + Buffer.byteLength(t.topic, 'utf8') + 4;
     for (const p of t.partitions) {
-      size += 4 + 4 + BATCH_HEAD + BATCH_BODY_HEAD;
-      p.messages.forEach((m, i) => (size += recordSize(i, m[RECORD_BODY]!)));
+      let records = 0;
+      p.messages.forEach((m, i) => (records += recordSize(i, m[RECORD_BODY]!)));
+      recordBytes.push(records);
+      size += 4 + 4 + BATCH_HEAD + BATCH_BODY_HEAD + records;
     }
   }
   const buf = Buffer.allocUnsafe(size);
@@ -120,15 +124,14 @@ export function encodeProduceRequest(args: ProduceArgs): Buffer {
   at = buf.writeInt32BE(args.timeout, at);
   at = buf.writeInt32BE(args.topicData.length, at);
   const producerId = toLong(args.producerId);
+  let partitionIndex = 0;
   for (const t of args.topicData) {
     at = buf.writeInt16BE(Buffer.byteLength(t.topic, 'utf8'), at);
     at += buf.write(t.topic, at, 'utf8');
     at = buf.writeInt32BE(t.partitions.length, at);
     for (const p of t.partitions) {
       const now = Date.now();
-      let records = 0;
-      p.messages.forEach((m, i) => (records += recordSize(i, m[RECORD_BODY]!)));
-      const batchLength = 4 + 1 + 4 + BATCH_BODY_HEAD + records;
+      const batchLength = 4 + 1 + 4 + BATCH_BODY_HEAD + recordBytes[partitionIndex++];
       at = buf.writeInt32BE(p.partition, at);
       at = buf.writeInt32BE(8 + 4 + batchLength, at);
       at = buf.writeInt32BE(0, at); // first offset (int64 0): the broker assigns offsets

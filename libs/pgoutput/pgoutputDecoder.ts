@@ -22,6 +22,7 @@ import {
 } from './pgoutputMessages';
 import { RelationCache } from './relationCache';
 import { COLUMN, Tuple } from './tuple';
+import { utf8Text } from './utf8Text';
 
 /** 2000-01-01T00:00:00Z in µs since the Unix epoch (PostgreSQL's timestamp epoch). */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
@@ -51,20 +52,6 @@ const KIND_UNCHANGED = 0x75; // u
 const TUPLE_NEW = 0x4e; // N
 const TUPLE_KEY = 0x4b; // K
 const TUPLE_OLD = 0x4f; // O
-
-/**
- * Buffer#toString(enc, start, end) normalises its arguments and dispatches on the encoding before
- * reaching the native utf8Slice; names are mostly short, so that wrapper costs about as much
- * as the copy itself. utf8Slice has been on Buffer.prototype since early Node, only untyped.
- */
-interface Utf8SliceBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
-}
-const hasUtf8Slice = typeof (Buffer.prototype as Partial<Utf8SliceBuffer>).utf8Slice === 'function';
-function utf8(buf: Buffer, start: number, end: number): string {
-  if (start === end) return '';
-  return hasUtf8Slice ? (buf as Utf8SliceBuffer).utf8Slice(start, end) : buf.toString('utf8', start, end);
-}
 
 const REPLICA_IDENTITY: Record<number, ReplicaIdentity> = {
   0x64: 'default', // d
@@ -207,7 +194,7 @@ export class PgoutputDecoder {
     const z = this.buf.indexOf(0, start);
     if (z < 0 || z >= this.end) throw this.fail(start, `unterminated ${what}`);
     this.pos = z + 1;
-    return utf8(this.buf, start, z);
+    return utf8Text(this.buf, start, z);
   }
 
   /** The xid that messages carry only inside a streamed block. */

@@ -1,13 +1,9 @@
 import { UNCHANGED_TOAST, type TupleValue } from './pgoutputMessages';
+import { utf8Text } from './utf8Text';
 
 /** How pgoutput sent one column of a row image. */
 export const COLUMN = { text: 0, null: 1, unchanged: 2, binary: 3 } as const;
 export type ColumnKind = (typeof COLUMN)[keyof typeof COLUMN];
-
-interface Utf8SliceBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
-}
-const hasUtf8Slice = typeof (Buffer.prototype as Partial<Utf8SliceBuffer>).utf8Slice === 'function';
 
 /**
  * One row image (new, old or key tuple) with its column values left as the bytes pgoutput sent.
@@ -90,10 +86,7 @@ export class Tuple {
 
   /** Column i's bytes decoded as UTF-8, whatever its kind says (callers check the kind first). */
   text(i: number): string {
-    const start = this.spans[i * 3 + 1];
-    const end = this.spans[i * 3 + 2];
-    if (start === end) return '';
-    return hasUtf8Slice ? (this.bytes as Utf8SliceBuffer).utf8Slice(start, end) : this.bytes.toString('utf8', start, end);
+    return utf8Text(this.bytes, this.spans[i * 3 + 1], this.spans[i * 3 + 2]);
   }
 
   values(): TupleValue[] {

@@ -143,7 +143,6 @@ export class ApplyConsumer implements PipelineService {
   private enforcing = false;
   /** Per topic-partition, the next offset after the last chunk the store committed, not yet committed to Kafka. */
   private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
-  private lastOffsetCommit = 0;
   private committingOffsets?: Promise<void>;
   private offsetTimer?: NodeJS.Timeout;
   /** Set when stop() begins: no new chunk starts, so the last offsets can be committed before kafkajs stops. */
@@ -356,8 +355,8 @@ export class ApplyConsumer implements PipelineService {
       await this.gate.shared(() => this.applyChunk(batch.topic, batch.partition, chunk));
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
+      // Sent by the offset timer, with every other partition's.
       this.pendingOffsets.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
-      if (Date.now() - this.lastOffsetCommit >= (this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS)) await this.flushOffsets();
       const lag = BigInt(batch.highWatermark) - 1n - BigInt(last);
       applyMetrics.lag.set({ group: this.groupId, topic: batch.topic, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
       await heartbeat();
@@ -384,7 +383,6 @@ export class ApplyConsumer implements PipelineService {
     while (this.pendingOffsets.size > 0 && this.consumer) {
       const offsets = [...this.pendingOffsets.values()];
       this.pendingOffsets.clear();
-      this.lastOffsetCommit = Date.now();
       try {
         await this.consumer.commitOffsets(offsets);
       } catch (err) {

@@ -1,6 +1,8 @@
 import type { Type } from 'avsc';
 import { EntityContract, FieldKind } from '../../libs/contracts/contractTypes';
 import { formatLsn } from '../../libs/events';
+// Avro writes an int as Kafka writes a varint: zigzag, then 7 bits per byte.
+import { writeVarInt } from '../../libs/kafka/recordBody';
 import { COLUMN, Lsn, Tuple } from '../../libs/pgoutput';
 import { ContractDriftError } from './cdcErrors';
 import { parseDateDays, parserFor, parseTimestampMicros, ValueFormatError } from './columnValueParser';
@@ -122,7 +124,7 @@ export class RowEncoder {
       case 'enum': {
         const i = symbolIndex(f.symbols, src, s, e);
         if (i < 0) throw this.drift(f, `code "${t.text(f.column)}" is not in the contract enum`, lsn);
-        return writeInt(buf, p, i);
+        return writeVarInt(buf, p, i);
       }
       case 'boolean':
         if (e - s === 1 && (src[s] === 0x74 || src[s] === 0x66)) {
@@ -132,7 +134,7 @@ export class RowEncoder {
         break;
       case 'int': {
         const n = readDigits(src, s, e);
-        if (n !== null && n >= -2147483648 && n <= 2147483647) return writeInt(buf, p, n);
+        if (n !== null && n >= -2147483648 && n <= 2147483647) return writeVarInt(buf, p, n);
         break;
       }
       case 'long': {
@@ -145,7 +147,7 @@ export class RowEncoder {
           const y = readDigits(src, s, s + 4);
           const m = readDigits(src, s + 5, s + 7);
           const d = readDigits(src, s + 8, s + 10);
-          if (y !== null && y >= 0 && m !== null && m >= 0 && d !== null && d >= 0) return writeInt(buf, p, Date.UTC(y, m - 1, d) / DAY_MS);
+          if (y !== null && y >= 0 && m !== null && m >= 0 && d !== null && d >= 0) return writeVarInt(buf, p, Date.UTC(y, m - 1, d) / DAY_MS);
         }
         break;
       case 'timestamp': {
@@ -200,24 +202,13 @@ function writerFor(kind: FieldKind, avro: string): Writer {
 
 function writeBytes(buf: Buffer, p: number, src: Buffer, s: number, e: number): number {
   const n = e - s;
-  p = writeInt(buf, p, n);
+  p = writeVarInt(buf, p, n);
   // A native copy costs more than a short loop.
   if (n < 48) for (let i = s; i < e; i++) buf[p++] = src[i];
   else {
     src.copy(buf, p, s, e);
     p += n;
   }
-  return p;
-}
-
-/** Avro int: zigzag, then 7 bits per byte. */
-function writeInt(buf: Buffer, p: number, n: number): number {
-  let z = ((n << 1) ^ (n >> 31)) >>> 0;
-  while (z > 0x7f) {
-    buf[p++] = (z & 0x7f) | 0x80;
-    z >>>= 7;
-  }
-  buf[p++] = z;
   return p;
 }
 
@@ -245,7 +236,7 @@ function symbolIndex(symbols: readonly Buffer[], src: Buffer, s: number, e: numb
 
 /**
  * An optional '-' then 1–15 ASCII digits, as PostgreSQL prints integers; null for anything else (the
- * text parser then decides). 15 digits keep the value an exact double below FAST_LONG_LIMIT's scale.
+ * text parser then decides). 15 digits keep the value below FAST_LONG_LIMIT, an exact double.
  */
 function readDigits(src: Buffer, s: number, e: number): number | null {
   let i = s;
@@ -258,7 +249,6 @@ function readDigits(src: Buffer, s: number, e: number): number | null {
     if (d < 0 || d > 9) return null;
     n = n * 10 + d;
   }
-  if (Math.abs(n) >= FAST_LONG_LIMIT) return null;
   return negative ? -n : n;
 }
 
