@@ -7,6 +7,7 @@ import { parseMeta } from '../../libs/events';
 import { requestResnapshot } from '../../services/cdc-producer/main';
 import { ProducerFixture } from '../support/producerFixture';
 import { readTopics } from '../support/topicReader';
+import { waitFor } from '../support/waitFor';
 
 /**
  * A column of a published contract dropped under the producer stops that table with the documented
@@ -71,8 +72,10 @@ describe('contract drift', () => {
     const snap = tail.find((m) => parseMeta(m.headers).op === 'r')!;
     expect((await registry.decode(snap.value!)).id).toBe(b);
 
-    const resumed = (await sql.query<{ state: string }>(`SELECT state FROM thahs_cdc.table_status WHERE entity = 'person'`)).rows[0];
-    expect(resumed.state).toBe('streaming');
+    // The table's status is written once the re-snapshot's events are acknowledged, so after they show.
+    const state = async (): Promise<string> => (await sql.query<{ state: string }>(`SELECT state FROM thahs_cdc.table_status WHERE entity = 'person'`)).rows[0].state;
+    await waitFor('the re-snapshotted table to stream again', async () => ((await state()) === 'streaming' ? true : undefined), 30_000);
+    expect(await state()).toBe('streaming');
     // and streaming continues for the table
     await sql.query(`UPDATE thahs.person SET occupation = 'Thợ mộc' WHERE id = $1`, [b]);
     const after = await readTopics(kafka, [fx.topic('person')], (m) => m.length >= 4, 60_000);
