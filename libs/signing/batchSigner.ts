@@ -28,9 +28,9 @@ export function signBatch(digests: Buffer[], key: SigningKey): EventProof[] {
 
 /**
  * Verifies events against known public keys. Every node of a tree whose root carried a valid signature
- * is remembered (bounded) with that signature: the next event of the same group stops hashing at the
- * first node it shares with an event already verified — on average after two or three hashes instead
- * of six — and costs no signature check. An event must carry the very signature (and key id) its tree
+ * is remembered (bounded) with that signature — the ones an event's walk computed and the siblings its
+ * proof supplied: the next event of the same group stops hashing at the first node that is already
+ * known — often its own leaf, else after a node or two instead of six — and costs no signature check. An event must carry the very signature (and key id) its tree
  * was verified with, so the outcome never depends on the order events arrive in.
  *
  * The memory is two generations of at most cacheSize/2 nodes each, the older dropped whole when the
@@ -65,15 +65,20 @@ export class EventVerifier {
     if (!walk.early && (proof.signature.length !== 64 || !verify(null, rootMessage(walk.root, proof.keyId), key, proof.signature))) {
       throw new VerificationError('bad-signature', 'the signature does not match the event contents', proof.keyId);
     }
-    // The leaf stays out: it is this event's own hash, which no other event reaches.
-    for (let i = 1; i < walk.nodes.length; i++) {
-      if (this.current.size >= this.cacheSize / 2) {
-        this.previous = this.current;
-        this.current = new Map();
-      }
-      const node = walk.nodes[i];
-      this.current.set(node.toString('latin1'), vouch);
+    // Every node the walk computed above the leaf, and every sibling it used, is now proven part of the
+    // signed tree: an event whose leaf or ancestor is one of them needs no further hashing. The
+    // siblings matter most — the leaf of the event beside this one is among them, so it verifies with
+    // no node hash at all. The leaf itself stays out: it is this event's own hash, which no other event reaches.
+    for (let i = 1; i < walk.nodes.length; i++) this.remember(walk.nodes[i].toString('latin1'), vouch);
+    for (let i = 0; i < walk.siblings; i++) this.remember(proof.path.toString('latin1', 8 + 32 * i, 8 + 32 * (i + 1)), vouch);
+  }
+
+  private remember(node: string, vouch: string): void {
+    if (this.current.size >= this.cacheSize / 2) {
+      this.previous = this.current;
+      this.current = new Map();
     }
+    this.current.set(node, vouch);
   }
 
   private vouchFor(node: string): string | undefined {

@@ -70,9 +70,15 @@ export function rootFromProof(digest: Buffer, proof: Buffer): Buffer | undefined
 /**
  * The hashes from the leaf up to the root (leaf first, root last), or undefined if the proof is
  * malformed. `known` may stop the walk early: when it recognises a node already proven to belong to
- * a signed tree, the event is in that tree too, and the walk returns that node as its `root`.
+ * a signed tree (the leaf itself included), the event is in that tree too, and the walk returns that
+ * node as its `root`. `siblings` counts the proof's hashes the walk used (the first ones, bottom-up):
+ * they belong to the same tree as the nodes.
  */
-export function walkProof(digest: Buffer, proof: Buffer, known?: (node: Buffer) => boolean): { root: Buffer; nodes: Buffer[]; early: boolean } | undefined {
+export function walkProof(
+  digest: Buffer,
+  proof: Buffer,
+  known?: (node: Buffer) => boolean,
+): { root: Buffer; nodes: Buffer[]; siblings: number; early: boolean } | undefined {
   if (proof.length < 8 || (proof.length - 8) % 32 !== 0) return undefined;
   const index = proof.readUInt32BE(0);
   const count = proof.readUInt32BE(4);
@@ -83,6 +89,7 @@ export function walkProof(digest: Buffer, proof: Buffer, known?: (node: Buffer) 
   if (8 + 32 * siblings !== proof.length) return undefined;
   let h = leafHash(digest);
   const nodes = [h];
+  if (known?.(h)) return { root: h, nodes, siblings: 0, early: true };
   let pos = index;
   let width = count;
   let k = 0;
@@ -93,10 +100,10 @@ export function walkProof(digest: Buffer, proof: Buffer, known?: (node: Buffer) 
       k++;
       h = pos & 1 ? nodeHash(s, h) : nodeHash(h, s);
       nodes.push(h);
-      if (known?.(h)) return { root: h, nodes, early: true };
+      if (known?.(h)) return { root: h, nodes, siblings: k, early: true };
     }
     pos >>= 1;
     width = (width + 1) >> 1;
   }
-  return { root: h, nodes, early: false };
+  return { root: h, nodes, siblings: k, early: false };
 }

@@ -1,0 +1,258 @@
+import * as path from 'path';
+
+/**
+ * Record batches of fetch responses read straight from the response bytes. kafkajs reads each record
+ * through two Decoder objects and a Buffer slice of its own, computes its offset and timestamp with
+ * Long objects parsed from the batch's decimal strings, reads each varlong with Long arithmetic, and
+ * folds the headers into a new object per header: for the apply consumer, ~1,000 events per fetch, that
+ * was the largest share of its Kafka client's CPU. This decoder gives the same records — every field,
+ * type and value kafkajs gives, key, value and header values still views of the response buffer — with
+ * plain numbers where they are exact. Whatever it does not read plainly — compressed batches, offsets or
+ * timestamps beyond 2^52, a record that does not fit its length, a header named __proto__ — it hands,
+ * from the batch's start, to kafkajs's own decoder, so those come out as kafkajs gives them.
+ *
+ * It replaces kafkajs's RecordBatch v0 decoder module (what Fetch v4+ responses use), which
+ * decodeMessages.js binds when the first fetch response is decoded; `useDirectRecordBatchDecoding`
+ * must run before that (createKafka runs it). kafkajs 2.2.4 is pinned (package-lock) and no longer
+ * released; fetchedRecordBatch.test.ts holds the output equal to kafkajs's own decoder's.
+ */
+const KAFKAJS = path.dirname(require.resolve('kafkajs/package.json'));
+export const RECORD_BATCH_DECODER_MODULE = path.join(KAFKAJS, 'src/protocol/recordBatch/v0/decoder.js');
+const DECODE_MESSAGES_MODULE = path.join(KAFKAJS, 'src/protocol/requests/fetch/v4/decodeMessages.js');
+const ERRORS_MODULE = path.join(KAFKAJS, 'src/errors.js');
+const TIMESTAMP_TYPES_MODULE = path.join(KAFKAJS, 'src/protocol/timestampTypes.js');
+
+/** The part of kafkajs's Decoder a record batch is read from. */
+export interface KafkaDecoder {
+  buffer: Buffer;
+  offset: number;
+}
+
+export interface FetchedRecord {
+  magicByte: number;
+  attributes: number;
+  timestamp: string;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | null | (Buffer | null)[]>;
+  isControlRecord: boolean;
+  batchContext: BatchContext;
+}
+
+interface BatchContext {
+  firstOffset: string;
+  firstTimestamp: string;
+  partitionLeaderEpoch: number;
+  inTransaction: boolean;
+  isControlBatch: boolean;
+  lastOffsetDelta: number;
+  producerId: string;
+  producerEpoch: number;
+  firstSequence: number;
+  maxTimestamp: string;
+  timestampType: number;
+  magicByte?: number;
+}
+
+export type RecordBatchDecoder = (fetchDecoder: KafkaDecoder) => Promise<BatchContext & { records: FetchedRecord[] }>;
+
+const TIMESTAMP_TYPE_FLAG_MASK = 0x8;
+const TRANSACTIONAL_FLAG_MASK = 0x10;
+const CONTROL_FLAG_MASK = 0x20;
+const COMPRESSION_CODEC_MASK = 0x07;
+/** Offsets and timestamps are added as numbers only while the sum stays exact (deltas stay below 2^48). */
+const EXACT = 2 ** 52;
+
+let installed = false;
+
+/** Installs the decoder; false when kafkajs had already bound its own (a fetch was decoded before), which then stays. */
+export function useDirectRecordBatchDecoding(): boolean {
+  if (installed) return true;
+  if (require.cache[DECODE_MESSAGES_MODULE]) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const original = require(RECORD_BATCH_DECODER_MODULE) as RecordBatchDecoder;
+  require.cache[RECORD_BATCH_DECODER_MODULE]!.exports = ((d: KafkaDecoder) => decodeRecordBatch(d, original)) satisfies RecordBatchDecoder;
+  installed = true;
+  return true;
+}
+
+function partialBatch(message: string): Error {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { KafkaJSPartialMessageError } = require(ERRORS_MODULE) as { KafkaJSPartialMessageError: new (m: string) => Error };
+  return new KafkaJSPartialMessageError(message);
+}
+
+let logAppendTime: number | undefined;
+let createTime: number | undefined;
+function timestampTypes(): { logAppendTime: number; createTime: number } {
+  if (logAppendTime === undefined || createTime === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const t = require(TIMESTAMP_TYPES_MODULE) as { LOG_APPEND_TIME: number; CREATE_TIME: number };
+    logAppendTime = t.LOG_APPEND_TIME;
+    createTime = t.CREATE_TIME;
+  }
+  return { logAppendTime, createTime };
+}
+
+/** A varint as kafkajs reads it (zigzag, 32-bit arithmetic); returns the value and the next position. */
+function varInt(buf: Buffer, p: number, out: { p: number }): number {
+  let b: number;
+  let result = 0;
+  let i = 0;
+  do {
+    b = buf[p++];
+    result += (b & 0x7f) << i;
+    i += 7;
+  } while (b >= 0x80);
+  out.p = p;
+  return (result >>> 1) ^ -(result & 1);
+}
+
+/** A zigzag varlong as a number, or undefined when it needs more than 53 bits (kafkajs's decoder then reads the batch). */
+function varLong(buf: Buffer, p: number, out: { p: number }): number | undefined {
+  let b: number;
+  let result = 0;
+  let scale = 1;
+  let n = 0;
+  do {
+    b = buf[p++];
+    result += (b & 0x7f) * scale;
+    scale *= 128;
+    if (++n > 7) return undefined;
+  } while (b >= 0x80);
+  out.p = p;
+  // zigzag on a non-negative number below 2^49
+  return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+}
+
+function int64String(buf: Buffer, p: number): string {
+  return buf.readBigInt64BE(p).toString();
+}
+
+/**
+ * Decodes one record batch at the fetch decoder's position, as kafkajs's RecordBatch v0 decoder does,
+ * and moves the decoder past it. `original` is kafkajs's decoder, used for what this one leaves to it.
+ */
+export async function decodeRecordBatch(d: KafkaDecoder, original: RecordBatchDecoder): Promise<BatchContext & { records: FetchedRecord[] }> {
+  const start = d.offset;
+  const buf = d.buffer;
+  const firstOffset = int64String(buf, start);
+  const length = buf.readInt32BE(start + 8);
+  const body = start + 12;
+  d.offset = body + length;
+  const end = Math.min(body + length, buf.length);
+  if (end - body < length) throw partialBatch(`Tried to decode a partial record batch: remainingBytes(${end - body}) < recordBatchLength(${length})`);
+
+  const attributes = buf.readInt16BE(body + 9);
+  const direct = length >= 49 && (attributes & COMPRESSION_CODEC_MASK) === 0 ? readBatch(buf, body, end, firstOffset, attributes) : undefined;
+  if (direct) return direct;
+  d.offset = start;
+  return original(d);
+}
+
+/** The batch, or undefined when kafkajs's decoder must read it. */
+function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, attributes: number): (BatchContext & { records: FetchedRecord[] }) | undefined {
+  const firstOffsetN = Number(firstOffset);
+  const firstTimestamp = int64String(buf, body + 15);
+  const firstTimestampN = Number(firstTimestamp);
+  if (!(Math.abs(firstOffsetN) < EXACT) || !(Math.abs(firstTimestampN) < EXACT)) return undefined;
+  const { logAppendTime, createTime } = timestampTypes();
+  const isControlBatch = (attributes & CONTROL_FLAG_MASK) > 0;
+  const timestampType = (attributes & TIMESTAMP_TYPE_FLAG_MASK) > 0 ? logAppendTime : createTime;
+  const maxTimestamp = int64String(buf, body + 23);
+  const context: BatchContext = {
+    firstOffset,
+    firstTimestamp,
+    partitionLeaderEpoch: buf.readInt32BE(body),
+    inTransaction: (attributes & TRANSACTIONAL_FLAG_MASK) > 0,
+    isControlBatch,
+    lastOffsetDelta: buf.readInt32BE(body + 11),
+    producerId: int64String(buf, body + 31),
+    producerEpoch: buf.readInt16BE(body + 39),
+    firstSequence: buf.readInt32BE(body + 41),
+    maxTimestamp,
+    timestampType,
+  };
+  const magicByte = buf.readInt8(body + 4);
+  const batchContext: BatchContext = { ...context, magicByte };
+  const appendTime = timestampType === logAppendTime && maxTimestamp ? maxTimestamp : undefined;
+
+  let p = body + 45;
+  const count = buf.readInt32BE(p);
+  p += 4;
+  if (count < -1) return undefined;
+  const records: FetchedRecord[] = new Array<FetchedRecord>(count === -1 ? 0 : count);
+  const at = { p: 0 };
+  for (let i = 0; i < count; i++) {
+    if (p >= end) return undefined;
+    const len = varInt(buf, p, at);
+    const recordStart = at.p;
+    const recordEnd = recordStart + len;
+    // kafkajs reads each record from a slice of exactly its length; anything that does not fit is its to read.
+    if (len < 1 || recordEnd > end) return undefined;
+    p = recordStart;
+    const recordAttributes = buf.readInt8(p++);
+    const timestampDelta = varLong(buf, p, at);
+    if (timestampDelta === undefined) return undefined;
+    p = at.p;
+    const offsetDelta = varInt(buf, p, at);
+    p = at.p;
+    const keyLen = varInt(buf, p, at);
+    p = at.p;
+    let key: Buffer | null = null;
+    if (keyLen !== -1) {
+      if (keyLen < 0 || p + keyLen > recordEnd) return undefined;
+      key = buf.subarray(p, p + keyLen);
+      p += keyLen;
+    }
+    const valueLen = varInt(buf, p, at);
+    p = at.p;
+    let value: Buffer | null = null;
+    if (valueLen !== -1) {
+      if (valueLen < 0 || p + valueLen > recordEnd) return undefined;
+      value = buf.subarray(p, p + valueLen);
+      p += valueLen;
+    }
+    const headerCount = varInt(buf, p, at);
+    p = at.p;
+    if (headerCount < -1) return undefined;
+    const headers: Record<string, Buffer | null | (Buffer | null)[]> = {};
+    for (let h = 0; h < headerCount; h++) {
+      const hkLen = varInt(buf, p, at);
+      p = at.p;
+      let name = 'null';
+      if (hkLen !== -1) {
+        if (hkLen < 0 || p + hkLen > recordEnd) return undefined;
+        name = buf.toString('utf8', p, p + hkLen);
+        p += hkLen;
+      }
+      if (name === '__proto__') return undefined;
+      const hvLen = varInt(buf, p, at);
+      p = at.p;
+      let hv: Buffer | null = null;
+      if (hvLen !== -1) {
+        if (hvLen < 0 || p + hvLen > recordEnd) return undefined;
+        hv = buf.subarray(p, p + hvLen);
+        p += hvLen;
+      }
+      // as kafkajs folds them: a repeated name gathers its values in an array
+      const prior = headers[name];
+      headers[name] = prior === undefined ? hv : Array.isArray(prior) ? prior.concat([hv]) : [prior, hv];
+    }
+    if (p > recordEnd) return undefined;
+    records[i] = {
+      magicByte,
+      attributes: recordAttributes,
+      timestamp: appendTime ?? String(firstTimestampN + timestampDelta),
+      offset: String(firstOffsetN + offsetDelta),
+      key,
+      value,
+      headers,
+      isControlRecord: isControlBatch,
+      batchContext,
+    };
+    p = recordEnd;
+  }
+  return { ...context, records };
+}
