@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'crypto';
 import * as fc from 'fast-check';
 import { buildTree, eventDigest, EventVerifier, rootFromProof, signBatch, SigningKey, VerificationError } from '.';
+import type { NodeMemory } from './nodeMemory';
 
 function key(id: string): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -61,17 +62,16 @@ describe('signed events', () => {
     }
   });
 
-  it('keeps at most cacheSize remembered nodes, and verifies the same after forgetting', () => {
+  it('remembers at most memorySlots nodes, and verifies the same after forgetting', () => {
     const verifier = new EventVerifier((id) => (id === k.keyId ? k.publicKey : undefined), 10);
-    const held = (): number => {
-      const v = verifier as unknown as { current: Map<string, string>; previous: Map<string, string> };
-      return v.current.size + v.previous.size;
-    };
+    const memory = (verifier as unknown as { memory: NodeMemory }).memory;
+    expect(memory.capacity).toBe(16);
     for (let g = 0; g < 20; g++) {
       const group = Array.from({ length: 8 }, (_, i) => ({ topic: 't', key: Buffer.from(`g${g}k${i}`), value: Buffer.from(`v${i}`), meta: Buffer.from('m') }));
       const proofs = signBatch(group.map(eventDigest), k);
       group.forEach((e, i) => expect(() => verifier.verify(eventDigest(e), proofs[i])).not.toThrow());
-      expect(held()).toBeLessThanOrEqual(10);
+      expect(memory.count()).toBeGreaterThan(0);
+      expect(memory.count()).toBeLessThanOrEqual(16);
       // a node remembered from this group does not vouch for an altered event of it
       expect(() => verifier.verify(eventDigest({ ...group[3], value: Buffer.from('altered') }), proofs[3])).toThrow(VerificationError);
     }

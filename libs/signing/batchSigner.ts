@@ -1,6 +1,7 @@
 import { sign, verify, KeyObject } from 'crypto';
 import { eventDigest } from './eventDigest';
 import { buildTree, walkProof } from './merkleTree';
+import { NodeMemory, VouchIds } from './nodeMemory';
 import { SigningKey } from './keyStore';
 import { VerificationError } from './signingError';
 
@@ -30,22 +31,21 @@ export function signBatch(digests: Buffer[], key: SigningKey): EventProof[] {
  * Verifies events against known public keys. Every node of a tree whose root carried a valid signature
  * is remembered (bounded) with that signature — the ones an event's walk computed and the siblings its
  * proof supplied: the next event of the same group stops hashing at the first node that is already
- * known — often its own leaf, else after a node or two instead of six — and costs no signature check. An event must carry the very signature (and key id) its tree
- * was verified with, so the outcome never depends on the order events arrive in.
- *
- * The memory is two generations of at most cacheSize/2 nodes each, the older dropped whole when the
- * newer fills: evicting one oldest Map entry per insert made every `keys().next()` walk past the
- * deleted entries V8 keeps until it rehashes (that walk was most of the consumer's verification time).
- * Nodes and signatures are keyed by their bytes as latin1 strings, not base64: no encoding, shorter keys.
+ * known — often its own leaf, else after a node or two — and costs no signature check. An event must
+ * carry the very signature (and key id) its tree was verified with, so the outcome never depends on the
+ * order events arrive in. The memory is a fixed table (NodeMemory) of `memorySlots` nodes.
  */
 export class EventVerifier {
-  private current = new Map<string, string>();
-  private previous = new Map<string, string>();
+  private readonly memory: NodeMemory;
+  private readonly vouches: VouchIds;
 
   constructor(
     private readonly keyFor: (keyId: string) => KeyObject | undefined,
-    private readonly cacheSize = 50_000,
-  ) {}
+    memorySlots = 1 << 18,
+  ) {
+    this.memory = new NodeMemory(memorySlots);
+    this.vouches = new VouchIds(() => this.memory.forgetAll());
+  }
 
   /**
    * Checks a received event against the envelope it carries: the digest of its topic, key, value and
@@ -59,8 +59,9 @@ export class EventVerifier {
   verify(digest: Buffer, proof: EventProof): void {
     const key = this.keyFor(proof.keyId);
     if (!key) throw new VerificationError('unknown-key', `no trusted public key ${proof.keyId}`, proof.keyId);
-    const vouch = `${proof.keyId}:${proof.signature.toString('latin1')}`;
-    const walk = walkProof(digest, proof.path, (node) => this.vouchFor(node.toString('latin1')) === vouch);
+    const voucher = this.vouches.idOf(proof.keyId, proof.signature);
+    const memory = this.memory;
+    const walk = walkProof(digest, proof.path, (node) => memory.has(node, 0, voucher));
     if (!walk) throw new VerificationError('malformed-proof', 'the Merkle proof is malformed', proof.keyId);
     if (!walk.early && (proof.signature.length !== 64 || !verify(null, rootMessage(walk.root, proof.keyId), key, proof.signature))) {
       throw new VerificationError('bad-signature', 'the signature does not match the event contents', proof.keyId);
@@ -69,19 +70,7 @@ export class EventVerifier {
     // signed tree: an event whose leaf or ancestor is one of them needs no further hashing. The
     // siblings matter most — the leaf of the event beside this one is among them, so it verifies with
     // no node hash at all. The leaf itself stays out: it is this event's own hash, which no other event reaches.
-    for (let i = 1; i < walk.nodes.length; i++) this.remember(walk.nodes[i].toString('latin1'), vouch);
-    for (let i = 0; i < walk.siblings; i++) this.remember(proof.path.toString('latin1', 8 + 32 * i, 8 + 32 * (i + 1)), vouch);
-  }
-
-  private remember(node: string, vouch: string): void {
-    if (this.current.size >= this.cacheSize / 2) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
-    this.current.set(node, vouch);
-  }
-
-  private vouchFor(node: string): string | undefined {
-    return this.current.get(node) ?? this.previous.get(node);
+    for (let i = 1; i < walk.nodes.length; i++) memory.remember(walk.nodes[i], 0, voucher);
+    for (let i = 0; i < walk.siblings; i++) memory.remember(proof.path, 8 + 32 * i, voucher);
   }
 }

@@ -9,20 +9,29 @@ import { hash } from 'crypto';
 const LEAF = 0x00;
 const NODE = 0x01;
 
-// One-shot hashing of one buffer: a Hash object per call cost more than hashing 65 bytes.
+// One-shot hashing of one buffer: a Hash object per call cost more than hashing 65 bytes. The input is
+// laid out in a buffer kept for the purpose (hashing is synchronous), so a hash allocates only its output.
+const leafInput = Buffer.alloc(33);
+const nodeInput = Buffer.alloc(65);
+leafInput[0] = LEAF;
+nodeInput[0] = NODE;
+
 export function leafHash(digest: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(1 + digest.length);
-  b[0] = LEAF;
-  digest.copy(b, 1);
-  return hash('sha256', b, 'buffer');
+  if (digest.length !== 32) {
+    const b = Buffer.allocUnsafe(1 + digest.length);
+    b[0] = LEAF;
+    digest.copy(b, 1);
+    return hash('sha256', b, 'buffer');
+  }
+  digest.copy(leafInput, 1);
+  return hash('sha256', leafInput, 'buffer');
 }
 
-function nodeHash(left: Buffer, right: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(1 + left.length + right.length);
-  b[0] = NODE;
-  left.copy(b, 1);
-  right.copy(b, 1 + left.length);
-  return hash('sha256', b, 'buffer');
+/** The parent of the 32-byte nodes at left[lo…] and right[ro…]. */
+function nodeHash(left: Buffer, lo: number, right: Buffer, ro: number): Buffer {
+  left.copy(nodeInput, 1, lo, lo + 32);
+  right.copy(nodeInput, 33, ro, ro + 32);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 export interface MerkleBatch {
@@ -41,7 +50,7 @@ export function buildTree(digests: Buffer[]): MerkleBatch {
   const positions = digests.map((_, i) => i);
   while (level.length > 1) {
     const next: Buffer[] = [];
-    for (let j = 0; j < level.length; j += 2) next.push(j + 1 < level.length ? nodeHash(level[j], level[j + 1]) : level[j]);
+    for (let j = 0; j < level.length; j += 2) next.push(j + 1 < level.length ? nodeHash(level[j], 0, level[j + 1], 0) : level[j]);
     for (let i = 0; i < n; i++) {
       const p = positions[i];
       const sibling = p ^ 1;
@@ -96,9 +105,9 @@ export function walkProof(
   while (width > 1) {
     const sibling = pos ^ 1;
     if (sibling < width) {
-      const s = proof.subarray(8 + 32 * k, 8 + 32 * (k + 1));
+      const at = 8 + 32 * k;
       k++;
-      h = pos & 1 ? nodeHash(s, h) : nodeHash(h, s);
+      h = pos & 1 ? nodeHash(proof, at, h, 0) : nodeHash(h, 0, proof, at);
       nodes.push(h);
       if (known?.(h)) return { root: h, nodes, siblings: k, early: true };
     }

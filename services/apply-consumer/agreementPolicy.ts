@@ -25,6 +25,11 @@ import type { AppliedPolicy, PolicyResolver } from './policyResolver';
  */
 export class AgreementPolicy implements PolicyResolver {
   private readonly compiled = new Map<string, AppliedPolicy | null>();
+  /**
+   * The last answer and what it was asked: the events of one source transaction share their commit time
+   * and arrive together, so most calls repeat the previous one within the same millisecond.
+   */
+  private last?: { provider: Ministry; entity: string; commitTimeUs: number; nowMs: number; policy: AppliedPolicy | null };
 
   constructor(
     private state: AgreementState,
@@ -48,14 +53,24 @@ export class AgreementPolicy implements PolicyResolver {
     if (state.agreementId !== this.state.agreementId) throw new RangeError(`policy of ${this.state.agreementId} cannot follow ${state.agreementId}`);
     this.state = state;
     this.compiled.clear();
+    this.last = undefined;
   }
 
   resolve(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null {
+    const nowMs = this.clock();
+    const l = this.last;
+    if (l && l.commitTimeUs === commitTimeUs && l.nowMs === nowMs && l.entity === entity && l.provider === provider) return l.policy;
+    const policy = this.resolveAt(provider, entity, commitTimeUs, nowMs);
+    this.last = { provider, entity, commitTimeUs, nowMs, policy };
+    return policy;
+  }
+
+  private resolveAt(provider: Ministry, entity: string, commitTimeUs: number, nowMs: number): AppliedPolicy | null {
     const at = commitTimeUs / 1000;
     const record = versionRecordInForce(this.state, at);
     if (!record) return null;
     // A commit time ahead of this clock (skew) is judged at the commit time.
-    const ceiling = scopeVersionAt(this.state, Math.max(this.clock(), at));
+    const ceiling = scopeVersionAt(this.state, Math.max(nowMs, at));
     if (!ceiling) return null;
     const doc = record.document;
     if (doc.parties.provider.ministry !== provider || !this.receives(doc) || !this.receives(ceiling.document)) return null;

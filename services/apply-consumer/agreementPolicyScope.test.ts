@@ -66,4 +66,18 @@ describe('agreement policy bounded by the scope in force when applied', () => {
     expect(policy.resolve('cand', 'person', us('2026-01-15T00:00:00Z'))).not.toBeNull();
     expect(() => policy.update({ ...h.state, agreementId: 'OTHER' })).toThrow(RangeError);
   });
+
+  it('a newer history counts at once, for the same commit time at the same instant (no answer is kept past update)', () => {
+    const h = new AgreementHistory(doc);
+    h.confirm(doc, first);
+    const now = Date.parse('2026-02-01T12:00:00Z');
+    const policy = new AgreementPolicy(h.state, 'qdnd', contracts, () => now);
+    const commit = us('2026-01-15T00:00:00Z');
+    expect(policy.resolve('cand', 'person', commit)).not.toBeNull();
+    expect(policy.resolve('cand', 'person', commit)).not.toBeNull();
+    policy.update(h.terminate('2026-02-01T06:00:00.000Z', 'Chấm dứt'));
+    expect(policy.resolve('cand', 'person', commit)).toBeNull();
+    // and another entity asked at the same instant gets its own answer
+    expect(policy.resolve('cand', 'no-such-entity', commit)).toBeNull();
+  });
 });
