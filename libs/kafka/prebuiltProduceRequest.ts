@@ -17,6 +17,16 @@ import { RECORD_BODY, varIntSize, writeVarInt } from './recordBody';
 const KAFKAJS = path.dirname(require.resolve('kafkajs/package.json'));
 export const PRODUCE_V3_MODULE = path.join(KAFKAJS, 'src/protocol/requests/produce/v3/request.js');
 const ENCODER_MODULE = path.join(KAFKAJS, 'src/protocol/encoder.js');
+export const REQUEST_MODULE = path.join(KAFKAJS, 'src/protocol/request.js');
+
+/**
+ * Room left before a prebuilt request body for kafkajs's request framing (size, API key and version,
+ * correlation id, client id of up to 256 bytes), so the frame is written in place instead of kafkajs
+ * copying the whole request twice into buffers it grows by doubling.
+ */
+const FRAME_ROOM = 4 + 2 + 2 + 4 + 2 + 256;
+/** On a prebuilt body's Encoder: the buffer it sits in, FRAME_ROOM bytes after its start. */
+const FRAMED_IN = Symbol('thahs.framedIn');
 const LONG_MODULE = path.join(KAFKAJS, 'src/utils/long.js');
 
 interface KafkaLong {
@@ -50,13 +60,59 @@ export function usePrebuiltProduceRequests(): boolean {
   if (require.cache[PRODUCE_V3_MODULE]) return false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const original = require(PRODUCE_V3_MODULE) as ProduceRequestFactory;
+  if (require.cache[REQUEST_MODULE]) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const originalFrame = require(REQUEST_MODULE) as RequestFramer;
   const prebuilt: ProduceRequestFactory = (args) => {
     const request = original(args);
-    return allPrebuilt(args) ? { ...request, encode: async () => asEncoder(encodeProduceRequest(args)) } : request;
+    return allPrebuilt(args) ? { ...request, encode: async () => roomyEncoder(encodeProduceRequest(args, FRAME_ROOM)) } : request;
   };
   require.cache[PRODUCE_V3_MODULE]!.exports = prebuilt;
+  require.cache[REQUEST_MODULE]!.exports = ((a) => frameRequest(a, originalFrame)) satisfies RequestFramer;
   installed = true;
   return true;
+}
+
+interface FramerArgs {
+  correlationId: number;
+  clientId: string | null;
+  request: { apiKey: number; apiVersion: number; encode(): Promise<unknown> };
+}
+type RequestFramer = (a: FramerArgs) => Promise<unknown>;
+interface RoomyEncoder {
+  buf: Buffer;
+  offset: number;
+  [FRAMED_IN]?: Buffer;
+}
+
+/**
+ * kafkajs's protocol/request.js, for a prebuilt body: the frame is written into the room before it.
+ * Any other request, or a client id too long for the room, is framed by kafkajs's own code.
+ */
+export async function frameRequest(a: FramerArgs, original: RequestFramer): Promise<unknown> {
+  const payload = (await a.request.encode()) as RoomyEncoder;
+  const whole = payload[FRAMED_IN];
+  const idBytes = a.clientId == null ? 0 : Buffer.byteLength(a.clientId, 'utf8');
+  if (!whole || idBytes > 256) return original({ ...a, request: { ...a.request, encode: async () => payload } });
+  const start = FRAME_ROOM - (4 + 2 + 2 + 4 + 2 + idBytes);
+  const end = FRAME_ROOM + payload.offset;
+  let at = whole.writeInt32BE(end - start - 4, start);
+  at = whole.writeInt16BE(a.request.apiKey, at);
+  at = whole.writeInt16BE(a.request.apiVersion, at);
+  at = whole.writeInt32BE(a.correlationId, at);
+  if (a.clientId == null) whole.writeInt16BE(-1, at);
+  else {
+    at = whole.writeInt16BE(idBytes, at);
+    whole.write(a.clientId, at, 'utf8');
+  }
+  return asEncoder(whole.subarray(start, end));
+}
+
+/** A prebuilt body as kafkajs's Encoder of it, remembering the room before it. */
+function roomyEncoder(whole: Buffer): unknown {
+  const e = asEncoder(whole.subarray(FRAME_ROOM)) as RoomyEncoder;
+  e[FRAMED_IN] = whole;
+  return e;
 }
 
 /**
@@ -98,8 +154,11 @@ function recordSize(offsetDelta: number, body: Buffer): number {
 const BATCH_HEAD = 8 + 4 + 4 + 1 + 4; // first offset, length, leader epoch, magic, crc
 const BATCH_BODY_HEAD = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4; // attributes … first sequence, record count
 
-/** Produce request v3 body (what follows the request header), as kafkajs's encoder lays it out. */
-export function encodeProduceRequest(args: ProduceArgs): Buffer {
+/**
+ * Produce request v3 body (what follows the request header), as kafkajs's encoder lays it out, starting
+ * `room` bytes into the buffer returned.
+ */
+export function encodeProduceRequest(args: ProduceArgs, room = 0): Buffer {
   const txn = args.transactionalId ?? null;
   let size = 2 + (txn === null ? 0 : Buffer.byteLength(txn, 'utf8')) + 2 + 4 + 4;
   // Each partition's records, in bytes, in request order: sized once, used for the batch length too.
@@ -113,8 +172,9 @@ export function encodeProduceRequest(args: ProduceArgs): Buffer {
       size += 4 + 4 + BATCH_HEAD + BATCH_BODY_HEAD + records;
     }
   }
+  size += room;
   const buf = Buffer.allocUnsafe(size);
-  let at = 0;
+  let at = room;
   if (txn === null) at = buf.writeInt16BE(-1, at);
   else {
     at = buf.writeInt16BE(Buffer.byteLength(txn, 'utf8'), at);

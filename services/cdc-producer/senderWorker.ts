@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'worker_threads';
-// First: kafkajs must load the request encoder and Produce request these replace.
+// First: kafkajs must load the request encoder, Produce request, request framing and partition grouping these replace.
+import { useLinearPartitionGrouping } from '../../libs/kafka/linearPartitionGrouping';
 import { usePrebuiltProduceRequests } from '../../libs/kafka/prebuiltProduceRequest';
 import { useUninitialisedRequestBuffers } from '../../libs/kafka/requestEncoderBuffers';
-const replaced = useUninitialisedRequestBuffers() && usePrebuiltProduceRequests();
+const replaced = useUninitialisedRequestBuffers() && usePrebuiltProduceRequests() && useLinearPartitionGrouping();
 import { createKafka, KeyPartitioner } from '../../libs/kafka';
 import { createLogger } from '../../libs/logger';
 import { unpackRequests, type PackedRequests } from './recordPack';
@@ -29,7 +30,7 @@ const reply = (r: SenderReply): void => port.postMessage(r);
 
 // Commands are handled strictly one after another, in the order they were posted. Messages carry only
 // their prebuilt bodies: without the replaced Produce request kafkajs would send them as tombstones.
-const connected = replaced ? producer.connect() : Promise.reject(new Error('kafkajs was loaded before its Produce request could be replaced'));
+const connected = replaced ? producer.connect() : Promise.reject(new Error('kafkajs was loaded before its Produce request, framing and grouping could be replaced'));
 let queue: Promise<void> = connected.then(
   () => reply({ type: 'ready' }),
   (err: Error) => {
