@@ -119,29 +119,24 @@ describe('set-based apply statements', () => {
     expect(s.text).toContain(`'delete'`);
   });
 
-  it('lays the batch out as arrays, nulls for fields the projection lacks', () => {
+  it('lays the batch out as array literals, nulls for fields the projection lacks', () => {
     const a = change('0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f', { id: '0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f', judgment_no: '12/2025/HS-ST', judgment_date: 20_150, civil_obligation_vnd: '-15000000' });
     const b = change('1c8d6b63-6e6f-4b9f-8c8b-3a2a1d4e5f60', null, 0x2_0000_0000n, 0);
     const params = changeParams('cand', 'judgment', [a, b], cols);
     expect(params.slice(0, 11)).toEqual([
-      [a.id, b.id],
-      ['1/10', '2/0'],
-      [2, 0],
-      ['u', 'd'],
-      ['cand:1/10:2', 'cand:1/10:0'],
-      [1_764_201_600_123_456, 1_764_201_600_123_456],
-      ['A-1', 'A-1'],
-      [2, 2],
-      ['cand-c10-2025', 'cand-c10-2025'],
+      `{"${a.id}","${b.id}"}`,
+      '{"1/10","2/0"}',
+      '{"2","0"}',
+      '{"u","d"}',
+      '{"cand:1/10:2","cand:1/10:0"}',
+      '{"1764201600123456","1764201600123456"}',
+      '{"A-1","A-1"}',
+      '{"2","2"}',
+      '{"cand-c10-2025","cand-c10-2025"}',
       'cand',
       'judgment',
     ]);
-    expect(params.slice(11)).toEqual([
-      ['12/2025/HS-ST', null],
-      [20_150, null],
-      ['-15000000', null],
-      [null, null],
-    ]);
+    expect(params.slice(11)).toEqual(['{"12/2025/HS-ST",NULL}', '{"20150",NULL}', '{"-15000000",NULL}', '{NULL,NULL}']);
     expect(() => changeParams('cand', 'person', [a], cols)).toThrow(/a change of judgment in a batch of person/);
   });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import type { ContractField } from '../contracts/contractTypes';
 import { formatLsn } from '../events';
+import { arrayLiteral } from './arrayLiteral';
 import { convertParam, micros, paramType } from './columnKinds';
 import { PartnerStoreError } from './partnerStoreError';
 import { quoteIdent, STATE_SCHEMA, TOMBSTONE_TABLE } from './sqlNames';
@@ -121,10 +122,14 @@ SELECT c.k_id::text AS id FROM cur c
   return named('thahs_apply_delete', text);
 }
 
-/** The parameter values of upsertStatement / deleteStatement for a batch of changes. */
-export function changeParams(provider: string, entity: string, changes: readonly StoreChange[], columns: readonly ContractField[] = []): unknown[] {
-  const meta: unknown[][] = META_PARAMS.map(() => []);
-  const values: StoreValue[][] = columns.slice(1).map(() => []);
+/**
+ * The parameter values of upsertStatement / deleteStatement for a batch of changes: the arrays as
+ * PostgreSQL array literals (arrayLiteral), the provider and the entity as text.
+ */
+export function changeParams(provider: string, entity: string, changes: readonly StoreChange[], columns: readonly ContractField[] = []): string[] {
+  const meta: StoreValue[][] = META_PARAMS.map(() => []);
+  const valueColumns = columns.slice(1).map((c) => c.name);
+  const values: StoreValue[][] = valueColumns.map(() => []);
   for (const c of changes) {
     if (c.entity !== entity) throw new PartnerStoreError(`a change of ${c.entity} in a batch of ${entity}`, undefined, entity);
     meta[0].push(c.id);
@@ -136,7 +141,8 @@ export function changeParams(provider: string, entity: string, changes: readonly
     meta[6].push(c.agreementId);
     meta[7].push(c.agreementVersion);
     meta[8].push(c.signedBy);
-    columns.slice(1).forEach((col, n) => values[n].push(c.row?.[col.name] ?? null));
+    const row = c.row;
+    for (let n = 0; n < valueColumns.length; n++) values[n].push(row?.[valueColumns[n]] ?? null);
   }
-  return [...meta, provider, entity, ...values];
+  return [...meta.map(arrayLiteral), provider, entity, ...values.map(arrayLiteral)];
 }
