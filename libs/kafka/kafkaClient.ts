@@ -4,6 +4,24 @@ import { useDirectRecordBatchDecoding } from './fetchedRecordBatch';
 
 let decodingNoted = false;
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { message: string; retriable: boolean }[] };
+/** Broker answers kafkajs retries by itself (a topic still being created, a coordinator loading, a leader moving). */
+const RETRIED_ANSWERS = new Set(errorCodes.filter((e) => e.retriable).map((e) => e.message));
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
+
+/**
+ * The level a kafkajs log line is written at. kafkajs's connection logs every error answer from the
+ * broker at error level, also those it then retries: at every `npm start` the consumers' metadata
+ * requests met topics the producers were still creating, ~30 error lines for nothing an operator must
+ * act on. Those go at debug; an answer still failing after kafkajs's retries reaches our code, which
+ * logs it at error level with its context.
+ */
+export function kafkaLogLevel(level: logLevel, namespace: string, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
+  if (namespace === 'Connection' && message.startsWith('Response ') && typeof error === 'string' && RETRIED_ANSWERS.has(error)) return 'debug';
+  return LEVELS[level] ?? 'info';
+}
+
 /**
  * kafkajs logs through our winston logger (JSON, one line per event) instead of its own console format.
  * Fetched record batches are read by fetchedRecordBatch.ts from the first client on.
@@ -13,7 +31,6 @@ export function createKafka(clientId: string, brokers: string[], log: Logger): K
     decodingNoted = true;
     log.warn('kafkajs had decoded a fetch before the first client was created: its own record decoding stays (slower, same records)', { clientId });
   }
-  const level: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
   return new Kafka({
     clientId,
     brokers,
@@ -22,7 +39,7 @@ export function createKafka(clientId: string, brokers: string[], log: Logger): K
       () =>
       ({ level: l, namespace, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log.log(level[l] ?? 'info', `kafkajs: ${message}`, { component: namespace, broker: rest.broker, error: rest.error });
+        log.log(kafkaLogLevel(l, namespace, message, rest.error), `kafkajs: ${message}`, { component: namespace, broker: rest.broker, error: rest.error });
       },
   });
 }
