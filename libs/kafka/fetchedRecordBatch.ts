@@ -109,6 +109,19 @@ function varInt(buf: Buffer, p: number, out: { p: number }): number {
   return (result >>> 1) ^ -(result & 1);
 }
 
+/**
+ * Varint-length-prefixed bytes at p as a view (null for length -1), with at.p set past them; false when
+ * they do not fit before `end`.
+ */
+function lengthPrefixed(buf: Buffer, p: number, end: number, at: { p: number }): Buffer | null | false {
+  const len = varInt(buf, p, at);
+  if (len === -1) return null;
+  const start = at.p;
+  if (len < 0 || start + len > end) return false;
+  at.p = start + len;
+  return buf.subarray(start, start + len);
+}
+
 /** A zigzag varlong as a number, or undefined when it needs more than 53 bits (kafkajs's decoder then reads the batch). */
 function varLong(buf: Buffer, p: number, out: { p: number }): number | undefined {
   let b: number;
@@ -198,44 +211,22 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
     p = at.p;
     const offsetDelta = varInt(buf, p, at);
     p = at.p;
-    const keyLen = varInt(buf, p, at);
-    p = at.p;
-    let key: Buffer | null = null;
-    if (keyLen !== -1) {
-      if (keyLen < 0 || p + keyLen > recordEnd) return undefined;
-      key = buf.subarray(p, p + keyLen);
-      p += keyLen;
-    }
-    const valueLen = varInt(buf, p, at);
-    p = at.p;
-    let value: Buffer | null = null;
-    if (valueLen !== -1) {
-      if (valueLen < 0 || p + valueLen > recordEnd) return undefined;
-      value = buf.subarray(p, p + valueLen);
-      p += valueLen;
-    }
-    const headerCount = varInt(buf, p, at);
+    const key = lengthPrefixed(buf, p, recordEnd, at);
+    if (key === false) return undefined;
+    const value = lengthPrefixed(buf, at.p, recordEnd, at);
+    if (value === false) return undefined;
+    const headerCount = varInt(buf, at.p, at);
     p = at.p;
     if (headerCount < -1) return undefined;
     const headers: Record<string, Buffer | null | (Buffer | null)[]> = {};
     for (let h = 0; h < headerCount; h++) {
-      const hkLen = varInt(buf, p, at);
-      p = at.p;
-      let name = 'null';
-      if (hkLen !== -1) {
-        if (hkLen < 0 || p + hkLen > recordEnd) return undefined;
-        name = buf.toString('utf8', p, p + hkLen);
-        p += hkLen;
-      }
+      const nameBytes = lengthPrefixed(buf, p, recordEnd, at);
+      if (nameBytes === false) return undefined;
+      const name = nameBytes === null ? 'null' : nameBytes.toString('utf8');
       if (name === '__proto__') return undefined;
-      const hvLen = varInt(buf, p, at);
+      const hv = lengthPrefixed(buf, at.p, recordEnd, at);
+      if (hv === false) return undefined;
       p = at.p;
-      let hv: Buffer | null = null;
-      if (hvLen !== -1) {
-        if (hvLen < 0 || p + hvLen > recordEnd) return undefined;
-        hv = buf.subarray(p, p + hvLen);
-        p += hvLen;
-      }
       // as kafkajs folds them: a repeated name gathers its values in an array
       const prior = headers[name];
       headers[name] = prior === undefined ? hv : Array.isArray(prior) ? prior.concat([hv]) : [prior, hv];
