@@ -95,7 +95,7 @@ function timestampTypes(): { logAppendTime: number; createTime: number } {
   return { logAppendTime, createTime };
 }
 
-/** A varint as kafkajs reads it (zigzag, 32-bit arithmetic); returns the value and the next position. */
+/** A varint as kafkajs reads it (zigzag, 32-bit arithmetic); sets out.p to the position after it. */
 function varInt(buf: Buffer, p: number, out: { p: number }): number {
   let b: number;
   let result = 0;
@@ -122,7 +122,7 @@ function lengthPrefixed(buf: Buffer, p: number, end: number, at: { p: number }):
   return buf.subarray(start, start + len);
 }
 
-/** A zigzag varlong as a number, or undefined when it needs more than 53 bits (kafkajs's decoder then reads the batch). */
+/** A zigzag varlong as a number, or undefined when it takes more than 7 bytes (49 bits; kafkajs's decoder then reads the batch). */
 function varLong(buf: Buffer, p: number, out: { p: number }): number | undefined {
   let b: number;
   let result = 0;

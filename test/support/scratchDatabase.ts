@@ -52,7 +52,17 @@ export class ScratchDatabase {
           }
         }
       }
-      await c.query(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`);
+      // FORCE terminates other sessions but refuses (42501) while an autovacuum worker is in the database,
+      // which a bulk-loaded scratch database draws: the worker ends soon, so try again.
+      for (let i = 0; ; i++) {
+        try {
+          await c.query(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`);
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '42501' || i >= 40) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     });
   }
 }
