@@ -24,11 +24,14 @@ import { ScopeEnforcer } from './scopeEnforcer';
 import { WireDecoder } from './wireDecoder';
 
 /**
- * What the broker gathers for a fetch before answering (or until fetchWaitMs): ~1,300 events, so each
- * partition's chunk is a few hundred events per database transaction (every statement round trip costs
- * a socket wake-up on both sides; 256 KiB measured ~10 % more consumer CPU per event).
+ * What the broker gathers for a fetch before answering (or until fetchWaitMs), and the most it returns
+ * per partition: during a backlog each partition's share fills whole database transactions of
+ * applyBatchSize events. Every transaction costs the receiver's PostgreSQL a commit (a WAL flush) and
+ * its statements' fixed work: with 1 MiB fetches (chunks of ~450–1,000 events) the receiver's
+ * backends spent 3.8–4.3 CPU-s per 100,000 events in alternating runs where 4 MiB ones spent 1.4–2.1
+ * (docs/benchmarks.md). At moderate rates fetchWaitMs answers first, so latency does not change.
  */
-const FETCH_MIN_BYTES = 1024 * 1024;
+const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * Offsets reach Kafka at most this often. Each commit is a request and an append to
  * __consumer_offsets; one per chunk cost the consumer and the broker more than a few hundred events.
@@ -79,7 +82,7 @@ export interface ApplyConsumerOptions {
   applyBatchSize?: number;
   /** Partitions applied at the same time, each in its own transaction (default 2). */
   partitionsConcurrently?: number;
-  /** Longest time the broker holds a fetch while gathering FETCH_MIN_BYTES (default 100 ms; THAHS_APPLY_FETCH_WAIT_MS). */
+  /** Longest time the broker holds a fetch while gathering FETCH_MAX_BYTES (default 100 ms; THAHS_APPLY_FETCH_WAIT_MS). */
   fetchWaitMs?: number;
   /** Offsets of applied chunks are committed to Kafka at most this often (default 1,000 ms). */
   offsetCommitIntervalMs?: number;
@@ -220,8 +223,8 @@ export class ApplyConsumer implements PipelineService {
     await this.producer.connect();
     await this.openEnforcement(kafka);
     // A fetch answered with the first few events costs as many requests, offset commits and transactions
-    // as it carries little; the broker waits for FETCH_MIN_BYTES, or fetchWaitMs at most.
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MIN_BYTES, maxWaitTimeInMs: this.o.fetchWaitMs ?? 100 });
+    // as it carries little; the broker waits for FETCH_MAX_BYTES, or fetchWaitMs at most.
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES, maxWaitTimeInMs: this.o.fetchWaitMs ?? 100 });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       // Offsets of partitions this member no longer holds are the new owner's to commit.
       const held = new Set(Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
