@@ -28,7 +28,7 @@ import { WireDecoder } from './wireDecoder';
  * per partition: during a backlog each partition's share fills whole database transactions of
  * applyBatchSize events. Every transaction costs the receiver's PostgreSQL a commit (a WAL flush) and
  * its statements' fixed work: with 1 MiB fetches (chunks of ~450–1,000 events) the receiver's
- * backends spent 3.8–4.3 CPU-s per 100,000 events in alternating runs where 4 MiB ones spent 1.4–2.1
+ * backends spent 3.8–4.3 CPU-s per 100,000 events in alternating runs where 4 MiB ones spent 1.4–3.4
  * (docs/benchmarks.md). At moderate rates fetchWaitMs answers first, so latency does not change.
  */
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
