@@ -134,7 +134,7 @@ export const settings = {
   applyFetchWaitMs: {
     env: 'THAHS_APPLY_FETCH_WAIT_MS',
     description:
-      'Longest time Kafka holds an apply consumer\'s fetch while gathering 1 MiB of events: fuller fetches mean more events per database transaction and a third less CPU per event at 2,000 events/s, for at most this much added latency',
+      'Longest time Kafka holds an apply consumer\'s fetch while gathering 4 MiB of events: fuller fetches mean more events per database transaction and a third less CPU per event at 2,000 events/s, for at most this much added latency',
     default: '100',
     parse: nonNegativeNumber,
   },

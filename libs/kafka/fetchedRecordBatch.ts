@@ -19,8 +19,10 @@ import * as path from 'path';
 const KAFKAJS = path.dirname(require.resolve('kafkajs/package.json'));
 export const RECORD_BATCH_DECODER_MODULE = path.join(KAFKAJS, 'src/protocol/recordBatch/v0/decoder.js');
 const DECODE_MESSAGES_MODULE = path.join(KAFKAJS, 'src/protocol/requests/fetch/v4/decodeMessages.js');
-const ERRORS_MODULE = path.join(KAFKAJS, 'src/errors.js');
-const TIMESTAMP_TYPES_MODULE = path.join(KAFKAJS, 'src/protocol/timestampTypes.js');
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { KafkaJSPartialMessageError } = require(path.join(KAFKAJS, 'src/errors.js')) as { KafkaJSPartialMessageError: new (m: string) => Error };
+const { LOG_APPEND_TIME, CREATE_TIME } = require(path.join(KAFKAJS, 'src/protocol/timestampTypes.js')) as { LOG_APPEND_TIME: number; CREATE_TIME: number };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The part of kafkajs's Decoder a record batch is read from. */
 export interface KafkaDecoder {
@@ -75,24 +77,6 @@ export function useDirectRecordBatchDecoding(): boolean {
   require.cache[RECORD_BATCH_DECODER_MODULE]!.exports = ((d: KafkaDecoder) => decodeRecordBatch(d, original)) satisfies RecordBatchDecoder;
   installed = true;
   return true;
-}
-
-function partialBatch(message: string): Error {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { KafkaJSPartialMessageError } = require(ERRORS_MODULE) as { KafkaJSPartialMessageError: new (m: string) => Error };
-  return new KafkaJSPartialMessageError(message);
-}
-
-let logAppendTime: number | undefined;
-let createTime: number | undefined;
-function timestampTypes(): { logAppendTime: number; createTime: number } {
-  if (logAppendTime === undefined || createTime === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const t = require(TIMESTAMP_TYPES_MODULE) as { LOG_APPEND_TIME: number; CREATE_TIME: number };
-    logAppendTime = t.LOG_APPEND_TIME;
-    createTime = t.CREATE_TIME;
-  }
-  return { logAppendTime, createTime };
 }
 
 /** A varint as kafkajs reads it (zigzag, 32-bit arithmetic); sets out.p to the position after it. */
@@ -155,7 +139,7 @@ export async function decodeRecordBatch(d: KafkaDecoder, original: RecordBatchDe
   const body = start + 12;
   d.offset = body + length;
   const end = Math.min(body + length, buf.length);
-  if (end - body < length) throw partialBatch(`Tried to decode a partial record batch: remainingBytes(${end - body}) < recordBatchLength(${length})`);
+  if (end - body < length) throw new KafkaJSPartialMessageError(`Tried to decode a partial record batch: remainingBytes(${end - body}) < recordBatchLength(${length})`);
 
   const attributes = buf.readInt16BE(body + 9);
   const direct = length >= 49 && (attributes & COMPRESSION_CODEC_MASK) === 0 ? readBatch(buf, body, end, firstOffset, attributes) : undefined;
@@ -170,9 +154,8 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
   const firstTimestamp = int64String(buf, body + 15);
   const firstTimestampN = Number(firstTimestamp);
   if (!(Math.abs(firstOffsetN) < EXACT) || !(Math.abs(firstTimestampN) < EXACT)) return undefined;
-  const { logAppendTime, createTime } = timestampTypes();
   const isControlBatch = (attributes & CONTROL_FLAG_MASK) > 0;
-  const timestampType = (attributes & TIMESTAMP_TYPE_FLAG_MASK) > 0 ? logAppendTime : createTime;
+  const timestampType = (attributes & TIMESTAMP_TYPE_FLAG_MASK) > 0 ? LOG_APPEND_TIME : CREATE_TIME;
   const maxTimestamp = int64String(buf, body + 23);
   const context: BatchContext = {
     firstOffset,
@@ -189,7 +172,7 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
   };
   const magicByte = buf.readInt8(body + 4);
   const batchContext: BatchContext = { ...context, magicByte };
-  const appendTime = timestampType === logAppendTime && maxTimestamp ? maxTimestamp : undefined;
+  const appendTime = timestampType === LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : undefined;
 
   let p = body + 45;
   const count = buf.readInt32BE(p);

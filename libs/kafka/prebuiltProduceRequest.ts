@@ -24,7 +24,8 @@ export const REQUEST_MODULE = path.join(KAFKAJS, 'src/protocol/request.js');
  * correlation id, client id of up to 256 bytes), so the frame is written in place instead of kafkajs
  * copying the whole request twice into buffers it grows by doubling.
  */
-const FRAME_ROOM = 4 + 2 + 2 + 4 + 2 + 256;
+const MAX_FRAMED_CLIENT_ID = 256;
+const FRAME_ROOM = 4 + 2 + 2 + 4 + 2 + MAX_FRAMED_CLIENT_ID;
 /** On a prebuilt body's Encoder: the buffer it sits in, FRAME_ROOM bytes after its start. */
 const FRAMED_IN = Symbol('thahs.framedIn');
 const LONG_MODULE = path.join(KAFKAJS, 'src/utils/long.js');
@@ -93,7 +94,7 @@ export async function frameRequest(a: FramerArgs, original: RequestFramer): Prom
   const payload = (await a.request.encode()) as RoomyEncoder;
   const whole = payload[FRAMED_IN];
   const idBytes = a.clientId == null ? 0 : Buffer.byteLength(a.clientId, 'utf8');
-  if (!whole || idBytes > 256) return original({ ...a, request: { ...a.request, encode: async () => payload } });
+  if (!whole || idBytes > MAX_FRAMED_CLIENT_ID) return original({ ...a, request: { ...a.request, encode: async () => payload } });
   const start = FRAME_ROOM - (4 + 2 + 2 + 4 + 2 + idBytes);
   const end = FRAME_ROOM + payload.offset;
   let at = whole.writeInt32BE(end - start - 4, start);
