@@ -1,4 +1,7 @@
 export { createKafka } from './kafkaClient';
+export type { KafkaClientOptions } from './kafkaClient';
+export { kafkaSecurity, kafkaSecuritySettings, KafkaCredentialsError } from './kafkaSecurity';
+export type { KafkaSecurity, KafkaSecuritySettings } from './kafkaSecurity';
 export { KeyPartitioner, murmur2 } from './keyPartitioner';
 export { ensureTopics, topicMaxMessageBytes, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from './topicProvisioner';
 export type { TopicSpec } from './topicProvisioner';

@@ -1,6 +1,8 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { loadConfig } from '../config';
 import { Logger } from '../logger';
 import { useDirectRecordBatchDecoding } from './fetchedRecordBatch';
+import { kafkaSecurity, kafkaSecuritySettings, type KafkaSecurity } from './kafkaSecurity';
 
 let decodingNoted = false;
 
@@ -22,11 +24,20 @@ export function kafkaLogLevel(level: logLevel, namespace: string, message: strin
   return LEVELS[level] ?? 'info';
 }
 
+export interface KafkaClientOptions {
+  /** TLS and SASL as given; default: from the settings (THAHS_KAFKA_TLS*, THAHS_KAFKA_SASL_*), for `principal`. */
+  security?: KafkaSecurity;
+  /** The principal to authenticate as; default: THAHS_KAFKA_SASL_USERNAME, else the service's own (kafkaSecurity). */
+  principal?: string;
+}
+
 /**
  * kafkajs logs through our winston logger (JSON, one line per event) instead of its own console format.
- * Fetched record batches are read by fetchedRecordBatch.ts from the first client on.
+ * Fetched record batches are read by fetchedRecordBatch.ts from the first client on. TLS and SASL
+ * follow the settings unless given, so every service's client honours the secure profile.
  */
-export function createKafka(clientId: string, brokers: string[], log: Logger): Kafka {
+export function createKafka(clientId: string, brokers: string[], log: Logger, options: KafkaClientOptions = {}): Kafka {
+  const security = options.security ?? kafkaSecurity(kafkaSecuritySettings(loadConfig()), clientId, options.principal);
   if (!useDirectRecordBatchDecoding() && !decodingNoted) {
     decodingNoted = true;
     log.warn('kafkajs had decoded a fetch before the first client was created: its own record decoding stays (slower, same records)', { clientId });
@@ -34,6 +45,7 @@ export function createKafka(clientId: string, brokers: string[], log: Logger): K
   return new Kafka({
     clientId,
     brokers,
+    ...security,
     logLevel: logLevel.WARN,
     logCreator:
       () =>

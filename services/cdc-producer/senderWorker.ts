@@ -4,7 +4,7 @@ import { useLinearPartitionGrouping } from '../../libs/kafka/linearPartitionGrou
 import { usePrebuiltProduceRequests } from '../../libs/kafka/prebuiltProduceRequest';
 import { useUninitialisedRequestBuffers } from '../../libs/kafka/requestEncoderBuffers';
 const replaced = useUninitialisedRequestBuffers() && usePrebuiltProduceRequests() && useLinearPartitionGrouping();
-import { createKafka, KeyPartitioner } from '../../libs/kafka';
+import { createKafka, KeyPartitioner, type KafkaSecurity } from '../../libs/kafka';
 import { createLogger } from '../../libs/logger';
 import { unpackRequests, type PackedRequests } from './recordPack';
 
@@ -14,6 +14,8 @@ export interface SenderWorkerData {
   brokers: string[];
   service: string;
   logLevel: string;
+  /** TLS and SASL of the client; default: from the settings, which the thread reads from the environment it inherits. */
+  security?: KafkaSecurity;
 }
 
 export type SenderCommand = { type: 'send'; id: number; packed: PackedRequests } | { type: 'stop' };
@@ -23,7 +25,7 @@ const port = parentPort;
 if (!port) throw new Error('senderWorker runs as a worker thread');
 const data = workerData as SenderWorkerData;
 const log = createLogger(data.service, data.logLevel);
-const kafka = createKafka(data.clientId, data.brokers, log);
+const kafka = createKafka(data.clientId, data.brokers, log, { security: data.security });
 // Idempotent, acks from all in-sync replicas, one request in flight: what lets the caller advance the slot.
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyPartitioner });
 const reply = (r: SenderReply): void => port.postMessage(r);
