@@ -1,7 +1,7 @@
 import type { EntityContract } from '../contracts/contractTypes';
 import type { EntityShare } from './agreementDocument';
 import { AgreementValidationError } from './agreementValidationError';
-import { checkFilter } from './checkFilter';
+import { checkFilter, type CheckedFilter } from './checkFilter';
 import { compileChecked, type CanonicalRecord, type CanonicalValue, type RecordPredicate } from './compileFilterPredicate';
 import { compileCheckedSql, type CompiledSql, type FilterSqlOptions } from './compileFilterSql';
 
@@ -10,6 +10,8 @@ export interface CompiledEntityShare {
   entity: string;
   fields: readonly string[];
   matches: RecordPredicate;
+  /** Fields the row filter reads, in contract order (empty without a filter). */
+  filterFields: readonly string[];
   /** A copy of the record holding only the agreed fields (missing ones as null). */
   project(record: CanonicalRecord): Record<string, CanonicalValue>;
   /** The row filter as SQL over the provider's table, parameters numbered from firstParamIndex. */
@@ -30,10 +32,13 @@ export function compileEntityShare(share: EntityShare, contract: EntityContract)
   const checked = share.filter === undefined ? undefined : checkFilter(share.filter, contract);
   const matches: RecordPredicate = checked ? compileChecked(checked, contract.entity) : () => true;
   const fields = [...share.fields];
+  const read = new Set<string>();
+  if (checked) collectFields(checked, read);
   return {
     entity: share.entity,
     fields,
     matches,
+    filterFields: contract.fields.filter((f) => read.has(f.name)).map((f) => f.name),
     project(record) {
       const out: Record<string, CanonicalValue> = {};
       for (const f of fields) out[f] = record[f] ?? null;
@@ -43,4 +48,18 @@ export function compileEntityShare(share: EntityShare, contract: EntityContract)
       return checked ? compileCheckedSql(checked, firstParamIndex, options) : compileCheckedSql({ kind: 'and', items: [] }, firstParamIndex, options);
     },
   };
+}
+
+function collectFields(f: CheckedFilter, out: Set<string>): void {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      for (const i of f.items) collectFields(i, out);
+      return;
+    case 'not':
+      collectFields(f.item, out);
+      return;
+    default:
+      out.add(f.field.name);
+  }
 }

@@ -105,6 +105,7 @@ export type {
   VersionStatus,
 } from './agreementState';
 export {
+  governingRecord,
   versionInForce,
   versionRecordInForce,
   isInForce,
@@ -117,3 +118,5 @@ export {
   versionHistory,
 } from './agreementQueries';
 export type { Instant, RefusalNotice, VersionHistoryRow } from './agreementQueries';
+export { scopeVersionAt, agreementEndAt, deletionDueAt, receivedRetention } from './agreementTimeline';
+export type { AgreementEnd } from './agreementTimeline';

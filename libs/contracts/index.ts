@@ -26,3 +26,15 @@ export {
   DEFAULT_CATALOG_DIR,
 } from './catalogFiles';
 export type { CatalogFileName, CatalogFiles } from './catalogFiles';
+export { projectContract, projectValueSchema, projectionFields, checkProjectedSchema } from './projectedContract';
+export type { ProjectedContract } from './projectedContract';
+export { canonicalSchemaText } from './canonicalSchema';
+export {
+  agreementTopic,
+  parseAgreementTopic,
+  agreementSubject,
+  dlqTopic,
+  applyGroupId,
+  DEFAULT_TOPIC_PREFIX,
+} from './agreementTopics';
+export type { AgreementTopicName } from './agreementTopics';

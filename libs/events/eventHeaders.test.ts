@@ -1,7 +1,7 @@
 import { comparePositions, crc64Avro, decodeEnvelope, decodeMeta, encodeEnvelope, encodeMeta, eventId, formatLsn, H, HeaderError, META_PREFIX, parseEnvelope, parseLsn, parseMeta } from '.';
 
 describe('event headers', () => {
-  const meta = { op: 'u' as const, position: { lsn: parseLsn('16/B374D848'), index: 7 }, xid: 901, commitTs: 1764201600000123, ministry: 'cand', entity: 'person' };
+  const meta = { op: 'u' as const, position: { lsn: parseLsn('16/B374D848'), index: 7 }, xid: 901, commitTs: 1764201600000123, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 2, sourceEpoch: '7441139201358532123' };
   const keyId = 'cand.c10-20261127-0a1b2c3d';
 
   const sig = Buffer.alloc(64, 1);
@@ -13,8 +13,9 @@ describe('event headers', () => {
     expect(decodeMeta(bytes)).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
     expect(parseMeta({ [H.event]: encodeEnvelope(bytes, sig, path) })).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
     expect(eventId(meta)).toBe('cand:16/B374D848:7');
-    // A compact header: the eleven text headers it replaces took ~190 bytes of names and values.
-    expect(bytes.length).toBeLessThan(100);
+    // A compact header: the eleven text headers it replaces took ~190 bytes of names and values
+    // without an agreement id (22 bytes here) or a source epoch (19).
+    expect(bytes.length).toBeLessThanOrEqual(130);
   });
 
   it('encodes a meta larger than its scratch space, and the next one normally', () => {
@@ -39,6 +40,9 @@ describe('event headers', () => {
     const tampered = Buffer.from(forgedId.toString('latin1').replace('16/B374D848:8', '16/B374D848:9'), 'latin1');
     expect(() => decodeMeta(tampered)).toThrow(/event_id does not match/);
     expect(() => encodeMeta({ ...meta, position: { lsn: 2n ** 60n, index: 0 } }, keyId)).toThrow(/exceeds 2\^53/);
+    expect(() => decodeMeta(encodeMeta({ ...meta, agreementId: '' }, keyId))).toThrow(/agreement_id is empty/);
+    expect(() => decodeMeta(encodeMeta({ ...meta, agreementVersion: 0 }, keyId))).toThrow(/agreement_version/);
+    expect(() => decodeMeta(encodeMeta({ ...meta, sourceEpoch: '' }, keyId))).toThrow(/source_epoch is empty/);
   });
 
   it('fingerprints the schema with CRC-64-AVRO', () => {

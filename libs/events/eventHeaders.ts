@@ -34,6 +34,11 @@ export interface EventMeta {
   commitTs: number;
   ministry: string;
   entity: string;
+  /** The agreement whose topic carries the event, and the version whose projection and filter the provider applied. */
+  agreementId: string;
+  agreementVersion: number;
+  /** System identifier of the source cluster: positions are ordered only within one epoch. */
+  sourceEpoch: string;
 }
 
 /** What the meta of a received event says: the meta, the signing key it names and the event id. */
@@ -62,6 +67,9 @@ interface MetaRecord {
   ministry: string;
   entity: string;
   key_id: string;
+  agreement_id: string;
+  agreement_version: number;
+  source_epoch: string;
 }
 
 export const META_SCHEMA_FILE = path.join(repoRoot(), 'schemas', 'event', 'event-meta.avsc');
@@ -90,6 +98,9 @@ export function encodeMeta(m: EventMeta, keyId: string): Buffer {
     ministry: m.ministry,
     entity: m.entity,
     key_id: keyId,
+    agreement_id: m.agreementId,
+    agreement_version: m.agreementVersion,
+    source_epoch: m.sourceEpoch,
   };
   // Encoded in place behind the prefix and copied out once (no intermediate buffer per event).
   let end = metaType.encode(rec, metaScratch, META_PREFIX.length);
@@ -123,7 +134,8 @@ function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
   natural('tx_index', r.tx_index);
   natural('xid', r.xid);
   natural('commit_ts', r.commit_ts);
-  for (const name of ['ministry', 'entity', 'key_id'] as const) if (r[name] === '') throw new HeaderError(H.event, `${name} is empty`);
+  for (const name of ['ministry', 'entity', 'key_id', 'agreement_id', 'source_epoch'] as const) if (r[name] === '') throw new HeaderError(H.event, `${name} is empty`);
+  if (!Number.isSafeInteger(r.agreement_version) || r.agreement_version < 1) throw new HeaderError(H.event, 'agreement_version is not a version number');
   const meta: ReceivedMeta = {
     op: r.op,
     position: { lsn: BigInt(r.lsn), index: r.tx_index },
@@ -133,6 +145,9 @@ function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
     entity: r.entity,
     keyId: r.key_id,
     eventId: r.event_id,
+    agreementId: r.agreement_id,
+    agreementVersion: r.agreement_version,
+    sourceEpoch: r.source_epoch,
   };
   if (r.event_id !== eventId(meta)) throw new HeaderError(H.event, 'event_id does not match ministry, lsn and tx_index');
   return { meta, end };
@@ -158,6 +173,9 @@ export type MetaSummary = {
   ministry: string;
   entity: string;
   keyId: string;
+  agreementId: string;
+  agreementVersion: number;
+  sourceEpoch: string;
 };
 
 export function describeMeta(m: ReceivedMeta): MetaSummary {
@@ -171,6 +189,9 @@ export function describeMeta(m: ReceivedMeta): MetaSummary {
     ministry: m.ministry,
     entity: m.entity,
     keyId: m.keyId,
+    agreementId: m.agreementId,
+    agreementVersion: m.agreementVersion,
+    sourceEpoch: m.sourceEpoch,
   };
 }
 

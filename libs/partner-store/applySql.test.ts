@@ -144,9 +144,10 @@ describe('set-based apply statements', () => {
     expect(DEAD_LETTER_INSERT.text).toContain('ON CONFLICT (agreement_id, topic, kafka_partition, kafka_offset) DO NOTHING');
     const p = deadLetterParams(
       { receiver: 'qdnd', provider: 'cand', agreementId: 'A-1', consumerGroup: 'g' },
-      [{ reason: 'bad-signature', detail: 'd', topic: 't', partition: 1, offset: '42', entity: 'person', key: Buffer.from([1]), value: null, headers: { 'thahs.op': 'u', 'thahs.sig': { base64: 'AA==' } } }],
+      [{ reason: 'bad-signature', detail: 'd', topic: 't', partition: 1, offset: '42', entity: 'person', key: Buffer.from([1]), value: null, valueDigest: 'ab12', headers: { 'thahs.op': 'u', 'thahs.sig': { base64: 'AA==' } } }],
     );
     expect(p.slice(0, 4)).toEqual(['qdnd', 'cand', 'A-1', 'g']);
     expect(p[12]).toEqual(['{"thahs.op":"u","thahs.sig":{"base64":"AA=="}}']);
+    expect(p[13]).toEqual(['ab12']);
   });
 });

@@ -8,12 +8,12 @@ import type { PreparedStatement } from './applySql';
  * Returns the partition and offset of those recorded now.
  */
 export const DEAD_LETTER_INSERT: PreparedStatement = {
-  name: 'thahs_apply_dead_letter_v1',
+  name: 'thahs_apply_dead_letter_v2',
   text: `INSERT INTO ${quoteIdent(STATE_SCHEMA)}.dead_letter
-    (receiver, provider, agreement_id, consumer_group, reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers)
-  SELECT $1, $2, $3, $4, d.reason, d.detail, d.topic, d.kafka_partition, d.kafka_offset, d.entity, d.raw_key, d.raw_value, d.headers
-    FROM unnest($5::text[], $6::text[], $7::text[], $8::integer[], $9::bigint[], $10::text[], $11::bytea[], $12::bytea[], $13::jsonb[])
-      AS d(reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers)
+    (receiver, provider, agreement_id, consumer_group, reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers, value_sha256)
+  SELECT $1, $2, $3, $4, d.reason, d.detail, d.topic, d.kafka_partition, d.kafka_offset, d.entity, d.raw_key, d.raw_value, d.headers, d.value_sha256
+    FROM unnest($5::text[], $6::text[], $7::text[], $8::integer[], $9::bigint[], $10::text[], $11::bytea[], $12::bytea[], $13::jsonb[], $14::text[])
+      AS d(reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers, value_sha256)
   ON CONFLICT (agreement_id, topic, kafka_partition, kafka_offset) DO NOTHING
   RETURNING topic, kafka_partition, kafka_offset::text AS kafka_offset`,
 };
@@ -33,6 +33,7 @@ export function deadLetterParams(who: StoreIdentity, records: readonly DeadLette
     records.map((r) => r.key),
     records.map((r) => r.value),
     records.map((r) => JSON.stringify(r.headers)),
+    records.map((r) => r.valueDigest),
   ];
 }
 

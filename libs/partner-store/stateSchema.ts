@@ -81,6 +81,10 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
     CONSTRAINT dead_letter_source_key UNIQUE (agreement_id, topic, kafka_partition, kafka_offset)
   )`,
   `CREATE INDEX IF NOT EXISTS dead_letter_reason ON ${S}.dead_letter (reason, at)`,
+  // Added with publication per agreement: the digest stays when the value bytes may not (a policy
+  // violation, a retention period over), so an operator can still match a dead letter with its event.
+  `ALTER TABLE ${S}.dead_letter ADD COLUMN IF NOT EXISTS value_sha256 text`,
+  `CREATE INDEX IF NOT EXISTS dead_letter_agreement ON ${S}.dead_letter (agreement_id, at)`,
   `CREATE OR REPLACE FUNCTION ${S}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       RAISE EXCEPTION '%.% is append-only (Art. 5.4 of the THAHS exchange circular)', TG_TABLE_SCHEMA, TG_TABLE_NAME

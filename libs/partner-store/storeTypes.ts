@@ -43,7 +43,10 @@ export interface DeadLetterRecord {
   /** Entity named by the topic, when the topic names one. */
   entity: string | null;
   key: Buffer | null;
+  /** The value bytes, kept only where they may be (never for a policy violation: they hold what the agreement does not share). */
   value: Buffer | null;
+  /** SHA-256 (hex) of the value bytes as received, kept whether or not the bytes are. */
+  valueDigest: string | null;
   headers: Readonly<Record<string, StoredHeaderValue | StoredHeaderValue[]>>;
 }
 

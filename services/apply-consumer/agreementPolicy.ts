@@ -2,14 +2,16 @@ import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import {
   compileEntityShare,
+  governingRecord,
   partyKeyIds,
+  statusAt,
   versionRecordInForce,
   type AgreementDocument,
   type AgreementState,
   type CompiledEntityShare,
 } from '../../libs/agreements';
-import { scopeVersionAt } from './agreementTimeline';
-import type { AppliedPolicy, PolicyResolver } from './policyResolver';
+import { scopeVersionAt } from '../../libs/agreements';
+import type { AppliedPolicy, DeclaredPolicy, PolicyResolver } from './policyResolver';
 
 /**
  * The policy of one agreement for one receiving ministry, read from the agreement's signed history: the
@@ -25,6 +27,7 @@ import type { AppliedPolicy, PolicyResolver } from './policyResolver';
  */
 export class AgreementPolicy implements PolicyResolver {
   private readonly compiled = new Map<string, AppliedPolicy | null>();
+  private readonly declarations = new Map<string, DeclaredPolicy | null>();
   /**
    * The last answer and what it was asked: the events of one source transaction share their commit time
    * and arrive together, so most calls repeat the previous one within the same millisecond.
@@ -53,6 +56,7 @@ export class AgreementPolicy implements PolicyResolver {
     if (state.agreementId !== this.state.agreementId) throw new RangeError(`policy of ${this.state.agreementId} cannot follow ${state.agreementId}`);
     this.state = state;
     this.compiled.clear();
+    this.declarations.clear();
     this.last = undefined;
   }
 
@@ -77,6 +81,32 @@ export class AgreementPolicy implements PolicyResolver {
     const key = `${record.version}\u0000${ceiling.version}\u0000${entity}`;
     if (!this.compiled.has(key)) this.compiled.set(key, this.bounded(this.compile(doc, entity), ceiling.version === record.version ? undefined : this.compile(ceiling.document, entity)));
     return this.compiled.get(key) ?? null;
+  }
+
+  resolveRemoval(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null {
+    const at = commitTimeUs / 1000;
+    if (statusAt(this.state, at) !== 'suspended') return null;
+    const governing = governingRecord(this.state, at);
+    const ceiling = scopeVersionAt(this.state, Math.max(this.clock(), at));
+    if (!governing || !ceiling) return null;
+    const doc = governing.record.document;
+    if (doc.parties.provider.ministry !== provider || !this.receives(doc) || !this.receives(ceiling.document)) return null;
+    return this.compile(doc, entity);
+  }
+
+  declared(provider: Ministry, entity: string, version: number): DeclaredPolicy | null {
+    const k = `${version}\u0000${entity}`;
+    if (this.declarations.has(k)) return this.declarations.get(k)!;
+    const record = this.state.versions.find((v) => v.version === version && v.status === 'confirmed');
+    const doc = record?.document;
+    const share = doc?.data.entities.find((e) => e.entity === entity);
+    let out: DeclaredPolicy | null = null;
+    if (doc && share && doc.parties.provider.ministry === provider && this.contracts.has(entity)) {
+      const c = compileEntityShare(share, this.contracts.get(entity));
+      out = { agreementId: doc.id, version, fields: c.fields.includes('id') ? c.fields : ['id', ...c.fields], predicate: c.matches, filterFields: c.filterFields };
+    }
+    this.declarations.set(k, out);
+    return out;
   }
 
   /** The rules of the commit-time version narrowed by those of the version in force now. */

@@ -3,6 +3,7 @@ import { Pool, PoolClient } from 'pg';
 import type { AgreementState } from '../../libs/agreements';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
+import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '../../libs/contracts/agreementTopics';
 import { createKafka, ensureTopics } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
@@ -61,7 +62,7 @@ export interface ApplyConsumerOptions {
   provider: Ministry;
   /** The agreement this consumer applies; names the consumer group and labels every record. */
   agreementId: string;
-  /** Entities to subscribe to (topics `<prefix>.<provider>.<entity>`). */
+  /** Entities to subscribe to (the agreement's topics `<prefix>.<provider>.<agreement>.<entity>`). */
   entities: readonly string[];
   policy: PolicyResolver;
   contracts: ContractRegistry;
@@ -76,7 +77,7 @@ export interface ApplyConsumerOptions {
   partnerSchema?: string;
   /** Default `thahs`; tests use their own. */
   topicPrefix?: string;
-  /** Default `<prefix>-apply-<agreementId>-<receiver>`; a new group replays the topics from the start. */
+  /** Default `<prefix>-apply-<agreementId>-<receiver>` (applyGroupId); a new group replays the topics from the start. */
   groupId?: string;
   /** Most events written in one database transaction. */
   applyBatchSize?: number;
@@ -156,10 +157,10 @@ export class ApplyConsumer implements PipelineService {
   private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
 
   constructor(private readonly o: ApplyConsumerOptions) {
-    this.prefix = o.topicPrefix ?? 'thahs';
-    this.groupId = o.groupId ?? `${this.prefix}-apply-${o.agreementId}-${o.receiver}`;
+    this.prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+    this.groupId = o.groupId ?? applyGroupId(this.prefix, o.agreementId, o.receiver);
     this.name = `apply-consumer-${o.agreementId}-${o.receiver}`;
-    this.dlqTopic = `${this.prefix}.dlq.${o.receiver}`;
+    this.dlqTopic = dlqTopic(this.prefix, o.receiver, o.agreementId);
     if (o.provider === o.receiver) throw new ApplyConsumerError(o.agreementId, this.groupId, `provider and receiver are both ${o.receiver}`);
     this.schema = checkPartnerSchema(o.partnerSchema ?? `partner_${o.provider}`, o.provider);
     this.store = new PartnerStore({
@@ -170,6 +171,7 @@ export class ApplyConsumer implements PipelineService {
     const ring = o.providerKeys;
     this.assessor = new EventAssessor({
       provider: o.provider,
+      agreementId: o.agreementId,
       topicPrefix: this.prefix,
       contracts: o.contracts,
       verifier: new EventVerifier((keyId) => ring.get(keyId)),
@@ -186,8 +188,9 @@ export class ApplyConsumer implements PipelineService {
     return { ...this.counts };
   }
 
+  /** The agreement's topics of the entities it shares: the provider publishes nothing else to them. */
   topics(): string[] {
-    return this.o.entities.map((e) => `${this.prefix}.${this.o.provider}.${e}`);
+    return this.o.entities.map((e) => agreementTopic(this.prefix, this.o.provider, this.o.agreementId, e));
   }
 
   async start(): Promise<void> {
@@ -297,6 +300,7 @@ export class ApplyConsumer implements PipelineService {
       log: this.o.log,
       onColumnsDropped: (entity) => this.store.forgetColumns(entity),
       retentionEveryMs: e.retentionEveryMs,
+      deleteTopics: () => this.deletePlatformTopics(kafka),
     });
     await this.enforceNow();
     this.enforceTimer = setInterval(() => this.enforcePeriodically(), e.everyMs ?? 60_000);
@@ -310,6 +314,27 @@ export class ApplyConsumer implements PipelineService {
       .finally(() => {
         this.enforcing = false;
       });
+  }
+
+  /**
+   * Element (10) on the platform: the agreement's event topics and this receiver's dead-letter topic of
+   * it are deleted, after fetching from them stops. The provider never creates them again for an
+   * agreement that has ended. A topic already gone counts as deleted.
+   */
+  private async deletePlatformTopics(kafka: Kafka): Promise<string[]> {
+    const topics = [...this.topics(), this.dlqTopic];
+    this.consumer?.pause(this.topics().map((topic) => ({ topic })));
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const present = topics.filter((t) => existing.has(t));
+      if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
+      this.o.log.info('agreement topics deleted from the platform', { group: this.groupId, agreement: this.o.agreementId, topics: present.length });
+      return topics;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async publishDeletionRecord(record: DeletionRecord): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { encodeEnvelope, encodeMeta, H, parseLsn } from '../../libs/events';
 import { DLQ_HEADERS, deadLetterMessage, deadLetterRecord, storedHeaders } from './deadLetterMessage';
 
@@ -21,14 +22,23 @@ describe('dead-letter records', () => {
   });
 
   it('shows what the meta of a well-formed envelope says, next to its bytes', () => {
-    const meta = encodeMeta({ op: 'd', position: { lsn: parseLsn('0/16B3748'), index: 2 }, xid: 9, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity: 'person' }, 'cand.c10-20261127-0a1b2c3d');
+    const meta = encodeMeta({ op: 'd', position: { lsn: parseLsn('0/16B3748'), index: 2 }, xid: 9, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123' }, 'cand.c10-20261127-0a1b2c3d');
     const envelope = encodeEnvelope(meta, Buffer.alloc(64, 7), Buffer.alloc(8));
     expect(storedHeaders({ [H.event]: envelope })).toEqual({
       [H.event]: {
         base64: envelope.toString('base64'),
-        decoded: { op: 'd', lsn: '0/16B3748', txIndex: 2, xid: 9, commitTs: '2025-11-27T00:00:00.000Z', eventId: 'cand:0/16B3748:2', ministry: 'cand', entity: 'person', keyId: 'cand.c10-20261127-0a1b2c3d' },
+        decoded: { op: 'd', lsn: '0/16B3748', txIndex: 2, xid: 9, commitTs: '2025-11-27T00:00:00.000Z', eventId: 'cand:0/16B3748:2', ministry: 'cand', entity: 'person', keyId: 'cand.c10-20261127-0a1b2c3d', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123' },
       },
     });
+  });
+
+  it('keeps no value bytes of a policy violation, only their digest', () => {
+    const rec = deadLetterRecord(event, 'policy-violation', 'carries national_id, which agreement A-1 v1 does not share', 'person');
+    expect(rec.value).toBeNull();
+    expect(rec.valueDigest).toBe(createHash('sha256').update(event.value!).digest('hex'));
+    const m = deadLetterMessage(event, rec, 'A-1', 'thahs-apply-A-1-qdnd', new Date('2026-11-27T00:00:00Z'));
+    expect(m.value).toBeNull();
+    expect(m.headers).toMatchObject({ [DLQ_HEADERS.valueDigest]: rec.valueDigest });
   });
 
   it('copies the raw event to the DLQ topic with why and where it came from', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import type { IHeaders, Message } from 'kafkajs';
 import { decodeEnvelope, describeMeta, H, HeaderError, type MetaSummary } from '../../libs/events';
 import type { ReceivedMessage } from '../../libs/kafka';
@@ -17,6 +18,7 @@ export const DLQ_HEADERS = {
   agreement: 'thahs.dlq.agreement',
   group: 'thahs.dlq.group',
   at: 'thahs.dlq.at',
+  valueDigest: 'thahs.dlq.value-sha256',
 } as const;
 
 /** What an envelope's meta says, or undefined when it does not decode (the base64 is kept either way). */
@@ -50,15 +52,31 @@ export function storedHeaders(headers: IHeaders): Record<string, StoredHeaderVal
   return out;
 }
 
+/** Value bytes a dead letter may not keep: a policy violation carries what the agreement does not share. */
+function keepsValue(reason: DeadLetterReason): boolean {
+  return reason !== 'policy-violation';
+}
+
 export function deadLetterRecord(e: RawEvent, reason: DeadLetterReason, detail: string, entity: string | null): DeadLetterRecord {
-  return { reason, detail, topic: e.topic, partition: e.partition, offset: e.offset, entity, key: e.key, value: e.value, headers: storedHeaders(e.headers) };
+  return {
+    reason,
+    detail,
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    entity,
+    key: e.key,
+    value: keepsValue(reason) ? e.value : null,
+    valueDigest: e.value === null ? null : createHash('sha256').update(e.value).digest('hex'),
+    headers: storedHeaders(e.headers),
+  };
 }
 
 /** The copy sent to `<prefix>.dlq.<receiver>`: the original bytes and headers, plus why and where from. */
 export function deadLetterMessage(e: RawEvent, d: DeadLetterRecord, agreementId: string, group: string, at: Date): Message {
   return {
     key: e.key,
-    value: e.value,
+    value: d.value,
     headers: {
       ...e.headers,
       [DLQ_HEADERS.reason]: d.reason,
@@ -69,6 +87,7 @@ export function deadLetterMessage(e: RawEvent, d: DeadLetterRecord, agreementId:
       [DLQ_HEADERS.agreement]: agreementId,
       [DLQ_HEADERS.group]: group,
       [DLQ_HEADERS.at]: at.toISOString(),
+      ...(d.valueDigest === null ? {} : { [DLQ_HEADERS.valueDigest]: d.valueDigest }),
     },
   };
 }

@@ -42,6 +42,11 @@ export interface UnsignedDeletionRecord {
   /** For agreement_end: the instant the agreement expired or was terminated. */
   endedAt?: string;
   entities: DeletedEntity[];
+  /**
+   * For agreement_end: what was removed outside the partner tables — the agreement's topics on the
+   * exchange platform (its events and the receiver's dead-letter topic) and its dead letters here.
+   */
+  platform?: { topicsDeleted: string[]; deadLettersDeleted: number };
   executedAt: string;
   keyId: string;
   algorithm: 'Ed25519';

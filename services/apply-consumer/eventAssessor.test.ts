@@ -1,24 +1,40 @@
 import { generateKeyPairSync, randomUUID } from 'crypto';
 import { loadContracts } from '../../libs/contracts/contractLoader';
+import { projectValueSchema } from '../../libs/contracts/projectedContract';
 import { encodeEnvelope, encodeMeta, EventMeta, H, parseEnvelope } from '../../libs/events';
 import { EventVerifier, SigningKey } from '../../libs/signing';
 import { encodeRecord, sampleRecord, signEvents, TestEvent, wire } from './__fixtures__/signedEvents';
 import type { RawEvent } from './deadLetterMessage';
 import { Assessment, EventAssessor } from './eventAssessor';
 import { classifyFailure, EventRejection, isRowDataError } from './eventRejection';
-import type { AppliedPolicy, PolicyResolver } from './policyResolver';
+import type { AppliedPolicy, DeclaredPolicy, PolicyResolver } from './policyResolver';
 import { RegistryUnavailableError, SchemaLookup } from './schemaSource';
 import { WireDecoder } from './wireDecoder';
 
 const contracts = loadContracts();
 const person = contracts.get('person');
 const judgment = contracts.get('judgment');
+const all = (c: typeof person): string[] => c.fields.map((f) => f.name);
+const personValue = projectValueSchema(person, all(person));
 const SCHEMAS: Record<number, SchemaLookup> = {
   1: { schema: person.keySchema },
-  2: { schema: person.valueSchema },
-  3: { schema: judgment.valueSchema },
+  2: { schema: personValue },
+  3: { schema: projectValueSchema(judgment, all(judgment)) },
   4: { unusable: 'a PROTOBUF schema, not Avro' },
+  // The contract as written (required fields outside unions) is not what an agreement topic carries.
+  5: { schema: person.valueSchema },
+  // Same record name and field names, two fields' places swapped: the bytes would decode to other values.
+  6: { schema: { ...personValue, fields: swapped(personValue.fields as Record<string, unknown>[], 'full_name', 'other_names') } },
+  7: { schema: projectValueSchema(person, ['full_name', 'is_military']) },
 };
+
+function swapped(fields: Record<string, unknown>[], a: string, b: string): Record<string, unknown>[] {
+  const i = fields.findIndex((f) => f.name === a);
+  const j = fields.findIndex((f) => f.name === b);
+  const out = [...fields];
+  [out[i], out[j]] = [out[j], out[i]];
+  return out;
+}
 
 function signingKey(keyId: string): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -40,6 +56,7 @@ function assessor(resolver: PolicyResolver = { resolve: () => policy }, source =
   const ring = new Map([trusted, spare].map((k) => [k.keyId, k.publicKey]));
   return new EventAssessor({
     provider: 'cand',
+    agreementId: 'TTDL-TEST',
     topicPrefix: 'tp',
     contracts,
     verifier: new EventVerifier((id) => ring.get(id)),
@@ -50,13 +67,16 @@ function assessor(resolver: PolicyResolver = { resolve: () => policy }, source =
 
 let lsn = 100n;
 function meta(op: EventMeta['op'], entity = 'person'): EventMeta {
-  return { op, position: { lsn: lsn++, index: 0 }, xid: 7, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity };
+  return { op, position: { lsn: lsn++, index: 0 }, xid: 7, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity, agreementId: 'TTDL-TEST', agreementVersion: 3, sourceEpoch: '7441139201358532123' };
 }
 
-function personEvent(record: Record<string, unknown> | null, opts: { key?: SigningKey; op?: EventMeta['op']; valueSchemaId?: number; id?: string } = {}): TestEvent {
+function personEvent(
+  record: Record<string, unknown> | null,
+  opts: { key?: SigningKey; op?: EventMeta['op']; valueSchemaId?: number; id?: string; fields?: readonly string[]; meta?: Partial<EventMeta> } = {},
+): TestEvent {
   const id = opts.id ?? (record?.id as string | undefined) ?? randomUUID();
-  const { key, value } = encodeRecord(person, 1, opts.valueSchemaId ?? 2, record, id);
-  return signEvents([{ topic: 'tp.cand.person', key, value, meta: meta(opts.op ?? (record ? 'u' : 'd')) }], opts.key ?? trusted)[0];
+  const { key, value } = encodeRecord(person, 1, opts.valueSchemaId ?? 2, record, id, opts.fields);
+  return signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key, value, meta: { ...meta(opts.op ?? (record ? 'u' : 'd')), ...opts.meta } }], opts.key ?? trusted)[0];
 }
 
 const raw = (e: TestEvent, offset = '0'): RawEvent => ({ topic: e.topic, partition: 0, offset, key: e.key, value: e.value, headers: e.headers });
@@ -120,12 +140,13 @@ describe('event assessment and dead-letter classification', () => {
   it('refuses malformed or inconsistent headers, even when signed', async () => {
     const id = randomUUID();
     const { key, value } = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id);
-    const signed = (m: EventMeta, metaOverride?: Buffer) => signEvents([{ topic: 'tp.cand.person', key, value, meta: m, metaOverride }], trusted)[0];
+    const signed = (m: EventMeta, metaOverride?: Buffer) => signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key, value, meta: m, metaOverride }], trusted)[0];
     const good = encodeMeta(meta('u'), trusted.keyId);
     const cut = signed(meta('u'));
     expect(await reasonOf({ ...cut, headers: { [H.event]: good.subarray(0, good.length - 2) } })).toBe('bad-header');
-    // Cut short in front of its proof, the meta reads on into the signature: another key id, refused.
-    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('unknown-key');
+    // Cut short in front of its proof, the meta reads on into the signature (its last field, the source
+    // epoch, takes two signature bytes): what follows is no longer a proof, refused.
+    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('malformed-proof');
     expect(await reasonOf(signed(meta('u'), Buffer.from('thahs.op=u')))).toBe('bad-header');
     const wrongId = Buffer.from(good.toString('latin1').replace(':0/', ':1/'), 'latin1');
     expect(await reasonOf(signed(meta('u'), wrongId))).toBe('bad-header');
@@ -136,7 +157,7 @@ describe('event assessment and dead-letter classification', () => {
   it('refuses garbage, unknown schema ids and another entity\'s schema', async () => {
     const id = randomUUID();
     const { key } = encodeRecord(person, 1, 2, null, id);
-    const sign = (value: Buffer | null, op: EventMeta['op'] = 'u') => signEvents([{ topic: 'tp.cand.person', key, value, meta: meta(op) }], trusted)[0];
+    const sign = (value: Buffer | null, op: EventMeta['op'] = 'u') => signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key, value, meta: meta(op) }], trusted)[0];
     expect(await reasonOf(sign(Buffer.from('not avro at all')))).toBe('undecodable');
     expect(await reasonOf(sign(wire(2, Buffer.from([0xff, 0xff, 0xff]))))).toBe('undecodable');
     expect(await reasonOf(sign(wire(99, Buffer.alloc(10))))).toBe('unknown-schema');
@@ -146,7 +167,7 @@ describe('event assessment and dead-letter classification', () => {
     expect(await reasonOf(sign(judgmentValue))).toBe('wrong-schema');
     // a key encoded with the value schema id
     const valueAsKey = encodeRecord(person, 1, 2, sampleRecord(person, { id }), id).value!;
-    const [e] = signEvents([{ topic: 'tp.cand.person', key: valueAsKey, value: null, meta: meta('d') }], trusted);
+    const [e] = signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key: valueAsKey, value: null, meta: meta('d') }], trusted);
     expect(await reasonOf(e)).toBe('wrong-schema');
   });
 
@@ -156,7 +177,40 @@ describe('event assessment and dead-letter classification', () => {
     expect(await reasonOf(personEvent(rec, { op: 'd' }))).toBe('invalid-event');
     expect(await reasonOf(personEvent(null, { op: 'u' }))).toBe('invalid-event');
     const e = personEvent(rec);
-    expect(await reasonOf({ ...e, topic: 'tp.qdnd.person' })).toBe('invalid-event');
+    expect(await reasonOf({ ...e, topic: 'tp.qdnd.TTDL-TEST.person' })).toBe('invalid-event');
+    // Signed for another agreement's topic: the signature covers the topic, and the meta names the agreement.
+    expect(await reasonOf({ ...e, topic: 'tp.cand.TTDL-OTHER.person' })).toBe('invalid-event');
+  });
+
+  it('pins writer schemas to the contract: the contract as written, or a swapped layout under the same names, is wrong-schema', async () => {
+    const rec = sampleRecord(person);
+    expect(await reasonOf(personEvent(rec, { valueSchemaId: 5 }))).toBe('wrong-schema');
+    expect(await reasonOf(personEvent(rec, { valueSchemaId: 6 }))).toBe('wrong-schema');
+    // A projection over fewer fields is a pinned schema of its own.
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'] }))).toBe('change');
+  });
+
+  it('dead-letters a field or a row the version the event names does not share (policy violation)', async () => {
+    const declared: DeclaredPolicy = { agreementId: 'TTDL-TEST', version: 3, fields: ['id', 'full_name', 'is_military'], predicate: (r) => r.is_military === true, filterFields: ['is_military'] };
+    const strict: PolicyResolver = { resolve: () => policy, declared: (_p, _e, v) => (v === 3 ? declared : null) };
+    const a = assessor(strict);
+    const within = personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'] });
+    expect(await reasonOf(within, a)).toBe('change');
+    // every contract field: more than version 3 shares
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true })), a)).toBe('policy-violation');
+    // inside the projection, outside the filter
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: false }), { valueSchemaId: 7, fields: ['full_name', 'is_military'] }), a)).toBe('policy-violation');
+    // a version that was never confirmed
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'], meta: { agreementVersion: 9 } }), a)).toBe('policy-violation');
+    // a delete carries no value: nothing to violate
+    expect(await reasonOf(personEvent(null, { op: 'd' }), a)).toBe('change');
+  });
+
+  it('applies a removal committed while the agreement was suspended, and withholds an upsert', async () => {
+    const suspended: PolicyResolver = { resolve: () => null, resolveRemoval: () => policy };
+    const tomb = await assessor(suspended).assess(raw(personEvent(null, { op: 'd' })));
+    expect(tomb.kind === 'change' && tomb.change.row).toBeNull();
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true })), assessor(suspended))).toBe('withheld');
   });
 
   it('dead-letters a record the filter cannot evaluate', async () => {

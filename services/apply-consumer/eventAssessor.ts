@@ -1,14 +1,15 @@
-import type { Type } from 'avsc';
-import { createAvroType } from '../../libs/contracts/avroType';
+import { parseAgreementTopic } from '../../libs/contracts/agreementTopics';
+import { canonicalSchemaText } from '../../libs/contracts/canonicalSchema';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
-import type { Ministry } from '../../libs/contracts/contractTypes';
+import type { EntityContract, Ministry } from '../../libs/contracts/contractTypes';
+import { checkProjectedSchema } from '../../libs/contracts/projectedContract';
 import { decodeEnvelope, H, headerBytes, type ReceivedMeta } from '../../libs/events';
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
-import { WireDecoder } from './wireDecoder';
+import { SchemaPin, WireDecoder } from './wireDecoder';
 
 /** An event whose proof verified, waiting to be decoded and judged. */
 interface Authentic {
@@ -26,6 +27,8 @@ export type Assessment =
 
 export interface AssessorOptions {
   provider: Ministry;
+  /** The agreement whose topics this consumer reads: an event of another agreement is refused. */
+  agreementId: string;
   topicPrefix: string;
   contracts: ContractRegistry;
   verifier: EventVerifier;
@@ -33,23 +36,30 @@ export interface AssessorOptions {
   policy: PolicyResolver;
 }
 
+interface Pins {
+  key: SchemaPin<true>;
+  value: SchemaPin<readonly string[]>;
+}
+
 /**
  * Takes one event through the checks in order — authenticate the proof, read the envelope, decode key
- * and value against the contract, check their consistency, then apply the agreement in force at the
- * commit time (projection and filter) — and says what to do with it. A failure of the event itself
- * becomes a dead letter; a failure of the consumer's surroundings (registry down) is thrown.
+ * and value with their writer schemas once those are pinned to the contract (the key schema exactly,
+ * the value schema as the contract's projection over its own fields), check their consistency, check
+ * that the provider sent no field and no row the version it names does not share (a policy
+ * violation), then apply the agreement in force at the commit time (projection and filter) — and says
+ * what to do with it. A failure of the event itself becomes a dead letter; a failure of the consumer's
+ * surroundings (registry down) is thrown.
  */
 export class EventAssessor {
-  private readonly types = new Map<string, { key: Type; value: Type }>();
+  private readonly pins = new Map<string, Pins>();
 
   constructor(private readonly o: AssessorOptions) {}
 
-  /** The entity a topic carries, or null when the topic is not `<prefix>.<provider>.<entity>`. */
+  /** The entity a topic carries, or null when the topic is not `<prefix>.<provider>.<agreement>.<entity>` of this consumer's agreement. */
   entityOf(topic: string): string | null {
-    const head = `${this.o.topicPrefix}.${this.o.provider}.`;
-    if (!topic.startsWith(head)) return null;
-    const entity = topic.slice(head.length);
-    return this.o.contracts.has(entity) ? entity : null;
+    const t = parseAgreementTopic(this.o.topicPrefix, topic);
+    if (!t || t.provider !== this.o.provider || t.agreementId !== this.o.agreementId) return null;
+    return this.o.contracts.has(t.entity) ? t.entity : null;
   }
 
   /**
@@ -102,6 +112,7 @@ export class EventAssessor {
 
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);
+    if (meta.agreementId !== this.o.agreementId) throw new EventRejection('invalid-event', `published under agreement ${meta.agreementId}, on a topic of ${this.o.agreementId}`);
     return { event: e, entity, meta, key: e.key };
   }
 
@@ -109,15 +120,19 @@ export class EventAssessor {
     const { provider, policy } = this.o;
     const { event: e, entity, meta, key: keyBytes } = a;
     const keyId = meta.keyId;
-    const types = this.typesOf(entity);
-    const key = this.o.decoder.decodeLoaded(keyBytes, types.key, 'key');
-    const record = e.value === null ? null : this.o.decoder.decodeLoaded(e.value, types.value, 'value');
+    const pins = this.pinsOf(entity);
+    const key = this.o.decoder.decodePinned(keyBytes, 'key', pins.key).record;
+    const decoded = e.value === null ? null : this.o.decoder.decodePinned(e.value, 'value', pins.value);
+    const record = decoded === null ? null : decoded.record;
     if (typeof key.id !== 'string') throw new EventRejection('invalid-event', 'the key has no id');
     const id = key.id.toLowerCase();
     if ((meta.op === 'd') !== (record === null)) throw new EventRejection('invalid-event', `operation ${meta.op} with ${record === null ? 'no value' : 'a value'}`);
     if (record !== null && (typeof record.id !== 'string' || record.id.toLowerCase() !== id)) throw new EventRejection('invalid-event', 'the value id differs from the key id');
+    if (decoded !== null) this.checkDeclared(entity, meta.agreementVersion, decoded.pinned, record as PolicyRecord);
 
-    const applied = policy.resolve(provider, entity, meta.commitTs);
+    let applied = policy.resolve(provider, entity, meta.commitTs);
+    // A delete shares nothing: one committed while the agreement was suspended still removes the row.
+    if (!applied && record === null) applied = policy.resolveRemoval?.(provider, entity, meta.commitTs) ?? null;
     if (!applied) return { kind: 'withheld', event: e, entity };
     if (!applied.providerKeyIds.includes(keyId)) {
       throw new EventRejection('key-not-in-agreement', `key ${keyId} is not listed for the provider in agreement ${applied.agreementId} v${applied.version}`);
@@ -132,7 +147,10 @@ export class EventAssessor {
       }
       if (shared) {
         row = {};
-        for (const f of applied.fields) row[f] = f === 'id' ? id : ((record[f] as StoreValue | undefined) ?? null);
+        // Only what the event carries: a field the version in force shares and the event's version did
+        // not is left as the store holds it, never overwritten with null.
+        for (const f of applied.fields) if (f === 'id') row.id = id;
+        else if (f in record) row[f] = (record[f] as StoreValue | undefined) ?? null;
       }
     }
     return {
@@ -153,13 +171,50 @@ export class EventAssessor {
     };
   }
 
-  private typesOf(entity: string): { key: Type; value: Type } {
-    let t = this.types.get(entity);
-    if (!t) {
-      const c = this.o.contracts.get(entity);
-      t = { key: createAvroType(c.keySchema), value: createAvroType(c.valueSchema) };
-      this.types.set(entity, t);
+  /**
+   * Defence in depth: the provider applies the agreement before publishing; the receiver checks it did.
+   * The event names (signed) the version whose rules the provider applied: a field or a row that version
+   * does not share is a policy violation. The row filter is checked when the event carries every field
+   * it reads (a filter may read fields the agreement does not share).
+   */
+  private checkDeclared(entity: string, version: number, fields: readonly string[], record: PolicyRecord): void {
+    const declared = this.o.policy.declared?.(this.o.provider, entity, version);
+    if (declared === undefined) return;
+    if (declared === null) throw new EventRejection('policy-violation', `agreement ${this.o.agreementId} has no confirmed version ${version} sharing ${entity}`);
+    const allowed = new Set(declared.fields);
+    const extra = fields.filter((f) => !allowed.has(f));
+    if (extra.length > 0) throw new EventRejection('policy-violation', `carries ${extra.join(', ')}, which agreement ${declared.agreementId} v${version} does not share`);
+    if (declared.filterFields.every((f) => fields.includes(f))) {
+      let inside: boolean;
+      try {
+        inside = declared.predicate(record);
+      } catch (err) {
+        throw new EventRejection('filter-error', `agreement ${declared.agreementId} v${version}: ${(err as Error).message}`);
+      }
+      if (!inside) throw new EventRejection('policy-violation', `a row outside the filter of agreement ${declared.agreementId} v${version}`);
     }
-    return t;
+  }
+
+  private pinsOf(entity: string): Pins {
+    let p = this.pins.get(entity);
+    if (!p) {
+      const c: EntityContract = this.o.contracts.get(entity);
+      const keyText = canonicalSchemaText(c.keySchema);
+      p = {
+        key: {
+          key: `key:${entity}`,
+          check: (schema) => (canonicalSchemaText(schema) === keyText ? { ok: true, value: true } : { ok: false, reason: `not the ${entity} contract's key schema` }),
+        },
+        value: {
+          key: `value:${entity}`,
+          check: (schema) => {
+            const r = checkProjectedSchema(c, schema);
+            return r.ok ? { ok: true, value: r.fields } : r;
+          },
+        },
+      };
+      this.pins.set(entity, p);
+    }
+    return p;
   }
 }

@@ -21,6 +21,11 @@ export type DeadLetterReason =
   | 'invalid-event'
   /** The agreement's row filter could not evaluate the record. */
   | 'filter-error'
+  /**
+   * The provider sent a field or a row the agreement version it names does not share (or names a
+   * version that shares nothing): the event is refused and its value bytes are not kept.
+   */
+  | 'policy-violation'
   /** The partner store refused the row (a value its column cannot hold). */
   | 'store-rejected';
 

@@ -22,4 +22,25 @@ export interface AppliedPolicy {
  */
 export interface PolicyResolver {
   resolve(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null;
+  /**
+   * For a removal (a delete carries no data) committed while the agreement was suspended: the rules it
+   * is applied under, so a row the provider deleted or moved out of scope does not stay with the
+   * receiver until the resumption. Null when the agreement was not merely suspended then.
+   */
+  resolveRemoval?(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null;
+  /**
+   * The rules of the version an event says it was published under (its signed meta): what the
+   * provider may have sent. Null when that version was never confirmed or does not share the entity.
+   */
+  declared?(provider: Ministry, entity: string, version: number): DeclaredPolicy | null;
+}
+
+/** What an agreement version allows a provider to send of one entity (defence in depth at the receiver). */
+export interface DeclaredPolicy {
+  agreementId: string;
+  version: number;
+  fields: readonly string[];
+  predicate(record: PolicyRecord): boolean;
+  /** Fields the row filter reads: the receiver can check the filter only when the event carries them all. */
+  filterFields: readonly string[];
 }

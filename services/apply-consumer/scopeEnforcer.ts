@@ -6,7 +6,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import { PartnerPurger, quoteIdent, retentionOverCondition, type DeletionReasonCode, type PurgeContext, type RowCondition } from '../../libs/partner-store';
 import type { SigningKey } from '../../libs/signing';
-import { agreementEndAt, deletionDueAt, receivedRetention, scopeVersionAt, type AgreementEnd } from './agreementTimeline';
+import { agreementEndAt, deletionDueAt, receivedRetention, scopeVersionAt, type AgreementEnd } from '../../libs/agreements';
 import { keysDigest, signDeletionRecord, type DeletedEntity, type DeletionRecord } from './deletionRecord';
 import { ScopeEnforcerError } from './scopeEnforcerError';
 import { planEntityScope } from './scopePlan';
@@ -29,6 +29,12 @@ export interface ScopeEnforcerOptions {
   onColumnsDropped?(entity: string): void;
   /** Least time between two sweeps for rows whose retention is over (element (9)); default one hour. */
   retentionEveryMs?: number;
+  /**
+   * At the end (element 10): deletes the agreement's topics from the exchange platform (its event
+   * topics and this receiver's dead-letter topic) and returns their names; a topic already gone counts
+   * as deleted. Without it the platform is left as it is (tests of the store alone).
+   */
+  deleteTopics?(): Promise<string[]>;
 }
 
 const EMPTY_DIGEST = keysDigest([]);
@@ -195,7 +201,10 @@ export class ScopeEnforcer {
         }
         d.entities.push(e);
       }
-      return this.record(c, d, 'agreement_end', method, now, new Date(end.endedAtMs).toISOString());
+      // Dead letters hold the agreement's event bytes: they go with the partner data.
+      const dead = await c.query('DELETE FROM partner_state.dead_letter WHERE agreement_id = $1', [this.o.agreementId]);
+      const topicsDeleted = this.o.deleteTopics ? await this.o.deleteTopics() : [];
+      return this.record(c, d, 'agreement_end', method, now, new Date(end.endedAtMs).toISOString(), { topicsDeleted, deadLettersDeleted: dead.rowCount ?? 0 });
     });
     if (record) {
       this.o.log.info('agreement ended: partner data deleted as element (10) requires', {
@@ -222,12 +231,26 @@ export class ScopeEnforcer {
         const r = await this.purger.deleteRows(c, entity, d.ctx, retentionOverCondition(retention, now));
         if (r.n > 0) d.entities.push({ ...entityEntry(entity), rowsDeleted: r.n, keysDigest: r.digest });
       }
+      // A dead letter keeps its coordinates, reason and digest; its value bytes only as long as the rows may stay.
+      await c.query(`UPDATE partner_state.dead_letter SET raw_value = NULL WHERE agreement_id = $1 AND raw_value IS NOT NULL AND at < $2::timestamptz - $3::interval`, [
+        this.o.agreementId,
+        now.toISOString(),
+        retention,
+      ]);
       if (d.entities.length === 0) return null;
       return this.record(c, d, 'retention', 'hard_delete', now);
     });
   }
 
-  private async record(c: PoolClient, d: Draft, reason: DeletionReasonCode, method: 'hard_delete' | 'anonymise', now: Date, endedAt?: string): Promise<DeletionRecord> {
+  private async record(
+    c: PoolClient,
+    d: Draft,
+    reason: DeletionReasonCode,
+    method: 'hard_delete' | 'anonymise',
+    now: Date,
+    endedAt?: string,
+    platform?: DeletionRecord['platform'],
+  ): Promise<DeletionRecord> {
     const record = signDeletionRecord(
       {
         format: 'thahs-deletion-record/1',
@@ -241,6 +264,7 @@ export class ScopeEnforcer {
         method,
         ...(endedAt === undefined ? {} : { endedAt }),
         entities: d.entities,
+        ...(platform === undefined ? {} : { platform }),
         executedAt: now.toISOString(),
       },
       this.o.signingKey,

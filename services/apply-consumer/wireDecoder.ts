@@ -4,21 +4,30 @@ import { EventRejection } from './eventRejection';
 import { SchemaSource } from './schemaSource';
 
 /** Writer schema of one registry id, built once. */
-type Writer = { type: Type; name: string } | { problem: 'unknown-schema' | 'wrong-schema'; detail: string };
+type Writer = { type: Type; schema: object } | { problem: 'unknown-schema' | 'wrong-schema'; detail: string };
 
 /**
- * Decodes Confluent wire-format payloads (magic byte 0, 4-byte big-endian schema id, Avro body) into the
- * canonical record of a contract type. The writer schema is fetched once per id; data written with an
- * older compatible schema is resolved to the contract the consumer reads with. The id must name the
- * expected record: a valid payload of another entity is refused, not misread.
+ * Says whether a writer schema is one this consumer accepts — the registry is run by the other
+ * ministry (Art. 8.3), so what it serves under an id is checked, not trusted — and returns what the
+ * check found (e.g. the projection's field names), or the reason it is refused.
+ */
+export interface SchemaPin<T> {
+  /** Identifies the check, for its per-id cache. */
+  readonly key: string;
+  check(schema: object): { ok: true; value: T } | { ok: false; reason: string };
+}
+
+/**
+ * Decodes Confluent wire-format payloads (magic byte 0, 4-byte big-endian schema id, Avro body) with
+ * their writer schema, after the writer schema has passed a pin: a schema with the expected record but
+ * renamed, reordered or retyped fields is refused as wrong-schema, so the same signed bytes cannot be
+ * made to decode to other values. The writer schema is fetched once per id.
  */
 export class WireDecoder {
   private readonly writers = new Map<number, Promise<Writer>>();
   /** Writers already loaded, for the synchronous path: no promise to await per event. */
   private readonly ready = new Map<number, Writer>();
-  private readonly resolvers = new Map<string, ReturnType<Type['createResolver']> | null | string>();
-  private readonly readerIds = new WeakMap<Type, number>();
-  private nextReaderId = 0;
+  private readonly pins = new Map<string, { ok: true; value: unknown } | { ok: false; reason: string }>();
 
   constructor(private readonly source: SchemaSource) {}
 
@@ -27,31 +36,30 @@ export class WireDecoder {
     return buf !== null && buf.length >= 5 && buf[0] === 0 ? buf.readUInt32BE(1) : undefined;
   }
 
-  /** Loads the writer schemas of these ids, so decodeLoaded can run without awaiting per event (a registry outage throws here). */
+  /** Loads the writer schemas of these ids, so decodePinned can run without awaiting per event (a registry outage throws here). */
   async loadSchemas(ids: Iterable<number>): Promise<void> {
     for (const id of new Set(ids)) if (!this.ready.has(id)) this.ready.set(id, await this.writer(id));
   }
 
-  async decode(buf: Buffer, reader: Type, part: 'key' | 'value'): Promise<Record<string, unknown>> {
-    const id = WireDecoder.schemaIdOf(buf);
-    if (id !== undefined) await this.loadSchemas([id]);
-    return this.decodeLoaded(buf, reader, part);
-  }
-
-  /** Decodes a payload whose schema id was loaded before (loadSchemas); throws if it was not. */
-  decodeLoaded(buf: Buffer, reader: Type, part: 'key' | 'value'): Record<string, unknown> {
+  /**
+   * Decodes a payload whose schema id was loaded before (loadSchemas), with its writer schema once
+   * `pin` accepts it; returns the record and what the pin found.
+   */
+  decodePinned<T>(buf: Buffer, part: 'key' | 'value', pin: SchemaPin<T>): { record: Record<string, unknown>; pinned: T } {
     if (buf.length < 5 || buf[0] !== 0) throw new EventRejection('undecodable', `${part} is not in the schema-registry wire format (magic byte 0 and schema id)`);
     const id = buf.readUInt32BE(1);
     const writer = this.ready.get(id);
     if (!writer) throw new Error(`schema id ${id} was not loaded before decoding`);
     if ('problem' in writer) throw new EventRejection(writer.problem, `${part} schema id ${id}: ${writer.detail}`);
-    const readerName = reader.name ?? '';
-    if (writer.name !== readerName) throw new EventRejection('wrong-schema', `${part} schema id ${id} is ${writer.name}, expected ${readerName}`);
-    const resolver = this.resolver(id, writer.type, reader);
-    if (typeof resolver === 'string') throw new EventRejection('wrong-schema', `${part} schema id ${id} cannot be read as ${readerName}: ${resolver}`);
+    const k = `${id}\u0000${pin.key}`;
+    let verdict = this.pins.get(k);
+    if (!verdict) {
+      verdict = pin.check(writer.schema);
+      this.pins.set(k, verdict);
+    }
+    if (!verdict.ok) throw new EventRejection('wrong-schema', `${part} schema id ${id}: ${verdict.reason}`);
     try {
-      const value = resolver === null ? reader.fromBuffer(buf.subarray(5)) : reader.fromBuffer(buf.subarray(5), resolver);
-      return value as Record<string, unknown>;
+      return { record: writer.type.fromBuffer(buf.subarray(5)) as Record<string, unknown>, pinned: verdict.value as T };
     } catch (err) {
       throw new EventRejection('undecodable', `${part} body does not decode with schema id ${id}: ${(err as Error).message}`);
     }
@@ -73,33 +81,9 @@ export class WireDecoder {
     if (found === null) return { problem: 'unknown-schema', detail: 'not known to the registry' };
     if ('unusable' in found) return { problem: 'wrong-schema', detail: found.unusable };
     try {
-      const type = createAvroType(found.schema);
-      return { type, name: type.name ?? '(unnamed)' };
+      return { type: createAvroType(found.schema), schema: found.schema };
     } catch (err) {
       return { problem: 'wrong-schema', detail: `not a usable Avro schema: ${(err as Error).message}` };
     }
-  }
-
-  /** null: the writer is the reader's own schema; a string: why it cannot be resolved. */
-  private resolver(id: number, writer: Type, reader: Type): ReturnType<Type['createResolver']> | null | string {
-    let readerId = this.readerIds.get(reader);
-    if (readerId === undefined) {
-      readerId = this.nextReaderId++;
-      this.readerIds.set(reader, readerId);
-    }
-    const key = `${id}\u0000${readerId}`;
-    if (!this.resolvers.has(key)) {
-      let r: ReturnType<Type['createResolver']> | null | string;
-      if (writer.fingerprint('sha256').equals(reader.fingerprint('sha256'))) r = null;
-      else {
-        try {
-          r = reader.createResolver(writer);
-        } catch (err) {
-          r = (err as Error).message;
-        }
-      }
-      this.resolvers.set(key, r);
-    }
-    return this.resolvers.get(key)!;
   }
 }

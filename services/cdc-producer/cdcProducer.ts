@@ -1,24 +1,37 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Client } from 'pg';
+import type { AgreementState } from '../../libs/agreements';
+import { DEFAULT_TOPIC_PREFIX } from '../../libs/contracts/agreementTopics';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn, SourcePosition } from '../../libs/events';
-import { createKafka, ensureTopics, topicMaxMessageBytes } from '../../libs/kafka';
+import { createKafka } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
-import { emitHeartbeat, ensurePublication, importSnapshot, isHeartbeat, Lsn, parseLsn, Relation, ReplicationEvent, ReplicationStream, Tuple } from '../../libs/pgoutput';
-import { SigningKey } from '../../libs/signing';
+import { ensurePublication, Lsn, parseLsn, Relation, Tuple } from '../../libs/pgoutput';
 import { PipelineService } from '../supervisor/pipelineService';
+import { AgreementPlan, PublicationPlan, RouteRules } from './agreementPlan';
 import { ContractDriftError, SourceDatabaseError } from './cdcErrors';
 import { cdcMetrics } from './cdcMetrics';
 import { ChangeEvent } from './changeEvent';
 import { ChangePublisher } from './changePublisher';
+import { ChangeRouter } from './changeRouter';
 import { ContractBinding } from './contractBinding';
-import { EventEncoder } from './eventEncoder';
-import { ProducerState } from './producerState';
-import { snapshotTable } from './snapshotSource';
+import { ParkedKey, ProducerState } from './producerState';
+import type { ProviderKeys } from './providerKeys';
+import { PublishingPipeline } from './publishingPipeline';
+import { PublishRoute, SignedRoute } from './publishRoute';
+import { RouteFloors } from './routeFloors';
+import { RouteProvisioner } from './routeProvisioner';
+import { planTransitions, PublishedScope, publishedAfter, scopeKey, Transition } from './scopeTransitions';
 import { SenderThread } from './senderThread';
-import { exportTemporarySnapshot } from './temporarySnapshot';
+import { SlotMonitor } from './slotMonitor';
+import { publishFromSnapshot, SnapshotJob } from './snapshotSource';
+import { StreamingSource, StreamSink } from './streamingSource';
 import { readRelation } from './tableRelation';
+import { TableState, TableStates } from './tableState';
+
+/** The agreement histories the producer follows (its ministry's copy, e.g. AgreementStore.allStates). */
+export type AgreementSource = () => Promise<readonly AgreementState[]>;
 
 export interface CdcProducerOptions {
   ministry: Ministry;
@@ -26,20 +39,25 @@ export interface CdcProducerOptions {
   kafkaBrokers: string[];
   registryUrl: string;
   contracts: ContractRegistry;
-  signingKey: SigningKey;
+  /** The agreements in which this ministry's bodies provide decide what is published, where, signed by whom. */
+  agreements: AgreementSource;
+  /** The provider bodies' signing keys held here. */
+  keys: ProviderKeys;
   log: Logger;
   /** Schema of the ministry's own exchanged tables. Partner stores live elsewhere and are never published. */
   sourceSchema?: string;
   slotName?: string;
   publicationName?: string;
   partitions?: number;
-  /** Topics are `<prefix>.<ministry>.<entity>` (default prefix `thahs`); tests use their own prefix. */
+  /** Topics are `<prefix>.<ministry>.<agreement>.<entity>` (default prefix `thahs`); tests use their own prefix. */
   topicPrefix?: string;
   heartbeatMs?: number;
-  /** Upper bound of events per Kafka request (one signed Merkle batch). */
+  /** How often the agreements are read again (default 5 s). */
+  agreementPollMs?: number;
+  /** Upper bound of events per Kafka request. */
   publishBatch?: number;
-  /** Called after Kafka acknowledged streamed events (benchmarks measure commit-to-ack with it). */
-  onAcked?: (events: readonly ChangeEvent[], ackedAtMs: number) => void;
+  /** Called after Kafka acknowledged events, with the number of source changes they completed (benchmarks). */
+  onAcked?: (events: readonly ChangeEvent[], ackedAtMs: number, sourceChanges: number) => void;
 }
 
 /**
@@ -49,68 +67,60 @@ export interface CdcProducerOptions {
  * each request in several doubling buffers.
  */
 const PUBLISH_BATCH = 2000;
-
-/** A change that was not published: its table is unbound or stopped, or the change revealed drift. */
-interface SkippedChange {
-  entity: string;
-  op: 'c' | 'u' | 'd';
-  /** The row's new tuple, or the old/key tuple of a delete: what parking needs for the key. */
-  tuple: Tuple | null;
-  position: SourcePosition;
-  drift?: ContractDriftError;
-}
-
-interface OpenTransaction {
-  finalLsn: Lsn;
-  commitTimeUs: number;
-  xid: number;
-  index: number;
-}
+/** Least time between two looks at what the agreements ask, re-snapshot and re-publication requests, at transaction boundaries. */
+const BOUNDARY_CHECK_MS = 1000;
 
 /**
- * One ministry's change-data-capture producer: pgoutput changes of the exchanged tables become signed
- * Avro events on `thahs.<ministry>.<entity>`. The slot's confirmed position moves only after Kafka has
+ * One ministry's change-data-capture producer, wiring its stages: the streaming source (the slot), the
+ * per-agreement mapping (ChangeRouter: entity list, row filter, projection of each agreement version
+ * in force at the change's commit time), the publishing pipeline (encode, sign with the agreement's
+ * provider key, send, then confirm the slot), the snapshot source (backfills when an agreement takes
+ * effect, widens or resumes; re-snapshots; re-publications), and slot monitoring with heartbeats.
+ * Only what an agreement in force allows leaves the provider; with no agreement nothing of an entity is
+ * published, and the slot still advances. The slot's confirmed position moves only after Kafka has
  * acknowledged every event before it, so a crash at any point loses nothing (it may repeat events,
  * which consumers recognise by their position).
  */
-export class CdcProducer implements PipelineService {
+export class CdcProducer implements PipelineService, StreamSink {
   readonly name: string;
   private readonly schema: string;
   private readonly slot: string;
   private readonly publication: string;
+  private readonly prefix: string;
   private db?: Client;
-  private stream?: ReplicationStream;
+  private state?: ProducerState;
+  private tables?: TableStates;
+  private source?: StreamingSource;
   private sender?: SenderThread;
   private publisher?: ChangePublisher;
-  private state?: ProducerState;
-  private bindings = new Map<number, ContractBinding | null>();
-  /** Per exchanged entity, its registered schemas: bindings write values with them. */
-  private readonly encoders = new Map<string, EventEncoder>();
-  private stopped = new Map<string, string>();
-  private tx?: OpenTransaction;
-  private heartbeatTimer?: NodeJS.Timeout;
-  private monitorTimer?: NodeJS.Timeout;
+  private pipeline?: PublishingPipeline;
+  private provisioner?: RouteProvisioner;
+  private monitor?: SlotMonitor;
+  private router?: ChangeRouter;
+  private plan = PublicationPlan.empty();
+  private pendingPlan?: PublicationPlan;
+  private readonly floors = new RouteFloors();
+  private published = new Map<string, PublishedScope>();
+  private sourceEpoch = '';
   private running = false;
-  private lastAckedCommitUs = 0;
-  /** Sends run one after another (the idempotent producer keeps one request in flight), but the next
-   *  batch is decoded, encoded and signed while the previous one is on the wire. */
-  private sendTail: Promise<void> = Promise.resolve();
-  private readonly inFlight: Promise<void>[] = [];
-  private publishFailure?: Error;
-  private readonly idColumns = new Map<string, number>();
-  /** Per entity: streamed changes committed before this LSN are covered by a re-snapshot. */
-  private readonly floors = new Map<string, bigint>();
-  private lastRequestCheck = 0;
+  private followTimer?: NodeJS.Timeout;
+  private following = false;
+  private lastBoundaryCheck = 0;
+  private confirmedLsn = 0n;
+  private readonly out: ChangeEvent[] = [];
+  private readonly parked: ParkedKey[] = [];
+  private changes = 0;
 
   constructor(private readonly o: CdcProducerOptions) {
     this.name = `cdc-producer-${o.ministry}`;
     this.schema = o.sourceSchema ?? 'thahs';
     this.slot = o.slotName ?? `thahs_cdc_${o.ministry}`;
     this.publication = o.publicationName ?? `thahs_exchange_${o.ministry}`;
+    this.prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   }
 
   healthy(): boolean {
-    return this.running && this.stream?.stats().state === 'streaming';
+    return this.running && (this.source?.streaming() ?? false);
   }
 
   private entities(): string[] {
@@ -140,380 +150,420 @@ export class CdcProducer implements PipelineService {
     await this.db.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
     const encoding = (await this.db.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0].server_encoding;
     if (encoding !== 'UTF8') throw new SourceDatabaseError(ministry, `its encoding is ${encoding}; exchanged text is UTF-8 and is copied from the WAL as it is`);
-    this.state = new ProducerState(this.db);
-    await this.state.ensure();
-    this.stopped = await this.state.stoppedTables();
-    for (const [entity, lsn] of await this.state.floors()) this.floors.set(entity, parseLsn(lsn));
-
+    const state = new ProducerState(this.db);
+    this.state = state;
+    await state.ensure();
     const entities = this.entities();
+    const tables = new TableStates(this.o.contracts, entities);
+    this.tables = tables;
+    for (const [entity, reason] of await state.stoppedTables()) {
+      const t = tables.entity(entity);
+      if (t) t.stopped = reason;
+    }
+    for (const f of await state.routeFloors()) this.floors.setRoute(f.agreementId, f.entity, parseLsn(f.floor));
+    for (const f of await state.keyFloors()) this.floors.setKeys(f.agreementId, f.entity, [f.id], parseLsn(f.floor));
+    for (const s of await state.publishedScopes()) this.published.set(scopeKey(s.agreementId, s.entity), s);
+
     // REPLICA IDENTITY FULL: an update then carries the old row, whose values stand in for unchanged
-    // TOAST columns, so a large value is never published as null or a placeholder.
+    // TOAST columns and tell whether the row was inside an agreement's filter before.
     for (const e of entities) await this.db.query(`ALTER TABLE "${this.schema}"."${e}" REPLICA IDENTITY FULL`);
     // TRUNCATE is not published: it carries no keys. Reconciliation reports what it would leave behind.
     await ensurePublication(this.db, this.publication, entities.map((table) => ({ schema: this.schema, table })), ['insert', 'update', 'delete']);
 
-    const registry = new SchemaRegistry({ host: this.o.registryUrl });
-    const encoders = this.encoders;
-    for (const e of entities) encoders.set(e, await EventEncoder.register(registry, `${this.o.topicPrefix ?? 'thahs'}.${ministry}.${e}`, this.o.contracts.get(e)));
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
-    await ensureTopics(kafka, [...encoders.values()].map((enc) => ({ topic: enc.topic, partitions: this.o.partitions ?? 3, cleanup: 'compact' as const })));
+    this.provisioner = new RouteProvisioner(kafka, new SchemaRegistry({ host: this.o.registryUrl }), this.o.partitions ?? 3);
     this.sender = await SenderThread.start({ clientId: this.name, brokers: this.o.kafkaBrokers, service: this.name, logLevel: log.level });
-    // A tenth below the smallest topic limit leaves room for Kafka's own framing of each batch.
-    const maxMessageBytes = await topicMaxMessageBytes(kafka, [...encoders.values()].map((enc) => enc.topic));
-    this.publisher = new ChangePublisher(ministry, this.sender, encoders, this.o.signingKey, Math.floor(maxMessageBytes * 0.9));
+    this.publisher = new ChangePublisher(ministry, this.sender);
+    this.pipeline = new PublishingPipeline({
+      ministry,
+      publisher: this.publisher,
+      confirm: (lsn) => this.confirm(lsn),
+      log,
+      onAcked: this.o.onAcked,
+    });
 
     // Start-up drift check: every contract field must exist in its table with a mappable type.
-    for (const e of entities) {
-      const rel = await readRelation(this.db, this.schema, e);
+    for (const t of tables.all()) {
+      const rel = await readRelation(this.db, this.schema, t.entity);
       if (!rel) {
-        await this.stopTable(e, new ContractDriftError(ministry, e, '*', 'the table does not exist'));
+        await this.stopTable(t, new ContractDriftError(ministry, t.entity, '*', 'the table does not exist'));
         continue;
       }
       this.bind(rel);
     }
 
-    this.stream = new ReplicationStream({
-      connection: this.o.pgUrl,
-      slot: this.slot,
-      publications: [this.publication],
-      protoVersion: 1,
-      messages: true,
-      walSenderSettings: { timezone: 'UTC', datestyle: 'ISO' },
-      // Fewer, larger Kafka requests: each send is a round trip (one request in flight), so a backlog
-      // drains faster in large handler calls; the queue bound keeps memory in check meanwhile.
-      maxBatchSize: this.o.publishBatch ?? PUBLISH_BATCH,
-      highWaterMark: this.o.publishBatch ?? PUBLISH_BATCH,
-      applicationName: this.name,
-      logger: log,
-    });
-    await this.stream.connect();
-    const slot = await this.stream.ensureSlot('export');
-    if (slot.created) {
-      await this.state.clearSnapshotProgress();
-      await this.initialSnapshot(slot.snapshotName, slot.consistentPoint);
-    } else {
-      // Tables whose initial snapshot never finished (a crash interrupted it, or the table joined the
-      // exchange later) are re-read one by one with the re-snapshot mechanism: a snapshot of its own and
-      // a floor in the stream. The slot stays, so the tables already published are not read again and
-      // no change since the slot's consistent point is skipped.
-      const progress = await this.state.snapshotProgress();
-      const pending = entities.filter((e) => !this.stopped.has(e) && !progress.get(e)?.done);
-      for (const e of pending) await this.state.requestSnapshot(e);
-      if (pending.length > 0) log.warn('initial snapshot unfinished; re-reading the tables it did not finish', { ministry, slot: this.slot, entities: pending });
-    }
-    await this.stream.start((events) => this.handle(events));
-    void this.stream.finished.catch((err: unknown) => {
+    this.source = new StreamingSource({ pgUrl: this.o.pgUrl, slot: this.slot, publication: this.publication, applicationName: this.name, batch: this.o.publishBatch ?? PUBLISH_BATCH, log });
+    const { slot, systemId } = await this.source.open();
+    this.sourceEpoch = systemId;
+    this.router = new ChangeRouter({ ministry, sourceEpoch: systemId, floors: this.floors, compile: (table, a, rules) => this.compile(table, a, rules) }, this.plan);
+    // What the agreements ask is brought about before the first streamed change is routed: the first
+    // backfills' floors then already stand.
+    await this.follow();
+    await this.atBoundary(true);
+    await this.source.start(this);
+    void this.source.finished?.catch((err: unknown) => {
       this.running = false;
       log.error('replication stream failed', { ministry, slot: this.slot, error: (err as Error).message });
     });
     this.running = true;
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs ?? 10_000);
-    this.monitorTimer = setInterval(() => void this.monitorSlot(), 15_000);
-    log.info('cdc producer streaming', { ministry, slot: this.slot, publication: this.publication, entities: entities.length, stoppedTables: [...this.stopped.keys()] });
+    this.monitor = new SlotMonitor({
+      ministry,
+      slot: this.slot,
+      db: this.db,
+      log,
+      heartbeatMs: this.o.heartbeatMs,
+      queued: () => this.source?.queued() ?? 0,
+      lastAckedCommitUs: () => this.pipeline?.lastAckedCommitUs ?? 0,
+      running: () => this.running,
+    });
+    this.monitor.start();
+    this.followTimer = setInterval(() => void this.follow(), this.o.agreementPollMs ?? 5000);
+    log.info('cdc producer streaming', {
+      ministry,
+      slot: this.slot,
+      slotCreated: slot.created,
+      publication: this.publication,
+      sourceEpoch: systemId,
+      agreements: this.plan.agreements.map((a) => a.agreementId),
+      stoppedTables: [...tables.all()].filter((t) => t.stopped !== undefined).map((t) => t.entity),
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.heartbeatTimer);
-    clearInterval(this.monitorTimer);
-    await this.sendTail;
-    await this.stream?.stop();
+    clearInterval(this.followTimer);
+    this.monitor?.stop();
+    await this.pipeline?.settle();
+    await this.source?.stop();
     await this.sender?.stop();
     await this.db?.end();
   }
 
-  private bind(rel: Relation): void {
-    // Remembered even for stopped tables: parking a change needs only its key.
-    this.idColumns.set(rel.name, rel.columns.findIndex((c) => c.name === 'id'));
-    if (rel.namespace !== this.schema || !this.o.contracts.has(rel.name) || this.stopped.has(rel.name)) {
-      this.bindings.set(rel.oid, this.stopped.has(rel.name) ? null : this.bindings.get(rel.oid) ?? null);
-      return;
-    }
-    this.bindings.set(rel.oid, this.newBinding(rel));
+  private confirm(lsn: Lsn): void {
+    this.source!.confirm(lsn);
+    if (lsn > this.confirmedLsn) this.confirmedLsn = lsn;
   }
 
-  private newBinding(rel: Relation): ContractBinding {
-    const encoder = this.encoders.get(rel.name);
-    if (!encoder) throw new Error(`no registered schemas for ${rel.name}`);
-    return new ContractBinding(this.o.ministry, this.o.contracts.get(rel.name), rel, encoder);
-  }
-
-  private async stopTable(entity: string, err: ContractDriftError): Promise<void> {
-    this.stopped.set(entity, err.message);
-    await this.state?.stopTable(entity, err.message);
-    cdcMetrics.tablesStopped.set({ ministry: this.o.ministry }, this.stopped.size);
-    this.o.log.error('table stopped by contract drift', { ministry: this.o.ministry, entity, field: err.field, reason: err.reason, lsn: err.lsn });
-  }
-
-  private async initialSnapshot(snapshotName: string | null, consistentPoint: bigint | null): Promise<void> {
-    if (!snapshotName || consistentPoint === null) throw new Error('slot created without an exported snapshot');
-    const { ministry, log } = this.o;
-    // Every table is marked unfinished before the first row goes out, so a crash at any point leaves a
-    // record of what a restart still has to read.
-    for (const entity of this.entities()) if (!this.stopped.has(entity)) await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), 0, false);
-    const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-snapshot` });
-    await reader.connect();
-    await reader.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
-    const snapshotTs = Date.now() * 1000;
-    try {
-      await importSnapshot(reader, snapshotName);
-      for (const entity of this.entities()) {
-        if (this.stopped.has(entity)) continue;
-        const binding = [...this.bindings.values()].find((b) => b?.contract.entity === entity);
-        if (!binding) continue;
-        let rows = 0;
-        await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), 0, false);
-        for await (const chunk of snapshotTable(reader, binding, consistentPoint, ministry, snapshotTs)) {
-          await this.publisher!.publish(chunk);
-          this.o.onAcked?.(chunk, Date.now());
-          rows += chunk.length;
-          cdcMetrics.snapshotRows.inc({ ministry, entity }, chunk.length);
-          await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), rows, false);
-        }
-        await this.state!.recordSnapshot(entity, formatLsn(consistentPoint), rows, true);
-        log.info('snapshot of table published', { ministry, entity, rows, consistentPoint: formatLsn(consistentPoint) });
-      }
-      await reader.query('COMMIT');
-    } finally {
-      await reader.end();
-    }
-  }
-
-  /** One handler call: map the decoded messages, publish them, then let the slot advance. */
-  private async handle(events: readonly ReplicationEvent[]): Promise<void> {
-    if (this.tx === undefined && Date.now() - this.lastRequestCheck > 1000) {
-      this.lastRequestCheck = Date.now();
-      for (const entity of await this.state!.snapshotRequests()) await this.resnapshot(entity);
-    }
-    const out: ChangeEvent[] = [];
-    let confirm: Lsn | null = null;
-    let commitUs = 0;
-    for (const ev of events) {
-      const m = ev.message;
-      let skipped: SkippedChange | null = null;
-      switch (m.tag) {
-        case 'begin':
-          this.tx = { finalLsn: m.finalLsn, commitTimeUs: Number(m.commitTime), xid: m.xid, index: 0 };
-          break;
-        case 'relation':
-          await this.onRelation(m.relation);
-          break;
-        case 'insert':
-          skipped = this.onChange(out, m.relation, 'c', m.newTuple, null);
-          break;
-        case 'update':
-          skipped = this.onChange(out, m.relation, 'u', m.newTuple, m.oldTuple ?? m.keyTuple);
-          break;
-        case 'delete':
-          skipped = this.onChange(out, m.relation, 'd', null, m.oldTuple ?? m.keyTuple);
-          break;
-        case 'commit':
-          commitUs = this.tx?.commitTimeUs ?? 0;
-          this.tx = undefined;
-          confirm = ev.confirmLsn;
-          break;
-        case 'message':
-          if (isHeartbeat(m) && ev.confirmLsn !== null && this.tx === undefined) confirm = ev.confirmLsn;
-          break;
-        default:
-          break;
-      }
-      if (skipped) await this.onSkippedChange(skipped);
-      if (out.length >= (this.o.publishBatch ?? PUBLISH_BATCH)) await this.flush(out, null, 0);
-    }
-    await this.flush(out, confirm, commitUs);
-  }
+  // ---- following the agreements ----------------------------------------------------------------
 
   /**
-   * Queues the events behind the sends already in flight; once Kafka acknowledged them (and so
-   * everything queued before), the slot may advance to `confirm`. At most two batches wait on the wire
-   * so memory stays bounded and the stream's backpressure reaches PostgreSQL.
+   * Reads the agreement histories again and readies the platform for them (topics, schemas); the
+   * stream takes the new plan at its next transaction boundary. A history that cannot be read leaves the
+   * current plan in force: what it allowed stays allowed until its own rules end it.
    */
-  private async flush(out: ChangeEvent[], confirm: Lsn | null, commitUs: number): Promise<void> {
-    if (this.publishFailure) throw this.publishFailure;
-    const events = out.splice(0);
-    if (events.length === 0 && confirm === null) return;
-    const prepared = this.publisher!.prepare(events);
-    const sent = this.sendTail.then(async () => {
-      if (this.publishFailure) throw this.publishFailure;
-      await this.publisher!.send(prepared);
-      const now = Date.now();
-      if (events.length > 0) this.o.onAcked?.(events, now);
-      for (const e of events) cdcMetrics.events.inc({ ministry: this.o.ministry, entity: e.entity, op: e.meta.op });
-      // Never confirm past an unacknowledged event: this runs only after every earlier send succeeded.
-      if (confirm !== null) this.stream!.confirm(confirm);
-      if (commitUs > 0) {
-        this.lastAckedCommitUs = commitUs;
-        cdcMetrics.commitToAck.observe({ ministry: this.o.ministry }, Math.max(0, now / 1000 - commitUs / 1e6));
-      }
-    });
-    this.sendTail = sent.catch((err: Error) => {
-      this.publishFailure ??= err;
-      this.running = false;
-      this.o.log.error('publishing failed; the slot stays at the last acknowledged position', { ministry: this.o.ministry, error: err.message });
-    });
-    this.inFlight.push(sent);
-    while (this.inFlight.length > 2) await this.inFlight.shift()!.catch(() => undefined);
-    if (this.publishFailure) throw this.publishFailure;
+  private async follow(): Promise<void> {
+    if (this.following) return;
+    this.following = true;
+    try {
+      const plan = PublicationPlan.build(await this.o.agreements(), this.o.ministry, this.o.contracts, this.prefix);
+      const maxBytes = await this.provisioner!.provision(plan, Date.now());
+      // A tenth below the smallest topic limit leaves room for Kafka's own framing of each batch.
+      if (maxBytes !== undefined) this.publisher?.limitRequests(Math.floor(maxBytes * 0.9));
+      this.pendingPlan = plan;
+    } catch (err) {
+      this.o.log.error('reading the agreements failed; the publication plan in force stays', { ministry: this.o.ministry, error: (err as Error).message });
+    } finally {
+      this.following = false;
+    }
   }
 
-  private async onRelation(rel: Relation): Promise<void> {
+  private canSign(rules: RouteRules): boolean {
+    return this.o.keys.find(rules.providerKeyIds) !== undefined;
+  }
+
+  private compile(table: TableState, _a: AgreementPlan, rules: RouteRules): PublishRoute | null {
+    if (!table.binding) return null;
+    const schemas = this.provisioner!.encoderFor(rules);
+    if (!schemas) return null;
+    return new PublishRoute(rules, table.binding, schemas, this.o.keys.find(rules.providerKeyIds));
+  }
+
+  // ---- the stream sink ---------------------------------------------------------------------------
+
+  /** Between transactions: a new plan and what it asks, operators' re-snapshot requests, re-publications. */
+  async atBoundary(force = false): Promise<void> {
+    const failure = this.pipeline?.failed;
+    if (failure) throw failure;
+    const now = Date.now();
+    if (!force && this.pendingPlan === undefined && now - this.lastBoundaryCheck < BOUNDARY_CHECK_MS) return;
+    this.lastBoundaryCheck = now;
+    if (this.pendingPlan) {
+      this.plan = this.pendingPlan;
+      this.pendingPlan = undefined;
+      this.router!.use(this.plan);
+      for (const t of this.tables!.all()) t.resetRoutes();
+    }
+    await this.applyTransitions(planTransitions(this.plan, this.published, now, (r) => this.canSign(r)));
+    for (const entity of await this.state!.snapshotRequests()) await this.resnapshot(entity);
+    const requests = await this.state!.pendingRepublish();
+    if (requests.length > 0) await this.republish(requests);
+    if (this.floors.hasKeyFloors && this.confirmedLsn > 0n) {
+      this.floors.dropKeysBelow(this.confirmedLsn);
+      await this.state!.dropKeyFloorsBelow(formatLsn(this.confirmedLsn));
+    }
+    this.reportRoutes();
+  }
+
+  async relation(rel: Relation): Promise<void> {
     try {
       this.bind(rel);
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
-      this.bindings.set(rel.oid, null);
-      await this.stopTable(rel.name, err);
+      const t = this.tables!.entity(rel.name);
+      if (t) await this.stopTable(t, err);
     }
   }
 
-  /**
-   * Maps one change onto events, synchronously (an await per change cost a promise and a microtask turn
-   * per event). A change of a table not published now — unbound, stopped by drift, or found drifting by
-   * this very change — comes back as a SkippedChange for onSkippedChange.
-   */
-  private onChange(out: ChangeEvent[], rel: Relation, op: 'c' | 'u' | 'd', newTuple: Tuple | null, oldTuple: Tuple | null): SkippedChange | null {
-    const tx = this.tx;
-    if (!tx) throw new Error(`change outside a transaction on ${rel.namespace}.${rel.name}`);
-    const position: SourcePosition = { lsn: tx.finalLsn, index: tx.index++ };
-    const binding = this.bindings.get(rel.oid);
-    const entity = rel.name;
-    const meta = (o: 'c' | 'u' | 'd', p: SourcePosition) => ({ op: o, position: p, xid: tx.xid, commitTs: tx.commitTimeUs, ministry: this.o.ministry, entity });
-    if (binding === undefined || binding === null) return { entity, op, tuple: newTuple ?? oldTuple, position };
-    const floor = this.floors.get(entity);
-    if (floor !== undefined && position.lsn < floor) return null;
+  change(op: 'c' | 'u' | 'd', rel: Relation, newTuple: Tuple | null, oldTuple: Tuple | null, position: SourcePosition, xid: number, commitTimeUs: number): Promise<void> | null {
+    this.changes++;
+    const table = this.tables!.oid(rel.oid);
+    if (!table) return null;
+    const binding = table.binding;
+    if (table.stopped !== undefined || binding === null) return table.stopped !== undefined ? this.park(table, op, newTuple ?? oldTuple, position) : null;
+    if (!this.router!.shares(table.entity)) return null;
     try {
-      const id = binding.keyOf((newTuple ?? oldTuple)!);
-      if (op === 'd') {
-        out.push({ entity, id, value: null, meta: meta('d', position) });
-        return null;
-      }
-      const oldId = oldTuple ? binding.keyOf(oldTuple) : id;
-      if (oldId !== id) out.push({ entity, id: oldId, value: null, meta: meta('d', position) });
-      out.push({ entity, id, value: binding.encodeValue(newTuple!, oldTuple, tx.finalLsn), meta: meta(op, position) });
+      this.router!.route({ table, binding, op, newTuple, oldTuple, position, xid, commitTimeUs }, this.out, this.parked);
       return null;
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
-      this.bindings.set(rel.oid, null);
-      return { entity, op, tuple: newTuple ?? oldTuple, position, drift: err };
+      table.rebind(binding.relation, null);
+      return this.stopTable(table, err).then(() => this.park(table, op, newTuple ?? oldTuple, position));
     }
   }
 
-  /** A change onChange did not publish: stops its table if the change revealed drift, parks it if the table is stopped. */
-  private async onSkippedChange(c: SkippedChange): Promise<void> {
-    if (c.drift) await this.stopTable(c.entity, c.drift);
-    if (this.stopped.has(c.entity)) await this.park(c.entity, c.op, c.tuple, c.position);
+  pending(): number {
+    return this.out.length;
+  }
+
+  async flush(confirm: Lsn | null, commitUs: number): Promise<void> {
+    this.router!.nowMs = Date.now();
+    if (this.parked.length > 0) {
+      // Durable before the slot may pass the changes they stand for.
+      const keys = this.parked.splice(0);
+      await this.state!.parkForAgreement(keys);
+      for (const k of keys) cdcMetrics.suspendedKeys.inc({ ministry: this.o.ministry, agreement: k.agreementId, entity: k.entity });
+    }
+    const n = this.changes;
+    this.changes = 0;
+    await this.pipeline!.flush(this.out, confirm, commitUs, n);
+  }
+
+  // ---- tables ----------------------------------------------------------------------------------
+
+  private bind(rel: Relation): void {
+    const table = rel.namespace === this.schema ? this.tables!.entity(rel.name) : undefined;
+    this.tables!.track(rel, table);
+    if (!table) return;
+    table.rebind(rel, table.stopped !== undefined ? null : new ContractBinding(this.o.ministry, table.contract, rel));
+  }
+
+  private async stopTable(table: TableState, err: ContractDriftError): Promise<void> {
+    table.stopped = err.message;
+    await this.state?.stopTable(table.entity, err.message);
+    cdcMetrics.tablesStopped.set({ ministry: this.o.ministry }, this.tables?.stoppedCount() ?? 0);
+    this.o.log.error('table stopped by contract drift', { ministry: this.o.ministry, entity: table.entity, field: err.field, reason: err.reason, lsn: err.lsn });
+  }
+
+  private async park(table: TableState, op: string, tuple: Tuple | null, position: SourcePosition): Promise<void> {
+    const i = table.idColumn;
+    const id = i >= 0 && tuple && i < tuple.length ? tuple.value(i) : null;
+    if (typeof id !== 'string') {
+      this.o.log.error('change of a stopped table has no key to park', { ministry: this.o.ministry, entity: table.entity, lsn: formatLsn(position.lsn) });
+      return;
+    }
+    await this.state!.park(table.entity, id, op, formatLsn(position.lsn), position.index);
+    cdcMetrics.parked.inc({ ministry: this.o.ministry, entity: table.entity });
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------------
+
+  /** Publishes snapshot jobs through the pipeline and waits until Kafka has every event. */
+  private async fromSnapshot(jobs: SnapshotJob[], what: string): Promise<{ consistentPoint: bigint; results: Awaited<ReturnType<typeof publishFromSnapshot>>['results'] }> {
+    const r = await publishFromSnapshot(jobs, {
+      pgUrl: this.o.pgUrl,
+      ministry: this.o.ministry,
+      sourceEpoch: this.sourceEpoch,
+      applicationName: `${this.name}-${what}`,
+      publish: async (events) => {
+        for (const e of events) cdcMetrics.snapshotRows.inc({ ministry: this.o.ministry, agreement: e.meta.agreementId, entity: e.meta.entity });
+        await this.pipeline!.flush(events, null, 0);
+      },
+    });
+    await this.pipeline!.drain();
+    return r;
+  }
+
+  /** The route a snapshot job publishes through, when the table is bound and a key is held. */
+  private signedRoute(rules: RouteRules): SignedRoute | null {
+    const table = this.tables!.entity(rules.entity);
+    if (!table || table.stopped !== undefined || !table.binding) return null;
+    const a = this.plan.agreement(rules.agreementId);
+    if (!a) return null;
+    const route = table.route(rules, () => this.compile(table, a, rules));
+    return route && route.canSign() ? route : null;
   }
 
   /**
-   * Publishes one table again, consistent with the stream: rows of a temporary slot's exported
-   * snapshot at position (its consistent point − 1), tombstones for keys parked as deleted while the
-   * table was stopped, then a floor so the stream's older changes to it are not published after them.
-   * Runs inside the stream handler at a transaction boundary, so nothing else is published meanwhile.
+   * Brings every agreement topic to what its agreement asks now (scopeTransitions.ts): records what
+   * publishes nothing, and publishes the backfills from one consistent snapshot; then the floors and
+   * the new scopes are recorded, in that order, so a crash in between repeats the backfill rather than
+   * skipping it.
+   */
+  private async applyTransitions(transitions: Transition[]): Promise<void> {
+    const { ministry, log } = this.o;
+    const jobs: { t: Extract<Transition, { kind: 'publish' }>; job: SnapshotJob }[] = [];
+    for (const t of transitions) {
+      if (t.kind === 'record') {
+        await this.recordScope(t.scope);
+        if (t.scope.state === 'inactive' && (this.plan.agreement(t.scope.agreementId)?.ended(Date.now()) ?? true)) {
+          await this.state!.forgetAgreement(t.scope.agreementId);
+          this.floors.forget(t.scope.agreementId);
+        }
+        log.info('agreement scope recorded', { ministry, agreement: t.scope.agreementId, entity: t.scope.entity, version: t.scope.version, state: t.scope.state });
+        continue;
+      }
+      const route = this.signedRoute(t.rules);
+      // A stopped table is published again by its re-snapshot; it takes the agreement's scope with it.
+      if (!route) continue;
+      const parked = t.parkedKeys ? await this.state!.parkedForAgreement(t.rules.agreementId, t.rules.entity) : [];
+      jobs.push({ t, job: { route, rules: t.rules, fullScope: t.fullScope, ...(t.fullScope ? { deleteIfOutside: parked } : { keys: parked }) } });
+    }
+    if (jobs.length === 0) return;
+    const { consistentPoint, results } = await this.fromSnapshot(
+      jobs.map((j) => j.job),
+      'backfill',
+    );
+    const c = formatLsn(consistentPoint);
+    for (let i = 0; i < jobs.length; i++) {
+      const { t, job } = jobs[i];
+      const r = results[i];
+      const { agreementId, entity } = t.rules;
+      if (job.fullScope) {
+        await this.state!.setRouteFloor(agreementId, entity, c);
+        this.floors.setRoute(agreementId, entity, consistentPoint);
+      }
+      if (r.keys.length > 0) {
+        await this.state!.setKeyFloors(agreementId, entity, r.keys, c);
+        this.floors.setKeys(agreementId, entity, r.keys, consistentPoint);
+      }
+      await this.state!.recordBackfill(agreementId, entity, t.reason, c, r.upserts + r.deletes, true);
+      await this.recordScope(publishedAfter(t));
+      const parked = job.keys ?? job.deleteIfOutside ?? [];
+      if (parked.length > 0) await this.state!.clearParkedForAgreement(agreementId, entity, parked);
+      log.info('agreement scope published from a consistent snapshot', {
+        ministry,
+        agreement: agreementId,
+        entity,
+        version: t.rules.version,
+        reason: t.reason,
+        rows: r.upserts,
+        deletes: r.deletes,
+        floor: c,
+      });
+    }
+  }
+
+  private async recordScope(s: PublishedScope): Promise<void> {
+    await this.state!.recordScope(s);
+    this.published.set(scopeKey(s.agreementId, s.entity), s);
+  }
+
+  /**
+   * Publishes one table again for every agreement that shares it now, consistent with the stream (an
+   * operator's `thahs resnapshot`, or the recovery of a table stopped by drift): every row in each
+   * agreement's scope, deletes for the keys parked while the table was stopped that are no longer
+   * there, then floors, and streaming of the table resumes.
    */
   private async resnapshot(entity: string): Promise<void> {
     const { ministry, log } = this.o;
     const state = this.state!;
-    const rel = this.o.contracts.has(entity) ? await readRelation(this.db!, this.schema, entity) : undefined;
-    if (!rel) {
+    const table = this.tables!.entity(entity);
+    const rel = table ? await readRelation(this.db!, this.schema, entity) : undefined;
+    if (!table || !rel) {
       await state.finishRequest(entity, `no exchanged table ${this.schema}.${entity}`);
       return;
     }
     let binding: ContractBinding;
     try {
-      this.idColumns.set(entity, rel.columns.findIndex((c) => c.name === 'id'));
-      binding = this.newBinding(rel);
+      binding = new ContractBinding(ministry, table.contract, rel);
     } catch (err) {
       if (!(err instanceof ContractDriftError)) throw err;
       await state.finishRequest(entity, err.message);
       log.error('re-snapshot refused: the table still drifts from its contract', { ministry, entity, field: err.field, reason: err.reason });
       return;
     }
-    await this.sendTail;
-    const snap = await exportTemporarySnapshot(this.o.pgUrl);
-    const reader = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-resnapshot` });
+    await this.pipeline!.drain();
+    const wasStopped = table.stopped !== undefined;
+    table.stopped = undefined;
+    table.rebind(rel, binding);
+    const parked = (await state.takeParked(entity)).map((p) => p.id);
+    const now = Date.now();
+    const jobs: SnapshotJob[] = [];
+    for (const a of this.plan.forEntity(entity)) {
+      if (a.ended(now)) continue;
+      const seg = a.segmentAt(now);
+      const rules = seg.kind === 'none' ? null : a.rules(seg.record.version, entity);
+      if (!rules) continue;
+      const route = this.signedRoute(rules);
+      if (seg.kind === 'publish' && route) jobs.push({ route, rules, fullScope: true, deleteIfOutside: parked });
+      // Suspended (or no key): the keys wait for the resumption like any other change made meanwhile.
+      else if (parked.length > 0) await state.parkForAgreement(parked.map((id) => ({ agreementId: a.agreementId, entity, id, lsn: '0/0' })));
+    }
     let rows = 0;
-    try {
-      await reader.connect();
-      await reader.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
-      await importSnapshot(reader, snap.snapshotName);
-      await snap.release();
-      const c = snap.consistentPoint;
-      let n = 0;
-      for await (const chunk of snapshotTable(reader, binding, c, ministry, Date.now() * 1000)) {
-        n += chunk.length;
-        rows += chunk.length;
-        await this.flush(chunk, null, 0);
-        cdcMetrics.snapshotRows.inc({ ministry, entity }, chunk.length);
+    if (jobs.length > 0) {
+      const { consistentPoint, results } = await this.fromSnapshot(jobs, 'resnapshot');
+      const c = formatLsn(consistentPoint);
+      for (let i = 0; i < jobs.length; i++) {
+        const { rules } = jobs[i];
+        rows += results[i].upserts;
+        await state.setRouteFloor(rules.agreementId, entity, c);
+        this.floors.setRoute(rules.agreementId, entity, consistentPoint);
+        await state.recordBackfill(rules.agreementId, entity, 'resnapshot', c, results[i].upserts + results[i].deletes, true);
+        await this.recordScope({ agreementId: rules.agreementId, entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, state: 'active' });
       }
-      const table = `"${this.schema}"."${entity}"`;
-      for (const p of await state.takeParked(entity)) {
-        if (p.op !== 'd') continue;
-        const exists = await reader.query(`SELECT 1 FROM ${table} WHERE id = $1`, [p.id]);
-        if (exists.rowCount === 0) {
-          const meta = { op: 'd' as const, position: { lsn: c - 1n, index: n++ }, xid: 0, commitTs: Date.now() * 1000, ministry, entity };
-          await this.flush([{ entity, id: p.id, value: null, meta }], null, 0);
-        }
+    }
+    if (wasStopped) await state.resumeTable(entity);
+    cdcMetrics.tablesStopped.set({ ministry }, this.tables!.stoppedCount());
+    await state.finishRequest(entity);
+    log.info('table re-snapshot published', { ministry, entity, agreements: jobs.map((j) => j.rules.agreementId), rows, resumed: wasStopped });
+  }
+
+  /** Re-publication requests (libs/republish): each key's state now, through the signed pipeline. */
+  private async republish(requests: Awaited<ReturnType<ProducerState['pendingRepublish']>>): Promise<void> {
+    const now = Date.now();
+    const jobs: { requestId: string; job: SnapshotJob }[] = [];
+    for (const r of requests) {
+      const a = this.plan.agreement(r.agreementId);
+      const seg = a && !a.ended(now) ? a.segmentAt(now) : undefined;
+      const rules = seg && seg.kind === 'publish' ? a!.rules(seg.record.version, r.entity) : null;
+      const route = rules ? this.signedRoute(rules) : null;
+      if (!rules || !route) {
+        const why = !a ? `no agreement ${r.agreementId} in which ${this.o.ministry} provides` : !rules ? `agreement ${r.agreementId} shares no ${r.entity} now (not in force, suspended or not shared)` : `table ${r.entity} is stopped or no provider key of ${r.agreementId} is held here`;
+        await this.state!.finishRepublish(r.requestId, { error: why });
+        this.o.log.warn('re-publication refused', { ministry: this.o.ministry, request: r.requestId, agreement: r.agreementId, entity: r.entity, reason: why });
+        continue;
       }
-      await reader.query('COMMIT');
-      await this.sendTail;
-      if (this.publishFailure) throw this.publishFailure;
-      await state.setFloor(entity, formatLsn(c));
-      this.floors.set(entity, c);
-      await state.resumeTable(entity);
-      this.stopped.delete(entity);
-      cdcMetrics.tablesStopped.set({ ministry }, this.stopped.size);
-      this.bindings.set(rel.oid, binding);
-      await state.finishRequest(entity);
-      await state.recordSnapshot(entity, formatLsn(c), rows, true);
-      log.info('table re-snapshot published', { ministry, entity, rows, floor: formatLsn(c) });
-    } finally {
-      await snap.release().catch(() => undefined);
-      await reader.end().catch(() => undefined);
+      jobs.push({ requestId: r.requestId, job: { route, rules, fullScope: false, keys: r.ids } });
+    }
+    if (jobs.length === 0) return;
+    const { consistentPoint, results } = await this.fromSnapshot(
+      jobs.map((j) => j.job),
+      'republish',
+    );
+    const c = formatLsn(consistentPoint);
+    for (let i = 0; i < jobs.length; i++) {
+      const { requestId, job } = jobs[i];
+      const r = results[i];
+      await this.state!.setKeyFloors(job.rules.agreementId, job.rules.entity, r.keys, c);
+      this.floors.setKeys(job.rules.agreementId, job.rules.entity, r.keys, consistentPoint);
+      await this.state!.finishRepublish(requestId, { upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
+      this.o.log.info('keys re-published', { ministry: this.o.ministry, request: requestId, agreement: job.rules.agreementId, entity: job.rules.entity, upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
     }
   }
 
-  private async park(entity: string, op: string, tuple: Tuple | null, position: SourcePosition): Promise<void> {
-    const idIndex = this.idColumns.get(entity) ?? -1;
-    const id = idIndex >= 0 && tuple && idIndex < tuple.length ? tuple.value(idIndex) : null;
-    if (typeof id !== 'string') {
-      this.o.log.error('change of a stopped table has no key to park', { ministry: this.o.ministry, entity, lsn: formatLsn(position.lsn) });
-      return;
-    }
-    await this.state!.park(entity, id, op, formatLsn(position.lsn), position.index);
-    cdcMetrics.parked.inc({ ministry: this.o.ministry, entity });
-  }
-
-  private async heartbeat(): Promise<void> {
-    try {
-      if (this.db && this.running) await emitHeartbeat(this.db, new Date().toISOString());
-    } catch (err) {
-      this.o.log.warn('heartbeat failed', { ministry: this.o.ministry, error: (err as Error).message });
-    }
-  }
-
-  private async monitorSlot(): Promise<void> {
-    if (!this.db) return;
-    try {
-      const r = await this.db.query<{ lag: string | null; wal_status: string | null; spill: string | null }>(
-        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::text AS lag, s.wal_status, st.spill_bytes::text AS spill
-           FROM pg_replication_slots s LEFT JOIN pg_stat_replication_slots st ON st.slot_name = s.slot_name
-          WHERE s.slot_name = $1`,
-        [this.slot],
-      );
-      const row = r.rows[0];
-      if (!row) return;
-      const labels = { ministry: this.o.ministry, slot: this.slot };
-      cdcMetrics.slotLagBytes.set(labels, Number(row.lag ?? 0));
-      cdcMetrics.spillBytes.set(labels, Number(row.spill ?? 0));
-      cdcMetrics.walStatus.set(labels, row.wal_status === 'reserved' || row.wal_status === 'extended' ? 1 : 0);
-      if (row.wal_status === 'unreserved' || row.wal_status === 'lost') {
-        this.o.log.error('replication slot WAL at risk: max_slot_wal_keep_size exceeded', { ministry: this.o.ministry, slot: this.slot, walStatus: row.wal_status });
-      }
-      const q = this.stream?.stats().queued ?? 0;
-      cdcMetrics.slotLagSeconds.set({ ministry: this.o.ministry }, q > 0 && this.lastAckedCommitUs > 0 ? Date.now() / 1000 - this.lastAckedCommitUs / 1e6 : 0);
-    } catch (err) {
-      this.o.log.warn('slot monitoring failed', { ministry: this.o.ministry, error: (err as Error).message });
-    }
+  private reportRoutes(): void {
+    const counts = { active: 0, parked: 0, inactive: 0 };
+    for (const s of this.published.values()) counts[s.state]++;
+    for (const [state, n] of Object.entries(counts)) cdcMetrics.routes.set({ ministry: this.o.ministry, state }, n);
   }
 }

@@ -3,7 +3,6 @@ import { encodeEnvelope, encodeMeta, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
-import { EventEncoder } from './eventEncoder';
 import type { RecordSender } from './senderThread';
 
 /**
@@ -60,17 +59,22 @@ export function splitByBytes(batch: PreparedBatch, budget: number): PreparedBatc
 /**
  * Encodes, signs and sends change events. `prepare` is CPU work that can overlap with the previous
  * batch still on the wire; `send` resolves only when Kafka has acknowledged every event from all
- * in-sync replicas, which is what lets the caller advance the replication slot.
+ * in-sync replicas, which is what lets the caller advance the replication slot. Each event is signed
+ * with its route's key (the provider body's key its agreement lists): events of several agreements
+ * in one batch form signing groups per key.
  */
 export class ChangePublisher {
   constructor(
     private readonly ministry: string,
     private readonly sender: RecordSender,
-    private readonly encoders: ReadonlyMap<string, EventEncoder>,
-    private readonly key: SigningKey,
     /** Largest request, in record bytes: below the topics' max.message.bytes (topicMaxMessageBytes). */
-    private readonly maxRequestBytes = 900_000,
+    private maxRequestBytes = 900_000,
   ) {}
+
+  /** Sizes later requests to the smallest limit among the topics (new agreement topics may come with their own). */
+  limitRequests(bytes: number): void {
+    this.maxRequestBytes = bytes;
+  }
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -78,20 +82,16 @@ export class ChangePublisher {
   }
 
   prepare(events: readonly ChangeEvent[]): PreparedBatch {
-    const prepared = events.map((e) => {
-      const enc = this.encoders.get(e.entity);
-      if (!enc) throw new PublishError(this.ministry, `thahs.${this.ministry}.${e.entity}`, 'no encoder for the entity');
-      const key = enc.encodeKey(e.id);
-      return { topic: enc.topic, key, value: e.value, meta: encodeMeta(e.meta, this.key.keyId) };
-    });
-    const digests = prepared.map(eventDigest);
-    const proofs: EventProof[] = [];
-    for (let i = 0; i < digests.length; i += SIGNING_GROUP) proofs.push(...signBatch(digests.slice(i, i + SIGNING_GROUP), this.key));
+    const prepared = events.map((e) => ({ topic: e.route.topic, key: e.route.encodeKey(e.id), value: e.value, meta: encodeMeta(e.meta, e.route.key.keyId) }));
+    const proofs = signByKey(events, prepared.map(eventDigest));
     const byTopic = new Map<string, Message[]>();
     prepared.forEach((p, i) => {
-      const list = byTopic.get(p.topic) ?? [];
+      let list = byTopic.get(p.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(p.topic, list);
+      }
       list.push({ key: p.key, value: p.value, headers: { [H.event]: encodeEnvelope(p.meta, proofs[i].signature, proofs[i].path) } });
-      byTopic.set(p.topic, list);
     });
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
@@ -105,4 +105,28 @@ export class ChangePublisher {
       throw new PublishError(this.ministry, batch.map((b) => b.topic).join(','), (err as Error).message);
     }
   }
+}
+
+/** One proof per event: consecutive groups of up to SIGNING_GROUP events signed by the same key. */
+function signByKey(events: readonly ChangeEvent[], digests: readonly Buffer[]): EventProof[] {
+  const proofs: EventProof[] = new Array<EventProof>(events.length);
+  const byKey = new Map<SigningKey, number[]>();
+  events.forEach((e, i) => {
+    let list = byKey.get(e.route.key);
+    if (!list) {
+      list = [];
+      byKey.set(e.route.key, list);
+    }
+    list.push(i);
+  });
+  for (const [key, indexes] of byKey) {
+    for (let g = 0; g < indexes.length; g += SIGNING_GROUP) {
+      const group = indexes.slice(g, g + SIGNING_GROUP);
+      const signed = signBatch(group.map((i) => digests[i]), key);
+      group.forEach((i, j) => {
+        proofs[i] = signed[j];
+      });
+    }
+  }
+  return proofs;
 }

@@ -1,24 +1,26 @@
+import type { Type } from 'avsc';
 import { EntityContract } from '../../libs/contracts/contractTypes';
-import { COLUMN, Lsn, Relation, Tuple } from '../../libs/pgoutput';
+import { COLUMN, Relation, Tuple } from '../../libs/pgoutput';
 import { ContractDriftError } from './cdcErrors';
 import { columnTypeMaps } from './columnValueParser';
-import { EventEncoder } from './eventEncoder';
 import { RowEncoder } from './rowEncoder';
 
 /**
  * A table's columns mapped onto its published contract. Built on start and again on every Relation
  * message, so a column dropped or retyped under the producer stops the table instead of silently
- * publishing nulls; columns the contract does not name are never published.
+ * publishing nulls. Every contract field must map, whatever an agreement shares of it: agreements
+ * change, the contract is what the table promises. Columns the contract does not name are never
+ * published.
  */
 export class ContractBinding {
   private readonly idColumn: number;
-  private readonly row: RowEncoder;
+  /** Column index of each contract field in the table. */
+  readonly columns: ReadonlyMap<string, number>;
 
   constructor(
     readonly ministry: string,
     readonly contract: EntityContract,
     readonly relation: Relation,
-    encoder: EventEncoder,
   ) {
     const byName = new Map(relation.columns.map((c, i) => [c.name, { col: c, i }]));
     for (const f of contract.fields) {
@@ -31,7 +33,7 @@ export class ContractBinding {
     const id = byName.get('id');
     if (!id) throw new ContractDriftError(ministry, contract.entity, 'id', 'the key column is missing');
     this.idColumn = id.i;
-    this.row = new RowEncoder(ministry, contract, new Map([...byName].map(([name, c]) => [name, c.i])), encoder.valueType, encoder.valueSchemaId);
+    this.columns = new Map([...byName].map(([name, c]) => [name, c.i]));
   }
 
   /** The row's key (the uuid primary key), from the new tuple or the replica-identity tuple. */
@@ -40,8 +42,8 @@ export class ContractBinding {
     return tuple.text(this.idColumn);
   }
 
-  /** The row's Avro value in wire format, as the contract publishes it (see RowEncoder). */
-  encodeValue(newTuple: Tuple, oldTuple: Tuple | null, lsn: Lsn): Buffer {
-    return this.row.encode(newTuple, oldTuple, lsn);
+  /** Writes values of `projected` (a projection of this contract, see libs/contracts projectContract) from this table's rows. */
+  encoder(projected: EntityContract, valueType: Type, valueSchemaId: number): RowEncoder {
+    return new RowEncoder(this.ministry, projected, this.columns, valueType, valueSchemaId);
   }
 }

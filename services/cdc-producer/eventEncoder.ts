@@ -1,13 +1,14 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Schema, Type } from 'avsc';
+import { agreementSubject } from '../../libs/contracts/agreementTopics';
 import { DecimalType } from '../../libs/contracts/decimalLogicalType';
 import { EntityContract } from '../../libs/contracts/contractTypes';
 
 /**
- * An entity's registered key and value schemas. Keys are encoded here in the schema-registry wire format
- * (magic 0, 4-byte schema id, Avro body) with avsc types compiled once: the registry client's own
- * encode is async and re-resolves the schema per call, too slow for the hot path. Values are written by
- * RowEncoder straight from the row's bytes.
+ * The registered key and value schemas of one agreement topic for one projection. Keys are encoded
+ * here in the schema-registry wire format (magic 0, 4-byte schema id, Avro body) with avsc types
+ * compiled once: the registry client's own encode is async and re-resolves the schema per call, too
+ * slow for the hot path. Values are written by RowEncoder straight from the row's bytes.
  */
 export class EventEncoder {
   private constructor(
@@ -19,16 +20,20 @@ export class EventEncoder {
     readonly valueSchemaId: number,
   ) {}
 
-  /** Registers the contract under `<topic>-key` / `<topic>-value` (idempotent: same schema, same id). */
-  static async register(registry: SchemaRegistry, topic: string, contract: EntityContract): Promise<EventEncoder> {
-    const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: `${topic}-key` });
-    const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.valueSchema) }, { subject: `${topic}-value` });
-    return EventEncoder.compile(topic, contract, key.id, value.id);
+  /**
+   * Registers the key schema under `<topic>-key` and the projected value schema under `<topic>-value`
+   * (idempotent: same schema, same id). The registry's compatibility rule then gates each new
+   * projection of the agreement against the ones before (projectValueSchema keeps them compatible).
+   */
+  static async register(registry: SchemaRegistry, topic: string, projected: EntityContract): Promise<EventEncoder> {
+    const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(projected.keySchema) }, { subject: agreementSubject(topic, 'key') });
+    const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(projected.valueSchema) }, { subject: agreementSubject(topic, 'value') });
+    return EventEncoder.compile(topic, projected, key.id, value.id);
   }
 
   /** The encoder for schemas registered under these ids. */
-  static compile(topic: string, contract: EntityContract, keySchemaId: number, valueSchemaId: number): EventEncoder {
-    return new EventEncoder(topic, encodingType(contract.keySchema), encodingType(contract.valueSchema), keySchemaId, valueSchemaId);
+  static compile(topic: string, projected: EntityContract, keySchemaId: number, valueSchemaId: number): EventEncoder {
+    return new EventEncoder(topic, encodingType(projected.keySchema), encodingType(projected.valueSchema), keySchemaId, valueSchemaId);
   }
 
   encodeKey(id: string): Buffer {

@@ -5,7 +5,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import type { PublicKeyRing, SigningKey } from '../../libs/signing';
 import { AgreementPolicy } from '../apply-consumer/agreementPolicy';
-import { agreementEndAt, deletionDueAt, scopeVersionAt } from '../apply-consumer/agreementTimeline';
+import { agreementEndAt, deletionDueAt, scopeVersionAt } from '../../libs/agreements';
 import { ApplyConsumer } from '../apply-consumer/applyConsumer';
 import type { PipelineService } from './pipelineService';
 

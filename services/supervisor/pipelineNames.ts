@@ -7,7 +7,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
  * the defaults every service documents; a test runs a second pipeline beside it under its own prefix.
  */
 export interface PipelineNames {
-  /** Topics `<prefix>.<ministry>.<entity>`, `<prefix>.agreements`, `<prefix>.dlq.<receiver>`, ... */
+  /** Topics `<prefix>.<ministry>.<agreement>.<entity>`, `<prefix>.agreements`, `<prefix>.dlq.<receiver>.<agreement>`, ... */
   topicPrefix: string;
   exchangeTopics: ExchangeTopics;
   slot(ministry: Ministry): string;

@@ -13,7 +13,8 @@ import { CdcProducer } from '../cdc-producer/cdcProducer';
 import { ApplyConsumerManager } from './applyConsumerManager';
 import { DemoData } from './demoData';
 import { ensurePartyKeys, loadDemoTemplates, partiesOf } from './demoAgreements';
-import { GovernedProducer } from './governedProducer';
+import { keysFolderProviderKeys } from '../cdc-producer/providerKeys';
+import { StoreBackedProducer } from './storeBackedProducer';
 import { KeysFolderRing } from './keysFolderRing';
 import { LocalDemoAgreements } from './localDemo';
 import { pipelineNames, type PipelineNames } from './pipelineNames';
@@ -61,7 +62,7 @@ export function demoSettings(config: Config): DemoSettings | false {
  * and each trusts the other's public key from the same folder. Deployments install keys by hand
  * (`thahs keys generate` on each side, public files exchanged under the agreement). The ministry key
  * signs the receiver's deletion records; Kafka events are signed with the provider body's party key
- * the agreement lists (see producerKey.ts).
+ * each agreement lists (services/cdc-producer/providerKeys.ts).
  */
 function ensureLocalKeys(dir: string, log: Logger): void {
   for (const m of MINISTRIES) {
@@ -82,8 +83,8 @@ function isLoopback(url: string): boolean {
 /**
  * The pipeline services `npm start` runs, in start order, after the databases are migrated:
  * both ministries' agreement-sync services (the agreement history in each database); with the demo,
- * the example agreements brought into force; a CDC producer per ministry signing with the provider
- * key its agreements list; per ministry, the apply consumers of the agreements under which it receives
+ * the example agreements brought into force; a CDC producer per ministry publishing to the topics of
+ * the agreements in force in which it provides, following the history in its own database; per ministry, the apply consumers of the agreements under which it receives
  * (started, updated and stopped as the history in its database changes); per ministry, the access
  * audit collecting direct reads of its partner store; with the demo, seed data and a gentle workload in
  * each database.
@@ -138,28 +139,25 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
   if (demoAgreements) stages.push([demoAgreements]);
   stages.push(
     MINISTRIES.map((m) => {
-      const plog = log.child({ component: `cdc-producer-${m}` });
-      return new GovernedProducer({
-        ministry: m,
-        keysDir,
-        store: AgreementStore.open(urls[m]),
-        log: plog,
-        recheckMs: options.agreementPollMs === undefined ? undefined : options.agreementPollMs * 3,
-        create: (signingKey) =>
-          new CdcProducer({
-            ministry: m,
-            pgUrl: urls[m],
-            kafkaBrokers: config.kafkaBrokers,
-            registryUrl: config.registryUrl,
-            contracts,
-            signingKey,
-            log: plog,
-            slotName: names.slot(m),
-            publicationName: names.publication(m),
-            topicPrefix: names.topicPrefix,
-            heartbeatMs: options.heartbeatMs,
-          }),
-      });
+      const store = AgreementStore.open(urls[m]);
+      return new StoreBackedProducer(
+        store,
+        new CdcProducer({
+          ministry: m,
+          pgUrl: urls[m],
+          kafkaBrokers: config.kafkaBrokers,
+          registryUrl: config.registryUrl,
+          contracts,
+          agreements: () => store.allStates(),
+          keys: keysFolderProviderKeys(keysDir),
+          log: log.child({ component: `cdc-producer-${m}` }),
+          slotName: names.slot(m),
+          publicationName: names.publication(m),
+          topicPrefix: names.topicPrefix,
+          heartbeatMs: options.heartbeatMs,
+          agreementPollMs: options.agreementPollMs,
+        }),
+      );
     }),
   );
   const providerKeys = new KeysFolderRing(keysDir);

@@ -88,6 +88,13 @@ export class AgreementHistory {
     return this.step((s) => createAgreementEvent(s, 'suspend', { version: latest.version, at: iso(at), payload: { reason } }, k));
   }
 
+  /** Resumes the suspended agreement at `at`, by the provider unless another party is named. */
+  resume(at: Date | string, reason: string, by?: string): AgreementState {
+    const latest = [...this.state.versions].reverse().find((v) => v.status === 'confirmed')!;
+    const k = this.key(by ?? latest.document.parties.provider.id);
+    return this.step((s) => createAgreementEvent(s, 'resume', { version: latest.version, at: iso(at), payload: { reason } }, k));
+  }
+
   /** Terminates the agreement at `at`, by the provider unless another party is named. */
   terminate(at: Date | string, reason: string, by?: string): AgreementState {
     const latest = [...this.state.versions].reverse().find((v) => v.status === 'confirmed')!;

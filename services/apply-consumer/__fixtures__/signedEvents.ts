@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IHeaders } from 'kafkajs';
 import { createAvroType } from '../../../libs/contracts/avroType';
 import type { EntityContract } from '../../../libs/contracts/contractTypes';
+import { projectValueSchema } from '../../../libs/contracts/projectedContract';
 import { encodeEnvelope, encodeMeta, EventMeta, H } from '../../../libs/events';
 import { eventDigest, signBatch, SigningKey } from '../../../libs/signing';
 
@@ -60,9 +61,20 @@ export function signEvents(
   }));
 }
 
-/** Encodes a key and a value (or a tombstone) of a contract under the given schema ids. */
-export function encodeRecord(contract: EntityContract, keySchemaId: number, valueSchemaId: number, record: Record<string, unknown> | null, id: string): { key: Buffer; value: Buffer | null } {
+/**
+ * Encodes a key and a value (or a tombstone) of a contract under the given schema ids; the value with
+ * the agreement projection's schema over `fields` (every field by default), as a provider publishes it.
+ */
+export function encodeRecord(
+  contract: EntityContract,
+  keySchemaId: number,
+  valueSchemaId: number,
+  record: Record<string, unknown> | null,
+  id: string,
+  fields: readonly string[] = contract.fields.map((f) => f.name),
+): { key: Buffer; value: Buffer | null } {
   const key = wire(keySchemaId, createAvroType(contract.keySchema).toBuffer({ id }));
-  const value = record === null ? null : wire(valueSchemaId, createAvroType(contract.valueSchema).toBuffer(record));
+  const projected = projectValueSchema(contract, fields);
+  const value = record === null ? null : wire(valueSchemaId, createAvroType(projected).toBuffer(Object.fromEntries((projected.fields as { name: string }[]).map((f) => [f.name, record[f.name] ?? null]))));
   return { key, value };
 }

@@ -1,11 +1,7 @@
-import {
-  addIsoDuration,
-  parseInstantMs,
-  parseIsoDuration,
-  type AgreementDocument,
-  type AgreementState,
-  type AgreementVersionRecord,
-} from '../../libs/agreements';
+import type { AgreementDocument } from './agreementDocument';
+import type { AgreementState, AgreementVersionRecord } from './agreementState';
+import { parseInstantMs } from './calendar';
+import { addIsoDuration, parseIsoDuration } from './isoDuration';
 
 /**
  * When an agreement binds what the receiver may hold, and when it has ended for good. Follows the rules

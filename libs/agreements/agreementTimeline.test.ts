@@ -1,7 +1,7 @@
 import * as path from 'path';
-import { loadAgreementFile, statusAt, type AgreementDocument } from '../../libs/agreements';
+import { loadAgreementFile, statusAt, type AgreementDocument } from '.';
 import { loadContracts } from '../../libs/contracts/contractLoader';
-import { AgreementHistory } from './__fixtures__/agreementHistory';
+import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
 import { agreementEndAt, deletionDueAt, receivedRetention, scopeVersionAt } from './agreementTimeline';
 
 const contracts = loadContracts();
