@@ -182,7 +182,7 @@ export const settings = {
     default: '240',
     parse: positiveInt,
   },
-  kafkaHeapMb: { env: 'THAHS_KAFKA_HEAP_MB', description: 'Java heap of the local Kafka broker (MiB)', default: '768', parse: positiveInt },
+  kafkaHeapMb: { env: 'THAHS_KAFKA_HEAP_MB', description: 'Java heap of the local Kafka broker (MiB; secure profile: of each of its three)', default: '768', secureDefault: '512', parse: positiveInt },
   registryHeapMb: { env: 'THAHS_REGISTRY_HEAP_MB', description: 'Java heap of the local schema registry (MiB)', default: '512', parse: positiveInt },
   pgHost: { env: 'THAHS_PG_HOST', description: 'Host the local PostgreSQL clusters listen on', default: '127.0.0.1', parse: text },
   demo: {

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaJavaArgs, writeKafkaLog4j } from './kafkaJvm';
 import { isAlive, readPid, run, startDetached, stopProcess, waitUntil } from './processControl';
 
 export interface KafkaSpec {
@@ -74,37 +75,11 @@ export class KafkaBroker {
         '',
       ].join('\n'),
     );
-    fs.writeFileSync(
-      this.log4jFile,
-      [
-        'status=warn',
-        'appender.console.type=Console',
-        'appender.console.name=STDOUT',
-        'appender.console.layout.type=PatternLayout',
-        'appender.console.layout.pattern=[%d] %p %m (%c)%n',
-        'rootLogger.level=INFO',
-        'rootLogger.appenderRef.stdout.ref=STDOUT',
-        'logger.kafka.name=kafka',
-        'logger.kafka.level=INFO',
-        'logger.state.name=state.change.logger',
-        'logger.state.level=WARN',
-        '',
-      ].join('\n'),
-    );
+    writeKafkaLog4j(this.log4jFile);
   }
 
   private javaArgs(mainClass: string, args: string[]): string[] {
-    return [
-      `-Xmx${this.spec.heapMb}m`,
-      `-Xms${Math.min(256, this.spec.heapMb)}m`,
-      '-XX:+UseG1GC',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${this.log4jFile}`,
-      '-cp',
-      `${this.libs}/*`,
-      mainClass,
-      ...args,
-    ];
+    return kafkaJavaArgs(this.spec.heapMb, this.log4jFile, this.libs, mainClass, args);
   }
 
   /** Formats KRaft storage once; the cluster id lives in meta.properties and survives restarts. */

@@ -5,31 +5,37 @@ import { repoRoot } from '../config/repoRoot';
 import { StackError } from './stackError';
 
 /**
- * Kafka's broker and its runtime dependencies, copied from Maven Central by the small pom under
- * deploy/local/maven/kafka. A marker file makes the copy idempotent and survives `stack reset`.
+ * The jars a small pom under deploy/local/maven names, copied with their runtime dependencies from
+ * Maven Central into `<downloads>/<name>-<version>/libs`. A marker file makes the copy idempotent and
+ * survives `stack reset`.
  */
-export function resolveKafka(mvn: string, downloads: string, kafkaVersion: string, log4jVersion: string, log: (l: string) => void): string {
-  const dir = path.join(downloads, `kafka-${kafkaVersion}`);
+function resolvePom(mvn: string, downloads: string, pom: string, name: string, label: string, kafkaVersion: string, log4jVersion: string, expected: string, log: (l: string) => void): string {
+  const dir = path.join(downloads, `${name}-${kafkaVersion}`);
   const libs = path.join(dir, 'libs');
   const marker = path.join(dir, '.complete');
   if (fs.existsSync(marker)) return libs;
-  log(`resolving Apache Kafka ${kafkaVersion} from Maven Central`);
+  log(`resolving ${label} ${kafkaVersion} from Maven Central`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(libs, { recursive: true });
   run('kafka', mvn, [
     '-q',
     '-B',
     '-f',
-    path.join(repoRoot(), 'deploy/local/maven/kafka/pom.xml'),
+    path.join(repoRoot(), 'deploy/local/maven', pom, 'pom.xml'),
     `-Dkafka.version=${kafkaVersion}`,
     `-Dlog4j.version=${log4jVersion}`,
     'dependency:copy-dependencies',
     '-DincludeScope=runtime',
     `-DoutputDirectory=${libs}`,
   ]);
-  if (!fs.readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) throw new StackError('kafka', `no kafka_2.13 jar in ${libs}`);
+  if (!fs.readdirSync(libs).some((f) => f.startsWith(expected))) throw new StackError('kafka', `no ${expected} jar in ${libs}`);
   fs.writeFileSync(marker, kafkaVersion);
   return libs;
+}
+
+/** Kafka's broker and its runtime dependencies (deploy/local/maven/kafka). */
+export function resolveKafka(mvn: string, downloads: string, kafkaVersion: string, log4jVersion: string, log: (l: string) => void): string {
+  return resolvePom(mvn, downloads, 'kafka', 'kafka', 'Apache Kafka', kafkaVersion, log4jVersion, 'kafka_2.13-', log);
 }
 
 /**
@@ -61,4 +67,12 @@ export function registryJar(home: string): string {
   const runner = fs.readdirSync(home).find((f) => f.endsWith('-runner.jar'));
   if (!runner) throw new StackError('registry', `no quarkus-run.jar or *-runner.jar in ${home}`);
   return path.join(home, runner);
+}
+
+/**
+ * Kafka's command-line tools (deploy/local/maven/kafka-tools); only the secure profile needs them, and
+ * only to add a principal to storage formatted without it.
+ */
+export function resolveKafkaTools(mvn: string, downloads: string, kafkaVersion: string, log4jVersion: string, log: (l: string) => void): string {
+  return resolvePom(mvn, downloads, 'kafka-tools', 'kafka-tools', 'Apache Kafka tools', kafkaVersion, log4jVersion, 'kafka-tools-', log);
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Client } from 'pg';
+import * as os from 'os';
+import { Client, type ClientConfig } from 'pg';
+import { redactSecrets } from '../config/redact';
 import { AUDITOR_ROLE, auditSettings } from './auditSettings';
 import { run, portOpen, waitUntil } from './processControl';
 import { StackError } from './stackError';
@@ -23,6 +25,18 @@ export interface PgClusterSpec {
    * is installed; without it the server would not start with pgaudit preloaded).
    */
   audit?: { pgaudit: boolean };
+  /** The secure profile: TLS only (hostssl), SCRAM passwords for every role, the superuser's included. */
+  security?: PgSecurity;
+}
+
+export interface PgSecurity {
+  /** Server certificate and key (copied into the data directory, owned by the server's user) and the CA clients verify it with. */
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  superuserPassword: string;
+  /** Password of `role`, the database owner. */
+  rolePassword: string;
 }
 
 const asRoot = process.getuid?.() === 0;
@@ -79,6 +93,18 @@ export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }
   return dir;
 }
 
+/** TLS on, passwords stored as SCRAM verifiers; the server's key and certificate are in its data directory. */
+const SECURE_CONF = ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'", "password_encryption = 'scram-sha-256'"];
+/** Only TLS connections with a SCRAM password; anything else is refused by name, before authentication. */
+const SECURE_HBA = [
+  '# written by the thahs stack manager (secure profile)',
+  'hostssl all all 127.0.0.1/32 scram-sha-256',
+  'hostssl replication all 127.0.0.1/32 scram-sha-256',
+  'hostnossl all all 0.0.0.0/0 reject',
+  'hostnossl replication all 0.0.0.0/0 reject',
+  '',
+];
+
 export class PostgresCluster {
   readonly dataDir: string;
   /** pg_ctl's log: everything the server writes before its logging collector takes over (and all of it without one). */
@@ -126,8 +152,10 @@ export class PostgresCluster {
     return this.logFile;
   }
 
+  /** Where the database is, for people: never with a password (the secure profile's clients read theirs from the stack's secrets). */
   get url(): string {
-    return `postgres://${this.spec.role}@${this.spec.host}:${this.spec.port}/${this.spec.database}`;
+    const tls = this.spec.security ? '?sslmode=verify-full' : '';
+    return `postgres://${this.spec.role}@${this.spec.host}:${this.spec.port}/${this.spec.database}${tls}`;
   }
 
   initialised(): boolean {
@@ -142,17 +170,23 @@ export class PostgresCluster {
       fs.closeSync(fs.openSync(this.logFile, 'a'));
       run(this.spec.name, 'chown', ['postgres:postgres', this.logFile]);
     }
+    const sec = this.spec.security;
+    const pwFile = sec ? this.writePasswordFile(sec.superuserPassword) : undefined;
     const [cmd, args] = pgCommand(path.join(this.pgBin, 'initdb'), [
       '-D',
       this.dataDir,
       '-U',
       'postgres',
-      '--auth=trust',
+      ...(pwFile ? ['--auth=scram-sha-256', `--pwfile=${pwFile}`] : ['--auth=trust']),
       '-E',
       'UTF8',
       '--locale=C.UTF-8',
     ]);
-    run(this.spec.name, cmd, args);
+    try {
+      run(this.spec.name, cmd, args);
+    } finally {
+      if (pwFile) fs.rmSync(path.dirname(pwFile), { recursive: true, force: true });
+    }
     const conf = [
       '# written by the thahs stack manager',
       `port = ${this.spec.port}`,
@@ -168,14 +202,41 @@ export class PostgresCluster {
       'checkpoint_timeout = 15min',
       "timezone = 'UTC'",
       "log_timezone = 'UTC'",
+      ...(sec ? SECURE_CONF : []),
       ...(this.spec.extraConf ?? []),
     ];
     fs.appendFileSync(path.join(this.dataDir, 'postgresql.conf'), `\n${conf.join('\n')}\n`);
-    // Local stack only: loopback with trust. Deployments use scram-sha-256 and TLS (deploy/README.md).
-    fs.writeFileSync(
-      path.join(this.dataDir, 'pg_hba.conf'),
-      ['host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', ''].join('\n'),
-    );
+    // Plain profile: loopback with trust, a development stack. Secure profile: TLS and SCRAM only, as a deployment (docs/deployment.md).
+    fs.writeFileSync(path.join(this.dataDir, 'pg_hba.conf'), (sec ? SECURE_HBA : ['host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', '']).join('\n'));
+  }
+
+  /** initdb reads the superuser's password from a file the server's user can read; removed right after. */
+  private writePasswordFile(password: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `thahs-initdb-${this.spec.name}-`));
+    const file = path.join(dir, 'pw');
+    fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    if (asRoot) run(this.spec.name, 'chown', ['-R', 'postgres:postgres', dir]);
+    return file;
+  }
+
+  /** The server's certificate and key inside its data directory: PostgreSQL wants the key 0600 and owned by its user. */
+  private installCertificate(): void {
+    const sec = this.spec.security;
+    if (!sec || !this.initialised()) return;
+    for (const [from, to] of [[sec.certFile, 'server.crt'], [sec.keyFile, 'server.key']] as const) {
+      const dest = path.join(this.dataDir, to);
+      fs.copyFileSync(from, dest);
+      fs.chmodSync(dest, 0o600);
+      if (asRoot) run(this.spec.name, 'chown', ['postgres:postgres', dest]);
+    }
+  }
+
+  /** Connection options of the stack's own sessions (the superuser's, probes). */
+  private connection(user: string, database: string, timeoutMs: number): ClientConfig {
+    const sec = this.spec.security;
+    const base: ClientConfig = { host: this.spec.host, port: this.spec.port, user, database, connectionTimeoutMillis: timeoutMs };
+    if (!sec) return base;
+    return { ...base, password: user === 'postgres' ? sec.superuserPassword : sec.rolePassword, ssl: { ca: fs.readFileSync(sec.caFile, 'utf8'), rejectUnauthorized: true } };
   }
 
   async running(): Promise<boolean> {
@@ -183,6 +244,7 @@ export class PostgresCluster {
   }
 
   async start(timeoutMs: number): Promise<void> {
+    this.installCertificate();
     const changed = this.writeSettings();
     if (await this.running()) {
       // Another checkout's server may hold the port: reconfigure and restart only our own.
@@ -255,7 +317,7 @@ export class PostgresCluster {
   }
 
   private async asSuperuser<T>(fn: (c: Client) => Promise<T>, database = 'postgres'): Promise<T> {
-    const c = new Client({ host: this.spec.host, port: this.spec.port, user: 'postgres', database, connectionTimeoutMillis: 5000 });
+    const c = new Client(this.connection('postgres', database, 5000));
     await c.connect();
     try {
       return await fn(c);
@@ -272,7 +334,7 @@ export class PostgresCluster {
   }
 
   private async canConnect(user: string, database: string): Promise<boolean> {
-    const c = new Client({ host: this.spec.host, port: this.spec.port, user, database, connectionTimeoutMillis: 2000 });
+    const c = new Client(this.connection(user, database, 2000));
     try {
       await c.connect();
       await c.query('SELECT 1');
@@ -294,6 +356,7 @@ export class PostgresCluster {
       await this.asSuperuser(async (c) => {
         const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [this.spec.role]);
         if (role.rowCount === 0) await c.query(`CREATE ROLE "${this.spec.role}" LOGIN REPLICATION CREATEDB`);
+        if (this.spec.security) await c.query(`ALTER ROLE "${this.spec.role}" PASSWORD ${c.escapeLiteral(this.spec.security.rolePassword)}`);
         const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.spec.database]);
         if (db.rowCount === 0) await c.query(`CREATE DATABASE "${this.spec.database}" OWNER "${this.spec.role}"`);
         if (this.spec.audit) {
@@ -310,7 +373,7 @@ export class PostgresCluster {
         }
       }
     } catch (err) {
-      throw new StackError(this.spec.name, `creating role/database failed: ${(err as Error).message}`, this.logFile);
+      throw new StackError(this.spec.name, `creating role/database failed: ${redactSecrets((err as Error).message)}`, this.logFile);
     }
   }
 }

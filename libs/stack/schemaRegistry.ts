@@ -1,4 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { registryFetch, type FetchLike } from '../registry-client';
 import { isAlive, readPid, startDetached, stopProcess, waitUntil } from './processControl';
 import { StackError } from './stackError';
 import { registryJar } from './mavenResolver';
@@ -10,6 +12,22 @@ export interface RegistrySpec {
   /** JDBC URL of the PostgreSQL database holding the registry's schemas (SQL storage). */
   jdbcUrl: string;
   jdbcUser: string;
+  /** The secure profile: HTTPS only, HTTP basic users with registry roles, a password for the storage. */
+  security?: RegistrySecurity;
+}
+
+export type RegistryRole = 'sr-admin' | 'sr-developer' | 'sr-readonly';
+
+export interface RegistrySecurity {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  jdbcPassword: string;
+  users: readonly { name: string; password: string; role: RegistryRole }[];
+  /** The user the stack manager itself acts as (sets the compatibility rule): an sr-admin. */
+  adminUser: string;
+  /** Where the passwords go (0600), instead of the command line. */
+  propertiesFile: string;
 }
 
 /**
@@ -31,7 +49,49 @@ export class SchemaRegistry {
   }
 
   get baseUrl(): string {
-    return `http://${this.spec.host}:${this.spec.port}`;
+    return `${this.spec.security ? 'https' : 'http'}://${this.spec.host}:${this.spec.port}`;
+  }
+
+  private fetchCache?: FetchLike;
+  /** fetch as the stack's admin user, trusting the stack's CA (plain profile: the global fetch). */
+  private get fetch(): FetchLike {
+    const sec = this.spec.security;
+    if (!sec) return fetch;
+    if (!this.fetchCache) {
+      const admin = sec.users.find((u) => u.name === sec.adminUser);
+      this.fetchCache = registryFetch({ url: this.baseUrl, ca: fs.readFileSync(sec.caFile, 'utf8'), username: sec.adminUser, password: admin?.password });
+    }
+    return this.fetchCache;
+  }
+
+  /**
+   * Quarkus settings of the secure profile: TLS from PEM files and no plain HTTP; HTTP basic with
+   * embedded users (quarkus-elytron-security-properties-file, part of Apicurio's build) and every
+   * path requiring an authenticated user; Apicurio's role-based authorization maps sr-admin,
+   * sr-developer (producers: register schemas) and sr-readonly (consumers). Written to a 0600 file,
+   * so no password is on a command line.
+   */
+  private secureProperties(sec: RegistrySecurity): Record<string, string> {
+    const props: Record<string, string> = {
+      'quarkus.http.ssl-port': String(this.spec.port),
+      // No plain port is opened: insecure requests are refused outright.
+      'quarkus.http.insecure-requests': 'disabled',
+      'quarkus.http.ssl.certificate.files': sec.certFile,
+      'quarkus.http.ssl.certificate.key-files': sec.keyFile,
+      'quarkus.http.ssl.protocols': 'TLSv1.3,TLSv1.2',
+      'quarkus.http.auth.basic': 'true',
+      'quarkus.http.auth.permission.authenticated.paths': '/*',
+      'quarkus.http.auth.permission.authenticated.policy': 'authenticated',
+      'quarkus.security.users.embedded.enabled': 'true',
+      'quarkus.security.users.embedded.plain-text': 'true',
+      'apicurio.auth.role-based-authorization': 'true',
+      'apicurio.datasource.password': sec.jdbcPassword,
+    };
+    for (const u of sec.users) {
+      props[`quarkus.security.users.embedded.users.${u.name}`] = u.password;
+      props[`quarkus.security.users.embedded.roles.${u.name}`] = u.role;
+    }
+    return props;
   }
 
   get ccompatUrl(): string {
@@ -52,13 +112,22 @@ export class SchemaRegistry {
         'apicurio.storage.sql.kind': 'postgresql',
         'apicurio.datasource.url': this.spec.jdbcUrl,
         'apicurio.datasource.username': this.spec.jdbcUser,
-        'apicurio.datasource.password': '',
+        ...(this.spec.security ? {} : { 'apicurio.datasource.password': '' }),
         // Test runs clean up the subjects they register.
         'apicurio.rest.deletion.artifact.enabled': 'true',
         'apicurio.rest.deletion.artifact-version.enabled': 'true',
         'apicurio.rest.deletion.group.enabled': 'true',
         'quarkus.log.level': 'INFO',
       };
+      const sec = this.spec.security;
+      if (sec) {
+        const text = Object.entries(this.secureProperties(sec)).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`);
+        fs.writeFileSync(sec.propertiesFile, `# written by the thahs stack manager (secure profile); holds passwords: 0600\n${text.join('\n')}\n`, { mode: 0o600 });
+        fs.chmodSync(sec.propertiesFile, 0o600);
+        props['quarkus.config.locations'] = sec.propertiesFile;
+        // Not bound (insecure requests are disabled), but it must differ from the TLS port.
+        props['quarkus.http.port'] = String(this.spec.port + 1000);
+      }
       const args = [
         `-Xmx${this.spec.heapMb}m`,
         '-XX:+UseSerialGC',
@@ -79,7 +148,7 @@ export class SchemaRegistry {
 
   async answers(): Promise<boolean> {
     try {
-      const res = await fetch(`${this.ccompatUrl}/subjects`, { signal: AbortSignal.timeout(2000) });
+      const res = await this.fetch(`${this.ccompatUrl}/subjects`, { signal: AbortSignal.timeout(2000) });
       return res.ok;
     } catch {
       return false;
@@ -88,7 +157,7 @@ export class SchemaRegistry {
 
   /** The registry-wide rule: a new schema version must read data written with the previous one. */
   private async setDefaultCompatibility(level: string): Promise<void> {
-    const res = await fetch(`${this.ccompatUrl}/config`, {
+    const res = await this.fetch(`${this.ccompatUrl}/config`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ compatibility: level }),

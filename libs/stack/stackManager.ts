@@ -1,11 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Config } from '../config';
+import { Config, SECURE_KAFKA_NODES } from '../config';
+import type { Ministry } from '../contracts/contractTypes';
 import { KafkaBroker } from './kafkaBroker';
-import { resolveApicurio, resolveKafka } from './mavenResolver';
+import { resolveApicurio, resolveKafka, resolveKafkaTools } from './mavenResolver';
 import { PgClusterSpec, PostgresCluster, pgDataRoot, pgLogDir } from './postgresCluster';
 import { ensureDebianPackage, ensureToolchain, pgauditPackage, Toolchain } from './prerequisites';
 import { SchemaRegistry } from './schemaRegistry';
+import { SecureKafkaCluster } from './secureKafkaCluster';
+import { prepareSecureDatabase, secureMaterial, syncStackAcls, type SecureMaterial } from './secureStack';
 import { stackPaths, StackPaths } from './stackPaths';
 import { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions';
 
@@ -23,16 +26,33 @@ export interface ComponentStatus {
  * The local stack: two ministry PostgreSQL clusters, the exchange platform (its PostgreSQL for the
  * registry's storage, a KRaft Kafka node, Apicurio Registry). Every operation is idempotent, so
  * `npm start`, `npm test` and operators can all call `up` and share one running stack.
+ *
+ * The `secure` profile (THAHS_STACK_PROFILE=secure, `--profile secure`) runs in its own folder and
+ * ports: three KRaft brokers with TLS, SASL/SCRAM principals and ACLs, the registry over HTTPS with
+ * HTTP basic users, PostgreSQL with TLS and SCRAM passwords and least-privilege roles in the
+ * ministry databases. Its CA and passwords are generated under the stack folder.
  */
 export class StackManager {
   readonly paths: StackPaths;
+  readonly secure: boolean;
   private toolchain?: Toolchain;
+  private material?: SecureMaterial;
 
   constructor(
     private readonly config: Config,
-    private readonly log: (line: string) => void = (l) => process.stderr.write(`[stack] ${l}\n`),
+    private readonly log: (line: string) => void = (l) => process.stderr.write(`[stack${config.stackProfile === 'secure' ? ' secure' : ''}] ${l}\n`),
   ) {
     this.paths = stackPaths(config.stackDir);
+    this.secure = config.stackProfile === 'secure';
+  }
+
+  /** The CA, certificates and passwords of the secure profile (made on first use, openssl installed when missing). */
+  private secrets(): SecureMaterial {
+    if (!this.material) {
+      ensureDebianPackage('openssl', () => fs.existsSync('/usr/bin/openssl'), this.log, 'the secure profile makes its CA and certificates with it');
+      this.material = secureMaterial(this.config.stackDir);
+    }
+    return this.material;
   }
 
   private tools(): Toolchain {
@@ -53,10 +73,11 @@ export class StackManager {
     const host = this.config.pgHost;
     const audit = { pgaudit: pgauditPackage(pgBin).installed() };
     const cluster = (spec: PgClusterSpec): PostgresCluster => new PostgresCluster(spec, pgBin, root, logs, this.paths.logs, (l) => this.log(`${spec.name}: ${l}`));
+    const security = (name: 'cand' | 'qdnd' | 'platform', role: string) => (this.secure ? { security: this.secrets().pg(name, role) } : {});
     return {
-      cand: cluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs', audit }),
-      qdnd: cluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs', audit }),
-      platform: cluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio' }),
+      cand: cluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs', audit, ...security('cand', 'thahs') }),
+      qdnd: cluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs', audit, ...security('qdnd', 'thahs') }),
+      platform: cluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio', ...security('platform', 'apicurio') }),
     };
   }
 
@@ -66,7 +87,37 @@ export class StackManager {
     ensureDebianPackage(pkg.name, pkg.installed, this.log, 'reads of partner data by other database clients are not audited without it');
   }
 
-  kafka(): KafkaBroker {
+  kafka(): KafkaBroker | SecureKafkaCluster {
+    return this.secure ? this.secureKafka() : this.plainKafka();
+  }
+
+  /** The secure profile's three brokers (replication factor 3, min.insync.replicas 2 for created topics). */
+  secureKafka(): SecureKafkaCluster {
+    const t = this.tools();
+    const libs = resolveKafka(t.mvn, this.paths.downloads, KAFKA_VERSION, LOG4J_VERSION, this.log);
+    const m = this.secrets();
+    return new SecureKafkaCluster(
+      {
+        host: '127.0.0.1',
+        firstPort: this.config.kafkaPort,
+        firstControllerPort: this.config.kafkaControllerPort,
+        nodes: SECURE_KAFKA_NODES,
+        heapMb: this.config.kafkaHeapMb,
+        caFile: m.caFile,
+        nodePemFile: m.kafkaNode.pemFile,
+        passwords: m.kafkaPasswords,
+        replicationFactor: 3,
+        minInsyncReplicas: 2,
+      },
+      t.java,
+      libs,
+      this.paths,
+      () => resolveKafkaTools(t.mvn, this.paths.downloads, KAFKA_VERSION, LOG4J_VERSION, this.log),
+      this.log,
+    );
+  }
+
+  private plainKafka(): KafkaBroker {
     const t = this.tools();
     const libs = resolveKafka(t.mvn, this.paths.downloads, KAFKA_VERSION, LOG4J_VERSION, this.log);
     return new KafkaBroker(
@@ -85,8 +136,9 @@ export class StackManager {
         host: '127.0.0.1',
         port: this.config.registryPort,
         heapMb: this.config.registryHeapMb,
-        jdbcUrl: `jdbc:postgresql://${this.config.pgHost}:${this.config.platformPgPort}/registry`,
+        jdbcUrl: `jdbc:postgresql://${this.config.pgHost}:${this.config.platformPgPort}/registry${this.secure ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(this.secrets().caFile)}` : ''}`,
         jdbcUser: 'apicurio',
+        ...(this.secure ? { security: this.secrets().registrySecurity(path.join(this.paths.config, 'registry.properties'), this.secrets().pg('platform', 'apicurio').rolePassword) } : {}),
       },
       t.java,
       home,
@@ -105,7 +157,15 @@ export class StackManager {
     for (const c of Object.values(pg)) c.init();
     await Promise.all(Object.values(pg).map((c) => c.start(timeout)));
     this.log('PostgreSQL clusters cand, qdnd and platform are up');
+    if (this.secure) {
+      for (const m of ['cand', 'qdnd'] as const satisfies readonly Ministry[]) await prepareSecureDatabase(this.config, this.secrets(), m);
+      this.log('ministry databases prepared: owner thahs, service roles thahs_producer, thahs_apply, thahs_operator, thahs_audit');
+    }
     await Promise.all([kafka.start(timeout), registry.start(timeout)]);
+    if (kafka instanceof SecureKafkaCluster) {
+      const acl = await syncStackAcls(this.config, kafka);
+      this.log(`Kafka ACLs in step with the agreements in force: ${acl.created.length} created, ${acl.deleted.length} deleted`);
+    }
     this.log('Kafka and the schema registry are up');
     return this.status();
   }
@@ -114,7 +174,8 @@ export class StackManager {
     if (!fs.existsSync(this.paths.root)) return;
     const stopped: Promise<void>[] = [];
     if (fs.existsSync(path.join(this.paths.downloads, `apicurio-registry-${APICURIO_VERSION}`, '.complete'))) stopped.push(this.registry().stop());
-    if (fs.existsSync(path.join(this.paths.downloads, `kafka-${KAFKA_VERSION}`, '.complete'))) stopped.push(this.kafka().stop());
+    // The secure stack needs its CA and passwords to be asked anything; stopping only needs the pid files.
+    if (fs.existsSync(path.join(this.paths.downloads, `kafka-${KAFKA_VERSION}`, '.complete')) && (!this.secure || fs.existsSync(path.join(this.paths.root, 'tls')))) stopped.push(this.kafka().stop());
     await Promise.all(stopped);
     await Promise.all(Object.values(this.clusters()).map((c) => c.stop()));
   }
@@ -129,6 +190,8 @@ export class StackManager {
       if (real !== pgRoot) fs.rmSync(path.dirname(real), { recursive: true, force: true });
     }
     for (const d of [this.paths.data, this.paths.logs, this.paths.run, this.paths.config]) fs.rmSync(d, { recursive: true, force: true });
+    // The secure profile's CA and passwords go with its data: a new stack gets new ones.
+    if (this.secure) for (const d of ['tls', 'secrets']) fs.rmSync(path.join(this.paths.root, d), { recursive: true, force: true });
   }
 
   async status(): Promise<ComponentStatus[]> {
@@ -147,7 +210,7 @@ export class StackManager {
   }
 
   logFile(component: ComponentName): string {
-    if (component === 'kafka') return path.join(this.paths.logs, 'kafka.log');
+    if (component === 'kafka') return path.join(this.paths.logs, this.secure ? 'kafka-1.log' : 'kafka.log');
     if (component === 'registry') return path.join(this.paths.logs, 'registry.log');
     // No toolchain check for reading a log: the binaries' folder does not matter here.
     return this.clusters(this.toolchain?.pgBin ?? '')[component].currentLogFile();
