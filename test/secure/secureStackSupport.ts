@@ -1,0 +1,31 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig, readSecret, type Config } from '../../libs/config';
+import { kafkaSecurity, kafkaSecuritySettings } from '../../libs/kafka';
+import { StackManager } from '../../libs/stack';
+
+/**
+ * The secure profile's settings, whatever profile the suite runs in: these tests are about the secure
+ * stack, which runs beside the plain one in its own folder and ports.
+ */
+export function secureConfig(): Config {
+  return loadConfig({ ...process.env, THAHS_STACK_PROFILE: 'secure' });
+}
+
+/** Brings the secure stack up (reused when it runs; about 15 s then, a minute the first time). */
+export async function upSecureStack(): Promise<{ config: Config; stack: StackManager }> {
+  const config = secureConfig();
+  const stack = new StackManager(config, () => undefined);
+  await stack.up();
+  return { config, stack };
+}
+
+/** A kafkajs client of the secure brokers authenticating as `principal` with its generated password. */
+export function kafkaAs(config: Config, principal: string, clientId = `test-${principal}`, password?: string): Kafka {
+  const security = kafkaSecurity(kafkaSecuritySettings(config), clientId, principal);
+  if (password !== undefined && security.sasl) security.sasl = { ...security.sasl, password } as typeof security.sasl;
+  return new Kafka({ clientId, brokers: config.kafkaBrokers, ...security, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 5000, requestTimeout: 10000 });
+}
+
+export function pgPassword(config: Config, cluster: string, role: string): string {
+  return readSecret(config.stackDir, 'pg', `${cluster}.${role}`);
+}
