@@ -19,11 +19,27 @@ export async function upSecureStack(): Promise<{ config: Config; stack: StackMan
   return { config, stack };
 }
 
-/** A kafkajs client of the secure brokers authenticating as `principal` with its generated password. */
-export function kafkaAs(config: Config, principal: string, clientId = `test-${principal}`, password?: string): Kafka {
+/**
+ * A kafkajs client of the secure brokers authenticating as `principal` with its generated password.
+ * `brokerErrors` collects the error answers kafkajs logs at debug level: it reports a group the
+ * principal may not use as "Failed to find group coordinator", the broker's answer is only there.
+ */
+export function kafkaAs(config: Config, principal: string, clientId = `test-${principal}`, password?: string, brokerErrors?: string[]): Kafka {
   const security = kafkaSecurity(kafkaSecuritySettings(config), clientId, principal);
   if (password !== undefined && security.sasl) security.sasl = { ...security.sasl, password } as typeof security.sasl;
-  return new Kafka({ clientId, brokers: config.kafkaBrokers, ...security, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 5000, requestTimeout: 10000 });
+  return new Kafka({
+    clientId,
+    brokers: config.kafkaBrokers,
+    ...security,
+    logLevel: brokerErrors ? logLevel.DEBUG : logLevel.NOTHING,
+    logCreator: () => ({ log }) => {
+      const e = (log as { error?: unknown }).error;
+      if (brokerErrors && e) brokerErrors.push(String((e as { message?: string }).message ?? e));
+    },
+    retry: { retries: 2, initialRetryTime: 100 },
+    connectionTimeout: 5000,
+    requestTimeout: 10000,
+  });
 }
 
 export function pgPassword(config: Config, cluster: string, role: string): string {
