@@ -1,0 +1,99 @@
+import { addTotals, emptyTotals, type RangeTotals, type TotalsRow } from './rangeTotals';
+import type { SideSession } from './sideSession';
+import { ALIAS, chunkCondition, Params, type PageChunk, type SideTable } from './sideTable';
+
+/**
+ * What an incremental run asks each side. A row version is "changed since the baseline" when the
+ * transaction that wrote it (its xmin) is not older than the oldest transaction still running when the
+ * baseline run took its snapshot: `age(xmin) <= age(baseline xmin)`. That is conservative — a
+ * transaction that committed between the baseline's xmin and its snapshot counts as changed — and it
+ * cannot miss a write: every INSERT, UPDATE (with or without triggers, whatever updated_at says), COPY
+ * and rewrite by a restore gives the new row version a new xmin. Deletions leave no row; they are found
+ * by comparing, range by range, the ids of the rows both sides left unchanged (see incrementalCompare).
+ */
+const ID = `${ALIAS}."id"`;
+
+export interface ChangeScan {
+  /** Per range: shared rows now (count only, sum unused). */
+  current: RangeTotals[];
+  /** Per range: shared rows unchanged since the baseline, with the sum of their id hashes. */
+  unchanged: RangeTotals[];
+  /** Keys of shared rows changed since the baseline (complete only when `overflow` is false). */
+  changed: string[];
+  changedCount: number;
+  /** More changed rows than the caller would collect: compare in full instead. */
+  overflow: boolean;
+}
+
+export function emptyChangeScan(ranges: number): ChangeScan {
+  return { current: emptyTotals(ranges), unchanged: emptyTotals(ranges), changed: [], changedCount: 0, overflow: false };
+}
+
+/** The age (in transactions) of the baseline snapshot's xmin, now: rows no older are changed. */
+export async function changeThreshold(s: SideSession, baselineSnapshot: string): Promise<{ age: number; distance: number }> {
+  const r = await s.query<{ age: number; distance: string }>(
+    `SELECT age((pg_snapshot_xmin($1::pg_snapshot)::text::numeric % 4294967296)::text::xid) AS age,
+            (pg_snapshot_xmax(pg_current_snapshot())::text::numeric - pg_snapshot_xmin($1::pg_snapshot)::text::numeric)::text AS distance`,
+    [baselineSnapshot],
+  );
+  return { age: r[0].age, distance: Number(r[0].distance) };
+}
+
+/**
+ * One chunk of pages: per range cut by `bounds`, the rows shared now, those unchanged (count and sum of
+ * uuid_hash_extended(id)), and the keys of changed ones, collected only while there are at most `cap`.
+ * No row is hashed: the scan costs about a count(*).
+ */
+export async function chunkChanges(s: SideSession, t: SideTable, bounds: readonly string[], threshold: number, chunk: PageChunk, cap: number, into: ChangeScan): Promise<void> {
+  const p = new Params();
+  const b = p.add(bounds, 'uuid[]');
+  const th = p.add(threshold, 'int4');
+  const changed = `age(${ALIAS}.xmin) <= ${th}`;
+  const c = p.add(cap, 'int8');
+  const rows = await s.query<{ b: number; n: string; nu: string; su: string | null; nc: string; ids: string[] | null }>(
+    `SELECT width_bucket(${ID}, ${b}) AS b, count(*) AS n,
+            count(*) FILTER (WHERE NOT ${changed}) AS nu, sum(uuid_hash_extended(${ID}, 0)) FILTER (WHERE NOT ${changed})::text AS su,
+            count(*) FILTER (WHERE ${changed}) AS nc,
+            CASE WHEN count(*) FILTER (WHERE ${changed}) <= ${c} THEN array_agg(${ID}::text) FILTER (WHERE ${changed}) END AS ids
+       FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND ${t.where(p)} GROUP BY 1`,
+    p.values,
+  );
+  addTotals(into.current, rows.map((r) => ({ b: r.b, n: r.n, s: null })));
+  addTotals(into.unchanged, rows.map((r): TotalsRow => ({ b: r.b, n: r.nu, s: r.su })));
+  for (const r of rows) {
+    into.changedCount += Number(r.nc);
+    if (r.ids === null) {
+      if (Number(r.nc) > 0) into.overflow = true;
+    } else if (!into.overflow) into.changed.push(...r.ids);
+  }
+  if (into.changedCount > cap) into.overflow = true;
+  if (into.overflow) into.changed.length = 0;
+}
+
+/** A key as one side holds it now: shared or not, changed since the baseline or not, its id hash and row hash. */
+export interface KeyState {
+  shared: boolean;
+  changed: boolean;
+  idHash: string;
+  rowHash: string | null;
+}
+
+/** The state of given keys on one side (keys without any row there are absent). */
+export async function keyStates(s: SideSession, t: SideTable, keys: readonly string[], threshold: number): Promise<Map<string, KeyState>> {
+  const out = new Map<string, KeyState>();
+  if (!t.exists) return out;
+  for (let i = 0; i < keys.length; i += 5000) {
+    const p = new Params();
+    const k = p.add(keys.slice(i, i + 5000), 'uuid[]');
+    const th = p.add(threshold, 'int4');
+    const shared = t.where(p);
+    const rows = await s.query<{ id: string; shared: boolean; changed: boolean; ih: string; h: string | null }>(
+      `SELECT ${ID}::text AS id, (${shared}) AS shared, age(${ALIAS}.xmin) <= ${th} AS changed, uuid_hash_extended(${ID}, 0)::text AS ih,
+              CASE WHEN ${shared} THEN (${t.rowHash})::text END AS h
+         FROM ${t.table} WHERE ${ID} = ANY(${k})`,
+      p.values,
+    );
+    for (const r of rows) out.set(r.id, { shared: r.shared, changed: r.changed, idHash: r.ih, rowHash: r.h });
+  }
+  return out;
+}
