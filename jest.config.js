@@ -17,6 +17,8 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      // THAHS_STACK_PROFILE=secure: the tests' own Kafka and registry clients get TLS and credentials.
+      setupFiles: ['<rootDir>/test/support/secureProfileClients.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/setupTimeout.ts'],
     },
   ],

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../libs/config';
 import { StackManager } from '../../libs/stack';
+import { secureSuiteEnvironment } from './secureSuiteEnvironment';
 
 /**
  * Integration tests run against the real servers: bring the local stack up, or reuse the one that
@@ -9,4 +10,6 @@ import { StackManager } from '../../libs/stack';
 export default async function globalSetup(): Promise<void> {
   const stack = new StackManager(loadConfig());
   await stack.up();
+  // THAHS_STACK_PROFILE=secure: the credentials every test process and thread uses (see secureProfileClients.ts).
+  secureSuiteEnvironment();
 }
