@@ -1,5 +1,6 @@
 import type { AgreementDocument, AgreementState, AgreementVersionRecord } from '../agreements';
 import { latestConfirmedVersion, loadAgreementDirectory, statusAt, versionRecordInForce } from '../agreements';
+import { AgreementStore } from '../agreement-exchange/agreementStore';
 import type { AgreementGrant } from './aclRules';
 
 /**
@@ -34,4 +35,24 @@ export async function grantsFromAgreementFiles(dir: string): Promise<AgreementGr
   const { documents, failures } = await loadAgreementDirectory(dir);
   if (failures.length > 0) throw failures[0];
   return documents.map((d) => grantFromDocument(d.document)).sort((a, b) => (a.agreementId < b.agreementId ? -1 : 1));
+}
+
+/**
+ * Every agreement the ministries' databases hold (each keeps a copy of all of them; the longest
+ * history wins), as the agreement-sync services recorded it. A database without the agreement
+ * schema yet holds none.
+ */
+export async function agreementStatesOf(urls: readonly string[]): Promise<AgreementState[]> {
+  const byId = new Map<string, AgreementState>();
+  for (const url of urls) {
+    const store = AgreementStore.open(url);
+    try {
+      const present = await store.assertSchema().then(() => true, () => false);
+      if (!present) continue;
+      for (const s of await store.allStates()) if ((byId.get(s.agreementId)?.events.length ?? -1) < s.events.length) byId.set(s.agreementId, s);
+    } finally {
+      await store.close();
+    }
+  }
+  return [...byId.values()];
 }

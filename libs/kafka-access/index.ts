@@ -9,6 +9,6 @@ export { CLUSTER_RESOURCE, normaliseRules, ruleKey } from './aclRules';
 export type { AclOperation, AclPattern, AclResource, AclRule, AgreementGrant } from './aclRules';
 export { agreementRules, baseRules, deriveAcls, exchangeTopicList } from './aclDerivation';
 export type { DerivationOptions, ExchangeTopic } from './aclDerivation';
-export { grantFromDocument, grantsFromAgreementFiles, grantsInForce } from './agreementGrants';
+export { agreementStatesOf, grantFromDocument, grantsFromAgreementFiles, grantsInForce } from './agreementGrants';
 export { currentRules, formatRule, syncAcls } from './aclSync';
 export type { AclSyncResult } from './aclSync';

@@ -1,10 +1,10 @@
 import { Client } from 'pg';
-import { AgreementStore, migrateExchangeSchema } from '../agreement-exchange';
+import { migrateExchangeSchema } from '../agreement-exchange';
 import type { AgreementState } from '../agreements';
 import { caFile, type Config, redactSecrets, securePgUrl, tlsDir } from '../config';
 import type { Ministry } from '../contracts/contractTypes';
 import { ensureServiceRoles, grantServiceRights, otherMinistry, prepareMinistryDatabase, SERVICE_ROLES, superuserGrantStatements, type ServiceRoleKind } from '../db-roles';
-import { ADMIN_PRINCIPAL, allPrincipals, deriveAcls, grantsInForce, syncAcls, type AclSyncResult } from '../kafka-access';
+import { ADMIN_PRINCIPAL, agreementStatesOf, allPrincipals, deriveAcls, grantsInForce, syncAcls, type AclSyncResult } from '../kafka-access';
 import { migrate } from '../model';
 import { CertificateAuthority, type ServerCertificate } from './certificateAuthority';
 import type { PgSecurity } from './postgresCluster';
@@ -105,22 +105,8 @@ export async function prepareSecureDatabase(config: Config, material: SecureMate
   }
 }
 
-/** Every agreement either ministry's database holds (each keeps a copy of all of them). */
-async function agreementStates(config: Config): Promise<AgreementState[]> {
-  const byId = new Map<string, AgreementState>();
-  for (const url of [config.candPgUrl, config.qdndPgUrl]) {
-    const store = AgreementStore.open(url);
-    try {
-      for (const s of await store.allStates()) if (!byId.has(s.agreementId) || s.events.length > byId.get(s.agreementId)!.events.length) byId.set(s.agreementId, s);
-    } finally {
-      await store.close();
-    }
-  }
-  return [...byId.values()];
-}
-
 /** The ACLs of the agreements in force now, applied to the secure stack's Kafka as `admin`. */
 export async function syncStackAcls(config: Config, kafka: SecureKafkaCluster, o: { dryRun?: boolean; states?: readonly AgreementState[] } = {}): Promise<AclSyncResult> {
-  const states = o.states ?? (await agreementStates(config));
+  const states = o.states ?? (await agreementStatesOf([config.candPgUrl, config.qdndPgUrl]));
   return syncAcls(kafka.client(ADMIN_PRINCIPAL, 'thahs-acl-sync'), deriveAcls(grantsInForce(states)), { dryRun: o.dryRun });
 }
