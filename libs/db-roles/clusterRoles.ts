@@ -9,6 +9,11 @@ const ATTRIBUTES: Record<ServiceRoleKind, string> = {
   audit: 'LOGIN NOREPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE',
 };
 
+/** The roles as a DBA creates them by hand (no password: set each with \password afterwards). */
+export function roleCreationStatements(): string[] {
+  return [...(Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => `CREATE ROLE ${ident(SERVICE_ROLES[k])} WITH ${ATTRIBUTES[k]}`), `GRANT pg_monitor TO ${ident(SERVICE_ROLES.audit)}`];
+}
+
 /**
  * Creates the service roles of a cluster, or brings an existing one to its attributes and password
  * (run as a superuser). Passwords go to the server as literals escaped by the client and are stored

@@ -6,4 +6,4 @@ export { OWNER_ROLE, SERVICE_ROLES, SERVICE_ROLE_NAMES, partnerSchemaOf, otherMi
 export type { ServiceRoleKind } from './serviceRoles';
 export { ownerGrantStatements, superuserGrantStatements, prepareMinistryDatabase, grantServiceRights } from './roleGrants';
 export type { SqlRunner } from './roleGrants';
-export { ensureServiceRoles } from './clusterRoles';
+export { ensureServiceRoles, roleCreationStatements } from './clusterRoles';

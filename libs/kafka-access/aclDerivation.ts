@@ -11,7 +11,8 @@ import { MINISTRIES, OPERATOR_PRINCIPAL, servicePrincipal } from './servicePrinc
  * - `producer-<m>` writes, creates and describes only `<prefix>.<m>.*`, and may write idempotently;
  * - `apply-<r>` reads, for each agreement whose receiver r is, the topics `<prefix>.<provider>.<agreement>.*`
  *   and its group `<prefix>-apply-<agreement>-<r>` only, and writes that agreement's dead-letter topic;
- * - `agreement-sync-<m>` reads and writes the two exchange topics with its own group;
+ * - `agreement-sync-<m>` reads and writes the two exchange topics with its own group, and reads the
+ *   signed deletion records receivers send to `<prefix>.deletion-records` (apply-<r> writes them);
  * - `operator` reads and describes every exchange topic (inspection groups `<prefix>-inspect-*`) and
  *   describes groups; it writes nothing.
  */
@@ -21,6 +22,8 @@ export interface DerivationOptions {
 }
 
 const EXCHANGE_TOPICS = (prefix: string): string[] => [`${prefix}.agreements`, `${prefix}.requests`];
+/** Where a receiver's apply consumer sends the signed records of deletions an agreement required. */
+export const deletionRecordsTopic = (prefix: string): string => `${prefix}.deletion-records`;
 
 function topicRules(principal: string, name: string, pattern: AclRule['pattern'], ops: readonly AclOperation[]): AclRule[] {
   return ops.map((operation) => ({ principal, resource: 'topic', name, pattern, operation }));
@@ -42,6 +45,8 @@ export function baseRules(o: DerivationOptions = {}): AclRule[] {
     const sync = servicePrincipal('agreement-sync', m);
     for (const t of EXCHANGE_TOPICS(prefix)) out.push(...topicRules(sync, t, 'literal', ['Read', 'Write', 'Create', 'Describe', 'DescribeConfigs']));
     out.push(groupRule(sync, `${prefix}-agreement-sync-${m}`, 'literal'), clusterRule(sync, 'IdempotentWrite'));
+    out.push(...topicRules(sync, deletionRecordsTopic(prefix), 'literal', ['Read', 'Describe']));
+    out.push(...topicRules(servicePrincipal('apply', m), deletionRecordsTopic(prefix), 'literal', ['Write', 'Create', 'Describe']));
   }
   out.push(
     ...topicRules(OPERATOR_PRINCIPAL, `${prefix}.`, 'prefixed', ['Read', 'Describe', 'DescribeConfigs']),
@@ -98,7 +103,7 @@ export interface ExchangeTopic {
 /** The topics the agreements (and the agreement exchange) use, for KafkaTopic resources. */
 export function exchangeTopicList(grants: readonly AgreementGrant[], o: DerivationOptions = {}): ExchangeTopic[] {
   const prefix = o.prefix ?? 'thahs';
-  const out: ExchangeTopic[] = EXCHANGE_TOPICS(prefix).map((topic) => ({ topic, kind: 'exchange' }));
+  const out: ExchangeTopic[] = [...EXCHANGE_TOPICS(prefix), deletionRecordsTopic(prefix)].map((topic) => ({ topic, kind: 'exchange' }));
   for (const g of grants) {
     for (const entity of g.entities) out.push({ topic: agreementTopic(prefix, g.provider, g.agreementId, entity), kind: 'agreement', provider: g.provider, agreementId: g.agreementId, entity });
     for (const r of g.receivers) if (r !== g.provider) out.push({ topic: dlqTopic(prefix, r, g.agreementId), kind: 'dlq', receiver: r, agreementId: g.agreementId });

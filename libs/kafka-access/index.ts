@@ -7,7 +7,7 @@ export { ADMIN_PRINCIPAL, OPERATOR_PRINCIPAL, MINISTRIES, allPrincipals, princip
 export type { ServiceRole } from './servicePrincipals';
 export { CLUSTER_RESOURCE, normaliseRules, ruleKey } from './aclRules';
 export type { AclOperation, AclPattern, AclResource, AclRule, AgreementGrant } from './aclRules';
-export { agreementRules, baseRules, deriveAcls, exchangeTopicList } from './aclDerivation';
+export { agreementRules, baseRules, deletionRecordsTopic, deriveAcls, exchangeTopicList } from './aclDerivation';
 export type { DerivationOptions, ExchangeTopic } from './aclDerivation';
 export { agreementStatesOf, grantFromDocument, grantsFromAgreementFiles, grantsInForce } from './agreementGrants';
 export { currentRules, formatRule, syncAcls } from './aclSync';

@@ -94,9 +94,9 @@ export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }
 }
 
 /** TLS on, passwords stored as SCRAM verifiers; the server's key and certificate are in its data directory. */
-const SECURE_CONF = ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'", "password_encryption = 'scram-sha-256'"];
+export const SECURE_CONF = ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'", "password_encryption = 'scram-sha-256'"];
 /** Only TLS connections with a SCRAM password; anything else is refused by name, before authentication. */
-const SECURE_HBA = [
+export const SECURE_HBA = [
   '# written by the thahs stack manager (secure profile)',
   'hostssl all all 127.0.0.1/32 scram-sha-256',
   'hostssl replication all 127.0.0.1/32 scram-sha-256',

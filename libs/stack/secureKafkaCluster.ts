@@ -28,6 +28,70 @@ export interface SecureKafkaSpec {
 export const NODE_CN = 'thahs-kafka-node';
 const MECHANISM = 'SCRAM-SHA-512';
 
+export interface SecureNodeOptions {
+  nodeId: number;
+  /** Address the listeners bind to, and the one clients are told. */
+  host: string;
+  advertisedHost: string;
+  port: number;
+  controllerPort: number;
+  voters: readonly { id: number; host: string; port: number }[];
+  keystorePem: string;
+  truststorePem: string;
+  /** The admin principal's password, or a config-provider reference such as `${env:KAFKA_ADMIN_PASSWORD}`. */
+  adminPassword: string;
+  logDir: string;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** Extra lines (a deployment's config providers). */
+  extra?: readonly string[];
+}
+
+/**
+ * server.properties of one secure node: the local secure stack writes it, deploy/compose ships it
+ * (with the password as a config-provider reference), so both run the same broker security.
+ */
+export function secureNodeProperties(o: SecureNodeOptions): string[] {
+  const rf = o.replicationFactor;
+  const isr = o.minInsyncReplicas;
+  return [
+    ...(o.extra ?? []),
+    'process.roles=broker,controller',
+    `node.id=${o.nodeId}`,
+    `controller.quorum.voters=${o.voters.map((v) => `${v.id}@${v.host}:${v.port}`).join(',')}`,
+    `listeners=CLIENT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
+    `advertised.listeners=CLIENT://${o.advertisedHost}:${o.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=CLIENT',
+    'listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL',
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${o.keystorePem}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${o.truststorePem}`,
+    'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
+    'listener.name.controller.ssl.client.auth=required',
+    `sasl.enabled.mechanisms=${MECHANISM}`,
+    `sasl.mechanism.inter.broker.protocol=${MECHANISM}`,
+    `listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_PRINCIPAL}" password="${o.adminPassword}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    `super.users=User:${ADMIN_PRINCIPAL};User:CN=${NODE_CN}`,
+    'allow.everyone.if.no.acl.found=false',
+    `log.dirs=${o.logDir}`,
+    'num.partitions=3',
+    `default.replication.factor=${rf}`,
+    `min.insync.replicas=${isr}`,
+    `offsets.topic.replication.factor=${rf}`,
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${isr}`,
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${isr}`,
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'log.retention.hours=-1',
+    'log.cleaner.enable=true',
+  ];
+}
+
 interface NodeFiles {
   id: number;
   port: number;
@@ -87,46 +151,22 @@ export class SecureKafkaCluster {
   }
 
   private writeConfig(n: NodeFiles): void {
-    const { host, replicationFactor: rf, minInsyncReplicas: isr } = this.spec;
-    const voters = this.nodes.map((x) => `${x.id}@${host}:${x.controllerPort}`).join(',');
-    const lines = [
-      '# written by the thahs stack manager (secure profile); holds the admin password: 0600',
-      'process.roles=broker,controller',
-      `node.id=${n.id}`,
-      `controller.quorum.voters=${voters}`,
-      `listeners=CLIENT://${host}:${n.port},CONTROLLER://${host}:${n.controllerPort}`,
-      `advertised.listeners=CLIENT://${host}:${n.port}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=CLIENT',
-      'listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL',
-      'ssl.keystore.type=PEM',
-      `ssl.keystore.location=${this.spec.nodePemFile}`,
-      'ssl.truststore.type=PEM',
-      `ssl.truststore.location=${this.spec.caFile}`,
-      'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
-      'listener.name.controller.ssl.client.auth=required',
-      `sasl.enabled.mechanisms=${MECHANISM}`,
-      `sasl.mechanism.inter.broker.protocol=${MECHANISM}`,
-      `listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_PRINCIPAL}" password="${this.adminPassword()}";`,
-      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      `super.users=User:${ADMIN_PRINCIPAL};User:CN=${NODE_CN}`,
-      'allow.everyone.if.no.acl.found=false',
-      `log.dirs=${n.data}`,
-      'num.partitions=3',
-      `default.replication.factor=${rf}`,
-      `min.insync.replicas=${isr}`,
-      `offsets.topic.replication.factor=${rf}`,
-      `transaction.state.log.replication.factor=${rf}`,
-      `transaction.state.log.min.isr=${isr}`,
-      `share.coordinator.state.topic.replication.factor=${rf}`,
-      `share.coordinator.state.topic.min.isr=${isr}`,
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      'log.retention.hours=-1',
-      'log.cleaner.enable=true',
-      '',
-    ];
-    fs.writeFileSync(n.config, lines.join('\n'), { mode: 0o600 });
+    const { host, replicationFactor, minInsyncReplicas } = this.spec;
+    const lines = secureNodeProperties({
+      nodeId: n.id,
+      host,
+      advertisedHost: host,
+      port: n.port,
+      controllerPort: n.controllerPort,
+      voters: this.nodes.map((x) => ({ id: x.id, host, port: x.controllerPort })),
+      keystorePem: this.spec.nodePemFile,
+      truststorePem: this.spec.caFile,
+      adminPassword: this.adminPassword(),
+      logDir: n.data,
+      replicationFactor,
+      minInsyncReplicas,
+    });
+    fs.writeFileSync(n.config, ['# written by the thahs stack manager (secure profile); holds the admin password: 0600', ...lines, ''].join('\n'), { mode: 0o600 });
     fs.chmodSync(n.config, 0o600);
   }
 
