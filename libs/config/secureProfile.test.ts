@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeSecureDefaults, loadConfig, redactSecrets, redactUrl, secretFile } from '.';
+import { repoRoot } from './repoRoot';
+import { describeSecureDefaults, loadConfig, redactSecrets, redactUrl, secretFile, settings, type SettingSpec } from '.';
 
 describe('the secure profile of the settings', () => {
   let stackDir: string;
@@ -50,6 +51,13 @@ describe('the secure profile of the settings', () => {
     expect(() => loadConfig({ THAHS_STACK_PROFILE: 'hardened' })).toThrow(/THAHS_STACK_PROFILE="hardened": must be one of plain, secure/);
     expect(() => loadConfig({ THAHS_KAFKA_TLS: 'yes' })).toThrow(/THAHS_KAFKA_TLS.*on or off/);
     expect(() => loadConfig({ THAHS_KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/THAHS_KAFKA_SASL_MECHANISM/);
+  });
+
+  it('has every secure default and every client security setting in docs/deployment.md', () => {
+    const doc = fs.readFileSync(path.join(repoRoot(), 'docs/deployment.md'), 'utf8');
+    const wanted = (Object.values(settings) as SettingSpec<unknown>[]).filter((s) => s.secureDefault !== undefined || /^THAHS_(STACK_PROFILE|KAFKA_(TLS|SASL|CREDENTIALS)|REGISTRY_(CA|USERNAME|PASSWORD))/.test(s.env));
+    expect(wanted.length).toBeGreaterThan(20);
+    expect(wanted.map((s) => s.env).filter((env) => !doc.includes(`\`${env}\``))).toEqual([]);
   });
 
   it('documents the secure defaults without a generated password', () => {
