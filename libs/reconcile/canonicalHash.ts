@@ -19,7 +19,7 @@ import { ReconcileError } from './reconcileError';
  * - json: the jsonb text (keys sorted, whitespace canonical), in NFC.
  * The field texts are then length-prefixed in the agreement's field order — `<octets>:<text>` for a
  * value, `~` for NULL, so NULL, '' and any split between neighbouring fields stay distinct — and the
- * concatenation is hashed with `hashtextextended(…, 0)` (64 bits). The field list always starts with the
+ * concatenation is hashed with `hashtextextended(… COLLATE "C", 0)` (64 bits, over the bytes). The field list always starts with the
  * key `id`, so equal contents under different keys never cancel out in a range's sum.
  *
  * Sessions must pin DateStyle (ISO) and extra_float_digits (1); SideSession does.
@@ -116,17 +116,25 @@ function nfcText(f: CanonicalField): string {
   return f.nfc ? `normalize(${f.text}, NFC)` : f.text;
 }
 
+/**
+ * hashtextextended of a text under the "C" collation: a database whose default collation were
+ * nondeterministic would otherwise hash a sort key of the text instead of its bytes.
+ */
+function hashOf(text: string): string {
+  return `hashtextextended((${text}) COLLATE "C", 0)`;
+}
+
 /** SQL of the 64-bit canonical row hash (bigint) over the fields, in the order given. */
 export function rowHashSql(fields: readonly CanonicalField[]): string {
-  const normalised = `hashtextextended(${fields.map((f) => encode(nfcText(f))).join(' || ')}, 0)`;
+  const normalised = hashOf(fields.map((f) => encode(nfcText(f))).join(' || '));
   const texts = fields.filter((f) => f.nfc);
   if (texts.length === 0) return normalised;
   // Only an optimisation: when every text is already NFC both branches give the same value.
-  const raw = `hashtextextended(${fields.map((f) => encode(f.text)).join(' || ')}, 0)`;
-  return `(CASE WHEN concat(${texts.map((f) => f.text).join(', ')}) ~ ${patternLiteral()} THEN ${raw} ELSE ${normalised} END)`;
+  const raw = hashOf(fields.map((f) => encode(f.text)).join(' || '));
+  return `(CASE WHEN concat(${texts.map((f) => f.text).join(', ')}) COLLATE "C" ~ ${patternLiteral()} THEN ${raw} ELSE ${normalised} END)`;
 }
 
 /** SQL of one field's hash (bigint), with the same encoding as in the row hash: compared to name the fields that differ. */
 export function fieldHashSql(field: CanonicalField): string {
-  return `hashtextextended(${encode(nfcText(field))}, 0)`;
+  return hashOf(encode(nfcText(field)));
 }

@@ -18,15 +18,15 @@ export interface ChangeScan {
   current: RangeTotals[];
   /** Per range: shared rows unchanged since the baseline, with the sum of their id hashes. */
   unchanged: RangeTotals[];
-  /** Keys of shared rows changed since the baseline (complete only when `overflow` is false). */
-  changed: string[];
+  /** Row hash of each shared row changed since the baseline, by key (complete only when `overflow` is false). */
+  changed: Map<string, string>;
   changedCount: number;
   /** More changed rows than the caller would collect: compare in full instead. */
   overflow: boolean;
 }
 
 export function emptyChangeScan(ranges: number): ChangeScan {
-  return { current: emptyTotals(ranges), unchanged: emptyTotals(ranges), changed: [], changedCount: 0, overflow: false };
+  return { current: emptyTotals(ranges), unchanged: emptyTotals(ranges), changed: new Map(), changedCount: 0, overflow: false };
 }
 
 /** The age (in transactions) of the baseline snapshot's xmin, now: rows no older are changed. */
@@ -41,8 +41,8 @@ export async function changeThreshold(s: SideSession, baselineSnapshot: string):
 
 /**
  * One chunk of pages: per range cut by `bounds`, the rows shared now, those unchanged (count and sum of
- * uuid_hash_extended(id)), and the keys of changed ones, collected only while there are at most `cap`.
- * No row is hashed: the scan costs about a count(*).
+ * uuid_hash_extended(id)), and the key and row hash of each changed one — hashed only for those rows,
+ * and collected only while there are at most `cap`. The rest of the pass costs about a count(*).
  */
 export async function chunkChanges(s: SideSession, t: SideTable, bounds: readonly string[], threshold: number, chunk: PageChunk, cap: number, into: ChangeScan): Promise<void> {
   const p = new Params();
@@ -54,7 +54,7 @@ export async function chunkChanges(s: SideSession, t: SideTable, bounds: readonl
     `SELECT width_bucket(${ID}, ${b}) AS b, count(*) AS n,
             count(*) FILTER (WHERE NOT ${changed}) AS nu, sum(uuid_hash_extended(${ID}, 0)) FILTER (WHERE NOT ${changed})::text AS su,
             count(*) FILTER (WHERE ${changed}) AS nc,
-            CASE WHEN count(*) FILTER (WHERE ${changed}) <= ${c} THEN array_agg(${ID}::text) FILTER (WHERE ${changed}) END AS ids
+            CASE WHEN count(*) FILTER (WHERE ${changed}) <= ${c} THEN array_agg(${ID}::text || ' ' || (${t.rowHash})::text) FILTER (WHERE ${changed}) END AS ids
        FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND ${t.where(p)} GROUP BY 1`,
     p.values,
   );
@@ -64,10 +64,15 @@ export async function chunkChanges(s: SideSession, t: SideTable, bounds: readonl
     into.changedCount += Number(r.nc);
     if (r.ids === null) {
       if (Number(r.nc) > 0) into.overflow = true;
-    } else if (!into.overflow) into.changed.push(...r.ids);
+    } else if (!into.overflow) {
+      for (const x of r.ids) {
+        const space = x.indexOf(' ');
+        into.changed.set(x.slice(0, space), x.slice(space + 1));
+      }
+    }
   }
   if (into.changedCount > cap) into.overflow = true;
-  if (into.overflow) into.changed.length = 0;
+  if (into.overflow) into.changed.clear();
 }
 
 /** A key as one side holds it now: shared or not, changed since the baseline or not, its id hash and row hash. */
@@ -78,22 +83,32 @@ export interface KeyState {
   rowHash: string | null;
 }
 
-/** The state of given keys on one side (keys without any row there are absent). */
-export async function keyStates(s: SideSession, t: SideTable, keys: readonly string[], threshold: number): Promise<Map<string, KeyState>> {
+/**
+ * The state of given keys on one side (keys without any row there are absent): by the primary key for a
+ * few keys, by one pass over the pages for many (a lookup per key reads a random heap page each, which
+ * a cold table pays in disk seeks).
+ */
+export async function keyStates(s: SideSession, t: SideTable, keys: readonly string[], threshold: number, chunks: readonly PageChunk[] | null = null): Promise<Map<string, KeyState>> {
   const out = new Map<string, KeyState>();
-  if (!t.exists) return out;
-  for (let i = 0; i < keys.length; i += 5000) {
+  if (!t.exists || keys.length === 0) return out;
+  const read = async (batch: readonly string[], chunk: PageChunk | null): Promise<void> => {
     const p = new Params();
-    const k = p.add(keys.slice(i, i + 5000), 'uuid[]');
+    const k = p.add(batch, 'uuid[]');
     const th = p.add(threshold, 'int4');
     const shared = t.where(p);
+    const where = chunk === null ? `${ID} = ANY(${k})` : `${chunkCondition(p, chunk)} AND ${ID} = ANY(${k})`;
     const rows = await s.query<{ id: string; shared: boolean; changed: boolean; ih: string; h: string | null }>(
       `SELECT ${ID}::text AS id, (${shared}) AS shared, age(${ALIAS}.xmin) <= ${th} AS changed, uuid_hash_extended(${ID}, 0)::text AS ih,
               CASE WHEN ${shared} THEN (${t.rowHash})::text END AS h
-         FROM ${t.table} WHERE ${ID} = ANY(${k})`,
+         FROM ${t.table} WHERE ${where}`,
       p.values,
     );
     for (const r of rows) out.set(r.id, { shared: r.shared, changed: r.changed, idHash: r.ih, rowHash: r.h });
+  };
+  if (chunks === null) {
+    for (let i = 0; i < keys.length; i += 5000) await read(keys.slice(i, i + 5000), null);
+  } else {
+    await Promise.all(chunks.map((c) => read(keys, c)));
   }
   return out;
 }

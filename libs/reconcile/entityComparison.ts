@@ -1,20 +1,20 @@
 import { chunkChanges, changeThreshold, emptyChangeScan, keyStates, type ChangeScan, type KeyState } from './changeQueries';
 import { DifferenceLog, type RecordedDifference } from './differenceLog';
-import { rangeIndex, rangesOf, type KeyRange } from './keyRanges';
-import { differingRanges, emptyTotals, groupTotals, totalCount, type RangeTotals } from './rangeTotals';
+import { boundsOfRanges, evenCuts, rangeIndex, rangesOf, type KeyRange } from './keyRanges';
+import { addTotals, differingRanges, emptyTotals, groupTotals, sameTotals, totalCount, type RangeTotals } from './rangeTotals';
 import { ReconcileError } from './reconcileError';
 import { classifyKey, compareKeyHashes, differingFields, entityFigures, type EntityFigures } from './rowComparison';
 import {
+  chunkBucketRows,
+  chunkSplitTotals,
   chunkTotals,
   keyFieldHashes,
   keyHashes,
   partnerPositions,
   providerUnits,
-  rangeKeyHashes,
   rangeKeys,
-  rangeQuantiles,
-  rangeTotals,
   sampleBoundaries,
+  type BucketRow,
   type UnitCounts,
 } from './sideQueries';
 import type { SideSession } from './sideSession';
@@ -25,8 +25,13 @@ export interface CompareOptions {
   blockRows: number;
   /** Parts a differing range is cut into (data-diff's bisection factor); also the segments per block of the first pass. */
   splitFactor: number;
-  /** A range with at most this many rows on each side is compared key by key. */
-  rowCompareLimit: number;
+  /**
+   * Rows a bisection pass fetches per side (key and hash each): differing ranges holding more are cut
+   * further first, or fetched in several passes when the differences are dense.
+   */
+  fetchRows: number;
+  /** Keys looked up one by one (by the primary key) before one pass over the pages is cheaper. */
+  lookupKeys: number;
   /** Chunks of pages each table's pass is cut into (progress, and parallel work with several workers). */
   chunksPerTable: number;
   /** Rows sampled to place the boundaries. */
@@ -40,7 +45,8 @@ export interface CompareOptions {
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   blockRows: 100_000,
   splitFactor: 32,
-  rowCompareLimit: 4_096,
+  fetchRows: 200_000,
+  lookupKeys: 2_000,
   chunksPerTable: 64,
   sampleRows: 100_000,
   maxRecordedKeys: 100_000,
@@ -109,6 +115,13 @@ export interface EntityComparisonContext {
   onProgress?: (p: CompareProgress) => void;
 }
 
+/** A range whose totals differ, with the rows each side holds in it. */
+interface PendingRange {
+  range: KeyRange;
+  nP: number;
+  nR: number;
+}
+
 /** xid distance beyond which `age()` could wrap: an incremental run then compares in full. */
 const MAX_XID_DISTANCE = 2 ** 31 - 100_000_000;
 
@@ -159,7 +172,8 @@ export class EntityComparison {
     const differing = differingRanges(p.totals, r.totals);
     const factor = this.c.options.splitFactor;
     const blocksDiffering = new Set(differing.map((i) => Math.floor(i / factor))).size;
-    await this.timed('bisectMs', () => this.resolveAll(rangesOf(bounds), differing, p.totals, r.totals));
+    const ranges = rangesOf(bounds);
+    await this.timed('bisectMs', () => this.resolveRanges(differing.map((i) => ({ range: ranges[i], nP: p.totals[i].count, nR: r.totals[i].count }))));
     await this.timed('fieldsMs', () => this.describeDifferences());
     return this.outcome({
       mode: 'full',
@@ -178,47 +192,58 @@ export class EntityComparison {
   }
 
   /**
-   * Only what may have changed since the baseline: the keys of rows either side wrote since (by xmin),
-   * compared key by key; and, per segment of the baseline's boundaries, the ids of the rows neither
-   * side changed, compared as one sum per side — a segment where they differ lost a row on one side
-   * only (a delete that leaves no row behind to be found) and is compared in full. Returns the reason
-   * instead when a full comparison is needed.
+   * Only what may have changed since the baseline: the rows either side wrote since (by xmin), hashed
+   * in the same pass and compared key by key; and, per segment of the baseline's boundaries, the ids of
+   * the rows neither side changed, compared as one sum per side — a segment where they differ lost a
+   * row on one side only (a delete that leaves no row behind to be found) and is compared in full.
+   * Returns the reason instead when a full comparison is needed.
    */
   async incremental(baseline: Baseline): Promise<EntityOutcome | { fallback: string }> {
     const t0 = Date.now();
-    const { provider, partner, providerTable: pt, partnerTable: rt } = this.c;
+    const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
     const [tp, tr] = await Promise.all([changeThreshold(provider, baseline.providerSnapshot), changeThreshold(partner, baseline.partnerSnapshot)]);
     if (tp.distance > MAX_XID_DISTANCE || tr.distance > MAX_XID_DISTANCE) return { fallback: 'more than 2^31 transactions since the baseline' };
     const bounds = [...baseline.boundaries];
-    const cap = this.c.options.maxChangedKeys;
+    const cap = options.maxChangedKeys;
     const [cp, cr] = await this.timed('changesMs', () =>
       Promise.all([this.scanChanges(provider, pt, bounds, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, bounds, tr.age, cap) : emptyChangeScan(bounds.length + 1)]),
     );
     if (cp.overflow || cr.overflow || cp.changedCount + cr.changedCount > cap) {
       return { fallback: `${cp.changedCount + cr.changedCount} rows changed since the baseline (more than ${cap}): a full comparison is cheaper` };
     }
-    const keys = [...new Set([...cp.changed, ...cr.changed])].sort();
-    this.progress('keys', 0, keys.length);
-    const [sp, sr] = await this.timed('keysMs', () => Promise.all([keyStates(provider, pt, keys, tp.age), keyStates(partner, rt, keys, tr.age)]));
+    this.hashed.provider += cp.changed.size;
+    this.hashed.partner += cr.changed.size;
+    // A key changed on one side only is looked up on the other, where it is unchanged, gone or (on the
+    // provider) no longer shared; its unchanged row there leaves that side's sums, so the sums compare
+    // exactly the rows neither side touched.
+    const onlyP = [...cp.changed.keys()].filter((k) => !cr.changed.has(k)).sort();
+    const onlyR = [...cr.changed.keys()].filter((k) => !cp.changed.has(k)).sort();
+    this.progress('keys', 0, onlyP.length + onlyR.length);
+    const [sr, sp] = await this.timed('keysMs', () =>
+      Promise.all([keyStates(partner, rt, onlyP, tr.age, this.lookupChunks(rt, onlyP.length)), keyStates(provider, pt, onlyR, tp.age, this.lookupChunks(pt, onlyR.length))]),
+    );
     this.hashed.provider += sp.size;
     this.hashed.partner += sr.size;
-    // The rows either side changed are compared key by key below: take them out of the other side's
-    // unchanged sums too, so the sums compare exactly the rows neither side touched.
-    subtractKeys(cp.unchanged, sp, keys, bounds);
-    subtractKeys(cr.unchanged, sr, keys, bounds);
+    subtractKeys(cr.unchanged, sr, onlyP, bounds);
+    subtractKeys(cp.unchanged, sp, onlyR, bounds);
     const dirty = differingRanges(cp.unchanged, cr.unchanged);
     const dirtySet = new Set(dirty);
-    for (const key of keys) {
+    const hashOf = (own: Map<string, string>, other: ReadonlyMap<string, KeyState>, key: string): string | null => {
+      const h = own.get(key);
+      if (h !== undefined) return h;
+      const st = other.get(key);
+      return st && st.shared ? st.rowHash : null;
+    };
+    for (const key of [...new Set([...cp.changed.keys(), ...cr.changed.keys()])].sort()) {
       if (dirtySet.has(rangeIndex(bounds, key))) continue;
-      const p = sp.get(key);
-      const r = sr.get(key);
-      const cls = classifyKey(p?.shared ? p.rowHash : null, r ? r.rowHash : null);
+      const cls = classifyKey(hashOf(cp.changed, sp, key), hashOf(cr.changed, sr, key));
       if (cls) this.log.add(cls, 1, [key]);
     }
-    this.progress('keys', keys.length, keys.length);
-    const factor = baseline.splitFactor;
-    await this.timed('bisectMs', () => this.resolveAll(rangesOf(bounds), dirty, cp.current, cr.current));
+    this.progress('keys', onlyP.length + onlyR.length, onlyP.length + onlyR.length);
+    const ranges = rangesOf(bounds);
+    await this.timed('bisectMs', () => this.resolveRanges(dirty.map((i) => ({ range: ranges[i], nP: cp.current[i].count, nR: cr.current[i].count }))));
     await this.timed('fieldsMs', () => this.describeDifferences());
+    const factor = baseline.splitFactor;
     return this.outcome({
       mode: 'incremental',
       baselineRunId: baseline.runId,
@@ -230,7 +255,7 @@ export class EntityComparison {
       partnerRows: totalCount(cr.current),
       // Rows per reporting unit come from full runs: this pass counts changes, not units.
       units: null,
-      changedKeys: keys.length,
+      changedKeys: new Set([...cp.changed.keys(), ...cr.changed.keys()]).size,
       scanned: { provider: totalCount(cp.current), partner: totalCount(cr.current) },
       t0,
     });
@@ -311,49 +336,113 @@ export class EntityComparison {
     return into;
   }
 
-  private async resolveAll(ranges: readonly KeyRange[], indexes: readonly number[], p: readonly RangeTotals[], r: readonly RangeTotals[]): Promise<void> {
-    this.segmentsDiffering += indexes.length;
-    let done = 0;
-    this.progress('bisect', 0, indexes.length);
-    await Promise.all(
-      indexes.map(async (i) => {
-        await this.resolve(ranges[i], p[i].count, r[i].count);
-        this.progress('bisect', ++done, indexes.length);
-      }),
-    );
+  /** Chunks for one pass over a table when looking keys up one by one would cost more (null: look them up). */
+  private lookupChunks(t: SideTable, keys: number): ReturnType<typeof pageChunks> | null {
+    return keys > this.c.options.lookupKeys ? pageChunks(t.pages, this.c.options.chunksPerTable) : null;
   }
 
   /**
-   * Finds the differing keys of a range whose totals differ: a side with no row there makes every key
-   * of the other side missing or extra; a small range is compared key by key; a larger one is cut into
-   * `splitFactor` parts at quantiles of its keys, whose totals are compared in turn.
+   * Finds the differing keys of ranges whose totals differ, in passes over the pages of both tables at
+   * once. A range one side has no row in makes every key of the other missing or extra. The others are
+   * fetched (key and row hash) and compared key by key once they hold at most `fetchRows` rows; before
+   * that, each pass cuts every range into `splitFactor` parts and keeps the parts whose totals differ
+   * (data-diff's and ACE's bisection). When cutting no longer thins them out — dense differences — the
+   * ranges are fetched in batches of `fetchRows`.
    */
-  private async resolve(range: KeyRange, nProvider: number, nPartner: number): Promise<void> {
+  private async resolveRanges(initial: readonly PendingRange[]): Promise<void> {
     const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
-    if (nPartner === 0 || !rt.exists) {
-      if (nProvider > 0) this.log.add('missing', nProvider, this.log.room > 0 ? await rangeKeys(provider, pt, range, this.log.room) : []);
-      return;
-    }
-    if (nProvider === 0) {
-      this.log.add('extra', nPartner, this.log.room > 0 ? await rangeKeys(partner, rt, range, this.log.room) : []);
-      return;
-    }
-    if (Math.max(nProvider, nPartner) > options.rowCompareLimit) {
-      const cuts = nPartner > nProvider ? await rangeQuantiles(partner, rt, range, options.splitFactor) : await rangeQuantiles(provider, pt, range, options.splitFactor);
-      if (cuts.length > 0) {
-        const [tp, tr] = await Promise.all([rangeTotals(provider, pt, range, cuts), rangeTotals(partner, rt, range, cuts)]);
-        this.hashed.provider += nProvider;
-        this.hashed.partner += nPartner;
-        const sub = rangesOf(cuts, range);
-        const differing = differingRanges(tp, tr);
-        await Promise.all(differing.map((i) => this.resolve(sub[i], tp[i].count, tr[i].count)));
-        return;
+    this.segmentsDiffering += initial.length;
+    let pending = [...initial];
+    let dense = false;
+    let pass = 0;
+    while (pending.length > 0) {
+      const twoSided: PendingRange[] = [];
+      const oneSided: PendingRange[] = [];
+      for (const x of pending) (x.nP === 0 || x.nR === 0 || !rt.exists ? oneSided : twoSided).push(x);
+      // Keys of one-sided ranges come with the next fetch when they fit; a huge one (a table the partner
+      // store lacks) is counted whole and only `room` keys are read.
+      const oneSidedRows = oneSided.reduce((n, x) => n + x.nP + (rt.exists ? x.nR : 0), 0);
+      const fetchOneSided = oneSidedRows <= this.log.room;
+      if (!fetchOneSided) {
+        for (const x of oneSided) {
+          if (x.nR === 0 || !rt.exists) this.log.add('missing', x.nP, this.log.room > 0 ? await rangeKeys(provider, pt, x.range, this.log.room) : []);
+          else this.log.add('extra', x.nR, this.log.room > 0 ? await rangeKeys(partner, rt, x.range, this.log.room) : []);
+        }
       }
+      const rows = twoSided.reduce((n, x) => n + Math.max(x.nP, x.nR), 0);
+      this.progress('bisect', pass, pass + 1);
+      if (rows <= options.fetchRows || dense) {
+        const batch: PendingRange[] = [];
+        const rest: PendingRange[] = [];
+        const big: PendingRange[] = [];
+        let size = 0;
+        for (const x of twoSided) {
+          const n = Math.max(x.nP, x.nR);
+          if (n > options.fetchRows) big.push(x);
+          else if (size + n <= options.fetchRows) {
+            batch.push(x);
+            size += n;
+          } else rest.push(x);
+        }
+        if (fetchOneSided) batch.push(...oneSided);
+        if (batch.length > 0) await this.fetchAndCompare(batch);
+        // A range larger than one fetch (dense differences) is cut into parts that fit, then fetched.
+        const parts = Math.min(1024, Math.max(2, ...big.map((x) => Math.ceil((2 * Math.max(x.nP, x.nR)) / options.fetchRows))));
+        pending = [...rest, ...(big.length > 0 ? await this.splitPass(big, parts) : [])];
+      } else {
+        const next = await this.splitPass(twoSided, options.splitFactor);
+        const kept = next.reduce((n, x) => n + Math.max(x.nP, x.nR), 0);
+        dense = kept * 2 >= rows;
+        pending = [...(fetchOneSided ? oneSided : []), ...next];
+      }
+      pass++;
     }
-    const [kp, kr] = await Promise.all([rangeKeyHashes(provider, pt, range), rangeKeyHashes(partner, rt, range)]);
-    this.hashed.provider += kp.length;
-    this.hashed.partner += kr.length;
-    for (const d of compareKeyHashes(kp, kr)) this.log.add(d.class, 1, [d.id]);
+    this.progress('bisect', pass, pass);
+  }
+
+  /** One pass that cuts each range into `parts` parts of equal key width and returns the parts whose totals differ. */
+  private async splitPass(ranges: readonly PendingRange[], parts: number): Promise<PendingRange[]> {
+    const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
+    const { bounds, buckets } = boundsOfRanges(ranges.map((x) => x.range));
+    const sub = ranges.flatMap((x) => rangesOf(evenCuts(x.range, parts), x.range));
+    const split = boundsOfRanges(sub);
+    const side = async (s: SideSession, t: SideTable): Promise<RangeTotals[]> => {
+      const totals = emptyTotals(split.bounds.length + 1);
+      await Promise.all(pageChunks(t.pages, options.chunksPerTable).map(async (chunk) => addTotals(totals, await chunkSplitTotals(s, t, bounds, buckets, split.bounds, chunk))));
+      return totals;
+    };
+    const [tp, tr] = await Promise.all([side(provider, pt), side(partner, rt)]);
+    this.hashed.provider += totalCount(tp);
+    this.hashed.partner += totalCount(tr);
+    return sub.flatMap((range, i) => {
+      const b = split.buckets[i];
+      return sameTotals(tp[b], tr[b]) ? [] : [{ range, nP: tp[b].count, nR: tr[b].count }];
+    });
+  }
+
+  /** One pass fetching key and row hash of every row in the ranges on both sides, then compared key by key. */
+  private async fetchAndCompare(ranges: readonly PendingRange[]): Promise<void> {
+    const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
+    const { bounds, buckets } = boundsOfRanges(ranges.map((x) => x.range));
+    const side = async (s: SideSession, t: SideTable): Promise<Map<number, BucketRow[]>> => {
+      const byBucket = new Map<number, BucketRow[]>(buckets.map((b) => [b, []]));
+      if (!t.exists) return byBucket;
+      await Promise.all(
+        pageChunks(t.pages, options.chunksPerTable).map(async (chunk) => {
+          for (const row of await chunkBucketRows(s, t, bounds, buckets, chunk)) byBucket.get(row.b)!.push(row);
+        }),
+      );
+      return byBucket;
+    };
+    const [fp, fr] = await Promise.all([side(provider, pt), side(partner, rt)]);
+    const byId = (a: BucketRow, b: BucketRow): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    for (const b of buckets) {
+      const kp = fp.get(b)!.sort(byId);
+      const kr = fr.get(b)!.sort(byId);
+      this.hashed.provider += kp.length;
+      this.hashed.partner += kr.length;
+      for (const d of compareKeyHashes(kp, kr)) this.log.add(d.class, 1, [d.id]);
+    }
   }
 
   /** Field names of the recorded 'different' keys, positions and reporting units of every recorded key. */

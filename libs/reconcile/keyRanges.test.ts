@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { blockBoundaries, contains, cutFractions, normaliseBoundaries, rangeCount, rangeIndex, rangesOf, segmentBoundariesOfBlock } from './keyRanges';
+import { boundsOfRanges, contains, cutFractions, evenCuts, normaliseBoundaries, rangeCount, rangeIndex, rangesOf } from './keyRanges';
 
 const uuid = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const uuidArb = fc.uuid().map((u) => u.toLowerCase());
@@ -50,28 +50,44 @@ describe('key ranges', () => {
     expect(() => normaliseBoundaries(['6F1C1D5E-1111-4AAA-8BBB-000000000002'])).toThrow(/canonical/);
   });
 
-  it('groups segments into blocks: segment s lies in block floor(s / factor)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 40 }), (n, factor) => {
-        const seg = Array.from({ length: n }, (_, i) => uuid(i + 1));
-        const blocks = blockBoundaries(seg, factor);
-        for (let s = 0; s <= n; s++) {
-          const key = s === 0 ? uuid(0) : seg[s - 1];
-          expect(rangeIndex(blocks, key)).toBe(Math.floor(rangeIndex(seg, key) / factor));
-        }
-        // the inner boundaries of each block cut it into its segments again
-        let count = 0;
-        for (let b = 0; b <= blocks.length; b++) count += segmentBoundariesOfBlock(seg, factor, b).length + 1;
-        expect(count).toBe(n + 1);
-      }),
-    );
-  });
-
   it('counts ranges and fractions', () => {
     expect(rangeCount(0, 3125)).toBe(1);
     expect(rangeCount(10_000_000, 3125)).toBe(3200);
     expect(cutFractions(4)).toEqual([0.25, 0.5, 0.75]);
     expect(cutFractions(1)).toEqual([]);
     expect(() => rangeCount(10, 0)).toThrow();
+  });
+});
+
+describe('cuts and bucket lists for bisection passes', () => {
+  it('cuts a range into parts of equal width, strictly inside it', () => {
+    const cuts = evenCuts({ lo: null, hi: null }, 4);
+    expect(cuts).toEqual(['40000000-0000-0000-0000-000000000000', '80000000-0000-0000-0000-000000000000', 'c0000000-0000-0000-0000-000000000000']);
+    const narrow = evenCuts({ lo: uuid(1), hi: uuid(3) }, 32);
+    expect(narrow).toEqual([uuid(2)]);
+    expect(evenCuts({ lo: uuid(1), hi: uuid(2) }, 32)).toEqual([]);
+    fc.assert(
+      fc.property(uuidArb, uuidArb, fc.integer({ min: 2, max: 64 }), (a, b, parts) => {
+        const [lo, hi] = a < b ? [a, b] : [b, a];
+        const r = { lo, hi };
+        const c = evenCuts(r, parts);
+        expect(c.length).toBeLessThan(parts);
+        expect(() => rangesOf(c, r)).not.toThrow();
+      }),
+    );
+  });
+
+  it('makes one boundary list whose buckets are exactly the given ranges', () => {
+    const ranges = [
+      { lo: null, hi: uuid(5) },
+      { lo: uuid(8), hi: uuid(9) },
+      { lo: uuid(9), hi: uuid(12) },
+      { lo: uuid(20), hi: null },
+    ];
+    const { bounds, buckets } = boundsOfRanges(ranges);
+    expect(bounds).toEqual([uuid(5), uuid(8), uuid(9), uuid(12), uuid(20)]);
+    expect(buckets).toEqual([0, 2, 3, 5]);
+    for (const [i, r] of ranges.entries()) for (const k of [r.lo ?? uuid(0), r.hi === null ? uuid(99) : null]) if (k) expect(rangeIndex(bounds, k)).toBe(buckets[i]);
+    expect(() => boundsOfRanges([{ lo: uuid(1), hi: uuid(5) }, { lo: uuid(3), hi: uuid(9) }])).toThrow(/overlap/);
   });
 });

@@ -62,21 +62,6 @@ export function rangeIndex(bounds: readonly string[], key: string): number {
 }
 
 /**
- * Blocks of `factor` consecutive segments: the boundaries between blocks are every factor-th segment
- * boundary. Segment s lies in block floor(s / factor).
- */
-export function blockBoundaries(segmentBounds: readonly string[], factor: number): string[] {
-  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`factor must be a positive integer, got ${factor}`);
-  return segmentBounds.filter((_, i) => (i + 1) % factor === 0);
-}
-
-/** The segment boundaries strictly inside block `block` (what splits it into its segments again). */
-export function segmentBoundariesOfBlock(segmentBounds: readonly string[], factor: number, block: number): string[] {
-  const first = block * factor;
-  return segmentBounds.slice(first, Math.min(first + factor - 1, segmentBounds.length));
-}
-
-/**
  * `parts − 1` fractions for percentile_disc that cut a sorted population into `parts` parts of about
  * equal size (empty when parts ≤ 1).
  */
@@ -95,4 +80,50 @@ export function rangeCount(rows: number, rowsPerRange: number): number {
 /** Text of a range for logs and errors (keys are opaque ids, never personal data). */
 export function describeRange(r: KeyRange): string {
   return `[${r.lo ?? '-∞'}, ${r.hi ?? '+∞'})`;
+}
+
+const SPACE = 1n << 128n;
+
+function uuidToBigInt(u: string): bigint {
+  return BigInt(`0x${u.replace(/-/g, '')}`);
+}
+
+function bigIntToUuid(n: bigint): string {
+  const h = n.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * `parts − 1` keys cutting a range into parts of equal width in the 128-bit key space (fewer when the
+ * range is too narrow). Needs no look at the data, so every differing range of a bisection step is cut
+ * without a query; a cut that lands where the keys cluster is cut again at the next step.
+ */
+export function evenCuts(r: KeyRange, parts: number): string[] {
+  const lo = r.lo === null ? 0n : uuidToBigInt(r.lo);
+  const hi = r.hi === null ? SPACE : uuidToBigInt(r.hi);
+  const out: string[] = [];
+  for (let k = 1n; k < BigInt(parts); k++) {
+    const cut = lo + ((hi - lo) * k) / BigInt(parts);
+    if (cut > lo && cut < hi && (out.length === 0 || cut > uuidToBigInt(out[out.length - 1]))) out.push(bigIntToUuid(cut));
+  }
+  return out;
+}
+
+/**
+ * One boundary list for several disjoint ranges: the sorted endpoints of all of them. Returns the list
+ * and, for each range, the index of the bucket (width_bucket) that is exactly that range.
+ */
+export function boundsOfRanges(ranges: readonly KeyRange[]): { bounds: string[]; buckets: number[] } {
+  const ends = new Set<string>();
+  for (const r of ranges) {
+    if (r.lo !== null) ends.add(r.lo);
+    if (r.hi !== null) ends.add(r.hi);
+  }
+  const bounds = [...ends].sort();
+  const buckets = ranges.map((r) => (r.lo === null ? 0 : rangeIndex(bounds, r.lo)));
+  ranges.forEach((r, i) => {
+    const hiIndex = r.hi === null ? bounds.length : bounds.indexOf(r.hi);
+    if (hiIndex !== buckets[i]) throw new RangeError(`ranges overlap at ${describeRange(r)}`);
+  });
+  return { bounds, buckets };
 }

@@ -49,23 +49,48 @@ export async function chunkTotals(s: SideSession, t: SideTable, bounds: readonly
   return { totals, units };
 }
 
-/** Totals of the ranges cut by `bounds` inside `range` (an index range scan over the keys). */
-export async function rangeTotals(s: SideSession, t: SideTable, range: KeyRange, bounds: readonly string[]): Promise<RangeTotals[]> {
-  const p = new Params();
-  const b = p.add(bounds, 'uuid[]');
-  const rows = await s.query<TotalsRow>(
-    `SELECT width_bucket(${ID}, ${b}) AS b, count(*) AS n, sum(${t.rowHash})::text AS s FROM ${t.table} WHERE ${t.range(p, range)} AND ${t.where(p)} GROUP BY 1`,
-    p.values,
-  );
-  const totals = emptyTotals(bounds.length + 1);
-  addTotals(totals, rows);
-  return totals;
+/** A row of a bisection pass: its bucket among the pass's boundaries, key and row hash. */
+export interface BucketRow {
+  b: number;
+  id: string;
+  hash: string;
 }
 
-/** Keys and row hashes of a range, ascending by key. */
-export async function rangeKeyHashes(s: SideSession, t: SideTable, range: KeyRange): Promise<KeyHash[]> {
+/**
+ * One chunk of a bisection pass that fetches rows: key and row hash of the rows in the wanted buckets
+ * of `bounds` only (the others are read but not hashed). The heap is read in page order, so a pass
+ * costs a sequential read of the table whatever the keys' order, where fetching ranges by key would
+ * read a random heap page per row.
+ */
+export async function chunkBucketRows(s: SideSession, t: SideTable, bounds: readonly string[], wanted: readonly number[], chunk: PageChunk): Promise<BucketRow[]> {
   const p = new Params();
-  return s.query<KeyHash>(`SELECT ${ID}::text AS id, (${t.rowHash})::text AS hash FROM ${t.table} WHERE ${t.range(p, range)} AND ${t.where(p)} ORDER BY ${ID}`, p.values);
+  const b = p.add(bounds, 'uuid[]');
+  const w = p.add(wanted, 'int4[]');
+  return s.query<BucketRow>(
+    `SELECT width_bucket(${ID}, ${b}) AS b, ${ID}::text AS id, (${t.rowHash})::text AS hash
+       FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND width_bucket(${ID}, ${b}) = ANY(${w}) AND ${t.where(p)}`,
+    p.values,
+  );
+}
+
+/** One chunk of a bisection pass that cuts further: totals of the buckets of `split`, over the rows in the wanted buckets of `bounds`. */
+export async function chunkSplitTotals(
+  s: SideSession,
+  t: SideTable,
+  bounds: readonly string[],
+  wanted: readonly number[],
+  split: readonly string[],
+  chunk: PageChunk,
+): Promise<TotalsRow[]> {
+  const p = new Params();
+  const b = p.add(bounds, 'uuid[]');
+  const w = p.add(wanted, 'int4[]');
+  const sp = p.add(split, 'uuid[]');
+  return s.query<TotalsRow>(
+    `SELECT width_bucket(${ID}, ${sp}) AS b, count(*) AS n, sum(${t.rowHash})::text AS s
+       FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND width_bucket(${ID}, ${b}) = ANY(${w}) AND ${t.where(p)} GROUP BY 1`,
+    p.values,
+  );
 }
 
 /** Keys of a range only (for a range one side lacks entirely: every key there is missing or extra). */
@@ -76,18 +101,6 @@ export async function rangeKeys(s: SideSession, t: SideTable, range: KeyRange, l
     p.values,
   );
   return rows.map((r) => r.id);
-}
-
-/** `parts − 1` keys cutting the side's rows inside `range` into parts of about equal size. */
-export async function rangeQuantiles(s: SideSession, t: SideTable, range: KeyRange, parts: number): Promise<string[]> {
-  if (parts <= 1) return [];
-  const p = new Params();
-  const f = p.add(cutFractions(parts), 'float8[]');
-  const rows = await s.query<{ b: string[] | null }>(
-    `SELECT (percentile_disc(${f}) WITHIN GROUP (ORDER BY ${ID}))::text[] AS b FROM ${t.table} WHERE ${t.range(p, range)} AND ${t.where(p)}`,
-    p.values,
-  );
-  return strictlyInside(normaliseBoundaries(rows[0]?.b ?? []), range);
 }
 
 /**
@@ -196,9 +209,4 @@ export async function providerUnits(s: SideSession, t: SideTable, keys: readonly
 
 function* batches<T>(items: readonly T[], size = 5000): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-/** Drops boundaries equal to the range's bounds (a quantile can land on the first key). */
-function strictlyInside(bounds: string[], r: KeyRange): string[] {
-  return bounds.filter((b) => (r.lo === null || b > r.lo) && (r.hi === null || b < r.hi));
 }
