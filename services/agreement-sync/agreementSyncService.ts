@@ -1,5 +1,5 @@
 import { fetchTopicOffsetsSettled } from '../../libs/kafka';
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
 import {
   AgreementStore,
@@ -13,6 +13,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import type { PipelineService } from '../supervisor/pipelineService';
 import { AgreementEventHandler, type Handled } from './agreementEventHandler';
+import { awaitGroupCoordinator } from './coordinatorReady';
 import { advancePosition, checkPosition, type ExchangeMessage } from './consumerPosition';
 import { RequestEventHandler, type PreparedRequest } from './requestEventHandler';
 import { SyncProcessingError } from './syncErrors';
@@ -78,12 +79,18 @@ export class AgreementSyncService implements PipelineService {
   }
 
   private async readLogStarts(): Promise<void> {
-    const admin = this.o.kafka.admin();
-    await admin.connect();
-    try {
+    await this.withAdmin(async (admin) => {
       for (const topic of [this.o.topics.agreements, this.o.topics.requests]) {
         for (const p of await fetchTopicOffsetsSettled(admin, topic)) this.logStarts.set(`${topic}/${p.partition}`, p.low);
       }
+    });
+  }
+
+  private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
     } finally {
       await admin.disconnect();
     }
@@ -96,9 +103,14 @@ export class AgreementSyncService implements PipelineService {
     handle: (c: PoolClient, m: ExchangeMessage, prepared?: PreparedRequest) => Promise<Handled>,
     prepare?: (m: ExchangeMessage, payload: EachMessagePayload) => Promise<PreparedRequest>,
   ): Promise<void> {
+    await this.withAdmin((admin) => awaitGroupCoordinator(admin, groupId, topic, this.o.log));
     const consumer = this.o.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
     consumer.on(consumer.events.CRASH, (e) => {
-      this.o.log.error('agreement-sync consumer crashed', { ministry: this.o.ministry, topic, error: e.payload.error.message, restart: e.payload.restart });
+      // kafkajs restarts a consumer by itself after a retriable answer: nothing for a person to do
+      // unless it gives up (restart false), which stops the history from following the exchange.
+      const meta = { ministry: this.o.ministry, topic, error: e.payload.error.message, restart: e.payload.restart };
+      if (e.payload.restart) this.o.log.warn('agreement-sync consumer restarting after a retriable broker answer', meta);
+      else this.o.log.error('agreement-sync consumer crashed and stopped', meta);
       if (!e.payload.restart) this.crashed = true;
     });
     await consumer.connect();
