@@ -9,5 +9,7 @@ describe('kafkajs log levels', () => {
     expect(kafkaLogLevel(logLevel.ERROR, 'Connection', 'Connection error: connect ECONNREFUSED 127.0.0.1:19092', undefined)).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, 'Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded', 'This server does not host this topic-partition')).toBe('error');
     expect(kafkaLogLevel(logLevel.WARN, 'Producer', 'anything', undefined)).toBe('warn');
+    expect(kafkaLogLevel(logLevel.ERROR, 'Producer', 'Failed to send messages: This server is not the leader for that topic-partition', undefined)).toBe('debug');
+    expect(kafkaLogLevel(logLevel.ERROR, 'Producer', 'Failed to send messages: Not authorized to access topics: [Topic authorization failed]', undefined)).toBe('error');
   });
 });

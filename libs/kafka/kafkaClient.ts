@@ -21,6 +21,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logLevel.
  */
 export function kafkaLogLevel(level: logLevel, namespace: string, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
   if (namespace === 'Connection' && message.startsWith('Response ') && typeof error === 'string' && RETRIED_ANSWERS.has(error)) return 'debug';
+  // A send to a topic whose leader moved or was just elected (a producer creating an agreement's topic
+  // sends right after): kafkajs refreshes its metadata and sends again.
+  if (namespace === 'Producer' && message.startsWith('Failed to send messages: ') && RETRIED_ANSWERS.has(message.slice('Failed to send messages: '.length))) return 'debug';
   return LEVELS[level] ?? 'info';
 }
 

@@ -30,8 +30,13 @@ export interface RouteRules {
   share: CompiledEntityShare;
   /** The filter as the document states it (null: every row); kept with the published scope. */
   filter: unknown;
-  /** Identifies (fields, filter): two versions with the same hash share exactly the same rows and fields. */
+  /** Identifies (fields, filter, audience): two versions with the same hash send exactly the same to the same receiver. */
   scopeHash: string;
+  /**
+   * Who receives: the partner store and the consumer bodies. A new store, or a body joining (Art. 10.4),
+   * receives the whole scope again, whatever the rows and fields.
+   */
+  audience: string;
   /** Element (4): whether the rows existing when the scope takes effect are sent. */
   initialSnapshot: boolean;
   /** Element (8): the provider body's key ids, any of which may sign. */
@@ -159,6 +164,7 @@ export class AgreementPlan {
     const projection = projectContract(contract, compiled.fields);
     const doc = record.document;
     const filter = share.filter ?? null;
+    const audience = sha256Hex(canonicalJson({ store: doc.place.partnerStore, consumers: doc.parties.consumers.map((c) => c.id).sort() }));
     return {
       agreementId: doc.id,
       version,
@@ -167,7 +173,8 @@ export class AgreementPlan {
       projection,
       share: compiled,
       filter,
-      scopeHash: sha256Hex(canonicalJson({ fields: projection.fields, filter })),
+      scopeHash: sha256Hex(canonicalJson({ fields: projection.fields, filter, audience })),
+      audience,
       initialSnapshot: doc.method.initialSnapshot,
       providerKeyIds: doc.security.keys.find((k) => k.party === doc.parties.provider.id)?.keyIds ?? [],
     };

@@ -172,7 +172,7 @@ export class CdcProducer implements PipelineService, StreamSink {
 
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     this.provisioner = new RouteProvisioner(kafka, new SchemaRegistry({ host: this.o.registryUrl }), this.o.partitions ?? 3);
-    this.sender = await SenderThread.start({ clientId: this.name, brokers: this.o.kafkaBrokers, service: this.name, logLevel: log.level });
+    this.sender = await this.startSender();
     this.publisher = new ChangePublisher(ministry, this.sender);
     this.pipeline = new PublishingPipeline({
       ministry,
@@ -227,6 +227,29 @@ export class CdcProducer implements PipelineService, StreamSink {
       agreements: this.plan.agreements.map((a) => a.agreementId),
       stoppedTables: [...tables.all()].filter((t) => t.stopped !== undefined).map((t) => t.entity),
     });
+  }
+
+  private startSender(): Promise<SenderThread> {
+    return SenderThread.start({ clientId: this.name, brokers: this.o.kafkaBrokers, service: this.name, logLevel: this.o.log.level });
+  }
+
+  /**
+   * An ended agreement's topics are deleted from the platform by its receiver (element 10). kafkajs asks
+   * the broker for the metadata of every topic its producer ever sent to, and a deleted one makes every
+   * later metadata refresh fail: once the plan stops publishing to a topic, the sender thread is
+   * started afresh (after the sends in flight are acknowledged), with a client that never knew it.
+   */
+  private async retireEndedTopics(now: number): Promise<void> {
+    const live = new Set<string>();
+    for (const a of this.plan.agreements) if (!a.ended(now)) for (const e of a.entities) live.add(a.topic(e));
+    const ended = [...this.publisher!.sentTopics].filter((t) => !live.has(t));
+    if (ended.length === 0) return;
+    await this.pipeline!.drain();
+    const old = this.sender!;
+    this.sender = await this.startSender();
+    this.publisher!.useSender(this.sender);
+    await old.stop();
+    this.o.log.info('sender restarted without the topics of ended agreements', { ministry: this.o.ministry, topics: ended.length });
   }
 
   async stop(): Promise<void> {
@@ -293,6 +316,7 @@ export class CdcProducer implements PipelineService, StreamSink {
       this.router!.use(this.plan);
       for (const t of this.tables!.all()) t.resetRoutes();
     }
+    await this.retireEndedTopics(now);
     await this.applyTransitions(planTransitions(this.plan, this.published, now, (r) => this.canSign(r)));
     for (const entity of await this.state!.snapshotRequests()) await this.resnapshot(entity);
     const requests = await this.state!.pendingRepublish();
@@ -519,7 +543,7 @@ export class CdcProducer implements PipelineService, StreamSink {
         await state.setRouteFloor(rules.agreementId, entity, c);
         this.floors.setRoute(rules.agreementId, entity, consistentPoint);
         await state.recordBackfill(rules.agreementId, entity, 'resnapshot', c, results[i].upserts + results[i].deletes, true);
-        await this.recordScope({ agreementId: rules.agreementId, entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, state: 'active' });
+        await this.recordScope({ agreementId: rules.agreementId, entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, audience: rules.audience, state: 'active' });
       }
     }
     if (wasStopped) await state.resumeTable(entity);

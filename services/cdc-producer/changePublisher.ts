@@ -64,12 +64,21 @@ export function splitByBytes(batch: PreparedBatch, budget: number): PreparedBatc
  * in one batch form signing groups per key.
  */
 export class ChangePublisher {
+  /** Topics sent to by the current sender (its Kafka client keeps asking for their metadata). */
+  readonly sentTopics = new Set<string>();
+
   constructor(
     private readonly ministry: string,
-    private readonly sender: RecordSender,
+    private sender: RecordSender,
     /** Largest request, in record bytes: below the topics' max.message.bytes (topicMaxMessageBytes). */
     private maxRequestBytes = 900_000,
   ) {}
+
+  /** Sends through another sender from now on (a new Kafka client: see CdcProducer.retireEndedTopics). */
+  useSender(sender: RecordSender): void {
+    this.sender = sender;
+    this.sentTopics.clear();
+  }
 
   /** Sizes later requests to the smallest limit among the topics (new agreement topics may come with their own). */
   limitRequests(bytes: number): void {
@@ -98,6 +107,7 @@ export class ChangePublisher {
 
   async send(batch: PreparedBatch): Promise<void> {
     if (batch.length === 0) return;
+    for (const b of batch) this.sentTopics.add(b.topic);
     try {
       // In order, one after another: the caller confirms the slot only after the last one.
       await this.sender.send(splitByBytes(batch, this.maxRequestBytes));

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS thahs_cdc.route_scope (
   scope_hash text NOT NULL,
   fields text[] NOT NULL,
   filter jsonb,
+  audience text NOT NULL DEFAULT '',
   state text NOT NULL CHECK (state IN ('active', 'parked', 'inactive')),
   changed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (agreement_id, entity)
@@ -152,18 +153,18 @@ export class ProducerState {
   }
 
   async publishedScopes(): Promise<PublishedScope[]> {
-    const r = await this.db.query<{ agreement_id: string; entity: string; version: number; scope_hash: string; fields: string[]; filter: unknown; state: PublishedScope['state'] }>(
-      'SELECT agreement_id, entity, version, scope_hash, fields, filter, state FROM thahs_cdc.route_scope',
+    const r = await this.db.query<{ agreement_id: string; entity: string; version: number; scope_hash: string; fields: string[]; filter: unknown; audience: string; state: PublishedScope['state'] }>(
+      'SELECT agreement_id, entity, version, scope_hash, fields, filter, audience, state FROM thahs_cdc.route_scope',
     );
-    return r.rows.map((x) => ({ agreementId: x.agreement_id, entity: x.entity, version: x.version, scopeHash: x.scope_hash, fields: x.fields, filter: x.filter ?? null, state: x.state }));
+    return r.rows.map((x) => ({ agreementId: x.agreement_id, entity: x.entity, version: x.version, scopeHash: x.scope_hash, fields: x.fields, filter: x.filter ?? null, audience: x.audience, state: x.state }));
   }
 
   async recordScope(s: PublishedScope): Promise<void> {
     await this.db.query(
-      `INSERT INTO thahs_cdc.route_scope (agreement_id, entity, version, scope_hash, fields, filter, state) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO thahs_cdc.route_scope (agreement_id, entity, version, scope_hash, fields, filter, audience, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (agreement_id, entity) DO UPDATE SET version = EXCLUDED.version, scope_hash = EXCLUDED.scope_hash, fields = EXCLUDED.fields,
-         filter = EXCLUDED.filter, state = EXCLUDED.state, changed_at = now()`,
-      [s.agreementId, s.entity, s.version, s.scopeHash, s.fields, s.filter === null ? null : JSON.stringify(s.filter), s.state],
+         filter = EXCLUDED.filter, audience = EXCLUDED.audience, state = EXCLUDED.state, changed_at = now()`,
+      [s.agreementId, s.entity, s.version, s.scopeHash, s.fields, s.filter === null ? null : JSON.stringify(s.filter), s.audience, s.state],
     );
   }
 

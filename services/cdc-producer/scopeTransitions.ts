@@ -1,4 +1,6 @@
+import type { RowFilter } from '../../libs/agreements';
 import type { AgreementPlan, PublicationPlan, RouteRules } from './agreementPlan';
+import { filterImplies } from './filterImplication';
 
 /**
  * What the provider last told an agreement's topic for one entity (thahs_cdc.route_scope): the rows
@@ -12,11 +14,14 @@ export interface PublishedScope {
   scopeHash: string;
   fields: readonly string[];
   filter: unknown;
+  /** Who receives (RouteRules.audience). */
+  audience: string;
   /** active: published under `version`; parked: suspended (keys remembered); inactive: nothing published now. */
   state: 'active' | 'parked' | 'inactive';
 }
 
 export type TransitionReason = 'first' | 'widened' | 'changed' | 'resumed';
+// 'changed' covers fields added, a filter that may keep more rows, and a new audience (a body joined, another partner store).
 
 export type Transition =
   /**
@@ -29,17 +34,17 @@ export type Transition =
   | { kind: 'record'; scope: PublishedScope };
 
 function scopeOf(rules: RouteRules, state: PublishedScope['state']): PublishedScope {
-  return { agreementId: rules.agreementId, entity: rules.entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, state };
+  return { agreementId: rules.agreementId, entity: rules.entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, audience: rules.audience, state };
 }
 
 export function scopeKey(agreementId: string, entity: string): string {
   return `${agreementId}\u0000${entity}`;
 }
 
-/** The new scope holds nothing the old one did not: same filter, no field added. The receiver's purge does the rest. */
+/** The new scope provably holds nothing the old one did not: no field added, a filter no wider. The receiver's purge does the rest. */
 function onlyNarrower(old: PublishedScope, rules: RouteRules): boolean {
   const had = new Set(old.fields);
-  return JSON.stringify(old.filter) === JSON.stringify(rules.filter) && rules.projection.fields.every((f) => had.has(f));
+  return old.audience === rules.audience && rules.projection.fields.every((f) => had.has(f)) && filterImplies(rules.filter as RowFilter | null, old.filter as RowFilter | null);
 }
 
 /**
@@ -48,10 +53,11 @@ function onlyNarrower(old: PublishedScope, rules: RouteRules): boolean {
  * the provider is held here: without one nothing can be published, which is handled like a suspension.
  *
  * - first time in force: every row in scope when the agreement asks for an initial snapshot (element 4);
- * - widened or changed (fields added, filter changed, entity added back): every row in the new scope,
- *   ordered after the stream by a floor, so the receiver converges; a pure narrowing publishes nothing
- *   (the producer stops publishing what falls outside from the new version's start, and the receiver
- *   purges what it holds outside it);
+ * - widened or changed (fields added, a filter that may keep more rows, entity added back): every row
+ *   in the new scope, ordered after the stream by a floor, so the receiver converges; a narrowing
+ *   (fields dropped, a filter provably no wider: filterImplication.ts) publishes nothing — the producer
+ *   stops publishing what falls outside from the new version's start, and the receiver purges what it
+ *   holds outside it;
  * - resumed after a suspension: the rows in scope again (with an initial snapshot), and for every key
  *   changed meanwhile its state now, so rows deleted or moved out of scope during the suspension go too;
  * - suspended, ended, or no longer shared: recorded; nothing published.

@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { compileEntityShare, loadAgreementFile, type AgreementDocument, type EntityShare } from '../../libs/agreements';
 import { loadConfig } from '../../libs/config';
+import { agreementTopic, dlqTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { createLogger } from '../../libs/logger';
 import { migrate } from '../../libs/model';
@@ -30,7 +31,7 @@ const prefix = `t${randomUUID().slice(0, 8)}`;
 const log = createLogger('agreement-end-test', process.env.THAHS_TEST_LOG_LEVEL ?? 'error');
 const kafka = new Kafka({ clientId: 'agreement-end-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
 const ENTITIES = ['judgment', 'person'];
-const topic = (entity: string): string => `${prefix}.cand.${entity}`;
+const topic = (entity: string, agreementId: string): string => agreementTopic(prefix, 'cand', agreementId, entity);
 const deletionTopic = `${prefix}.deletion-records`;
 const FIRST = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' };
 
@@ -83,7 +84,12 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     return { db, client };
   }
 
+  /** The agreements the producer follows: every policy a test made, as its history stands now. */
+  const followed = new Map<string, AgreementPolicy>();
+
+  /** A consumer of the agreement, started once the producer has made the agreement's topics. */
   const consumerFor = (doc: AgreementDocument, db: ScratchDatabase, policy: AgreementPolicy, o: Partial<ApplyConsumerOptions> = {}): ApplyConsumer => {
+    followed.set(doc.id, policy);
     const c = new ApplyConsumer({
       receiver: 'qdnd',
       provider: 'cand',
@@ -103,8 +109,23 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
       ...o,
     });
     consumers.push(c);
+    const start = c.start.bind(c);
+    c.start = async () => {
+      await waitFor(`the topics of ${doc.id}`, async () => (await topicNames()).has(topic('person', doc.id)) || undefined);
+      await start();
+    };
     return c;
   };
+
+  async function topicNames(): Promise<Set<string>> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return new Set(await admin.listTopics());
+    } finally {
+      await admin.disconnect();
+    }
+  }
 
   /** Ids of the provider rows a share selects, evaluated on the source with the share's own SQL. */
   async function expectedIds(s: EntityShare): Promise<string[]> {
@@ -131,20 +152,32 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     return true;
   }
 
-  /** The group has committed every offset up to the end of the provider topics: all events seen. */
-  async function drained(groupId: string): Promise<boolean> {
+  /** The group has committed every offset up to the end of the agreement's topics: all events seen. */
+  async function drained(groupId: string, agreementId: string): Promise<boolean> {
     const admin = kafka.admin();
     await admin.connect();
     try {
       for (const e of ENTITIES) {
-        const ends = await admin.fetchTopicOffsets(topic(e));
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic(e)] });
+        const ends = await admin.fetchTopicOffsets(topic(e, agreementId));
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic(e, agreementId)] });
         for (const end of ends) {
           if (end.high === '0') continue;
           if (committed.partitions.find((p) => p.partition === end.partition)?.offset !== end.high) return false;
         }
       }
       return true;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function topicTotal(agreementId: string): Promise<number> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      let n = 0;
+      for (const e of ENTITIES) for (const p of await admin.fetchTopicOffsets(topic(e, agreementId))) n += Number(p.high) - Number(p.low);
+      return n;
     } finally {
       await admin.disconnect();
     }
@@ -184,7 +217,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     // military and civilian, born before and after 1990; judgments before 2015, in 2015, after 2016
     for (let i = 0; i < 12; i++) await insertPerson(i % 3 !== 0, i % 2 === 0 ? '1985-03-0' + ((i % 9) + 1) : '1994-07-1' + (i % 10), `Người thứ ${i}`);
     for (const [d, n] of [['2012-01-05', '1/2012/HS-ST'], ['2015-06-01', '7/2015/HS-ST'], ['2015-12-31', '8/2015/HS-ST'], ['2017-03-03', '2/2017/HS-ST'], ['2021-09-09', '4/2021/HS-PT']]) await insertJudgment(d, n);
-    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 
@@ -222,6 +255,14 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     });
     policy.update(history.confirm(v2, stepsNow()));
     await waitFor('the purge of what version 2 no longer shares', async () => !(await columns(client, 'person')).includes('national_id') && (await holdsExactly(client, v2)));
+    // The provider follows the amendment too: a narrowing publishes nothing, it is only recorded.
+    const scopes = await waitFor('the producer to take version 2', async () => {
+      const r = await src.query<{ entity: string; version: number }>('SELECT entity, version FROM thahs_cdc.route_scope WHERE agreement_id = $1 ORDER BY entity', [v1.id]);
+      return r.rows.every((x) => x.version === 2) && r.rows.length === 2 ? r.rows : undefined;
+    });
+    expect(scopes.map((x) => x.entity)).toEqual(['judgment', 'person']);
+    const backfills = await src.query<{ reason: string }>('SELECT reason FROM thahs_cdc.backfill_progress WHERE agreement_id = $1', [v1.id]);
+    expect(backfills.rows.map((x) => x.reason)).toEqual(['first', 'first']);
 
     const personV2 = await expectedIds(share(v2, 'person'));
     const judgmentV2 = await expectedIds(share(v2, 'judgment'));
@@ -253,7 +294,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     const purged = gonePersons[0];
     await src.query(`UPDATE thahs.person SET occupation = 'Lái xe' WHERE id = $1`, [purged]);
     const inside = await insertPerson(true, '1996-06-06', 'Trong phạm vi');
-    await waitFor('the changes after the amendment', async () => (await drained(consumer.groupId)) && (await heldIds(client, 'person')).includes(inside));
+    await waitFor('the changes after the amendment', async () => (await drained(consumer.groupId, v1.id)) && (await heldIds(client, 'person')).includes(inside));
     const held = await heldIds(client, 'person');
     expect(held).not.toContain(outside);
     expect(held).not.toContain(purged);
@@ -263,7 +304,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     // a new group replays every event from the start, most committed under version 1
     const replay = consumerFor(v2, db, policy, { groupId: `${prefix}-t1-replay`, enforcement: undefined });
     await replay.start();
-    await waitFor('the replay to see every event', async () => (await drained(replay.groupId)) || undefined);
+    await waitFor('the replay to see every event', async () => (await drained(replay.groupId, v2.id)) || undefined);
     await replay.stop();
     expect(replay.stats().applied).toBe(0);
     expect(await holdsExactly(client, v2)).toBe(true);
@@ -272,7 +313,8 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     expect(await storedRecords(client)).toHaveLength(1);
   });
 
-  it('2. termination: the partner data is gone, the signed deletion record is stored, published and verifies; nothing is applied afterwards', async () => {
+  it('2. termination: the partner data and the agreement topics are gone, the signed deletion record is stored, published and verifies; nothing leaves the provider afterwards', async () => {
+    let names = new Set<string>();
     const doc = agreement(`TTDL-T2-${prefix}`, { deletion: { method: 'hard_delete', afterEnd: 'P0D' } });
     const history = new AgreementHistory(doc);
     const policy = new AgreementPolicy(history.confirm(doc, FIRST), 'qdnd', contracts);
@@ -311,10 +353,20 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     expect(purges.rows[0].n).toBe(before.person.length + before.judgment.length);
     await expect(client.query(`DELETE FROM partner_state.deletion_record`)).rejects.toThrow(/append-only/);
 
-    // after termination nothing reaches the store, and enforcing again writes no second record
-    const withheldBefore = consumer.stats().withheld;
+    // element (10) on the platform too: the agreement's topics and its dead-letter topic are gone, and the record says so
+    const agreementTopics = [...ENTITIES.map((e) => topic(e, doc.id)), dlqTopic(prefix, 'qdnd', doc.id)];
+    expect(record.platform).toEqual({ topicsDeleted: agreementTopics, deadLettersDeleted: 0 });
+    await waitFor('the agreement topics deleted', async () => {
+      names = await topicNames();
+      return agreementTopics.every((t) => !names.has(t)) || undefined;
+    });
+
+    // after termination nothing leaves the provider for it (the producer never makes its topics again),
+    // nothing reaches the store, and enforcing again writes no second record
     const late = await insertPerson(true, '1999-09-09', 'Sau khi chấm dứt');
-    await waitFor('the event after termination to be seen', async () => (await drained(consumer.groupId)) && consumer.stats().withheld > withheldBefore);
+    await sleep(3000);
+    names = await topicNames();
+    expect(agreementTopics.filter((t) => names.has(t))).toEqual([]);
     expect(await heldIds(client, 'person')).not.toContain(late);
     expect(await heldIds(client, 'person')).toEqual([]);
     expect(await consumer.enforceNow()).toEqual([]);
@@ -336,6 +388,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
 
     // committed while the agreement is in force, applied only after it expired
     const beforeEnd = await insertPerson(true, '1991-01-01', 'Trước khi hết hạn');
+    await waitFor('the event before the end on the topic', async () => (await topicTotal(doc.id)) > held.length || undefined);
     // an amendment that ends the agreement two seconds from now (a later version ending earlier ends it)
     const steps = stepsNow();
     const validTo = new Date(steps.confirm.getTime() + 2000);
@@ -345,9 +398,14 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
 
     const second = consumerFor(doc, db, policy);
     await second.start();
-    await waitFor('every event after the restart', async () => (await drained(second.groupId)) && second.stats().received > 0);
+    await waitFor('every event after the restart', async () => (await drained(second.groupId, doc.id)) && second.stats().received > 0);
     expect(second.stats().applied).toBe(0);
-    expect(second.stats().withheld).toBeGreaterThanOrEqual(2);
+    // the change committed in force is withheld (the receiver may hold nothing new after the end); the one
+    // committed after the end never left the provider
+    expect(second.stats().withheld).toBeGreaterThanOrEqual(1);
+    const total = await topicTotal(doc.id);
+    await sleep(2000);
+    expect(await topicTotal(doc.id)).toBe(total);
     const now = await heldIds(client, 'person');
     expect(now).not.toContain(beforeEnd);
     expect(now).not.toContain(afterEnd);

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { compileEntityShare, loadAgreementFile, type AgreementDocument } from '../../libs/agreements';
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
+import { agreementTopic, dlqTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { H, headerBytes, headerText, parseLsn } from '../../libs/events';
 import { createLogger } from '../../libs/logger';
@@ -36,7 +37,7 @@ const log = createLogger('apply-test', process.env.THAHS_TEST_LOG_LEVEL ?? 'erro
 const kafka = new Kafka({ clientId: 'apply-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
 const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
 const ENTITIES = ['enforcement_case', 'judgment', 'person'];
-const topic = (entity: string): string => `${prefix}.cand.${entity}`;
+
 
 function signingKey(keyId: string): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -56,6 +57,7 @@ describe('apply consumer on the real stack', () => {
   let producer: CdcProducer;
   let doc: AgreementDocument;
   let policy: AgreementPolicy;
+  const topic = (entity: string): string => agreementTopic(prefix, 'cand', doc.id, entity);
   let raw: Producer;
   const consumers: ApplyConsumer[] = [];
   const scratch: ScratchDatabase[] = [];
@@ -167,7 +169,8 @@ describe('apply consumer on the real stack', () => {
     // rows present before the producer starts arrive through its snapshot
     const early = [await insertPerson(true), await insertPerson(false), await insertPerson(true)];
     const earlyJudgment = await insertJudgment('2010-03-01', '1/2010/HS-ST');
-    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    const state = policy.current;
+    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [state], prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
     const consumer = consumerFor();
     await consumer.start();
@@ -252,7 +255,7 @@ describe('apply consumer on the real stack', () => {
     const other = await ScratchDatabase.create(config.qdndPgUrl, 'applynone');
     scratch.push(other);
     const total = await topicTotal();
-    const none = consumerFor({ pgUrl: other.url, policy: { resolve: () => null }, groupId: `${prefix}-none`, agreementId: 'TTDL-NONE' });
+    const none = consumerFor({ pgUrl: other.url, policy: { resolve: () => null }, groupId: `${prefix}-none` });
     await none.start();
     await waitFor('every event to be seen', async () => none.stats().received >= total || undefined);
     await none.stop();
@@ -269,7 +272,7 @@ describe('apply consumer on the real stack', () => {
     } finally {
       await c.end();
     }
-    expect(await metricsRegistry.getSingleMetricAsString('thahs_apply_withheld_total')).toMatch(/agreement="TTDL-NONE"\} [1-9]/);
+    expect(await metricsRegistry.getSingleMetricAsString('thahs_apply_withheld_total')).toMatch(new RegExp(`agreement="${doc.id}"\\} [1-9]`));
   });
 
   it('2. forged, altered, undecodable, wrong-schema and unstorable events go to the DLQ while the events around them are applied', async () => {
@@ -280,9 +283,10 @@ describe('apply consumer on the real stack', () => {
     const personValueId = await registry.getLatestSchemaId(`${topic('person')}-value`);
     const judgmentValueId = await registry.getLatestSchemaId(`${topic('judgment')}-value`);
     const person = contracts.get('person');
-    const metaFor = (index: number) => ({ op: 'u' as const, position: { lsn: parseLsn('0/10'), index }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity: 'person' });
+    const metaFor = (index: number) => ({ op: 'u' as const, position: { lsn: parseLsn('0/10'), index }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity: 'person', agreementId: doc.id, agreementVersion: 1, sourceEpoch: '1' });
     const id = () => randomUUID();
-    const valid = (i: string) => encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: i, is_military: true }), i);
+    const personFields = doc.data.entities.find((e) => e.entity === 'person')!.fields;
+    const valid = (i: string) => encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: i, is_military: true }), i, personFields);
 
     const forgedId = id();
     const [forged] = signEvents([{ topic: topic('person'), ...valid(forgedId), meta: metaFor(1) }], signingKey('cand-forged-2025'));
@@ -293,11 +297,12 @@ describe('apply consumer on the real stack', () => {
     const garbageId = id();
     const [undecodable] = signEvents([{ topic: topic('person'), key: valid(garbageId).key, value: wire(personValueId, Buffer.from('garbage, not avro')), meta: metaFor(2) }], producerKey);
     const wrongId = id();
-    const judgmentValue = encodeRecord(contracts.get('judgment'), personKeyId, judgmentValueId, sampleRecord(contracts.get('judgment'), { id: wrongId }), wrongId).value;
+    const judgmentFields = doc.data.entities.find((e) => e.entity === 'judgment')!.fields;
+    const judgmentValue = encodeRecord(contracts.get('judgment'), personKeyId, judgmentValueId, sampleRecord(contracts.get('judgment'), { id: wrongId }), wrongId, judgmentFields).value;
     const [wrongSchema] = signEvents([{ topic: topic('person'), key: valid(wrongId).key, value: judgmentValue, meta: metaFor(3) }], producerKey);
     // authentic and well-formed, but a date no column can hold: the store refuses it, the batch is split until it stands alone
     const farId = id();
-    const far = encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: farId, is_military: true, date_of_birth: 2_147_483_000 }), farId);
+    const far = encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: farId, is_military: true, date_of_birth: 2_147_483_000 }), farId, personFields);
     const [unstorable] = signEvents([{ topic: topic('person'), ...far, meta: metaFor(4) }], producerKey);
     const poison = [forged, altered, undecodable, wrongSchema, unstorable];
     // into both partitions, so poison sits between valid events everywhere
@@ -335,7 +340,7 @@ describe('apply consumer on the real stack', () => {
     // the envelope as it arrived, and what its meta says, for operators reading the table
     expect(alteredRow.headers[H.event]).toMatchObject({ base64: headerBytes(real.headers, H.event)!.toString('base64'), decoded: { ministry: 'cand', entity: 'person' } });
 
-    const dlq = await readTopics(kafka, [`${prefix}.dlq.qdnd`], (m) => m.length >= 10);
+    const dlq = await readTopics(kafka, [dlqTopic(prefix, 'qdnd', doc.id)], (m) => m.length >= 10);
     expect(dlq.map((m) => headerText(m.headers, DLQ_HEADERS.reason)).sort()).toEqual(dead.map((d) => d.reason).sort());
     expect(dlq.every((m) => headerText(m.headers, DLQ_HEADERS.topic) === topic('person') && headerText(m.headers, DLQ_HEADERS.offset) !== undefined)).toBe(true);
     expect(consumers[0].healthy()).toBe(true);

@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { compileEntityShare, loadAgreementFile, type AgreementDocument } from '../../libs/agreements';
 import { loadConfig } from '../../libs/config';
+import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { comparePositions, parseLsn, type SourcePosition } from '../../libs/events';
 import { createLogger } from '../../libs/logger';
@@ -71,7 +72,8 @@ describe('apply consumer crash safety', () => {
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    producer = testProducer({ pgUrl: source.url, signingKey: eventSigningKey(keyOf(doc, doc.parties.provider.id, keys)), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    const state = confirmedHistory(doc, keys).state;
+    producer = testProducer({ pgUrl: source.url, signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))], agreements: async () => [state], prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 
@@ -253,7 +255,7 @@ describe('apply consumer crash safety', () => {
     await admin.connect();
     try {
       for (const e of ENTITIES) {
-        const topic = `${prefix}.cand.${e}`;
+        const topic = agreementTopic(prefix, 'cand', doc.id, e);
         const ends = await admin.fetchTopicOffsets(topic);
         const [committed] = await admin.fetchOffsets({ groupId: `${prefix}-apply-${doc.id}-qdnd`, topics: [topic] });
         for (const end of ends) expect(`${topic}/${end.partition}@${committed.partitions.find((p) => p.partition === end.partition)?.offset}`).toBe(`${topic}/${end.partition}@${end.high}`);

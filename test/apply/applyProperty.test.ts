@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'crypto';
 import * as path from 'path';
 import fc from 'fast-check';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import {
   compileEntityShare,
@@ -16,6 +17,7 @@ import {
 } from '../../libs/agreements';
 import { compareCodePoints } from '../../libs/agreements/codePointOrder';
 import { loadConfig } from '../../libs/config';
+import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import type { ContractField } from '../../libs/contracts/contractTypes';
 import { createLogger } from '../../libs/logger';
@@ -185,6 +187,8 @@ describe('apply consumer: projection and filter hold at every observed moment (p
   const producerKey: SigningKey = { keyId: 'cand-c10-2025', privateKey, publicKey };
   const ring = new PublicKeyRing();
   ring.add(producerKey.keyId, publicKey);
+  /** The agreement the producer follows: the current run's (the earlier runs' agreements are dropped). */
+  const followed = new Map<string, AgreementPolicy>();
   /** Every state each person row has had, as row_to_json text of the whole row, recorded before its commit. */
   const history = new Map<string, Set<string>>();
   const live: string[] = [];
@@ -201,7 +205,7 @@ describe('apply consumer: projection and filter hold at every observed moment (p
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    producer = testProducer({ pgUrl: source.url, signingKey: producerKey, prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
   });
 
@@ -305,6 +309,16 @@ describe('apply consumer: projection and filter hold at every observed moment (p
       .map((x) => x.j);
   }
 
+  async function topicExists(topic: string): Promise<boolean> {
+    const admin = new Kafka({ clientId: 'apply-property-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).includes(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   it('never shows a column outside the projection or a row outside the filter', async () => {
     let run = 0;
     let totalPolls = 0;
@@ -328,12 +342,15 @@ describe('apply consumer: projection and filter hold at every observed moment (p
         );
         if (!parsed.ok) throw new Error(`generated agreement is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
         const doc = parsed.document;
+        const policy = new AgreementPolicy(confirmedAgreement(doc).state, 'qdnd', contracts);
+        followed.clear();
+        followed.set(doc.id, policy);
         const consumer = new ApplyConsumer({
           receiver: 'qdnd',
           provider: 'cand',
           agreementId: doc.id,
           entities: ['person'],
-          policy: new AgreementPolicy(confirmedAgreement(doc).state, 'qdnd', contracts),
+          policy,
           contracts,
           providerKeys: ring,
           pgUrl: receiver.url,
@@ -350,6 +367,8 @@ describe('apply consumer: projection and filter hold at every observed moment (p
         let polls = 0;
         let watching = true;
         try {
+          // The producer publishes only under agreements it knows: it makes this one's topic when it learns of it.
+          await waitFor(`the topic of run ${run}`, async () => (await topicExists(agreementTopic(prefix, 'cand', doc.id, 'person'))) || undefined, 30_000, 100);
           await consumer.start();
           const watcher = (async () => {
             while (watching) {

@@ -10,8 +10,10 @@ import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
 import { comparePositions, parseMeta, SourcePosition } from '../../libs/events';
 import { migrate } from '../../libs/model';
-import { generateKeyPair } from '../../libs/signing';
+import { agreementTopic } from '../../libs/contracts/agreementTopics';
+import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../support/agreementHistory';
 import { ScratchDatabase } from '../support/scratchDatabase';
+import { sharingEverything } from '../support/testAgreements';
 import { readTopics } from '../support/topicReader';
 
 /**
@@ -22,13 +24,36 @@ import { readTopics } from '../support/topicReader';
 const config = loadConfig();
 const repo = path.resolve(__dirname, '..', '..');
 const prefix = `k${randomUUID().slice(0, 8)}`;
-const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-crash-keys-'));
-generateKeyPair(keysDir, 'cand');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-crash-'));
+const keysDir = path.join(work, 'keys');
+const agreementsDir = path.join(work, 'agreements');
+// The producer publishes only under an agreement in force: one sharing person whole, signed by both parties.
+const agreement = sharingEverything(['person']);
+const keys = partyKeys([agreement]);
+installKeys(keysDir, keys);
+writeHistory(agreementsDir, confirmedHistory(agreement, keys).events);
 
 function startProducer(dbUrl: string): ChildProcess {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', 'cdc-producer', '--ministry', 'cand', '--db-url', dbUrl, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      'services/cli/main.ts',
+      'cdc-producer',
+      '--ministry',
+      'cand',
+      '--db-url',
+      dbUrl,
+      '--slot',
+      `slot_${prefix}`,
+      '--publication',
+      `pub_${prefix}`,
+      '--topic-prefix',
+      prefix,
+      '--agreements',
+      agreementsDir,
+    ],
     { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
@@ -61,7 +86,7 @@ describe('cdc producer crash safety', () => {
     child?.kill('SIGKILL');
     await sql?.end();
     await db?.drop();
-    fs.rmSync(keysDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('loses no committed change across repeated kill -9 during a write burst', async () => {
@@ -104,7 +129,7 @@ describe('cdc producer crash safety', () => {
     const distinct = new Set<string>();
     const msgs = await readTopics(
       kafka,
-      [`${prefix}.cand.person`],
+      [agreementTopic(prefix, 'cand', agreement.id, 'person')],
       (m) => {
         for (let i = distinct.size === 0 ? 0 : m.length - 1; i < m.length; i++) distinct.add(parseMeta(m[i].headers).eventId);
         return distinct.size >= total;

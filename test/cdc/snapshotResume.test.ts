@@ -9,12 +9,11 @@ import { readTopics } from '../support/topicReader';
 import { waitFor } from '../support/waitFor';
 
 /**
- * An initial snapshot that did not finish (the producer died half-way, or a table joined later) is
- * resumed, not redone: the slot stays, the tables already published are not read again, the unfinished
- * ones are re-read with a snapshot of their own, and every change since the slot's consistent point is
- * still streamed.
+ * A backfill that did not finish (the producer died half-way) is done again, not skipped and not
+ * redone where it finished: the slot stays, the agreement topics whose scope was recorded are not read
+ * again, the others are read with a snapshot of their own, and every change since is still streamed.
  */
-describe('cdc producer resumes an unfinished initial snapshot', () => {
+describe('cdc producer resumes an unfinished backfill', () => {
   const config = loadConfig();
   const kafka = new Kafka({ clientId: 'resume-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
   const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
@@ -34,7 +33,7 @@ describe('cdc producer resumes an unfinished initial snapshot', () => {
       [from, to],
     );
 
-  it('re-reads only the unfinished tables and loses no change made meanwhile', async () => {
+  it('re-reads only the unfinished agreement topics and loses no change made meanwhile', async () => {
     await insertPersons(1, 5);
     await fx.sql.query(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-RESUME-01', 'Tòa án nhân dân tỉnh Hà Tĩnh', 'TAND_TINH')`);
     const first = fx.producer();
@@ -42,9 +41,10 @@ describe('cdc producer resumes an unfinished initial snapshot', () => {
     await readTopics(kafka, [fx.topic('person')], (m) => m.length >= 5);
     await first.stop();
 
-    // As a crash half-way leaves it: court finished, person begun but not finished, legal_person never reached.
-    await fx.sql.query(`UPDATE thahs_cdc.snapshot_progress SET done = false, rows_published = 2 WHERE entity = 'person'`);
-    await fx.sql.query(`DELETE FROM thahs_cdc.snapshot_progress WHERE entity = 'legal_person'`);
+    // As a crash half-way leaves it: court recorded, person and legal_person published (or not) but not recorded.
+    const agreement = fx.agreement.id;
+    await fx.sql.query(`DELETE FROM thahs_cdc.route_scope WHERE agreement_id = $1 AND entity IN ('person', 'legal_person')`, [agreement]);
+    await fx.sql.query(`UPDATE thahs_cdc.backfill_progress SET done = false WHERE agreement_id = $1 AND entity IN ('person', 'legal_person')`, [agreement]);
     // changes while the producer is down, after the slot's consistent point
     await insertPersons(6, 7);
     await fx.sql.query(`UPDATE thahs.person SET occupation = 'Thợ may' WHERE prior_convictions = 2`);
@@ -74,15 +74,29 @@ describe('cdc producer resumes an unfinished initial snapshot', () => {
     expect(final.size).toBe(8);
     expect(ids.filter((r) => r.occupation === 'Thợ may')).toHaveLength(1);
 
-    // court was finished: not read again; every table is marked done once re-read
-    await waitFor('every table marked done', async () => {
-      const r = await fx.sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM thahs_cdc.snapshot_progress WHERE NOT done`);
+    // court was recorded: not read again; the others are recorded once re-read
+    await waitFor('every backfill done', async () => {
+      const r = await fx.sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM thahs_cdc.backfill_progress WHERE NOT done`);
       return r.rows[0].n === '0' || undefined;
     });
     const court = await readTopics(kafka, [fx.topic('court')], (m) => m.length >= 1, 60_000);
     expect(court.map((m) => parseMeta(m.headers).op)).toEqual(['r']);
-    const done = await fx.sql.query<{ entity: string }>(`SELECT entity FROM thahs_cdc.snapshot_progress WHERE entity IN ('person', 'legal_person', 'court') AND done ORDER BY entity`);
-    expect(done.rows.map((r) => r.entity)).toEqual(['court', 'legal_person', 'person']);
+    const scopes = await fx.sql.query<{ entity: string }>(
+      `SELECT entity FROM thahs_cdc.route_scope WHERE agreement_id = $1 AND entity IN ('person', 'legal_person', 'court') AND state = 'active' ORDER BY entity`,
+      [agreement],
+    );
+    expect(scopes.rows.map((r) => r.entity)).toEqual(['court', 'legal_person', 'person']);
+    // person was read twice: the newest event of every row is still its current state (checked above),
+    // and the floor keeps each key's events in position order on the topic.
+    const byKey = new Map<string, ReceivedMeta[]>();
+    for (const m of await readTopicWindow(kafka, fx.topic('person'), { count: 100_000 })) {
+      const key = ((await registry.decode(m.key!)) as { id: string }).id;
+      byKey.set(key, [...(byKey.get(key) ?? []), parseMeta(m.headers)]);
+    }
+    for (const metas of byKey.values()) {
+      const byPartitionOrder = metas.map((x) => x.position);
+      for (let i = 1; i < byPartitionOrder.length; i++) expect(comparePositions(byPartitionOrder[i - 1], byPartitionOrder[i])).toBeLessThanOrEqual(0);
+    }
     expect(second.healthy()).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ import { waitFor } from '../support/waitFor';
  * `npm start`'s services in this process against scratch databases, under their own topics, groups
  * and slots: both agreement-sync services, the local demo putting the two example agreements in force
  * through the exchange, a producer per ministry and the apply consumers the agreement stores call for.
- * The databases were used before (slots created, rows published while no agreement was in force).
+ * The databases were used before (slots created while no agreement was in force: nothing published).
  * Rows inserted on each side must reach the other side's partner store filtered and projected by the
  * agreement in force, signed with the provider body's key; then everything stops cleanly.
  */
@@ -80,17 +80,24 @@ describe('npm start pipeline (supervisor services in process)', () => {
       await s.sql.query("SET TimeZone = 'UTC'");
     }
 
-    // A stack used before any agreement: the producers create their slots and publish rows no receiver may apply yet.
+    // A stack used before any agreement: the producers create their slots and publish nothing, since
+    // no agreement shares anything yet (Art. 3.4); their slots still advance past the rows written.
     supervisor = new Supervisor(await buildServices(config, log, pipelineOptions(false)), log, 0);
     await supervisor.start();
     early.cand = await sides.cand.rows.person({ military: true });
     early.qdnd = await sides.qdnd.rows.person({ military: false });
+    for (const s of Object.values(sides)) {
+      const written = (await s.sql.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      await waitFor(`the ${s.ministry} slot past the rows written`, async () => {
+        const r = await s.sql.query<{ past: boolean }>('SELECT confirmed_flush_lsn >= $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1', [names.slot(s.ministry), written]);
+        return r.rows[0]?.past || undefined;
+      }, 60_000);
+    }
     const kafka = new Kafka({ clientId: 'pipeline-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    for (const m of ['cand', 'qdnd'] as const) {
-      await waitFor(`${m} person on Kafka`, async () => (await admin.fetchTopicOffsets(`${prefix}.${m}.person`)).some((p) => Number(p.high) > 0), 60_000);
-    }
+    const exchanged = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.cand.`) || t.startsWith(`${prefix}.qdnd.`));
+    expect(exchanged).toEqual([]);
     await admin.disconnect();
     await supervisor.stop();
 
@@ -184,7 +191,7 @@ describe('npm start pipeline (supervisor services in process)', () => {
     }
 
     const ids = async (sql: Client, table: string): Promise<string[]> => (await sql.query<{ id: string }>(`SELECT id::text FROM ${table} ORDER BY id`)).rows.map((r) => r.id);
-    // rows published before the agreements came into force arrived too: published again when they did
+    // rows written before the agreements came into force arrived too: the backfill when each took effect
     expect(await ids(qdnd.sql, 'partner_cand.person')).toEqual([...soldiers, early.cand].sort());
     expect(await ids(cand.sql, 'partner_qdnd.person')).toEqual([qPerson, early.qdnd].sort());
     const earlyOps = await qdnd.sql.query<{ op: string }>('SELECT op FROM partner_state.update_log WHERE key_id = $1', [early.cand]);

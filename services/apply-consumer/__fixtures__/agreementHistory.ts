@@ -25,7 +25,7 @@ export class AgreementHistory {
   private current: AgreementState | null = null;
   readonly events: AgreementEvent[] = [];
   private readonly keys = new Map<string, SigningKey>();
-  private readonly ring: PublicKeyLookup;
+  private ring: PublicKeyLookup;
 
   /** The parties' public keys (what a keys folder's public/ holds). */
   readonly publicKeys: { keyId: string; party: string; publicKeyPem: string }[];
@@ -86,6 +86,29 @@ export class AgreementHistory {
     const latest = [...this.state.versions].reverse().find((v) => v.status === 'confirmed')!;
     const k = this.key(by ?? latest.document.parties.provider.id);
     return this.step((s) => createAgreementEvent(s, 'suspend', { version: latest.version, at: iso(at), payload: { reason } }, k));
+  }
+
+  /**
+   * A body of the consumer ministry joins the agreement in force (Art. 10.4): it asks with the next
+   * version — the latest confirmed one with itself appended as the last consumer, its key listed — and
+   * the provider confirms. `party` gets a fresh key under `keyId`.
+   */
+  join(party: { id: string; ministry: AgreementDocument['parties']['provider']['ministry']; nameVi: string }, keyId: string, at: { request: Date | string; confirm: Date | string }, dispatchNumber = 'JOIN/1'): AgreementState {
+    const base = [...this.state.versions].reverse().find((v) => v.status === 'confirmed')!.document;
+    const joiner = generateSigningKey(keyId, party.id).signing;
+    this.keys.set(party.id, joiner);
+    this.publicKeys.push({ keyId, party: party.id, publicKeyPem: createPublicKey(joiner.privateKey).export({ type: 'spki', format: 'pem' }).toString() });
+    this.ring = publicKeyRing(this.publicKeys.map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
+    const doc: AgreementDocument = {
+      ...base,
+      version: this.state.versions[this.state.versions.length - 1].version + 1,
+      dispatch: { ...base.dispatch, number: dispatchNumber },
+      parties: { ...base.parties, consumers: [...base.parties.consumers, party] },
+      security: { ...base.security, keys: [...base.security.keys, { party: party.id, keyIds: [keyId] }] },
+    };
+    const provider = this.key(doc.parties.provider.id);
+    this.step((s) => createAgreementEvent(s, 'join_request', { version: doc.version, at: iso(at.request), payload: { document: doc, signature: signAgreementDocument(doc, joiner) } }, joiner));
+    return this.step((s) => createAgreementEvent(s, 'join_confirm', { version: doc.version, at: iso(at.confirm), payload: { signature: signAgreementDocument(pendingVersion(s!)!.document, provider) } }, provider));
   }
 
   /** Resumes the suspended agreement at `at`, by the provider unless another party is named. */
