@@ -19,13 +19,13 @@ import { ContractBinding } from './contractBinding';
 import { ParkedKey, ProducerState } from './producerState';
 import type { ProviderKeys } from './providerKeys';
 import { PublishingPipeline } from './publishingPipeline';
-import { PublishRoute, SignedRoute } from './publishRoute';
+import { PublishRoute } from './publishRoute';
 import { RouteFloors } from './routeFloors';
 import { RouteProvisioner } from './routeProvisioner';
-import { planTransitions, PublishedScope, publishedAfter, scopeKey, Transition } from './scopeTransitions';
+import { planTransitions } from './scopeTransitions';
+import { SnapshotCoordinator } from './snapshotCoordinator';
 import { SenderThread } from './senderThread';
 import { SlotMonitor } from './slotMonitor';
-import { publishFromSnapshot, SnapshotJob } from './snapshotSource';
 import { StreamingSource, StreamSink } from './streamingSource';
 import { readRelation } from './tableRelation';
 import { TableState, TableStates } from './tableState';
@@ -100,7 +100,7 @@ export class CdcProducer implements PipelineService, StreamSink {
   private plan = PublicationPlan.empty();
   private pendingPlan?: PublicationPlan;
   private readonly floors = new RouteFloors();
-  private published = new Map<string, PublishedScope>();
+  private snapshots?: SnapshotCoordinator;
   private sourceEpoch = '';
   private running = false;
   private followTimer?: NodeJS.Timeout;
@@ -162,7 +162,6 @@ export class CdcProducer implements PipelineService, StreamSink {
     }
     for (const f of await state.routeFloors()) this.floors.setRoute(f.agreementId, f.entity, parseLsn(f.floor));
     for (const f of await state.keyFloors()) this.floors.setKeys(f.agreementId, f.entity, [f.id], parseLsn(f.floor));
-    for (const s of await state.publishedScopes()) this.published.set(scopeKey(s.agreementId, s.entity), s);
 
     // REPLICA IDENTITY FULL: an update then carries the old row, whose values stand in for unchanged
     // TOAST columns and tell whether the row was inside an agreement's filter before.
@@ -181,6 +180,22 @@ export class CdcProducer implements PipelineService, StreamSink {
       log,
       onAcked: this.o.onAcked,
     });
+    this.snapshots = new SnapshotCoordinator({
+      ministry,
+      pgUrl: this.o.pgUrl,
+      name: this.name,
+      schema: this.schema,
+      db: this.db,
+      state,
+      tables,
+      floors: this.floors,
+      pipeline: this.pipeline,
+      log,
+      sourceEpoch: () => this.sourceEpoch,
+      plan: () => this.plan,
+      compile: (table, a, rules) => this.compile(table, a, rules),
+    });
+    await this.snapshots.load();
 
     // Start-up drift check: every contract field must exist in its table with a mappable type.
     for (const t of tables.all()) {
@@ -317,10 +332,11 @@ export class CdcProducer implements PipelineService, StreamSink {
       for (const t of this.tables!.all()) t.resetRoutes();
     }
     await this.retireEndedTopics(now);
-    await this.applyTransitions(planTransitions(this.plan, this.published, now, (r) => this.canSign(r)));
-    for (const entity of await this.state!.snapshotRequests()) await this.resnapshot(entity);
+    const snapshots = this.snapshots!;
+    await snapshots.applyTransitions(planTransitions(this.plan, snapshots.published, now, (r) => this.canSign(r)));
+    for (const entity of await this.state!.snapshotRequests()) await snapshots.resnapshot(entity);
     const requests = await this.state!.pendingRepublish();
-    if (requests.length > 0) await this.republish(requests);
+    if (requests.length > 0) await snapshots.republish(requests);
     if (this.floors.hasKeyFloors && this.confirmedLsn > 0n) {
       this.floors.dropKeysBelow(this.confirmedLsn);
       await this.state!.dropKeyFloorsBelow(formatLsn(this.confirmedLsn));
@@ -399,195 +415,9 @@ export class CdcProducer implements PipelineService, StreamSink {
     cdcMetrics.parked.inc({ ministry: this.o.ministry, entity: table.entity });
   }
 
-  // ---- snapshots ---------------------------------------------------------------------------------
-
-  /** Publishes snapshot jobs through the pipeline and waits until Kafka has every event. */
-  private async fromSnapshot(jobs: SnapshotJob[], what: string): Promise<{ consistentPoint: bigint; results: Awaited<ReturnType<typeof publishFromSnapshot>>['results'] }> {
-    const r = await publishFromSnapshot(jobs, {
-      pgUrl: this.o.pgUrl,
-      ministry: this.o.ministry,
-      sourceEpoch: this.sourceEpoch,
-      applicationName: `${this.name}-${what}`,
-      publish: async (events) => {
-        for (const e of events) cdcMetrics.snapshotRows.inc({ ministry: this.o.ministry, agreement: e.meta.agreementId, entity: e.meta.entity });
-        await this.pipeline!.flush(events, null, 0);
-      },
-    });
-    await this.pipeline!.drain();
-    return r;
-  }
-
-  /** The route a snapshot job publishes through, when the table is bound and a key is held. */
-  private signedRoute(rules: RouteRules): SignedRoute | null {
-    const table = this.tables!.entity(rules.entity);
-    if (!table || table.stopped !== undefined || !table.binding) return null;
-    const a = this.plan.agreement(rules.agreementId);
-    if (!a) return null;
-    const route = table.route(rules, () => this.compile(table, a, rules));
-    return route && route.canSign() ? route : null;
-  }
-
-  /**
-   * Brings every agreement topic to what its agreement asks now (scopeTransitions.ts): records what
-   * publishes nothing, and publishes the backfills from one consistent snapshot; then the floors and
-   * the new scopes are recorded, in that order, so a crash in between repeats the backfill rather than
-   * skipping it.
-   */
-  private async applyTransitions(transitions: Transition[]): Promise<void> {
-    const { ministry, log } = this.o;
-    const jobs: { t: Extract<Transition, { kind: 'publish' }>; job: SnapshotJob }[] = [];
-    for (const t of transitions) {
-      if (t.kind === 'record') {
-        await this.recordScope(t.scope);
-        if (t.scope.state === 'inactive' && (this.plan.agreement(t.scope.agreementId)?.ended(Date.now()) ?? true)) {
-          await this.state!.forgetAgreement(t.scope.agreementId);
-          this.floors.forget(t.scope.agreementId);
-        }
-        log.info('agreement scope recorded', { ministry, agreement: t.scope.agreementId, entity: t.scope.entity, version: t.scope.version, state: t.scope.state });
-        continue;
-      }
-      const route = this.signedRoute(t.rules);
-      // A stopped table is published again by its re-snapshot; it takes the agreement's scope with it.
-      if (!route) continue;
-      const parked = t.parkedKeys ? await this.state!.parkedForAgreement(t.rules.agreementId, t.rules.entity) : [];
-      jobs.push({ t, job: { route, rules: t.rules, fullScope: t.fullScope, ...(t.fullScope ? { deleteIfOutside: parked } : { keys: parked }) } });
-    }
-    if (jobs.length === 0) return;
-    const { consistentPoint, results } = await this.fromSnapshot(
-      jobs.map((j) => j.job),
-      'backfill',
-    );
-    const c = formatLsn(consistentPoint);
-    for (let i = 0; i < jobs.length; i++) {
-      const { t, job } = jobs[i];
-      const r = results[i];
-      const { agreementId, entity } = t.rules;
-      if (job.fullScope) {
-        await this.state!.setRouteFloor(agreementId, entity, c);
-        this.floors.setRoute(agreementId, entity, consistentPoint);
-      }
-      if (r.keys.length > 0) {
-        await this.state!.setKeyFloors(agreementId, entity, r.keys, c);
-        this.floors.setKeys(agreementId, entity, r.keys, consistentPoint);
-      }
-      await this.state!.recordBackfill(agreementId, entity, t.reason, c, r.upserts + r.deletes, true);
-      await this.recordScope(publishedAfter(t));
-      const parked = job.keys ?? job.deleteIfOutside ?? [];
-      if (parked.length > 0) await this.state!.clearParkedForAgreement(agreementId, entity, parked);
-      log.info('agreement scope published from a consistent snapshot', {
-        ministry,
-        agreement: agreementId,
-        entity,
-        version: t.rules.version,
-        reason: t.reason,
-        rows: r.upserts,
-        deletes: r.deletes,
-        floor: c,
-      });
-    }
-  }
-
-  private async recordScope(s: PublishedScope): Promise<void> {
-    await this.state!.recordScope(s);
-    this.published.set(scopeKey(s.agreementId, s.entity), s);
-  }
-
-  /**
-   * Publishes one table again for every agreement that shares it now, consistent with the stream (an
-   * operator's `thahs resnapshot`, or the recovery of a table stopped by drift): every row in each
-   * agreement's scope, deletes for the keys parked while the table was stopped that are no longer
-   * there, then floors, and streaming of the table resumes.
-   */
-  private async resnapshot(entity: string): Promise<void> {
-    const { ministry, log } = this.o;
-    const state = this.state!;
-    const table = this.tables!.entity(entity);
-    const rel = table ? await readRelation(this.db!, this.schema, entity) : undefined;
-    if (!table || !rel) {
-      await state.finishRequest(entity, `no exchanged table ${this.schema}.${entity}`);
-      return;
-    }
-    let binding: ContractBinding;
-    try {
-      binding = new ContractBinding(ministry, table.contract, rel);
-    } catch (err) {
-      if (!(err instanceof ContractDriftError)) throw err;
-      await state.finishRequest(entity, err.message);
-      log.error('re-snapshot refused: the table still drifts from its contract', { ministry, entity, field: err.field, reason: err.reason });
-      return;
-    }
-    await this.pipeline!.drain();
-    const wasStopped = table.stopped !== undefined;
-    table.stopped = undefined;
-    table.rebind(rel, binding);
-    const parked = (await state.takeParked(entity)).map((p) => p.id);
-    const now = Date.now();
-    const jobs: SnapshotJob[] = [];
-    for (const a of this.plan.forEntity(entity)) {
-      if (a.ended(now)) continue;
-      const seg = a.segmentAt(now);
-      const rules = seg.kind === 'none' ? null : a.rules(seg.record.version, entity);
-      if (!rules) continue;
-      const route = this.signedRoute(rules);
-      if (seg.kind === 'publish' && route) jobs.push({ route, rules, fullScope: true, deleteIfOutside: parked });
-      // Suspended (or no key): the keys wait for the resumption like any other change made meanwhile.
-      else if (parked.length > 0) await state.parkForAgreement(parked.map((id) => ({ agreementId: a.agreementId, entity, id, lsn: '0/0' })));
-    }
-    let rows = 0;
-    if (jobs.length > 0) {
-      const { consistentPoint, results } = await this.fromSnapshot(jobs, 'resnapshot');
-      const c = formatLsn(consistentPoint);
-      for (let i = 0; i < jobs.length; i++) {
-        const { rules } = jobs[i];
-        rows += results[i].upserts;
-        await state.setRouteFloor(rules.agreementId, entity, c);
-        this.floors.setRoute(rules.agreementId, entity, consistentPoint);
-        await state.recordBackfill(rules.agreementId, entity, 'resnapshot', c, results[i].upserts + results[i].deletes, true);
-        await this.recordScope({ agreementId: rules.agreementId, entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, audience: rules.audience, state: 'active' });
-      }
-    }
-    if (wasStopped) await state.resumeTable(entity);
-    cdcMetrics.tablesStopped.set({ ministry }, this.tables!.stoppedCount());
-    await state.finishRequest(entity);
-    log.info('table re-snapshot published', { ministry, entity, agreements: jobs.map((j) => j.rules.agreementId), rows, resumed: wasStopped });
-  }
-
-  /** Re-publication requests (libs/republish): each key's state now, through the signed pipeline. */
-  private async republish(requests: Awaited<ReturnType<ProducerState['pendingRepublish']>>): Promise<void> {
-    const now = Date.now();
-    const jobs: { requestId: string; job: SnapshotJob }[] = [];
-    for (const r of requests) {
-      const a = this.plan.agreement(r.agreementId);
-      const seg = a && !a.ended(now) ? a.segmentAt(now) : undefined;
-      const rules = seg && seg.kind === 'publish' ? a!.rules(seg.record.version, r.entity) : null;
-      const route = rules ? this.signedRoute(rules) : null;
-      if (!rules || !route) {
-        const why = !a ? `no agreement ${r.agreementId} in which ${this.o.ministry} provides` : !rules ? `agreement ${r.agreementId} shares no ${r.entity} now (not in force, suspended or not shared)` : `table ${r.entity} is stopped or no provider key of ${r.agreementId} is held here`;
-        await this.state!.finishRepublish(r.requestId, { error: why });
-        this.o.log.warn('re-publication refused', { ministry: this.o.ministry, request: r.requestId, agreement: r.agreementId, entity: r.entity, reason: why });
-        continue;
-      }
-      jobs.push({ requestId: r.requestId, job: { route, rules, fullScope: false, keys: r.ids } });
-    }
-    if (jobs.length === 0) return;
-    const { consistentPoint, results } = await this.fromSnapshot(
-      jobs.map((j) => j.job),
-      'republish',
-    );
-    const c = formatLsn(consistentPoint);
-    for (let i = 0; i < jobs.length; i++) {
-      const { requestId, job } = jobs[i];
-      const r = results[i];
-      await this.state!.setKeyFloors(job.rules.agreementId, job.rules.entity, r.keys, c);
-      this.floors.setKeys(job.rules.agreementId, job.rules.entity, r.keys, consistentPoint);
-      await this.state!.finishRepublish(requestId, { upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
-      this.o.log.info('keys re-published', { ministry: this.o.ministry, request: requestId, agreement: job.rules.agreementId, entity: job.rules.entity, upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
-    }
-  }
-
   private reportRoutes(): void {
     const counts = { active: 0, parked: 0, inactive: 0 };
-    for (const s of this.published.values()) counts[s.state]++;
+    for (const s of this.snapshots!.published.values()) counts[s.state]++;
     for (const [state, n] of Object.entries(counts)) cdcMetrics.routes.set({ ministry: this.o.ministry, state }, n);
   }
 }
