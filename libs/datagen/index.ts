@@ -8,6 +8,7 @@ export { generateJudgmentGroup } from './judgmentGroup';
 export { DEFAULT_AS_OF, generationWindow } from './generationContext';
 export type { GenerationContext } from './generationContext';
 export { KeySpace } from './keySpace';
+export { claimGeneratorSlot, GENERATOR_SLOTS, GeneratorSlotError } from './generatorSlot';
 export { CopyBatch } from './copyBatch';
 export { InsertBatch } from './insertBatch';
 export { Prng } from './prng';

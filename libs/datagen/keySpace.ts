@@ -11,6 +11,12 @@ import type { Prng } from './prng';
  * Lanes: parallel generators each get a lane of the same key space, and a lane only ever hands out
  * keys congruent to its number modulo the lane count (the last digits of ID serials, enterprise
  * codes and running numbers), so lanes never collide without talking to each other.
+ *
+ * Slots: generator runs that share a database without sharing a process (two `thahs workload`
+ * runs, the demo workload of `npm start` beside one) each hold a slot (generatorSlot.ts) and hand out
+ * only keys congruent to it modulo the slot count, so a run that loaded the key space before another
+ * run's rows were written never hands out their keys. Lanes subdivide a slot: a key's residue modulo
+ * `lanes × slots` is `lane × slots + slot`. With one slot (the default) keys are as they always were.
  */
 type Counters = Map<string, Map<number, number>>;
 
@@ -20,6 +26,9 @@ export interface KeySpaceSnapshot {
   enterpriseCodes: string[];
   /** [kind, owner id, year, last number] */
   counters: [CounterKind, string, number, number][];
+  /** The generator slot of the run the snapshot belongs to (absent: slot 0 of 1). */
+  slot?: number;
+  slots?: number;
 }
 
 type CounterKind = 'judgment' | 'decision' | 'case';
@@ -31,21 +40,30 @@ export class KeySpace {
   /** Last running number handed out (or found) per owner (court or unit) id and year. */
   private readonly counters: Record<CounterKind, Counters> = { judgment: new Map(), decision: new Map(), case: new Map() };
 
+  /** Keys of this lane and slot are ≡ residue (mod modulus). */
+  private readonly residue: number;
+  private readonly modulus: number;
+
   constructor(
     readonly lane = 0,
     readonly lanes = 1,
+    readonly slot = 0,
+    readonly slots = 1,
   ) {
     if (!(lanes >= 1 && lane >= 0 && lane < lanes)) throw new RangeError(`lane ${lane} of ${lanes}`);
+    if (!(Number.isInteger(slots) && slots >= 1 && Number.isInteger(slot) && slot >= 0 && slot < slots)) throw new RangeError(`slot ${slot} of ${slots}`);
+    this.residue = lane * slots + slot;
+    this.modulus = lanes * slots;
   }
 
   /** A 6-digit ID serial of this lane. */
   nationalSerial(rng: Prng): string {
-    return String(rng.int(Math.floor(1_000_000 / this.lanes)) * this.lanes + this.lane).padStart(6, '0');
+    return String(rng.int(Math.floor(1_000_000 / this.modulus)) * this.modulus + this.residue).padStart(6, '0');
   }
 
   /** An 8-digit enterprise-code serial of this lane. */
   enterpriseSerial(rng: Prng): string {
-    return String(rng.int(Math.floor(100_000_000 / this.lanes)) * this.lanes + this.lane).padStart(8, '0');
+    return String(rng.int(Math.floor(100_000_000 / this.modulus)) * this.modulus + this.residue).padStart(8, '0');
   }
 
   /** Takes `id` if free. */
@@ -89,12 +107,12 @@ export class KeySpace {
     return m;
   }
 
-  /** The smallest number above the last one that belongs to this lane. */
+  /** The smallest number above the last one that belongs to this lane and slot. */
   private next(kind: CounterKind, owner: string, year: number): number {
     const m = this.years(kind, owner);
     const last = m.get(year) ?? 0;
     let n = last + 1;
-    n += (((this.lane - n) % this.lanes) + this.lanes) % this.lanes;
+    n += (((this.residue - n) % this.modulus) + this.modulus) % this.modulus;
     m.set(year, n);
     return n;
   }
@@ -110,20 +128,21 @@ export class KeySpace {
     for (const kind of ['judgment', 'decision', 'case'] as const) {
       for (const [owner, years] of this.counters[kind]) for (const [year, n] of years) counters.push([kind, owner, year, n]);
     }
-    return { nationalIds: Float64Array.from(this.nationalIds), enterpriseCodes: [...this.enterpriseCodes], counters };
+    return { nationalIds: Float64Array.from(this.nationalIds), enterpriseCodes: [...this.enterpriseCodes], counters, slot: this.slot, slots: this.slots };
   }
 
+  /** The key space a lane of the same run works in (a seed's generator thread). */
   static fromSnapshot(s: KeySpaceSnapshot, lane = 0, lanes = 1): KeySpace {
-    const ks = new KeySpace(lane, lanes);
+    const ks = new KeySpace(lane, lanes, s.slot ?? 0, s.slots ?? 1);
     for (const n of s.nationalIds) ks.nationalIds.add(n);
     for (const c of s.enterpriseCodes) ks.enterpriseCodes.add(c);
     for (const [kind, owner, year, n] of s.counters) ks.raise(kind, owner, year, n);
     return ks;
   }
 
-  /** Reads the keys already present in schema `thahs` of the connected database. */
-  static async load(client: ClientBase): Promise<KeySpace> {
-    const ks = new KeySpace();
+  /** Reads the keys already present in schema `thahs` of the connected database, for a run holding `slot`. */
+  static async load(client: ClientBase, slot = 0, slots = 1): Promise<KeySpace> {
+    const ks = new KeySpace(0, 1, slot, slots);
     const ids = await client.query<[string]>({ text: 'SELECT national_id FROM thahs.person WHERE national_id IS NOT NULL', rowMode: 'array' });
     for (const row of ids.rows) ks.nationalIds.add(Number(row[0]));
     const codes = await client.query<{ c: string }>('SELECT enterprise_code AS c FROM thahs.legal_person');

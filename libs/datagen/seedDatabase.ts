@@ -9,6 +9,7 @@ import { CopyBatch, writeCopyPayload, type CopyPayload } from './copyBatch';
 import { GeneratorPool } from './generatorPool';
 import { liftConstraints, restoreConstraints, type LiftedDefinition } from './deferredConstraints';
 import { DEFAULT_AS_OF } from './generationContext';
+import { claimGeneratorSlot, GENERATOR_SLOTS } from './generatorSlot';
 import { KeySpace } from './keySpace';
 import { buildReferenceData } from './referenceData';
 import { hashInts } from './prng';
@@ -119,7 +120,12 @@ export async function seedDatabase(opts: SeedOptions, onProgress?: (p: SeedProgr
     const unitIds = new Map(units.rows.map((r) => [r.unit_code, r.id]));
     const courtIds = new Map(courts.rows.map((r) => [r.court_code, r.id]));
     const ref = buildReferenceData(code, unitIds, courtIds);
-    const keys = await KeySpace.load(client);
+
+    const empty = await client.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM thahs.person) AND NOT EXISTS (SELECT 1 FROM thahs.legal_person) AS empty');
+    const mode = opts.mode === 'bulk' || opts.mode === 'batches' ? opts.mode : empty.rows[0]?.empty ? 'bulk' : 'batches';
+    // Batches commit beside other writers (a workload, another seed): hold a generator slot so the keys
+    // handed out here are not theirs. A bulk load locks the tables and keeps the keys it always had.
+    const keys = mode === 'batches' ? await KeySpace.load(client, await claimGeneratorSlot(client, db), GENERATOR_SLOTS) : await KeySpace.load(client);
 
     // Validate the date here, before threads start that would each fail on it.
     parseDay(opts.asOf ?? DEFAULT_AS_OF);
@@ -135,8 +141,6 @@ export async function seedDatabase(opts: SeedOptions, onProgress?: (p: SeedProgr
     );
     runId = run.rows[0]?.run_id ?? null;
 
-    const empty = await client.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM thahs.person) AND NOT EXISTS (SELECT 1 FROM thahs.legal_person) AS empty');
-    const mode = opts.mode === 'bulk' || opts.mode === 'batches' ? opts.mode : empty.rows[0]?.empty ? 'bulk' : 'batches';
     let lifted: LiftedDefinition[] = [];
     if (mode === 'bulk') {
       await client.query('BEGIN');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { randomInt, randomUUID } from 'crypto';
 import { Client } from 'pg';
 import type { Ministry } from '../contracts/contractTypes';
 import type { CaseStatus, CaseType } from '../model/codes';
@@ -11,6 +11,7 @@ import { PROVINCE_BY_CODE } from './geography';
 import { addressOn, communeOn } from './identity';
 import { InsertBatch } from './insertBatch';
 import { generateJudgmentGroup } from './judgmentGroup';
+import { claimGeneratorSlot, GENERATOR_SLOTS } from './generatorSlot';
 import { KeySpace } from './keySpace';
 import { addressLine, placeMap } from './places';
 import { Prng } from './prng';
@@ -96,10 +97,28 @@ interface Counts {
   delete: number;
 }
 
-/** The lane of a row: its id's last byte modulo the lane count (same rule in SQL and here). */
-const LANE_SQL = (column: string) => `(('x' || right(${column}::text, 2))::bit(8)::int % $2) = $3`;
-function laneOf(id: string, lanes: number): number {
-  return parseInt(id.slice(-2), 16) % lanes;
+/**
+ * The rows a connection acts on: those whose id's last byte is ≡ `residue` (mod `modulus`), the same
+ * rule in SQL and here. Connections of one run are its lanes; runs beside each other (another
+ * `thahs workload`, the demo of `npm start`) hold different generator slots, and a row's share is
+ * lane × slots + slot of lanes × slots. So no two connections of any runs update or delete the same
+ * rows, or add events to a case another one removes; and the ids a connection creates fall in its
+ * own share (partitionedUuid), so what it deletes later (subtrees it created) is its own alone.
+ */
+interface RowShare {
+  residue: number;
+  modulus: number;
+}
+const SHARE_SQL = (column: string) => `(('x' || right(${column}::text, 2))::bit(8)::int % $2) = $3`;
+function inShare(id: string, share: RowShare): boolean {
+  return parseInt(id.slice(-2), 16) % share.modulus === share.residue;
+}
+
+/** A random (v4) uuid whose last byte puts it in `share`. */
+export function partitionedUuid(share: RowShare): string {
+  const u = randomUUID();
+  const byte = share.residue + share.modulus * randomInt(Math.floor((255 - share.residue) / share.modulus) + 1);
+  return u.slice(0, -2) + byte.toString(16).padStart(2, '0');
 }
 
 interface OpenCase {
@@ -121,20 +140,19 @@ class Pools {
   constructor(
     private readonly client: Client,
     private readonly rng: Prng,
-    private readonly lane: number,
-    private readonly lanes: number,
+    private readonly share: RowShare,
   ) {}
 
   /**
-   * Keyset sample of this lane's rows from a random point of the id space (wrapping around once).
-   * `$2`/`$3` select the lane: connections act on disjoint rows, so they do not deadlock or delete
-   * what another one is writing to.
+   * Keyset sample of this connection's rows from a random point of the id space (wrapping around
+   * once). `$2`/`$3` select its share: connections act on disjoint rows, so they do not deadlock or
+   * delete what another one is writing to.
    */
   private async sample<R extends { id: string }>(sql: string): Promise<R[]> {
     const from = this.rng.uuid();
-    const a = await this.client.query<R>(sql, [from, this.lanes, this.lane]);
+    const a = await this.client.query<R>(sql, [from, this.share.modulus, this.share.residue]);
     if (a.rows.length >= 200) return a.rows;
-    const b = await this.client.query<R>(sql, ['00000000-0000-0000-0000-000000000000', this.lanes, this.lane]);
+    const b = await this.client.query<R>(sql, ['00000000-0000-0000-0000-000000000000', this.share.modulus, this.share.residue]);
     return [...a.rows, ...b.rows.filter((r) => !a.rows.some((x) => x.id === r.id))];
   }
 
@@ -143,16 +161,16 @@ class Pools {
       `SELECT c.id, c.case_type AS type, c.status, c.managing_unit_id AS managing, pl.facility_unit_id AS facility
          FROM thahs.enforcement_case c
          LEFT JOIN LATERAL (SELECT p.facility_unit_id FROM thahs.custody_placement p WHERE p.case_id = c.id AND p.to_at IS NULL LIMIT 1) pl ON true
-        WHERE c.closed_at IS NULL AND c.id >= $1 AND ${LANE_SQL('c.id')} ORDER BY c.id LIMIT 400`,
+        WHERE c.closed_at IS NULL AND c.id >= $1 AND ${SHARE_SQL('c.id')} ORDER BY c.id LIMIT 400`,
     );
     this.events = (
-      await this.sample<{ id: string }>(`SELECT id FROM thahs.enforcement_event WHERE id >= $1 AND event_type <> 'ADMISSION' AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`)
+      await this.sample<{ id: string }>(`SELECT id FROM thahs.enforcement_event WHERE id >= $1 AND event_type <> 'ADMISSION' AND ${SHARE_SQL('id')} ORDER BY id LIMIT 400`)
     ).map((r) => r.id);
     this.persons = await this.sample<{ id: string; province: string | null }>(
-      `SELECT id, residence_province_code AS province FROM thahs.person WHERE id >= $1 AND nationality = 'VN' AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`,
+      `SELECT id, residence_province_code AS province FROM thahs.person WHERE id >= $1 AND nationality = 'VN' AND ${SHARE_SQL('id')} ORDER BY id LIMIT 400`,
     );
     const obligations = await this.sample<{ id: string; amount: string; paid: string }>(
-      `SELECT id, amount_vnd::text AS amount, paid_vnd::text AS paid FROM thahs.monetary_obligation WHERE id >= $1 AND paid_vnd < amount_vnd AND ${LANE_SQL('id')} ORDER BY id LIMIT 400`,
+      `SELECT id, amount_vnd::text AS amount, paid_vnd::text AS paid FROM thahs.monetary_obligation WHERE id >= $1 AND paid_vnd < amount_vnd AND ${SHARE_SQL('id')} ORDER BY id LIMIT 400`,
     );
     this.obligations = obligations.map((o) => ({ id: o.id, amount: BigInt(o.amount), paid: BigInt(o.paid) }));
     this.refreshedAt = Date.now();
@@ -194,22 +212,23 @@ class Actions {
     private readonly keys: KeySpace,
     private readonly pools: Pools,
     private readonly seed: number,
-    private readonly lane: number,
-    private readonly lanes: number,
+    private readonly share: RowShare,
   ) {}
+
+  private readonly newId = (): string => partitionedUuid(this.share);
 
   private unit(id: string | null): UnitRef | null {
     return id === null ? null : (this.ref.unitsById.get(id) ?? null);
   }
 
   private factory(sink: InsertBatch): RowFactory {
-    return new RowFactory(this.ref.ministry, this.rng, sink, Date.now(), randomUUID);
+    return new RowFactory(this.ref.ministry, this.rng, sink, Date.now(), this.newId);
   }
 
   private context(): GenerationContext {
     const now = Date.now();
     const today = localDay(now);
-    return { ministry: this.ref.ministry, ref: this.ref, keys: this.keys, seed: this.seed, asOf: today, horizon: now, windowFrom: today - 45, windowTo: today - 10, orderedIds: false, newId: randomUUID };
+    return { ministry: this.ref.ministry, ref: this.ref, keys: this.keys, seed: this.seed, asOf: today, horizon: now, windowFrom: today - 45, windowTo: today - 10, orderedIds: false, newId: this.newId };
   }
 
   async run(kind: Kind): Promise<Counts> {
@@ -243,8 +262,8 @@ class Actions {
       convictions: ids.get('conviction') ?? [],
       cases: ids.get('enforcement_case') ?? [],
     };
-    // Only subtrees whose cases are in this lane: no other connection adds events to them.
-    if (batch.rowCount <= 60 && created.cases.every((id) => laneOf(id, this.lanes) === this.lane)) this.created.push(created);
+    // Only subtrees whose cases are in this connection's share: no other connection adds events to them.
+    if (batch.rowCount <= 60 && created.cases.every((id) => inShare(id, this.share))) this.created.push(created);
     if (this.created.length > 1000) this.created.shift();
   }
 
@@ -338,7 +357,7 @@ class Actions {
   private async deleteSubtree(c: Counts): Promise<void> {
     const s = this.created.shift();
     if (!s) return;
-    // Keep this lane from acting on the cases it is about to remove.
+    // Keep this connection from acting on the cases it is about to remove.
     this.pools.cases = this.pools.cases.filter((c) => !s.cases.includes(c.id));
     const q = async (sql: string, ids: string[]) => {
       if (ids.length === 0) return;
@@ -401,8 +420,17 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Held for the whole run: its generator slot (a session advisory lock) keeps other generators'
+  // keys apart from this run's.
+  let lostSlot: Error | undefined;
+  const slotClient = new Client({ connectionString: opts.url, application_name: `thahs-workload-${opts.ministry}` });
   try {
-    const shared = await loadShared(opts, db);
+    await slotClient.connect();
+    slotClient.on('error', (err) => {
+      lostSlot = err;
+      stop.abort();
+    });
+    const shared = await loadShared(opts, db, slotClient);
     await Promise.all(
       Array.from({ length: lanes }, (_, lane) =>
         runLane(opts, shared, lane, lanes, started, totals, stats, stop.signal).catch((err: unknown) => {
@@ -411,6 +439,7 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
         }),
       ),
     );
+    if (lostSlot) throw new WorkloadError(opts.ministry, db, `the connection holding the run's generator slot failed: ${lostSlot.message}`, lostSlot);
     return report(true);
   } catch (err) {
     if (err instanceof WorkloadError) throw err;
@@ -418,6 +447,7 @@ export async function runWorkload(opts: WorkloadOptions, signal?: AbortSignal): 
   } finally {
     clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
+    await slotClient.end().catch(() => undefined);
   }
 }
 
@@ -427,19 +457,15 @@ interface Shared {
   keys: KeySpace;
 }
 
-async function loadShared(opts: WorkloadOptions, db: string): Promise<Shared> {
-  const client = new Client({ connectionString: opts.url, application_name: `thahs-workload-${opts.ministry}` });
-  await client.connect();
-  try {
-    await assertDatabaseMinistry((sql, params) => client.query(sql, params).then((r) => r.rows), opts.ministry, opts.url);
-    const units = await client.query<{ unit_code: string; id: string }>('SELECT unit_code, id FROM thahs.org_unit');
-    const courts = await client.query<{ court_code: string; id: string }>('SELECT court_code, id FROM thahs.court');
-    if (units.rows.length === 0) throw new WorkloadError(opts.ministry, db, 'no reference data; seed the database first (`thahs seed`)');
-    const ref = buildReferenceData(ministryCode(opts.ministry), new Map(units.rows.map((r) => [r.unit_code, r.id])), new Map(courts.rows.map((r) => [r.court_code, r.id])));
-    return { ref, keys: await KeySpace.load(client) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+async function loadShared(opts: WorkloadOptions, db: string, client: Client): Promise<Shared> {
+  await assertDatabaseMinistry((sql, params) => client.query(sql, params).then((r) => r.rows), opts.ministry, opts.url);
+  const units = await client.query<{ unit_code: string; id: string }>('SELECT unit_code, id FROM thahs.org_unit');
+  const courts = await client.query<{ court_code: string; id: string }>('SELECT court_code, id FROM thahs.court');
+  if (units.rows.length === 0) throw new WorkloadError(opts.ministry, db, 'no reference data; seed the database first (`thahs seed`)');
+  const ref = buildReferenceData(ministryCode(opts.ministry), new Map(units.rows.map((r) => [r.unit_code, r.id])), new Map(courts.rows.map((r) => [r.court_code, r.id])));
+  // The slot first, then the keys: whatever another run writes after this load is in another slot.
+  const slot = await claimGeneratorSlot(client, db);
+  return { ref, keys: await KeySpace.load(client, slot, GENERATOR_SLOTS) };
 }
 
 /** One connection's share of the workload: its own schedule, samples and transactions. */
@@ -456,9 +482,10 @@ async function runLane(opts: WorkloadOptions, shared: Shared, lane: number, lane
   let transactions = 0;
   let failed = 0;
   try {
-    const pools = new Pools(client, rng, lane, lanes);
+    const rows: RowShare = { residue: lane * shared.keys.slots + shared.keys.slot, modulus: lanes * shared.keys.slots };
+    const pools = new Pools(client, rng, rows);
     await pools.refresh();
-    const actions = new Actions(client, rng, shared.ref, shared.keys, pools, (opts.seed ?? 1) * 16 + lane, lane, lanes);
+    const actions = new Actions(client, rng, shared.ref, shared.keys, pools, (opts.seed ?? 1) * 16 + lane, rows);
 
     // The class furthest below its share of this lane's changes so far goes next.
     const nextKind = (pending: Counts): Kind => {
