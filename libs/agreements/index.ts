@@ -57,6 +57,8 @@ export type { CompiledSql, SqlParam, FilterSqlOptions } from './compileFilterSql
 export { compileEntityShare } from './compileEntityShare';
 export type { CompiledEntityShare } from './compileEntityShare';
 export { FilterInputError } from './filterInputError';
+export { describeFilter } from './describeFilter';
+export type { FilterLanguage } from './describeFilter';
 export { SQL_TYPE_BY_KIND } from './filterLiterals';
 
 export {
