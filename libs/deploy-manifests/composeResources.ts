@@ -6,7 +6,7 @@ import { secureNodeProperties } from '../stack/secureKafkaCluster';
 import { APICURIO_VERSION } from '../stack/versions';
 import { MIN_INSYNC, REPLICAS } from './kafkaResources';
 import { ministryServices } from './ministryResources';
-import { REGISTRY_ROLES } from './registryResources';
+import { REGISTRY_ROLES, registryEnvironment } from './registryResources';
 
 /** Images a compose site runs; the thahs image is built from this repository (deploy/compose/Dockerfile). */
 const KAFKA_IMAGE = 'apache/kafka:4.1.0';
@@ -128,23 +128,7 @@ export function composeFiles(): { compose: Record<string, unknown>; files: Recor
   }
   services.registry = {
     image: `quay.io/apicurio/apicurio-registry:${APICURIO_VERSION}`,
-    environment: {
-      QUARKUS_CONFIG_LOCATIONS: '/etc/thahs-registry/registry.properties',
-      QUARKUS_HTTP_SSL_PORT: '8443',
-      QUARKUS_HTTP_INSECURE_REQUESTS: 'disabled',
-      QUARKUS_HTTP_SSL_CERTIFICATE_FILES: '/etc/thahs-tls/registry.crt',
-      QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES: '/etc/thahs-tls/registry.key',
-      QUARKUS_HTTP_AUTH_BASIC: 'true',
-      QUARKUS_HTTP_AUTH_PERMISSION_AUTHENTICATED_PATHS: '/*',
-      QUARKUS_HTTP_AUTH_PERMISSION_AUTHENTICATED_POLICY: 'authenticated',
-      QUARKUS_SECURITY_USERS_EMBEDDED_ENABLED: 'true',
-      QUARKUS_SECURITY_USERS_EMBEDDED_PLAIN_TEXT: 'true',
-      APICURIO_AUTH_ROLE_BASED_AUTHORIZATION: 'true',
-      APICURIO_STORAGE_KIND: 'sql',
-      APICURIO_STORAGE_SQL_KIND: 'postgresql',
-      APICURIO_DATASOURCE_URL: 'jdbc:postgresql://postgres-platform:5432/registry?sslmode=verify-full&sslrootcert=/etc/thahs-tls/ca.pem',
-      APICURIO_DATASOURCE_USERNAME: 'apicurio',
-    },
+    environment: registryEnvironment('/etc/thahs-tls/registry.crt', '/etc/thahs-tls/registry.key', '/etc/thahs-registry/registry.properties', 'jdbc:postgresql://postgres-platform:5432/registry?sslmode=verify-full&sslrootcert=/etc/thahs-tls/ca.pem'),
     volumes: ['./tls:/etc/thahs-tls:ro', './secrets/registry.properties:/etc/thahs-registry/registry.properties:ro'],
     depends_on: { 'postgres-platform': { condition: 'service_started' } },
   };

@@ -1,9 +1,16 @@
+import { quarkusEnvName, secureRegistryProperties } from '../stack/schemaRegistry';
 import { APICURIO_VERSION } from '../stack/versions';
 import { type Manifest, PLATFORM_NAMESPACE } from './kafkaResources';
 import { PLACEHOLDER } from './ministryResources';
 
 /** The registry's users and their Apicurio roles: the same three as on the local secure stack. */
 export const REGISTRY_ROLES = { 'registry-admin': 'sr-admin', 'registry-writer': 'sr-developer', 'registry-reader': 'sr-readonly' } as const;
+
+/** The registry's environment in a container: the secure stack's settings, its users' file, its SQL storage. */
+export function registryEnvironment(certFile: string, keyFile: string, usersFile: string, jdbcUrl: string): Record<string, string> {
+  const props = { ...secureRegistryProperties(8443, certFile, keyFile), 'quarkus.config.locations': usersFile, 'apicurio.storage.kind': 'sql', 'apicurio.storage.sql.kind': 'postgresql', 'apicurio.datasource.url': jdbcUrl, 'apicurio.datasource.username': 'apicurio' };
+  return Object.fromEntries(Object.entries(props).map(([k, v]) => [quarkusEnvName(k), v]));
+}
 
 /**
  * Apicurio Registry 3.0.9 on the platform: HTTPS only (certificate from a TLS Secret), HTTP basic
@@ -39,23 +46,7 @@ export function registryManifests(): Manifest[] {
                 name: 'registry',
                 image: `quay.io/apicurio/apicurio-registry:${APICURIO_VERSION}`,
                 ports: [{ name: 'https', containerPort: 8443 }],
-                env: [
-                  { name: 'QUARKUS_CONFIG_LOCATIONS', value: '/etc/registry/users/registry.properties' },
-                  { name: 'QUARKUS_HTTP_SSL_PORT', value: '8443' },
-                  { name: 'QUARKUS_HTTP_INSECURE_REQUESTS', value: 'disabled' },
-                  { name: 'QUARKUS_HTTP_SSL_CERTIFICATE_FILES', value: '/etc/registry/tls/tls.crt' },
-                  { name: 'QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES', value: '/etc/registry/tls/tls.key' },
-                  { name: 'QUARKUS_HTTP_AUTH_BASIC', value: 'true' },
-                  { name: 'QUARKUS_HTTP_AUTH_PERMISSION_AUTHENTICATED_PATHS', value: '/*' },
-                  { name: 'QUARKUS_HTTP_AUTH_PERMISSION_AUTHENTICATED_POLICY', value: 'authenticated' },
-                  { name: 'QUARKUS_SECURITY_USERS_EMBEDDED_ENABLED', value: 'true' },
-                  { name: 'QUARKUS_SECURITY_USERS_EMBEDDED_PLAIN_TEXT', value: 'true' },
-                  { name: 'APICURIO_AUTH_ROLE_BASED_AUTHORIZATION', value: 'true' },
-                  { name: 'APICURIO_STORAGE_KIND', value: 'sql' },
-                  { name: 'APICURIO_STORAGE_SQL_KIND', value: 'postgresql' },
-                  { name: 'APICURIO_DATASOURCE_URL', value: `jdbc:postgresql://${PLACEHOLDER}:5432/registry?sslmode=verify-full&sslrootcert=/etc/registry/pg-ca/ca.crt` },
-                  { name: 'APICURIO_DATASOURCE_USERNAME', value: 'apicurio' },
-                ],
+                env: Object.entries(registryEnvironment('/etc/registry/tls/tls.crt', '/etc/registry/tls/tls.key', '/etc/registry/users/registry.properties', `jdbc:postgresql://${PLACEHOLDER}:5432/registry?sslmode=verify-full&sslrootcert=/etc/registry/pg-ca/ca.crt`)).map(([name, value]) => ({ name, value })),
                 volumeMounts: [
                   { name: 'users', mountPath: '/etc/registry/users', readOnly: true },
                   { name: 'tls', mountPath: '/etc/registry/tls', readOnly: true },

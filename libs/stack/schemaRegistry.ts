@@ -18,6 +18,33 @@ export interface RegistrySpec {
 
 export type RegistryRole = 'sr-admin' | 'sr-developer' | 'sr-readonly';
 
+/**
+ * The registry's security settings without secrets (the local secure stack, deploy/k8s and deploy/compose
+ * all use these): HTTPS only from PEM files, HTTP basic with embedded users on every path, Apicurio's
+ * role-based authorization.
+ */
+export function secureRegistryProperties(tlsPort: number, certFile: string, keyFile: string): Record<string, string> {
+  return {
+    'quarkus.http.ssl-port': String(tlsPort),
+    // No plain port is opened: insecure requests are refused outright.
+    'quarkus.http.insecure-requests': 'disabled',
+    'quarkus.http.ssl.certificate.files': certFile,
+    'quarkus.http.ssl.certificate.key-files': keyFile,
+    'quarkus.http.ssl.protocols': 'TLSv1.3,TLSv1.2',
+    'quarkus.http.auth.basic': 'true',
+    'quarkus.http.auth.permission.authenticated.paths': '/*',
+    'quarkus.http.auth.permission.authenticated.policy': 'authenticated',
+    'quarkus.security.users.embedded.enabled': 'true',
+    'quarkus.security.users.embedded.plain-text': 'true',
+    'apicurio.auth.role-based-authorization': 'true',
+  };
+}
+
+/** A Quarkus property as the environment variable Quarkus reads it from (`quarkus.http.ssl-port` → `QUARKUS_HTTP_SSL_PORT`). */
+export function quarkusEnvName(property: string): string {
+  return property.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
 export interface RegistrySecurity {
   certFile: string;
   keyFile: string;
@@ -73,18 +100,7 @@ export class SchemaRegistry {
    */
   private secureProperties(sec: RegistrySecurity): Record<string, string> {
     const props: Record<string, string> = {
-      'quarkus.http.ssl-port': String(this.spec.port),
-      // No plain port is opened: insecure requests are refused outright.
-      'quarkus.http.insecure-requests': 'disabled',
-      'quarkus.http.ssl.certificate.files': sec.certFile,
-      'quarkus.http.ssl.certificate.key-files': sec.keyFile,
-      'quarkus.http.ssl.protocols': 'TLSv1.3,TLSv1.2',
-      'quarkus.http.auth.basic': 'true',
-      'quarkus.http.auth.permission.authenticated.paths': '/*',
-      'quarkus.http.auth.permission.authenticated.policy': 'authenticated',
-      'quarkus.security.users.embedded.enabled': 'true',
-      'quarkus.security.users.embedded.plain-text': 'true',
-      'apicurio.auth.role-based-authorization': 'true',
+      ...secureRegistryProperties(this.spec.port, sec.certFile, sec.keyFile),
       'apicurio.datasource.password': sec.jdbcPassword,
     };
     for (const u of sec.users) {
