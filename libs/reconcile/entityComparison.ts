@@ -21,9 +21,15 @@ import type { SideSession } from './sideSession';
 import { pageChunks, type SideTable } from './sideTable';
 
 export interface CompareOptions {
-  /** Rows per block (pgEdge ACE's default block size). */
+  /** Rows per block (pgEdge ACE's default block size): what the run reports as blocks compared and differing. */
   blockRows: number;
-  /** Parts a differing range is cut into (data-diff's bisection factor); also the segments per block of the first pass. */
+  /**
+   * Rows per segment: the first pass totals every segment, so a difference is first placed in a range of
+   * this size; a block is blockRows / segmentRows segments. Small segments make one fetch pass enough
+   * for many scattered differences (100 differences ≈ 100,000 rows to fetch).
+   */
+  segmentRows: number;
+  /** Parts a differing range is cut into when it holds too many rows to fetch (data-diff's bisection factor). */
   splitFactor: number;
   /**
    * Rows a bisection pass fetches per side (key and hash each): differing ranges holding more are cut
@@ -44,10 +50,11 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   blockRows: 100_000,
+  segmentRows: 1_000,
   splitFactor: 32,
   fetchRows: 200_000,
-  lookupKeys: 2_000,
-  chunksPerTable: 64,
+  lookupKeys: 1_000,
+  chunksPerTable: 32,
   sampleRows: 100_000,
   maxRecordedKeys: 100_000,
   maxChangedKeys: 500_000,
@@ -75,9 +82,9 @@ export interface Baseline {
   runId: string;
   providerSnapshot: string;
   partnerSnapshot: string;
-  /** Segment boundaries of the baseline; an incremental run cuts the same blocks. */
+  /** Segment boundaries of the baseline; an incremental run cuts the same segments. */
   boundaries: readonly string[];
-  splitFactor: number;
+  segmentsPerBlock: number;
 }
 
 export interface EntityOutcome {
@@ -92,7 +99,7 @@ export interface EntityOutcome {
   keysTruncated: boolean;
   fieldCounts: Record<string, number>;
   boundaries: string[];
-  splitFactor: number;
+  segmentsPerBlock: number;
   blocks: number;
   blocksDiffering: number;
   segmentsDiffering: number;
@@ -144,8 +151,8 @@ export class EntityComparison {
     return this.c.providerTable.entity;
   }
 
-  private get segmentRows(): number {
-    return Math.max(1, Math.floor(this.c.options.blockRows / this.c.options.splitFactor));
+  private get segmentsPerBlock(): number {
+    return Math.max(1, Math.round(this.c.options.blockRows / this.c.options.segmentRows));
   }
 
   private progress(phase: ComparePhase, done: number, total: number): void {
@@ -166,11 +173,11 @@ export class EntityComparison {
     const t0 = Date.now();
     const pt = this.c.providerTable;
     this.progress('sample', 0, 1);
-    const { bounds } = await this.timed('sampleMs', () => sampleBoundaries(this.c.provider, pt, this.segmentRows, this.c.options.sampleRows));
+    const { bounds } = await this.timed('sampleMs', () => sampleBoundaries(this.c.provider, pt, this.c.options.segmentRows, this.c.options.sampleRows));
     this.progress('sample', 1, 1);
     const [p, r] = await this.timed('scanMs', () => this.scanBoth(bounds));
     const differing = differingRanges(p.totals, r.totals);
-    const factor = this.c.options.splitFactor;
+    const factor = this.segmentsPerBlock;
     const blocksDiffering = new Set(differing.map((i) => Math.floor(i / factor))).size;
     const ranges = rangesOf(bounds);
     await this.timed('bisectMs', () => this.resolveRanges(differing.map((i) => ({ range: ranges[i], nP: p.totals[i].count, nR: r.totals[i].count }))));
@@ -243,7 +250,7 @@ export class EntityComparison {
     const ranges = rangesOf(bounds);
     await this.timed('bisectMs', () => this.resolveRanges(dirty.map((i) => ({ range: ranges[i], nP: cp.current[i].count, nR: cr.current[i].count }))));
     await this.timed('fieldsMs', () => this.describeDifferences());
-    const factor = baseline.splitFactor;
+    const factor = baseline.segmentsPerBlock;
     return this.outcome({
       mode: 'incremental',
       baselineRunId: baseline.runId,
@@ -257,6 +264,7 @@ export class EntityComparison {
       units: null,
       changedKeys: new Set([...cp.changed.keys(), ...cr.changed.keys()]).size,
       scanned: { provider: totalCount(cp.current), partner: totalCount(cr.current) },
+      segmentsPerBlock: factor,
       t0,
     });
   }
@@ -481,6 +489,8 @@ export class EntityComparison {
     units: UnitFigures[] | null;
     changedKeys: number | null;
     scanned: { provider: number; partner: number };
+    /** The baseline's, for an incremental run (its segments are the baseline's). */
+    segmentsPerBlock?: number;
     t0: number;
   }): EntityOutcome {
     const { providerTable: pt, partnerTable: rt } = this.c;
@@ -502,7 +512,7 @@ export class EntityComparison {
       keysTruncated: this.log.truncated,
       fieldCounts: this.log.fieldCounts(),
       boundaries: [...o.bounds],
-      splitFactor: this.c.options.splitFactor,
+      segmentsPerBlock: o.segmentsPerBlock ?? this.segmentsPerBlock,
       blocks: o.blocks,
       blocksDiffering: o.blocksDiffering,
       segmentsDiffering: this.segmentsDiffering,

@@ -9,7 +9,7 @@ import { dailyChart, escapeXml as esc, formatNumber, horizontalBars, stackedShar
  * stay in the receiver's database (`thahs reconcile-report --format json`).
  */
 const COLORS = { matched: '#2e7d32', missing: '#ef6c00', extra: '#6a1b9a', different: '#c62828', p50: '#1565c0', p95: '#ad1457', applied: '#78909c', declared: '#1565c0', undeclared: '#c62828' };
-const MAX_UNIT_ROWS = 30;
+const MAX_UNIT_ROWS = 15;
 const MAX_READER_ROWS = 40;
 
 /** An instant in Vietnam's time (UTC+7), as officials read it: dd/mm/yyyy hh:mm:ss. */
@@ -24,6 +24,8 @@ function vnDay(day: string): string {
 }
 
 const n = (v: number): string => formatNumber(v);
+/** An identifier in code type, breakable after its dots and underscores only (a narrow column wraps it there). */
+const code = (s: string): string => `<code>${esc(s).replace(/([._])/g, '$1<wbr>')}</code>`;
 const pct = (v: number): string => `${formatNumber(v * 100, v === 1 || v === 0 ? 0 : 4)} %`;
 const secs = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : formatNumber(v, v < 10 ? 2 : 1));
 
@@ -38,10 +40,10 @@ function meta(m: ReportModel): string {
   const rows: [string, string][] = [
     [VI.agreement, `<strong>${esc(r.agreementId)}</strong> — ${esc(m.agreement.titleVi)}`],
     [VI.version, String(r.agreementVersion)],
-    [VI.documentHash, `<code>${esc(r.documentHash)}</code>`],
+    [VI.documentHash, `<code class="hash">${esc(r.documentHash)}</code>`],
     [VI.provider, esc(m.agreement.providerNameVi)],
     [VI.receiver, esc(m.agreement.receiverNamesVi.join('; '))],
-    [VI.partnerStore, `<code>${esc(r.partnerSchema)}</code> (${esc(r.receiver)})`],
+    [VI.partnerStore, `${code(r.partnerSchema)} (${esc(r.receiver)})`],
     [VI.run, `${esc(r.id)} — ${esc(VI.modes[r.mode] ?? r.mode)}`],
     [VI.status, `<span class="status ${esc(r.status)}">${esc(VI.statuses[r.status] ?? r.status)}</span>${r.error ? ` — ${esc(r.error)}` : ''}`],
     [VI.startedBy, esc(r.startedBy)],
@@ -49,7 +51,7 @@ function meta(m: ReportModel): string {
     [VI.finishedAt, `${vnTime(r.finishedAt)} (UTC+7)`],
     [VI.duration, `${secs(m.durationSeconds)} ${VI.seconds_}`],
     [VI.sourceLsn, `<code>${esc(r.sourceLsn ?? '–')}</code>`],
-    [VI.period, `${vnTime(m.statistics.period.from)} – ${vnTime(m.statistics.period.to)}`],
+    [VI.period, `${vnTime(m.statistics.period.from)} – ${vnTime(m.statistics.period.to)} (UTC+7)`],
     [VI.generatedAt, `${vnTime(m.generatedAt)} (UTC+7)`],
   ];
   return `<table class="meta"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
@@ -58,8 +60,7 @@ function meta(m: ReportModel): string {
 function summary(m: ReportModel): string {
   const e = m.entities;
   const rows = e.map((x) => [
-    `${esc(x.label)}<br><code>${esc(x.entity)}</code>${x.fallbackReason ? `<br><small>${esc(x.fallbackReason)}</small>` : ''}`,
-    esc(VI.modes[x.mode] ?? x.mode),
+    `${esc(x.label)}<br>${code(x.entity)}${x.mode !== m.run.mode ? `<br><small>${esc(VI.modes[x.mode] ?? x.mode)}</small>` : ''}${x.fallbackReason ? `<br><small>${esc(x.fallbackReason)}</small>` : ''}`,
     n(x.checked),
     n(x.matched),
     n(x.missing),
@@ -69,8 +70,8 @@ function summary(m: ReportModel): string {
     secs(x.seconds),
   ]);
   const t = m.totals;
-  rows.push([`<strong>${VI.total}</strong>`, '', n(t.checked), n(t.matched), n(t.missing), n(t.extra), n(t.different), pct(t.matchRate), secs(t.seconds)]);
-  const numeric = [false, false, true, true, true, true, true, true, true];
+  rows.push([`<strong>${VI.total}</strong>`, n(t.checked), n(t.matched), n(t.missing), n(t.extra), n(t.different), pct(t.matchRate), secs(t.seconds)]);
+  const numeric = [false, true, true, true, true, true, true, true];
   const categories = e.map((x) => x.label);
   const shares = stackedShares({
     title: VI.sharesChart,
@@ -95,15 +96,16 @@ function summary(m: ReportModel): string {
       })}<figcaption>${esc(VI.differencesChart)}</figcaption></figure>`
     : '';
   return `<section class="keep"><h2>${esc(VI.summaryHeading)}</h2>${table(
-    [VI.entity, VI.mode, VI.checked, VI.matched, VI.missing, VI.extra, VI.different, VI.matchRate, VI.seconds],
+    [VI.entity, VI.checked, VI.matched, VI.missing, VI.extra, VI.different, VI.matchRate, VI.seconds],
     rows,
     numeric,
+    'summary',
   )}<figure>${shares}<figcaption>${esc(VI.sharesChart)}</figcaption></figure>${diffs}</section>`;
 }
 
 function fields(m: ReportModel): string {
   if (m.fields.length === 0) return `<section class="keep"><h2>${esc(VI.fieldsHeading)}</h2><p>${esc(VI.noFieldDifferences)}</p></section>`;
-  const rows = m.fields.map((f) => [esc(f.entityLabel), `${esc(f.label)}<br><code>${esc(f.field)}</code>`, n(f.rows)]);
+  const rows = m.fields.map((f) => [esc(f.entityLabel), `${esc(f.label)}<br>${code(f.field)}`, n(f.rows)]);
   const chart = horizontalBars({
     title: VI.fieldsChart,
     categories: m.fields.map((f) => `${f.field} (${f.entity})`),
@@ -135,13 +137,20 @@ function replication(m: ReportModel): string {
       );
     }
     parts.push(`<h3>${esc(VI.updateLogHeading)}</h3>`);
-    parts.push(table([VI.entity, VI.operation, VI.action, VI.count], u.byEntity.map((r) => [`<code>${esc(r.entity)}</code>`, esc(VI.ops[r.op] ?? r.op), `<code>${esc(r.action)}</code>`, n(r.count)]), [false, false, false, true]));
+    const label = (entity: string): string => m.entities.find((x) => x.entity === entity)?.label ?? entity;
+    parts.push(
+      table(
+        [VI.entity, VI.operation, VI.action, VI.count],
+        u.byEntity.map((r) => [`${esc(label(r.entity))} ${code(r.entity)}`, esc(VI.ops[r.op] ?? r.op), code(r.action), n(r.count)]),
+        [false, false, false, true],
+      ),
+    );
   }
   parts.push(`<h3>${esc(VI.deadLettersHeading)}</h3>`);
   if (!d.available) parts.push(`<p>${esc(VI.notAvailable)}</p>`);
   else if (d.total === 0) parts.push(`<p>${esc(VI.noDeadLetters)}</p>`);
   else {
-    parts.push(table([VI.reason, VI.count], d.byReason.map((r) => [`<code>${esc(r.reason)}</code>`, n(r.count)]), [false, true]));
+    parts.push(table([VI.reason, VI.count], d.byReason.map((r) => [code(r.reason), n(r.count)]), [false, true]));
     parts.push(
       `<figure>${horizontalBars({ title: VI.deadLettersChart, categories: d.byReason.map((r) => r.reason), series: [{ label: VI.count, color: COLORS.different, values: d.byReason.map((r) => r.count) }] })}<figcaption>${esc(VI.deadLettersChart)}</figcaption></figure>`,
     );
@@ -170,7 +179,15 @@ function access(m: ReportModel): string {
   parts.push(
     table(
       [VI.who, VI.table, VI.purpose, VI.source, VI.count, VI.first, VI.last],
-      shown.map((r) => [esc(r.who), `<code>${esc(r.table)}</code>`, `<code class="${r.purpose === 'UNDECLARED_DIRECT_READ' ? 'alert' : ''}">${esc(r.purpose)}</code>`, esc(VI.sources[r.source] ?? r.source), n(r.count), vnTime(r.first), vnTime(r.last)]),
+      shown.map((r) => [
+        esc(r.who),
+        code(r.table),
+        r.purpose === 'UNDECLARED_DIRECT_READ' ? `<span class="alert">${code(r.purpose)}</span>` : code(r.purpose),
+        esc(VI.sources[r.source] ?? r.source),
+        n(r.count),
+        vnTime(r.first),
+        vnTime(r.last),
+      ]),
       [false, false, false, false, true, false, false],
     ),
   );
@@ -179,10 +196,11 @@ function access(m: ReportModel): string {
 }
 
 function unitTable(u: UnitTable): string {
-  const head = `<h3>${esc(u.entityLabel)} (<code>${esc(u.entity)}</code>)</h3>`;
+  const head = `<h3>${esc(u.entityLabel)} (${code(u.entity)})</h3>`;
   if (u.rows === null) return `${head}<p>${esc(u.note === 'incremental' ? VI.unitsFromFullRun : VI.unitsNotShared)}</p>`;
   const shown = u.rows.slice(0, MAX_UNIT_ROWS);
-  const rows = shown.map((r) => [r.unit === null ? esc(VI.noUnit) : `${esc(r.label)}${r.label !== r.unit ? `<br><code>${esc(r.unit)}</code>` : ''}`, n(r.sourceRows), n(r.partnerRows), n(r.differences)]);
+  // A unit is named by its code and name; only a unit the provider's org_unit does not name shows its id.
+  const rows = shown.map((r) => [r.unit === null ? esc(VI.noUnit) : r.label === r.unit ? code(r.unit) : esc(r.label), n(r.sourceRows), n(r.partnerRows), n(r.differences)]);
   const rest = u.rows.slice(MAX_UNIT_ROWS);
   if (rest.length > 0) {
     rows.push([`… ${n(rest.length)}`, n(rest.reduce((s, r) => s + r.sourceRows, 0)), n(rest.reduce((s, r) => s + r.partnerRows, 0)), n(rest.reduce((s, r) => s + r.differences, 0))]);
@@ -190,7 +208,7 @@ function unitTable(u: UnitTable): string {
   const top = shown.slice(0, 15);
   const chart = horizontalBars({
     title: VI.unitsChart,
-    categories: top.map((r) => (r.unit === null ? VI.noUnit : r.label.length > 28 ? `${r.label.slice(0, 27)}…` : r.label)),
+    categories: top.map((r) => (r.unit === null ? VI.noUnit : r.label)),
     series: [
       { label: VI.partnerRows, color: COLORS.matched, values: top.map((r) => r.partnerRows) },
       { label: VI.differences, color: COLORS.different, values: top.map((r) => r.differences) },
@@ -212,10 +230,13 @@ h1 { font-size: 1.5em; margin: 0 0 4px; } h2 { font-size: 1.2em; margin: 28px 0 
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 4px 6px; vertical-align: top; text-align: left; }
 thead th { background: #e8eef7; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 table.meta th { width: 34%; background: #f3f5f8; font-weight: 600; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; word-break: break-all; }
-code.alert { color: #c62828; font-weight: 600; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }
+code.hash { word-break: break-all; }
+.alert code { color: #c62828; font-weight: 600; }
+table.summary td:first-child { width: 24%; }
 .status.clean { color: #2e7d32; font-weight: 700; } .status.differences, .status.failed { color: #c62828; font-weight: 700; }
 figure { margin: 8px 0 16px; } figcaption { font-size: 0.85em; color: #555; }
 svg.chart { max-width: 100%; height: auto; display: block; }

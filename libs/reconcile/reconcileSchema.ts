@@ -67,7 +67,7 @@ export const RECONCILE_SCHEMA_DDL: readonly string[] = [
     blocks integer NOT NULL,
     blocks_differing integer NOT NULL,
     segments_differing integer NOT NULL,
-    split_factor integer NOT NULL,
+    segments_per_block integer NOT NULL,
     boundaries uuid[] NOT NULL,
     by_reporting_unit jsonb,
     provider_table_oid oid,

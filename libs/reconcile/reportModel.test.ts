@@ -30,7 +30,7 @@ function result(entity: string, over: Partial<StoredEntityResult> = {}): StoredE
     blocks: 1,
     blocksDiffering: 1,
     segmentsDiffering: 2,
-    splitFactor: 32,
+    segmentsPerBlock: 32,
     byReportingUnit: [
       { unit: UNIT_A, sourceRows: 6, partnerRows: 6 },
       { unit: UNIT_B, sourceRows: 3, partnerRows: 2 },
@@ -146,7 +146,8 @@ describe('charts', () => {
     const widths = [...svg.matchAll(/class="bar" x="[\d.]+" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(2);
     expect(widths[1]).toBeGreaterThanOrEqual(2);
-    expect(widths[0] + widths[1]).toBeCloseTo(720 - 190 - 20, 0);
+    // A short category label: the label column is its minimum, 120 px, and the bar fills the rest but 20 px.
+    expect(widths[0] + widths[1]).toBeCloseTo(720 - 120 - 20, 0);
   });
 
   it('draws one labelled bar per value', () => {
@@ -154,5 +155,6 @@ describe('charts', () => {
     expect(svg).toContain('<title>x &amp; y</title>');
     expect((svg.match(/class="bar"/g) ?? []).length).toBe(2);
     expect(svg).toContain('width="0.0"');
+    expect(svg).not.toMatch(/>0<\/text>/);
   });
 });

@@ -110,7 +110,7 @@ export async function runReconciliation(req: RunRequest, store: RunStore): Promi
             providerSnapshot: baseline.providerSnapshot,
             partnerSnapshot: baseline.receiverSnapshot,
             boundaries: baseline.boundaries,
-            splitFactor: baseline.splitFactor,
+            segmentsPerBlock: baseline.segmentsPerBlock,
           });
           // A fresh comparison object: the first one may have counted changed keys already.
           outcome =

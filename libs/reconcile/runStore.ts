@@ -58,7 +58,7 @@ export interface StoredEntityResult {
   blocks: number;
   blocksDiffering: number;
   segmentsDiffering: number;
-  splitFactor: number;
+  segmentsPerBlock: number;
   byReportingUnit: UnitFigures[] | null;
   startedAt: string;
   finishedAt: string;
@@ -92,7 +92,7 @@ export interface StoredBaseline {
   providerTableOid: number | null;
   partnerTableOid: number | null;
   boundaries: string[];
-  splitFactor: number;
+  segmentsPerBlock: number;
 }
 
 interface RunRow {
@@ -139,7 +139,7 @@ interface ResultRow {
   blocks: number;
   blocks_differing: number;
   segments_differing: number;
-  split_factor: number;
+  segments_per_block: number;
   by_reporting_unit: UnitFigures[] | null;
   started_at: Date;
   finished_at: Date;
@@ -178,12 +178,12 @@ export class RunStore {
       await c.query(
         `INSERT INTO ${S}.entity_result (run_id, entity, mode, baseline_run_id, fallback_reason, fields, share_hash, source_rows, partner_rows, checked, matched,
            missing, extra, different, keys_truncated, field_counts, rows_hashed, rows_scanned, changed_keys, blocks, blocks_differing, segments_differing,
-           split_factor, boundaries, by_reporting_unit, provider_table_oid, partner_table_oid, started_at, finished_at, timings)
+           segments_per_block, boundaries, by_reporting_unit, provider_table_oid, partner_table_oid, started_at, finished_at, timings)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
         [
           runId, o.entity, o.mode, o.baselineRunId, o.fallbackReason, o.fields, shareHash, f.sourceRows, f.partnerRows, f.checked, f.matched,
           f.missing, f.extra, f.different, o.keysTruncated, JSON.stringify(o.fieldCounts), JSON.stringify(o.rowsHashed), JSON.stringify(o.rowsScanned), o.changedKeys,
-          o.blocks, o.blocksDiffering, o.segmentsDiffering, o.splitFactor, o.boundaries, o.units === null ? null : JSON.stringify(o.units),
+          o.blocks, o.blocksDiffering, o.segmentsDiffering, o.segmentsPerBlock, o.boundaries, o.units === null ? null : JSON.stringify(o.units),
           o.providerTableOid, o.partnerTableOid, startedAt, finishedAt, JSON.stringify(o.timingsMs),
         ],
       );
@@ -225,7 +225,7 @@ export class RunStore {
     const results = await this.db.query<ResultRow>(
       `SELECT entity, mode, baseline_run_id::text AS baseline_run_id, fallback_reason, fields, share_hash, source_rows::text, partner_rows::text, checked::text,
               matched::text, missing::text, extra::text, different::text, keys_truncated, field_counts, rows_hashed, rows_scanned, changed_keys::text,
-              blocks, blocks_differing, segments_differing, split_factor, by_reporting_unit, started_at, finished_at, timings
+              blocks, blocks_differing, segments_differing, segments_per_block, by_reporting_unit, started_at, finished_at, timings
          FROM ${S}.entity_result WHERE run_id = $1 ORDER BY entity`,
       [runId],
     );
@@ -261,10 +261,10 @@ export class RunStore {
       po: number | null;
       ro: number | null;
       boundaries: string[];
-      split_factor: number;
+      segments_per_block: number;
     }>(
       `SELECT e.run_id::text AS run_id, r.provider_snapshot::text AS ps, r.receiver_snapshot::text AS rs, r.provider_identity AS pi, r.receiver_identity AS ri,
-              e.provider_table_oid::int AS po, e.partner_table_oid::int AS ro, e.boundaries::text[] AS boundaries, e.split_factor
+              e.provider_table_oid::int AS po, e.partner_table_oid::int AS ro, e.boundaries::text[] AS boundaries, e.segments_per_block
          FROM ${S}.entity_result e JOIN ${S}.run r ON r.id = e.run_id
         WHERE r.agreement_id = $1 AND e.entity = $2 AND e.share_hash = $3 AND r.hash_version = $4 AND e.mode IN ('full', 'incremental')
           AND e.missing = 0 AND e.extra = 0 AND e.different = 0 AND r.status <> 'failed' AND r.provider_snapshot IS NOT NULL
@@ -282,7 +282,7 @@ export class RunStore {
       providerTableOid: b.po,
       partnerTableOid: b.ro,
       boundaries: b.boundaries,
-      splitFactor: b.split_factor,
+      segmentsPerBlock: b.segments_per_block,
     };
   }
 }
@@ -359,7 +359,7 @@ function resultFromRow(r: ResultRow): StoredEntityResult {
     blocks: r.blocks,
     blocksDiffering: r.blocks_differing,
     segmentsDiffering: r.segments_differing,
-    splitFactor: r.split_factor,
+    segmentsPerBlock: r.segments_per_block,
     byReportingUnit: r.by_reporting_unit,
     startedAt: r.started_at.toISOString(),
     finishedAt: r.finished_at.toISOString(),

@@ -32,10 +32,32 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
+/** Width a label of 12 px text takes, estimated (no layout engine here): wide enough for Vietnamese text in Noto/DejaVu Sans. */
+export function textWidth(s: string, px = 12): number {
+  return Math.ceil([...s].length * px * 0.58);
+}
+
 function legend(series: readonly Series[], x: number, y: number): string {
+  let at = x;
   return series
-    .map((s, i) => `<g transform="translate(${x + i * 150},${y})"><rect width="12" height="12" fill="${s.color}"/><text x="18" y="11" font-size="12" ${FONT}>${escapeXml(s.label)}</text></g>`)
+    .map((s) => {
+      const g = `<g transform="translate(${at},${y})"><rect width="12" height="12" fill="${s.color}"/><text x="18" y="11" font-size="12" ${FONT}>${escapeXml(s.label)}</text></g>`;
+      at += 18 + textWidth(s.label) + 18;
+      return g;
+    })
     .join('');
+}
+
+/** A label cut to fit `width` pixels, with an ellipsis. */
+function fit(label: string, width: number, px = 12): string {
+  const chars = [...label];
+  const max = Math.max(4, Math.floor(width / (px * 0.58)));
+  return chars.length <= max ? label : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Ticks of an axis from 0 to `max`: whole numbers when the step is whole. */
+function tickText(v: number, step: number): string {
+  return formatNumber(v, Number.isInteger(step) ? 0 : step < 0.1 ? 2 : 1);
 }
 
 /**
@@ -44,7 +66,7 @@ function legend(series: readonly Series[], x: number, y: number): string {
  */
 export function horizontalBars(o: { title: string; categories: readonly string[]; series: readonly Series[]; width?: number; unit?: string }): string {
   const width = o.width ?? 720;
-  const labelW = 190;
+  const labelW = Math.min(300, Math.max(120, ...o.categories.map((c) => textWidth(c) + 16)));
   const barH = 14;
   const gap = 4;
   const groupH = o.series.length * (barH + gap) + 10;
@@ -55,32 +77,33 @@ export function horizontalBars(o: { title: string; categories: readonly string[]
   const parts: string[] = [];
   o.categories.forEach((c, i) => {
     const y0 = top + i * groupH;
-    parts.push(`<text x="${labelW - 8}" y="${y0 + (groupH - 10) / 2 + 4}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(c)}</text>`);
+    parts.push(`<text x="${labelW - 8}" y="${y0 + (groupH - 10) / 2 + 4}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fit(c, labelW - 12))}</text>`);
     o.series.forEach((s, j) => {
       const v = s.values[i] ?? 0;
       const w = v > 0 ? Math.max(2, (v / max) * plotW) : 0;
       const y = y0 + j * (barH + gap);
       parts.push(`<rect class="bar" x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${escapeXml(`${c} — ${s.label}: ${formatNumber(v)}`)}</title></rect>`);
-      parts.push(`<text x="${(labelW + w + 6).toFixed(1)}" y="${y + barH - 3}" font-size="11" ${FONT}>${formatNumber(v)}${o.unit ? ` ${escapeXml(o.unit)}` : ''}</text>`);
+      // Zeros are left unlabelled: the table beside every chart gives them, and a column of zeros hides the bars that matter.
+      if (v !== 0) parts.push(`<text x="${(labelW + w + 6).toFixed(1)}" y="${y + barH - 3}" font-size="11" ${FONT}>${formatNumber(v)}${o.unit ? ` ${escapeXml(o.unit)}` : ''}</text>`);
     });
   });
-  if (o.series.length > 1) parts.push(legend(o.series, labelW, 6));
+  if (o.series.length > 1) parts.push(legend(o.series, 8, 6));
   return svg(o.title, width, height, parts.join(''));
 }
 
 /** 100 % stacked bars: the share of each part in every category (e.g. matched, missing, extra, different). */
 export function stackedShares(o: { title: string; categories: readonly string[]; series: readonly Series[]; width?: number }): string {
   const width = o.width ?? 720;
-  const labelW = 190;
+  const labelW = Math.min(300, Math.max(120, ...o.categories.map((c) => textWidth(c) + 16)));
   const barH = 18;
   const top = 28;
   const height = top + o.categories.length * (barH + 10) + 8;
   const plotW = width - labelW - 20;
-  const parts: string[] = [legend(o.series, labelW, 6)];
+  const parts: string[] = [legend(o.series, 8, 6)];
   o.categories.forEach((c, i) => {
     const y = top + i * (barH + 10);
     const total = o.series.reduce((n, s) => n + (s.values[i] ?? 0), 0);
-    parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(c)}</text>`);
+    parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fit(c, labelW - 12))}</text>`);
     if (total === 0) {
       parts.push(`<rect x="${labelW}" y="${y}" width="${plotW}" height="${barH}" fill="none" stroke="#999"/>`);
       return;
@@ -117,7 +140,7 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
   for (let k = 0; k <= 4; k++) {
     const y = top + plotH - (k / 4) * plotH;
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" font-size="10" ${FONT}>${formatNumber((k / 4) * lineMax, lineMax < 4 ? 2 : 0)}</text>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" font-size="10" ${FONT}>${tickText((k / 4) * lineMax, lineMax / 4)}</text>`);
   }
   parts.push(`<text x="8" y="${top - 12}" font-size="10" ${FONT}>${escapeXml(o.lineUnit)}</text>`);
   if (o.bars) {
@@ -129,7 +152,7 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
     });
     for (let k = 0; k <= 4; k++) {
       const y = top + plotH - (k / 4) * plotH;
-      parts.push(`<text x="${left + plotW + 6}" y="${y + 4}" font-size="10" ${FONT}>${formatNumber((k / 4) * barMax)}</text>`);
+      parts.push(`<text x="${left + plotW + 6}" y="${y + 4}" font-size="10" ${FONT}>${tickText((k / 4) * barMax, barMax / 4)}</text>`);
     }
     if (o.barUnit) parts.push(`<text x="${width - 8}" y="${top - 12}" text-anchor="end" font-size="10" ${FONT}>${escapeXml(o.barUnit)}</text>`);
   }
@@ -143,10 +166,11 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
   }
   const step = Math.max(1, Math.ceil(n / 8));
   o.days.forEach((d, i) => {
-    if (i % step === 0 || i === n - 1) parts.push(`<text x="${xOf(i).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(d)}</text>`);
+    // The last day is labelled too, unless it would run into the label before it.
+    if (i % step === 0 || (i === n - 1 && i % step >= step / 2)) parts.push(`<text x="${xOf(i).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(d)}</text>`);
   });
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#555"/>`);
-  parts.push(legend([...o.lines, ...(o.bars ? [o.bars] : [])], left, 6));
+  parts.push(legend([...o.lines, ...(o.bars ? [o.bars] : [])], left + 40, 6));
   return svg(o.title, width, height, parts.join(''));
 }
 
