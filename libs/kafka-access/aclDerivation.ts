@@ -11,7 +11,7 @@ import { MINISTRIES, OPERATOR_PRINCIPAL, servicePrincipal } from './servicePrinc
  * - `producer-<m>` writes, creates and describes only `<prefix>.<m>.*`, and may write idempotently;
  * - `apply-<r>` reads, for each agreement whose receiver r is, the topics `<prefix>.<provider>.<agreement>.*`
  *   and its group `<prefix>-apply-<agreement>-<r>` only, and writes that agreement's dead-letter topic;
- * - `agreement-sync-<m>` reads and writes the two exchange topics with its own group, and reads the
+ * - `agreement-sync-<m>` reads and writes the two exchange topics with its own groups, and reads the
  *   signed deletion records receivers send to `<prefix>.deletion-records` (apply-<r> writes them);
  * - `operator` reads and describes every exchange topic (inspection groups `<prefix>-inspect-*`) and
  *   describes groups; it writes nothing.
@@ -44,7 +44,9 @@ export function baseRules(o: DerivationOptions = {}): AclRule[] {
     out.push(...topicRules(producer, `${prefix}.${m}.`, 'prefixed', ['Write', 'Create', 'Describe', 'DescribeConfigs']), clusterRule(producer, 'IdempotentWrite'));
     const sync = servicePrincipal('agreement-sync', m);
     for (const t of EXCHANGE_TOPICS(prefix)) out.push(...topicRules(sync, t, 'literal', ['Read', 'Write', 'Create', 'Describe', 'DescribeConfigs']));
-    out.push(groupRule(sync, `${prefix}-agreement-sync-${m}`, 'literal'), clusterRule(sync, 'IdempotentWrite'));
+    // One group per exchange topic (agreement-sync's `<group>.agreements` and `<group>.requests`).
+    for (const t of ['agreements', 'requests']) out.push(groupRule(sync, `${prefix}-agreement-sync-${m}.${t}`, 'literal'));
+    out.push(clusterRule(sync, 'IdempotentWrite'));
     out.push(...topicRules(sync, deletionRecordsTopic(prefix), 'literal', ['Read', 'Describe']));
     out.push(...topicRules(servicePrincipal('apply', m), deletionRecordsTopic(prefix), 'literal', ['Write', 'Create', 'Describe']));
   }
