@@ -59,6 +59,7 @@ export type { CompiledEntityShare } from './compileEntityShare';
 export { FilterInputError } from './filterInputError';
 export { describeFilter } from './describeFilter';
 export type { FilterLanguage } from './describeFilter';
+export { catalogAgreementSource, loadCatalogAgreementSources, DEFAULT_AGREEMENT_DIR } from './catalogAgreementSource';
 export { SQL_TYPE_BY_KIND } from './filterLiterals';
 
 export {

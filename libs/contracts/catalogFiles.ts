@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { repoRoot } from '../config/repoRoot';
+import type { CatalogAgreementSource } from './catalogAgreement';
 import { buildCatalog } from './catalogModel';
 import { renderCatalogHtml } from './catalogHtml';
 import { renderCatalogMarkdown } from './catalogMarkdown';
@@ -14,9 +15,12 @@ export type CatalogFiles = Readonly<Record<CatalogFileName, string>>;
 /** docs/catalog of this repository, where the published catalogue is committed. */
 export const DEFAULT_CATALOG_DIR = path.join(repoRoot(), 'docs', 'catalog');
 
-/** Renders the three catalogue files. Same contract in, same bytes out: no dates, fixed order. */
-export function renderCatalogFiles(registry: ContractRegistry): CatalogFiles {
-  const doc = buildCatalog(registry);
+/**
+ * Renders the three catalogue files of the contract and the published agreements given. Same inputs,
+ * same bytes out: no dates, fixed order.
+ */
+export function renderCatalogFiles(registry: ContractRegistry, agreements: readonly CatalogAgreementSource[] = []): CatalogFiles {
+  const doc = buildCatalog(registry, agreements);
   return {
     'catalog.md': renderCatalogMarkdown(doc),
     'catalog.html': renderCatalogHtml(doc),

@@ -1,12 +1,16 @@
-import { createAvroType } from './avroType';
+import { CatalogAgreement, catalogAgreements, CatalogAgreementSource } from './catalogAgreement';
+import { schemaFingerprint } from './catalogFingerprint';
+import { PROVIDER_NAMES_VI } from './catalogLabels';
 import { ContractRegistry } from './contractRegistry';
 import { describeFieldType } from './fieldKind';
-import { COMPATIBILITY_RULE, ContractField, FieldKind, JsonKeySpec, Ministry, SensitivityTier, subjectFor, topicFor } from './contractTypes';
+import { COMPATIBILITY_RULE, ContractField, FieldKind, JsonKeySpec, Ministry, SensitivityTier } from './contractTypes';
+
+export { PROVIDER_NAMES_VI };
 
 /**
  * The service catalogue (Art. 6.3, 7.2–7.3) as data: what catalog.json holds and what the Markdown and
- * HTML renderings show. Built only from the contract, in a fixed order, so the same contract always
- * yields the same catalogue.
+ * HTML renderings show. Built from the contract and the published agreements given, in a fixed
+ * order, so the same inputs always yield the same catalogue.
  */
 export interface CatalogCode {
   code: string;
@@ -37,13 +41,24 @@ export interface CatalogJsonKey {
   codes?: CatalogCode[];
 }
 
+/** One agreement version sharing an entity: the topic its provider publishes that entity to. */
 export interface CatalogService {
+  agreementId: string;
+  agreementVersion: number;
+  /** Anchor of the agreement's section. */
+  agreementAnchor: string;
   provider: Ministry;
   providerVi: string;
+  receivers: Ministry[];
   topic: string;
   keySubject: string;
   valueSubject: string;
   compatibility: typeof COMPATIBILITY_RULE;
+}
+
+export interface CatalogMinistry {
+  ministry: Ministry;
+  ministryVi: string;
 }
 
 export interface CatalogEntity {
@@ -51,6 +66,9 @@ export interface CatalogEntity {
   namespace: string;
   docVi: string;
   docEn: string;
+  /** Ministries whose databases hold the entity (the contract's providers); they publish it only under an agreement. */
+  heldBy: CatalogMinistry[];
+  /** The agreement versions sharing the entity; none means nothing of it is published. */
   services: CatalogService[];
   key: CatalogField[];
   fields: CatalogField[];
@@ -67,18 +85,20 @@ export interface CatalogTier {
 }
 
 export interface CatalogDocument {
-  catalogVersion: 1;
+  catalogVersion: 2;
   titleVi: string;
   titleEn: string;
   compatibility: { rule: typeof COMPATIBILITY_RULE; descriptionVi: string; descriptionEn: string };
   wireFormatVi: string;
   wireFormatEn: string;
+  publicationVi: string;
+  publicationEn: string;
   typeConventions: Array<{ avroType: string; representationVi: string; representationEn: string }>;
   sensitivityTiers: CatalogTier[];
+  /** The published agreement versions (deploy/agreements), by id then version; empty for a contract-only catalogue. */
+  agreements: CatalogAgreement[];
   entities: CatalogEntity[];
 }
-
-export const PROVIDER_NAMES_VI: Readonly<Record<Ministry, string>> = { cand: 'Bộ Công an', qdnd: 'Bộ Quốc phòng' };
 
 export const SENSITIVITY_TIERS: readonly CatalogTier[] = [
   { tier: 1, labelVi: 'Dữ liệu tham chiếu, mã, ngày quyết định, số tiền', labelEn: 'Reference data, codes, decision dates, amounts' },
@@ -181,13 +201,56 @@ function keyFieldsOf(schema: Record<string, unknown>): CatalogField[] {
   });
 }
 
-function fingerprint(schema: object): string {
-  return createAvroType(schema).fingerprint('sha256').toString('hex');
+function servicesOf(entity: string, agreements: readonly CatalogAgreement[]): CatalogService[] {
+  return agreements.flatMap((a) =>
+    a.entities
+      .filter((e) => e.entity === entity)
+      .map((e) => ({
+        agreementId: a.id,
+        agreementVersion: a.version,
+        agreementAnchor: a.anchor,
+        provider: a.provider.ministry,
+        providerVi: a.provider.ministryVi,
+        receivers: [...new Set(a.consumers.map((c) => c.ministry))].sort(),
+        topic: e.topic,
+        keySubject: e.keySubject,
+        valueSubject: e.valueSubject,
+        compatibility: e.compatibility,
+      })),
+  );
 }
 
-export function buildCatalog(registry: ContractRegistry): CatalogDocument {
+/** Every (entity, service) pair of the catalogue, agreement by agreement, each in entity order: the rows of the services table. */
+export function servicesByAgreement(doc: CatalogDocument): Array<{ entity: CatalogEntity; service: CatalogService }> {
+  const order = new Map(doc.agreements.map((a, i) => [a.anchor, i]));
+  const pairs = doc.entities.flatMap((entity) => entity.services.map((service) => ({ entity, service })));
+  // Array.prototype.sort is stable: within an agreement the entity order stays.
+  return pairs.sort((x, y) => (order.get(x.service.agreementAnchor) ?? 0) - (order.get(y.service.agreementAnchor) ?? 0));
+}
+
+/**
+ * The catalogue of the contract in `registry` and of the published agreement versions in
+ * `agreements` (plain data: libs/agreements catalogAgreementSources builds it from agreement files).
+ * Without agreements it is the contract alone, and no entity lists a service.
+ */
+export function buildCatalog(registry: ContractRegistry, agreements: readonly CatalogAgreementSource[] = []): CatalogDocument {
+  const entities: CatalogEntity[] = registry.list().map((c) => ({
+    entity: c.entity,
+    namespace: c.namespace,
+    docVi: c.docVi,
+    docEn: c.docEn,
+    heldBy: [...c.providers].sort().map((m) => ({ ministry: m, ministryVi: PROVIDER_NAMES_VI[m] })),
+    services: [],
+    key: keyFieldsOf(c.keySchema),
+    fields: c.fields.map(catalogField),
+    fingerprints: { key: schemaFingerprint(c.keySchema), value: schemaFingerprint(c.valueSchema) },
+    keySchema: c.keySchema,
+    valueSchema: c.valueSchema,
+  }));
+  const published = catalogAgreements(agreements, registry, entities);
+  for (const e of entities) e.services = servicesOf(e.entity, published);
   return {
-    catalogVersion: 1,
+    catalogVersion: 2,
     titleVi: 'Danh mục dịch vụ trao đổi dữ liệu THAHS',
     titleEn: 'THAHS data exchange service catalogue',
     compatibility: {
@@ -205,6 +268,16 @@ export function buildCatalog(registry: ContractRegistry): CatalogDocument {
     wireFormatEn:
       'Avro binary in the Confluent framing (magic byte 0, 4-byte schema id, Avro data); the Kafka key is the Key record holding only id (a UUID, no personal data); ' +
       'subjects follow TopicNameStrategy: <topic>-key and <topic>-value.',
+    publicationVi:
+      'Dữ liệu chỉ rời bên cung cấp theo một thỏa thuận đang có hiệu lực (Điều 3.4, 10.1): mỗi thỏa thuận có chủ đề riêng cho từng thực thể được chia sẻ, ' +
+      'thahs.<bộ cung cấp>.<mã thỏa thuận>.<thực thể>, chỉ chứa các trường và các bản ghi mà phiên bản đang có hiệu lực chia sẻ. ' +
+      'Lược đồ giá trị của chủ đề chỉ gồm các trường được chia sẻ; mọi trường trừ khóa đều là ["null", T] mặc định null để các phiên bản của thỏa thuận đọc được bản ghi của nhau, ' +
+      'còn việc trường nào được phép rỗng vẫn do hợp đồng dữ liệu quyết định. Thực thể không có trong thỏa thuận nào thì không được công bố.',
+    publicationEn:
+      'Data leaves its provider only under an agreement in force (Art. 3.4, 10.1): each agreement has a topic of its own per shared entity, ' +
+      'thahs.<provider>.<agreement id>.<entity>, holding only the fields and rows the version in force shares. ' +
+      'The topic\'s value schema holds only the shared fields; every field but the key is ["null", T] with default null so that the versions of an agreement read one another\'s records, ' +
+      'while the data contract still decides which fields may be null. An entity no agreement shares is not published.',
     typeConventions: [
       { avroType: 'string (uuid)', representationVi: 'UUID dạng chuỗi 8-4-4-4-12 ký tự thập lục phân', representationEn: 'UUID as a string of 8-4-4-4-12 hex digits' },
       { avroType: 'int (date)', representationVi: 'Số ngày kể từ 1970-01-01', representationEn: 'Days since 1970-01-01' },
@@ -231,24 +304,7 @@ export function buildCatalog(registry: ContractRegistry): CatalogDocument {
       { avroType: '["null", T]', representationVi: 'Trường cho phép rỗng, mặc định null', representationEn: 'Nullable field, default null' },
     ],
     sensitivityTiers: [...SENSITIVITY_TIERS],
-    entities: registry.list().map((c) => ({
-      entity: c.entity,
-      namespace: c.namespace,
-      docVi: c.docVi,
-      docEn: c.docEn,
-      services: [...c.providers].sort().map((p) => ({
-        provider: p,
-        providerVi: PROVIDER_NAMES_VI[p],
-        topic: topicFor(p, c.entity),
-        keySubject: subjectFor(p, c.entity, 'key'),
-        valueSubject: subjectFor(p, c.entity, 'value'),
-        compatibility: COMPATIBILITY_RULE,
-      })),
-      key: keyFieldsOf(c.keySchema),
-      fields: c.fields.map(catalogField),
-      fingerprints: { key: fingerprint(c.keySchema), value: fingerprint(c.valueSchema) },
-      keySchema: c.keySchema,
-      valueSchema: c.valueSchema,
-    })),
+    agreements: published,
+    entities,
   };
 }

@@ -13,8 +13,22 @@ export type { CompatibilityIssue } from './compatibility';
 export { runCompatibilityGate, formatGateIssues } from './compatibilityGate';
 export type { GateResult } from './compatibilityGate';
 export { SchemaHistory, GitHistoryError } from './schemaHistory';
-export { buildCatalog, PROVIDER_NAMES_VI, SENSITIVITY_TIERS } from './catalogModel';
-export type { CatalogDocument, CatalogEntity, CatalogField, CatalogService, CatalogCode, CatalogJsonKey, CatalogTier } from './catalogModel';
+export { buildCatalog, servicesByAgreement, PROVIDER_NAMES_VI, SENSITIVITY_TIERS } from './catalogModel';
+export type { CatalogDocument, CatalogEntity, CatalogField, CatalogService, CatalogMinistry, CatalogCode, CatalogJsonKey, CatalogTier } from './catalogModel';
+export { catalogAgreements, agreementAnchor, CatalogAgreementError } from './catalogAgreement';
+export type {
+  CatalogAgreement,
+  CatalogAgreementEntity,
+  CatalogAgreementParty,
+  CatalogAgreementPartyView,
+  CatalogAgreementShareSource,
+  CatalogAgreementSource,
+  CatalogDeletion,
+  CatalogPurpose,
+  CatalogRetention,
+  CatalogSharedField,
+} from './catalogAgreement';
+export { schemaFingerprint } from './catalogFingerprint';
 export { renderCatalogMarkdown } from './catalogMarkdown';
 export { renderCatalogHtml } from './catalogHtml';
 export {
