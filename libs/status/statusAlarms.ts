@@ -1,0 +1,124 @@
+import type { MetricSample } from '../ops/prometheusText';
+import type { Alarm, ExchangeStatus, MinistryView } from './statusModel';
+
+/** When a figure becomes an alarm. Defaults suit the local stack; a deployment sets its own. */
+export interface AlarmThresholds {
+  /** Consumer lag (events) that is worth a warning while the consumer runs. */
+  lagWarn: number;
+  /** Slot lag (bytes): warning, then critical (the clusters cap retained WAL at max_slot_wal_keep_size, 10 GB locally). */
+  slotLagWarnBytes: number;
+  slotLagCriticalBytes: number;
+}
+
+export const DEFAULT_THRESHOLDS: AlarmThresholds = { lagWarn: 10_000, slotLagWarnBytes: 256 * 2 ** 20, slotLagCriticalBytes: 2 * 2 ** 30 };
+
+/** Metrics the main job exposes for stalls and gaps (issue 14 adds them): any such sample above 0 is an alarm. */
+const STALL_OR_GAP = /^thahs_[a-z0-9_]*(stall|gap)[a-z0-9_]*$/;
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function ministryAlarms(m: MinistryView, t: AlarmThresholds, jobUp: boolean): Alarm[] {
+  const out: Alarm[] = [];
+  const ministry = m.ministry;
+  if (!m.database.up) {
+    out.push({ severity: 'critical', code: 'database-down', ministry, message: `the ${ministry} database does not answer (${m.database.error ?? 'no answer'})`, hint: `thahs stack status; thahs stack logs ${ministry}` });
+    return out;
+  }
+  const providing = m.agreements.filter((a) => a.role === 'provider' && (a.status === 'active' || a.status === 'suspended'));
+  const s = m.slot;
+  if (s && s.exists) {
+    if (s.walStatus === 'lost' || s.walStatus === 'unreserved') {
+      out.push({ severity: 'critical', code: 'slot-wal-lost', ministry, message: `replication slot ${s.name}: WAL ${s.walStatus} (max_slot_wal_keep_size reached)`, hint: 'drop the slot and restart the producer, which re-snapshots (docs/operations.md)' });
+    }
+    if (s.lagBytes !== null && s.lagBytes >= t.slotLagCriticalBytes) out.push({ severity: 'critical', code: 'slot-lag', ministry, message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind`, hint: 'is the producer running and Kafka up? thahs status --ministry ' + ministry });
+    else if (s.lagBytes !== null && s.lagBytes >= t.slotLagWarnBytes) out.push({ severity: 'warning', code: 'slot-lag', ministry, message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind` });
+    if (!s.active && providing.length > 0 && jobUp) out.push({ severity: 'warning', code: 'slot-inactive', ministry, message: `replication slot ${s.name} has no producer attached`, hint: 'the producer of the main job is not streaming: see /health and the job log' });
+  } else if (s && !s.exists && providing.length > 0) {
+    out.push({ severity: 'warning', code: 'slot-missing', ministry, message: `no replication slot ${s.name}: the ${ministry} producer has not started here yet` });
+  }
+  for (const a of m.agreements) {
+    const c = a.consumer;
+    if (c) {
+      const inForce = a.status === 'active' || a.status === 'suspended';
+      if (c.deadLetters.total > 0) {
+        const reasons = Object.entries(c.deadLetters.byReason).map(([r, n]) => `${r} ${n}`).join(', ');
+        out.push({
+          severity: 'critical',
+          code: 'dead-letters',
+          ministry,
+          agreementId: a.agreementId,
+          message: `${c.deadLetters.total} dead letter(s) of ${a.agreementId} wait for a decision (${reasons})`,
+          hint: `thahs dlq list --receiver ${ministry} --agreement ${a.agreementId}`,
+        });
+      }
+      if (inForce && c.state !== 'unknown' && c.members === 0 && c.totalLag > 0) {
+        out.push({
+          severity: 'critical',
+          code: 'consumer-absent',
+          ministry,
+          agreementId: a.agreementId,
+          message: `no consumer is applying ${a.agreementId} (group ${c.group}, ${c.totalLag} events waiting)`,
+          hint: 'start the main job (npm start) or thahs apply-consumer; thahs offsets show --agreement ' + a.agreementId + ' --receiver ' + ministry,
+        });
+      } else if (c.totalLag >= t.lagWarn) {
+        out.push({ severity: 'warning', code: 'consumer-lag', ministry, agreementId: a.agreementId, message: `consumer of ${a.agreementId} is ${c.totalLag} events behind`, hint: 'docs/operations.md: consumer lag growing' });
+      }
+      if (inForce && c.missingTopics.length > 0) {
+        out.push({ severity: 'warning', code: 'topics-missing', ministry, agreementId: a.agreementId, message: `${c.missingTopics.length} topic(s) of ${a.agreementId} do not exist yet (the provider has not published them)` });
+      }
+    }
+    const r = a.reconciliation;
+    if (r && r.present && r.status === 'differences') {
+      out.push({
+        severity: 'critical',
+        code: 'reconcile-differences',
+        ministry,
+        agreementId: a.agreementId,
+        message: `the last reconciliation of ${a.agreementId} (run ${r.runId}) found ${(r.missing ?? 0) + (r.extra ?? 0) + (r.different ?? 0)} difference(s)`,
+        hint: `thahs reconcile --agreement ${a.agreementId} --repair`,
+      });
+    } else if (r && r.present && r.status === 'failed') {
+      out.push({ severity: 'warning', code: 'reconcile-failed', ministry, agreementId: a.agreementId, message: `the last reconciliation of ${a.agreementId} (run ${r.runId}) failed` });
+    }
+  }
+  return out;
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const e = Object.entries(labels);
+  return e.length ? `{${e.map(([k, v]) => `${k}="${v}"`).join(',')}}` : '';
+}
+
+/** Alarms the main job raises itself: stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0). */
+export function metricAlarms(samples: readonly MetricSample[]): Alarm[] {
+  return samples
+    .filter((s) => STALL_OR_GAP.test(s.name) && s.value > 0 && !/_(bucket|sum|count|created)$/.test(s.name))
+    .map((s) => {
+      const who = s.labels.receiver ?? s.labels.ministry;
+      return {
+        severity: 'critical' as const,
+        code: s.name.includes('gap') ? 'gap' : 'stalled',
+        ministry: who === 'cand' || who === 'qdnd' ? who : undefined,
+        agreementId: s.labels.agreement,
+        message: `${s.name}${labelText(s.labels)} = ${s.value}`,
+        hint: s.name.includes('gap') ? 'docs/operations.md: events missing (a gap)' : 'docs/operations.md: a partition stalled',
+      };
+    });
+}
+
+/** Every alarm of a gathered status, most severe first. Pure: the same status always gives the same alarms. */
+export function deriveAlarms(status: Omit<ExchangeStatus, 'alarms' | 'healthy' | 'exitCode'>, metrics: readonly MetricSample[], t: AlarmThresholds = DEFAULT_THRESHOLDS): Alarm[] {
+  const out: Alarm[] = [];
+  const { kafka, registry, mainJob } = status.servers;
+  if (!kafka.up) out.push({ severity: 'critical', code: 'kafka-down', message: `Kafka does not answer at ${kafka.endpoint} (${kafka.error ?? 'no answer'})`, hint: 'thahs stack status; thahs stack logs kafka' });
+  if (!registry.up) out.push({ severity: 'critical', code: 'registry-down', message: `the schema registry does not answer at ${registry.endpoint} (${registry.error ?? 'no answer'})`, hint: 'thahs stack logs registry' });
+  if (!mainJob.up) out.push({ severity: 'warning', code: 'main-job-unreachable', message: `the main job does not answer at ${mainJob.endpoint}: producer rate, withheld counts and its own alarms are unknown`, hint: 'npm start' });
+  for (const [name, state] of Object.entries(mainJob.services)) {
+    if (state === 'down') out.push({ severity: 'critical', code: 'service-down', message: `service ${name} of the main job is down (/health)`, hint: 'the main job log names the cause' });
+  }
+  for (const m of status.ministries) out.push(...ministryAlarms(m, t, mainJob.up));
+  out.push(...metricAlarms(metrics));
+  return out.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+}

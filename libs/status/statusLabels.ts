@@ -1,0 +1,71 @@
+import type { AgreementStatus } from '../agreements';
+
+/**
+ * Vietnamese labels of the status screen and page (operators read them; the English in parentheses
+ * on the terminal matches the JSON field names). One table for both renderings.
+ */
+export const LABELS = {
+  title: 'Trạng thái trao đổi dữ liệu THAHS',
+  generatedAt: 'Cập nhật lúc',
+  servers: 'Máy chủ',
+  kafka: 'Kafka',
+  registry: 'Kho lược đồ (registry)',
+  mainJob: 'Tiến trình chính (main job)',
+  up: 'hoạt động',
+  down: 'không phản hồi',
+  database: 'Cơ sở dữ liệu',
+  slot: 'Slot sao chép',
+  slotLag: 'Độ trễ slot',
+  producer: 'Tốc độ phát',
+  eventsPerSecond: 'sự kiện/giây',
+  agreements: 'Thỏa thuận',
+  role: 'Vai trò',
+  provider: 'bên cung cấp',
+  receiver: 'bên nhận',
+  status: 'Trạng thái',
+  versionInForce: 'Phiên bản hiệu lực',
+  none: 'không có',
+  entities: 'Thực thể',
+  group: 'Nhóm tiêu thụ',
+  members: 'thành viên',
+  consumerLag: 'Độ trễ tiêu thụ',
+  topic: 'Chủ đề',
+  partition: 'Phân vùng',
+  committed: 'Đã xác nhận',
+  end: 'Cuối',
+  lag: 'Độ trễ',
+  lastApplied: 'Thay đổi áp dụng cuối (thời điểm ghi ở nguồn)',
+  appliedLastMinute: 'Áp dụng trong 1 phút',
+  publishedLastMinute: 'Phát trong 1 phút',
+  deadLetters: 'Sự kiện lỗi chờ xử lý',
+  withheld: 'Bị giữ lại (không có phiên bản hiệu lực)',
+  reconciliation: 'Đối soát gần nhất',
+  noReconciliation: 'chưa có lần đối soát',
+  alarms: 'Cảnh báo',
+  noAlarms: 'Không có cảnh báo',
+  critical: 'NGHIÊM TRỌNG',
+  warning: 'cảnh báo',
+  notes: 'Ghi chú',
+  lagChart: 'Độ trễ tiêu thụ theo thời gian (sự kiện)',
+  rateChart: 'Tốc độ phát theo thời gian (sự kiện/giây)',
+  refresh: 'Tự làm mới mỗi 5 giây',
+  unknown: 'không rõ',
+  healthy: 'ổn định',
+  unhealthy: 'cần xử lý',
+  partitionsCaughtUp: 'mọi phân vùng đã theo kịp',
+  missingTopics: 'Chủ đề chưa tồn tại',
+} as const;
+
+export const MINISTRY_NAMES: Readonly<Record<string, string>> = { cand: 'Bộ Công an (cand)', qdnd: 'Bộ Quốc phòng (qdnd)' };
+
+export const STATUS_VI: Readonly<Record<AgreementStatus, string>> = {
+  draft: 'bản nháp',
+  proposed: 'đã đề xuất',
+  refused: 'bị từ chối',
+  withdrawn: 'đã rút',
+  confirmed: 'đã xác nhận, chưa hiệu lực',
+  active: 'đang hiệu lực',
+  suspended: 'tạm dừng',
+  expired: 'hết hạn',
+  terminated: 'đã chấm dứt',
+};

@@ -1,0 +1,194 @@
+import { spawn } from 'child_process';
+import { generateKeyPairSync, randomUUID } from 'crypto';
+import * as path from 'path';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { AgreementStore, databaseLabel, migrateExchangeSchema } from '../../../libs/agreement-exchange';
+import { loadAgreementFile, publicKeyRing, type AgreementDocument, type AgreementEvent } from '../../../libs/agreements';
+import { loadConfig } from '../../../libs/config';
+import { agreementSubject, agreementTopic, applyGroupId } from '../../../libs/contracts/agreementTopics';
+import { AVRO_FOR_SCHEMA_OPTIONS, createAvroType } from '../../../libs/contracts/avroType';
+import { loadContracts } from '../../../libs/contracts/contractLoader';
+import { projectValueSchema } from '../../../libs/contracts/projectedContract';
+import { decodeEnvelope, describeMeta, H, headerBytes, type EventMeta } from '../../../libs/events';
+import { ensureStateSchema } from '../../../libs/partner-store';
+import { confirmedAgreement } from '../../../services/apply-consumer/__fixtures__/confirmedAgreement';
+import { encodeRecord, sampleRecord, signEvents, wire } from '../../../services/apply-consumer/__fixtures__/signedEvents';
+import { AgreementEventHandler } from '../../../services/agreement-sync/agreementEventHandler';
+import { ScratchDatabase } from '../../support/scratchDatabase';
+
+export const contracts = loadContracts();
+
+/**
+ * Both ministries on the real stack for the operator tools, isolated per test file: a scratch
+ * database on each cluster holding the signed history of one cand → qdnd agreement in force (stored
+ * as the agreement-sync service stores it), the receiver's partner-state schema, and the agreement's
+ * topics under a fresh prefix — what a running exchange leaves behind, without running one.
+ */
+export interface OpsFixture {
+  prefix: string;
+  agreementId: string;
+  doc: AgreementDocument;
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  cand: ScratchDatabase;
+  qdnd: ScratchDatabase;
+  /** The receiver's database (qdnd). */
+  receiver: Pool;
+  group: string;
+  topic(entity: string): string;
+  /** Produces `n` plain events (any bytes: lag is about offsets) to the agreement topic of `entity`, keyed so they spread over partitions. */
+  produce(entity: string, n: number): Promise<void>;
+  /** Records dead letters as the apply consumer does (signed events whose value the registry can decode). */
+  deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>): Promise<{ id: string; recordId: string }[]>;
+  /** Environment for a `thahs` process aimed at the scratch databases. */
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+const ENTITIES = ['person', 'judgment', 'enforcement_case'];
+
+/** The headers as the dead-letter table keeps them: the envelope's bytes in base64 and its meta decoded. */
+function storedMeta(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>): Record<string, unknown> {
+  const env = headerBytes(headers, H.event)!;
+  return { [H.event]: { base64: env.toString('base64'), decoded: describeMeta(decodeEnvelope(env).meta) } };
+}
+
+async function storeHistory(url: string, events: readonly AgreementEvent[], publicKeys: { keyId: string; party: string; publicKeyPem: string }[]): Promise<void> {
+  await migrateExchangeSchema(url);
+  const pool = new Pool({ connectionString: url, max: 2 });
+  try {
+    const keys = publicKeyRing(publicKeys.map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
+    const handler = new AgreementEventHandler(new AgreementStore(pool, databaseLabel(url)), keys, (e) => (contracts.has(e) ? contracts.get(e) : undefined));
+    for (const [i, event] of events.entries()) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const r = await handler.handle(c, { topic: 'fixture.agreements', partition: 0, offset: String(i), value: Buffer.from(JSON.stringify(event)) });
+        if (r.outcome !== 'stored') throw new Error(`fixture history refused: ${r.code} ${r.reason}`);
+        await c.query('COMMIT');
+      } finally {
+        c.release();
+      }
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function startOpsFixture(label: string): Promise<OpsFixture> {
+  const config = loadConfig();
+  const prefix = `o${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  const agreementId = `TTDL-OPS-${prefix.toUpperCase()}`;
+  const base = await loadAgreementFile(path.resolve(__dirname, '../../../deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
+  const doc: AgreementDocument = { ...base, id: agreementId, data: { entities: base.data.entities.filter((e) => ENTITIES.includes(e.entity)) } };
+  const { events, publicKeys } = confirmedAgreement(doc);
+  const cand = await ScratchDatabase.create(config.candPgUrl, `ops_${label}_cand`);
+  const qdnd = await ScratchDatabase.create(config.qdndPgUrl, `ops_${label}_qdnd`);
+  for (const db of [cand, qdnd]) await storeHistory(db.url, events, publicKeys);
+  const receiver = new Pool({ connectionString: qdnd.url, max: 3 });
+  await ensureStateSchema(receiver);
+
+  const kafka = new Kafka({ clientId: `ops-test-${label}`, brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const registry = new SchemaRegistry({ host: config.registryUrl }, { [SchemaType.AVRO]: AVRO_FOR_SCHEMA_OPTIONS });
+  const topic = (entity: string): string => agreementTopic(prefix, 'cand', agreementId, entity);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: doc.data.entities.map((e) => ({ topic: topic(e.entity), numPartitions: 3 })), waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const providerKey = (() => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    return { keyId: 'cand-c10-2025', privateKey, publicKey };
+  })();
+  let lsn = 0x1_0000_0000n;
+
+  return {
+    prefix,
+    agreementId,
+    doc,
+    kafka,
+    registry,
+    cand,
+    qdnd,
+    receiver,
+    group: applyGroupId(prefix, agreementId, 'qdnd'),
+    topic,
+    async produce(entity, n) {
+      await producer.send({ topic: topic(entity), messages: Array.from({ length: n }, (_, i) => ({ key: `k-${randomUUID()}-${i}`, value: 'x' })) });
+    },
+    async deadLetter(entity, reason, detail, offsets, overrides = {}) {
+      const contract = contracts.get(entity);
+      const share = doc.data.entities.find((e) => e.entity === entity)!;
+      const t = topic(entity);
+      const valueSchema = projectValueSchema(contract, share.fields);
+      const { id: keyId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: agreementSubject(t, 'key') });
+      const { id: valueId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) }, { subject: agreementSubject(t, 'value') });
+      const valueType = createAvroType(valueSchema);
+      const parts = offsets.map(() => {
+        const recordId = randomUUID();
+        const full = sampleRecord(contract, { id: recordId, ...overrides });
+        const projected: Record<string, unknown> = {};
+        for (const f of (valueSchema.fields as { name: string }[])) projected[f.name] = full[f.name] ?? null;
+        const key = encodeRecord(contract, keyId, valueId, null, recordId).key;
+        const value = wire(valueId, valueType.toBuffer(projected));
+        lsn += 0x100n;
+        const meta: EventMeta = { op: 'u', position: { lsn, index: 0 }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity, agreementId, agreementVersion: 1, sourceEpoch: '7000000000000000001' };
+        return { recordId, part: { topic: t, key, value, meta } };
+      });
+      const signed = signEvents(parts.map((p) => p.part), providerKey);
+      // Plain SQL over the columns the dead-letter table has had from the start: the consumer's own
+      // insert helper is being reworked (issue 14), and what the tools read must not depend on it.
+      const r = await receiver.query<{ id: string; kafka_offset: string }>(
+        `INSERT INTO partner_state.dead_letter (receiver, provider, agreement_id, consumer_group, reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers)
+         SELECT 'qdnd', 'cand', $1, $2, $3, $4, $5, 0, d.kafka_offset, $6, d.raw_key, d.raw_value, d.headers
+           FROM unnest($7::bigint[], $8::bytea[], $9::bytea[], $10::jsonb[]) AS d(kafka_offset, raw_key, raw_value, headers)
+         RETURNING id::text AS id, kafka_offset::text AS kafka_offset`,
+        [agreementId, applyGroupId(prefix, agreementId, 'qdnd'), reason, detail, t, entity, offsets, signed.map((e) => e.key), signed.map((e) => e.value), signed.map((e) => JSON.stringify(storedMeta(e.headers)))],
+      );
+      return offsets.map((off, i) => ({ id: r.rows.find((x) => x.kafka_offset === String(off))!.id, recordId: parts[i].recordId }));
+    },
+    env(extra = {}) {
+      return { ...process.env, THAHS_CAND_PG_URL: cand.url, THAHS_QDND_PG_URL: qdnd.url, THAHS_LOG_LEVEL: 'warn', ...extra };
+    },
+    async stop() {
+      await producer.disconnect().catch(() => undefined);
+      const a = kafka.admin();
+      await a.connect();
+      await a.deleteTopics({ topics: doc.data.entities.map((e) => topic(e.entity)) }).catch(() => undefined);
+      await a.deleteGroups([applyGroupId(prefix, agreementId, 'qdnd')]).catch(() => undefined);
+      await a.disconnect();
+      for (const e of doc.data.entities) {
+        for (const part of ['key', 'value'] as const) {
+          await fetch(`${config.registryUrl}/subjects/${encodeURIComponent(agreementSubject(topic(e.entity), part))}`, { method: 'DELETE' }).catch(() => undefined);
+        }
+      }
+      await receiver.end().catch(() => undefined);
+      await cand.drop().catch(() => undefined);
+      await qdnd.drop().catch(() => undefined);
+    },
+  };
+}
+
+/** Runs `bin/thahs` with `args` as an operator would; resolves with its exit code and output. */
+export function thahs(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = path.resolve(__dirname, '../../../bin/thahs');
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`thahs ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
