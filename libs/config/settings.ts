@@ -220,6 +220,13 @@ export const settings = {
     default: '100',
     parse: nonNegativeNumber,
   },
+  applyStallSec: {
+    env: 'THAHS_APPLY_STALL_SEC',
+    description:
+      'An apply consumer partition with events waiting that applies none for this long is reported stalled (error log, thahs_apply_partition_stalled, /health): a record it keeps failing on, an outage it keeps retrying through',
+    default: '120',
+    parse: nonNegativeNumber,
+  },
   kafkaTls: {
     env: 'THAHS_KAFKA_TLS',
     description: '`on`: clients reach Kafka over TLS, verifying the brokers\' certificates (against THAHS_KAFKA_TLS_CA_FILE when set, else the system\'s CAs)',

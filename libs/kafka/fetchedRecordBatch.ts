@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { gunzipSync } from 'zlib';
 
 /**
  * Record batches of fetch responses read straight from the response bytes. kafkajs reads each record
@@ -7,9 +8,17 @@ import * as path from 'path';
  * folds the headers into a new object per header: for the apply consumer, ~1,000 events per fetch, that
  * was the largest share of its Kafka client's CPU. This decoder gives the same records — every field,
  * type and value kafkajs gives, key, value and header values still views of the response buffer — with
- * plain numbers where they are exact. Whatever it does not read plainly — compressed batches, offsets or
- * timestamps beyond 2^52, a record that does not fit its length, a header named __proto__ — it hands,
- * from the batch's start, to kafkajs's own decoder, so those come out as kafkajs gives them.
+ * plain numbers where they are exact; gzip batches it decompresses itself. Whatever it does not read
+ * plainly — other codecs, offsets or timestamps beyond 2^52, a record that does not fit its length — it
+ * hands, from the batch's start, to kafkajs's own decoder, so those come out as kafkajs gives them.
+ *
+ * Headers are where it deliberately differs from kafkajs, whose folding is an attack surface before any
+ * signature is checked: kafkajs spreads a new object per header (quadratic in their number: a 1 MiB
+ * record of 300,000 one-byte headers kept a core busy for minutes) and reads `obj[name]` through the
+ * prototype (a header named `constructor` or `toString` folds into an array holding a function). Here a
+ * record's headers are an object without a prototype, a repeated name gathers its values in one array
+ * (linear), and at most MAX_RECORD_HEADERS are kept: the record then says how many it dropped
+ * (`headersDropped`), and the consumer refuses it before verifying anything.
  *
  * It replaces kafkajs's RecordBatch v0 decoder module (what Fetch v4+ responses use), which
  * decodeMessages.js binds when the first fetch response is decoded; `useDirectRecordBatchDecoding`
@@ -30,6 +39,9 @@ export interface KafkaDecoder {
   offset: number;
 }
 
+/** Headers kept per record; an exchanged event carries one (thahs.event), a dead letter copied back a dozen. */
+export const MAX_RECORD_HEADERS = 32;
+
 export interface FetchedRecord {
   magicByte: number;
   attributes: number;
@@ -40,6 +52,8 @@ export interface FetchedRecord {
   headers: Record<string, Buffer | null | (Buffer | null)[]>;
   isControlRecord: boolean;
   batchContext: BatchContext;
+  /** Headers beyond MAX_RECORD_HEADERS that were read past and not kept (absent when none). */
+  headersDropped?: number;
 }
 
 interface BatchContext {
@@ -63,6 +77,7 @@ const TIMESTAMP_TYPE_FLAG_MASK = 0x8;
 const TRANSACTIONAL_FLAG_MASK = 0x10;
 const CONTROL_FLAG_MASK = 0x20;
 const COMPRESSION_CODEC_MASK = 0x07;
+const GZIP = 1;
 /** Offsets and timestamps are added as numbers only while the sum stays exact (deltas stay below 2^48). */
 const EXACT = 2 ** 52;
 
@@ -142,14 +157,15 @@ export async function decodeRecordBatch(d: KafkaDecoder, original: RecordBatchDe
   if (end - body < length) throw new KafkaJSPartialMessageError(`Tried to decode a partial record batch: remainingBytes(${end - body}) < recordBatchLength(${length})`);
 
   const attributes = buf.readInt16BE(body + 9);
-  const direct = length >= 49 && (attributes & COMPRESSION_CODEC_MASK) === 0 ? readBatch(buf, body, end, firstOffset, attributes) : undefined;
+  const codec = attributes & COMPRESSION_CODEC_MASK;
+  const direct = length >= 49 && (codec === 0 || codec === GZIP) ? readBatch(buf, body, end, firstOffset, attributes, codec === GZIP) : undefined;
   if (direct) return direct;
   d.offset = start;
   return original(d);
 }
 
 /** The batch, or undefined when kafkajs's decoder must read it. */
-function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, attributes: number): (BatchContext & { records: FetchedRecord[] }) | undefined {
+function readBatch(buf: Buffer, body: number, batchEnd: number, firstOffset: string, attributes: number, gzip: boolean): (BatchContext & { records: FetchedRecord[] }) | undefined {
   const firstOffsetN = Number(firstOffset);
   const firstTimestamp = int64String(buf, body + 15);
   const firstTimestampN = Number(firstTimestamp);
@@ -174,10 +190,35 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
   const batchContext: BatchContext = { ...context, magicByte };
   const appendTime = timestampType === LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : undefined;
 
-  let p = body + 45;
-  const count = buf.readInt32BE(p);
-  p += 4;
+  const count = buf.readInt32BE(body + 45);
   if (count < -1) return undefined;
+  let records: FetchedRecord[] | undefined;
+  if (gzip) {
+    let plain: Buffer;
+    try {
+      plain = gunzipSync(buf.subarray(body + 49, batchEnd));
+    } catch {
+      return undefined;
+    }
+    records = readRecords(plain, 0, plain.length, count, magicByte, isControlBatch, appendTime, firstOffsetN, firstTimestampN, batchContext);
+  } else records = readRecords(buf, body + 49, batchEnd, count, magicByte, isControlBatch, appendTime, firstOffsetN, firstTimestampN, batchContext);
+  return records && { ...context, records };
+}
+
+/** The records of a batch from `p` to `end` (the batch's own bytes, or its decompressed records), or undefined for kafkajs to read. */
+function readRecords(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  magicByte: number,
+  isControlBatch: boolean,
+  appendTime: string | undefined,
+  firstOffsetN: number,
+  firstTimestampN: number,
+  batchContext: BatchContext,
+): FetchedRecord[] | undefined {
+  let p = start;
   const records: FetchedRecord[] = new Array<FetchedRecord>(count === -1 ? 0 : count);
   const at = { p: 0 };
   for (let i = 0; i < count; i++) {
@@ -201,18 +242,23 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
     const headerCount = varInt(buf, at.p, at);
     p = at.p;
     if (headerCount < -1) return undefined;
-    const headers: Record<string, Buffer | null | (Buffer | null)[]> = {};
+    // No prototype: a header named __proto__, constructor or toString is just a name.
+    const headers = Object.create(null) as Record<string, Buffer | null | (Buffer | null)[]>;
+    let kept = 0;
     for (let h = 0; h < headerCount; h++) {
       const nameBytes = lengthPrefixed(buf, p, recordEnd, at);
       if (nameBytes === false) return undefined;
-      const name = nameBytes === null ? 'null' : nameBytes.toString('utf8');
-      if (name === '__proto__') return undefined;
       const hv = lengthPrefixed(buf, at.p, recordEnd, at);
       if (hv === false) return undefined;
       p = at.p;
-      // as kafkajs folds them: a repeated name gathers its values in an array
+      if (kept >= MAX_RECORD_HEADERS) continue;
+      kept++;
+      const name = nameBytes === null ? 'null' : nameBytes.toString('utf8');
+      // as kafkajs folds them, in linear time: a repeated name gathers its values in an array
       const prior = headers[name];
-      headers[name] = prior === undefined ? hv : Array.isArray(prior) ? prior.concat([hv]) : [prior, hv];
+      if (prior === undefined) headers[name] = hv;
+      else if (Array.isArray(prior)) prior.push(hv);
+      else headers[name] = [prior, hv];
     }
     if (p > recordEnd) return undefined;
     records[i] = {
@@ -225,8 +271,9 @@ function readBatch(buf: Buffer, body: number, end: number, firstOffset: string, 
       headers,
       isControlRecord: isControlBatch,
       batchContext,
+      ...(headerCount > kept ? { headersDropped: headerCount - kept } : {}),
     };
     p = recordEnd;
   }
-  return { ...context, records };
+  return records;
 }

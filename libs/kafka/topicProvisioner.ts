@@ -7,6 +7,8 @@ export interface TopicSpec {
   cleanup: 'compact' | 'delete';
   /** retention.ms of a delete topic; -1 keeps every record (a log that is the record of something). */
   retentionMs?: number;
+  /** max.message.bytes of a delete topic (compact topics always get EXCHANGE_TOPIC_MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
               : [
                   { name: 'cleanup.policy', value: 'delete' },
                   ...(s.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(s.retentionMs) }]),
+                  ...(s.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(s.maxMessageBytes) }]),
                 ],
         })),
       });

@@ -10,6 +10,8 @@ export interface ReceivedMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+  /** Headers the fetch decoder read past and did not keep (libs/kafka MAX_RECORD_HEADERS); absent when none. */
+  headersDropped?: number;
 }
 
 export interface WindowOptions {

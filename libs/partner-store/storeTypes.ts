@@ -47,7 +47,7 @@ export interface DeadLetterRecord {
   value: Buffer | null;
   /** SHA-256 (hex) of the value bytes as received, kept whether or not the bytes are. */
   valueDigest: string | null;
-  headers: Readonly<Record<string, StoredHeaderValue | StoredHeaderValue[]>>;
+  headers: Readonly<Record<string, StoredHeaderValue | null | (StoredHeaderValue | null)[]>>;
 }
 
 /** Who writes: fixed for a consumer, recorded with every log and dead-letter row. */

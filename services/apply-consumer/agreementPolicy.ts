@@ -94,6 +94,12 @@ export class AgreementPolicy implements PolicyResolver {
     return this.compile(doc, entity);
   }
 
+  keyAllowedNow(provider: Ministry, keyId: string): boolean {
+    const now = scopeVersionAt(this.state, this.clock());
+    if (!now || now.document.parties.provider.ministry !== provider) return false;
+    return partyKeyIds(now.document, now.document.parties.provider.id).includes(keyId);
+  }
+
   declared(provider: Ministry, entity: string, version: number): DeclaredPolicy | null {
     const k = `${version}\u0000${entity}`;
     if (this.declarations.has(k)) return this.declarations.get(k)!;

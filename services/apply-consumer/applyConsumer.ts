@@ -1,28 +1,32 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import type { AgreementState } from '../../libs/agreements';
+import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '../../libs/contracts/agreementTopics';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
-import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '../../libs/contracts/agreementTopics';
-import { createKafka, ensureTopics } from '../../libs/kafka';
+import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from '../../libs/kafka';
+import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
-import { checkPartnerSchema, DeadLetterRecord, PartnerStore, StoreChange } from '../../libs/partner-store';
+import { checkPartnerSchema, PartnerStore } from '../../libs/partner-store';
 import { EventVerifier, PublicKeyRing, SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
+import { ApplyAccounting, type ApplyStats } from './applyAccounting';
 import { ApplyConsumerError } from './applyConsumerError';
-import { applyMetrics } from './applyMetrics';
-import { reduceToNewest } from './batchReduction';
-import { deadLetterMessage, deadLetterRecord, RawEvent } from './deadLetterMessage';
+import { ApplyGate } from './applyGate';
+import { ChunkWriter } from './chunkWriter';
+import type { RawEvent } from './deadLetterMessage';
+import { DeadLetterSender } from './deadLetterSender';
 import type { DeletionRecord } from './deletionRecord';
-import { deletionRecordMessage } from './deletionRecordMessage';
-import { Assessment, EventAssessor } from './eventAssessor';
-import { isRowDataError } from './eventRejection';
+import { EnforcementLoop } from './enforcementLoop';
+import { EventAssessor } from './eventAssessor';
+import { OffsetCommitter } from './offsetCommitter';
+import { PartitionProgress } from './partitionProgress';
 import type { PolicyResolver } from './policyResolver';
 import { registrySchemaSource, SchemaSource } from './schemaSource';
-import { ApplyGate } from './applyGate';
-import { ScopeEnforcer } from './scopeEnforcer';
 import { WireDecoder } from './wireDecoder';
+
+export type { ApplyStats } from './applyAccounting';
 
 /**
  * What the broker gathers for a fetch before answering (or until fetchWaitMs), and the most it returns
@@ -33,13 +37,11 @@ import { WireDecoder } from './wireDecoder';
  * (docs/benchmarks.md). At moderate rates fetchWaitMs answers first, so latency does not change.
  */
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
-/**
- * Offsets reach Kafka at most this often. Each commit is a request and an append to
- * __consumer_offsets; one per chunk cost the consumer and the broker more than a few hundred events.
- * Offsets are only ever those of chunks the store has committed, so a crash repeats at most this
- * much, which the position check makes harmless.
- */
-const OFFSET_COMMIT_INTERVAL_MS = 1000;
+/** A chunk failing for a reason outside its events (registry, database, broker down) is retried after this, doubling up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
+/** While waiting to retry, the group is told the member lives at least this often (its session times out at 30 s). */
+const HEARTBEAT_EVERY_MS = 3_000;
 
 /** Purges and deletions the agreement requires of the receiver (Art. 12 (9)-(10), Art. 13); see ScopeEnforcer. */
 export interface ApplyEnforcementOptions {
@@ -79,7 +81,7 @@ export interface ApplyConsumerOptions {
   topicPrefix?: string;
   /** Default `<prefix>-apply-<agreementId>-<receiver>` (applyGroupId); a new group replays the topics from the start. */
   groupId?: string;
-  /** Most events written in one database transaction. */
+  /** Most events written in one database transaction (default 1,000). */
   applyBatchSize?: number;
   /** Partitions applied at the same time, each in its own transaction (default 2). */
   partitionsConcurrently?: number;
@@ -87,6 +89,8 @@ export interface ApplyConsumerOptions {
   fetchWaitMs?: number;
   /** Offsets of applied chunks are committed to Kafka at most this often (default 1,000 ms). */
   offsetCommitIntervalMs?: number;
+  /** A partition with events waiting that applies none for this long is reported stalled (default 120 s; THAHS_APPLY_STALL_SEC). */
+  stallMs?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -98,73 +102,83 @@ export interface ApplyConsumerOptions {
   enforcement?: ApplyEnforcementOptions;
 }
 
-/** Counts since start, for operators and tests. */
-export interface ApplyStats {
-  received: number;
-  applied: number;
-  superseded: number;
-  stale: number;
-  withheld: number;
-  deadLettered: number;
+/** The options with every default resolved, once. */
+interface Settings {
+  prefix: string;
+  group: string;
+  name: string;
+  dlqTopic: string;
+  schema: string;
+  batchSize: number;
+  concurrency: number;
+  fetchWaitMs: number;
+  commitEveryMs: number;
+  stallMs: number;
+  dlqPartitions: number;
 }
 
-type LabelCounts = Map<string, { labels: Record<string, string>; n: number }>;
-
-/**
- * Counts one event under (entity, detail); the labels object is built once per group, not per event
- * (a spread and a JSON key per event were a visible share of the consumer's CPU).
- */
-function bump(m: LabelCounts, entity: string, detail: string, labels: () => Record<string, string>): void {
-  const k = `${entity}\u0000${detail}`;
-  const e = m.get(k);
-  if (e) e.n++;
-  else m.set(k, { labels: labels(), n: 1 });
+function settingsOf(o: ApplyConsumerOptions): Settings {
+  const prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+  if (o.provider === o.receiver) throw new ApplyConsumerError(o.agreementId, applyGroupId(prefix, o.agreementId, o.receiver), `provider and receiver are both ${o.receiver}`);
+  return {
+    prefix,
+    group: o.groupId ?? applyGroupId(prefix, o.agreementId, o.receiver),
+    name: `apply-consumer-${o.agreementId}-${o.receiver}`,
+    dlqTopic: dlqTopic(prefix, o.receiver, o.agreementId),
+    schema: checkPartnerSchema(o.partnerSchema ?? `partner_${o.provider}`, o.provider),
+    batchSize: o.applyBatchSize ?? 1000,
+    concurrency: o.partitionsConcurrently ?? 2,
+    fetchWaitMs: o.fetchWaitMs ?? 100,
+    commitEveryMs: o.offsetCommitIntervalMs ?? 1000,
+    stallMs: o.stallMs ?? 120_000,
+    dlqPartitions: o.dlqPartitions ?? 1,
+  };
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Applies one agreement's events from the provider's topics to the partner store in the receiver's
- * database. Per batch: every event is authenticated, decoded and checked, then the agreement version in
- * force at its commit time projects and filters it (none in force: withheld); the batch is reduced to
- * the newest change per key and written in one transaction with the update log and the dead letters;
- * only then are the Kafka offsets committed. A crash anywhere repeats work but never applies an older
- * state over a newer one, so the effect is exactly once.
+ * database, wiring its stages: the assessment (EventAssessor: authenticate, decode with pinned schemas,
+ * check the agreement), the chunk writer (one transaction per chunk with the update log and the dead
+ * letters), the offset committer (offsets only of what the store committed), the accounting (metrics),
+ * the partition progress watch (stalls), and the agreement-enforcement loop (purges, retention, the
+ * end). A chunk that fails for a reason outside its events is retried with backoff, its offsets never
+ * committed past it. A crash anywhere repeats work but never applies an older state over a newer one,
+ * so the effect is exactly once.
  */
 export class ApplyConsumer implements PipelineService {
   readonly name: string;
   readonly groupId: string;
   readonly dlqTopic: string;
-  private readonly prefix: string;
-  private readonly schema: string;
+  private readonly s: Settings;
   private readonly store: PartnerStore;
   private readonly assessor: EventAssessor;
-  private pool?: Pool;
-  private consumer?: Consumer;
-  private producer?: Producer;
-  private running = false;
-  private crashed = false;
-  private enforcer?: ScopeEnforcer;
-  private enforceTimer?: NodeJS.Timeout;
-  private enforcing = false;
-  /** Per topic-partition, the next offset after the last chunk the store committed, not yet committed to Kafka. */
-  private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
-  private committingOffsets?: Promise<void>;
-  private offsetTimer?: NodeJS.Timeout;
-  /** Set when stop() begins: no new chunk starts, so the last offsets can be committed before kafkajs stops. */
-  private stopping = false;
-  private readonly latencyByEntity = new Map<string, { observe(v: number): void }>();
+  private readonly accounting: ApplyAccounting;
+  private readonly offsets: OffsetCommitter;
+  private readonly progress: PartitionProgress;
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
-  private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
+  private readonly partitionCounts = new Map<string, number>();
+  private pool?: Pool;
+  private kafka?: Kafka;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private writer?: ChunkWriter;
+  private enforcement?: EnforcementLoop;
+  private stallTimer?: NodeJS.Timeout;
+  private running = false;
+  private crashed = false;
+  /** Set when stop() begins: no new chunk starts, so the last offsets can be committed before kafkajs stops. */
+  private stopping = false;
 
   constructor(private readonly o: ApplyConsumerOptions) {
-    this.prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
-    this.groupId = o.groupId ?? applyGroupId(this.prefix, o.agreementId, o.receiver);
-    this.name = `apply-consumer-${o.agreementId}-${o.receiver}`;
-    this.dlqTopic = dlqTopic(this.prefix, o.receiver, o.agreementId);
-    if (o.provider === o.receiver) throw new ApplyConsumerError(o.agreementId, this.groupId, `provider and receiver are both ${o.receiver}`);
-    this.schema = checkPartnerSchema(o.partnerSchema ?? `partner_${o.provider}`, o.provider);
+    this.s = settingsOf(o);
+    this.name = this.s.name;
+    this.groupId = this.s.group;
+    this.dlqTopic = this.s.dlqTopic;
     this.store = new PartnerStore({
-      schema: this.schema,
+      schema: this.s.schema,
       identity: { receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, consumerGroup: this.groupId },
       contract: (entity) => o.contracts.get(entity),
     });
@@ -172,25 +186,40 @@ export class ApplyConsumer implements PipelineService {
     this.assessor = new EventAssessor({
       provider: o.provider,
       agreementId: o.agreementId,
-      topicPrefix: this.prefix,
+      topicPrefix: this.s.prefix,
       contracts: o.contracts,
       verifier: new EventVerifier((keyId) => ring.get(keyId)),
       decoder: new WireDecoder(o.schemaSource ?? registrySchemaSource(o.registryUrl)),
       policy: o.policy,
+      partitionsOf: (topic) => this.partitionCounts.get(topic),
     });
+    this.accounting = new ApplyAccounting({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.groupId, log: o.log });
+    this.offsets = new OffsetCommitter({ commit: (offsets) => this.consumer!.commitOffsets(offsets), intervalMs: this.s.commitEveryMs, group: this.groupId, log: o.log });
+    this.progress = new PartitionProgress({ group: this.groupId, stallMs: this.s.stallMs, log: o.log });
   }
 
+  /** Running, not crashed, and no partition stalled. */
   healthy(): boolean {
-    return this.running && !this.crashed;
+    return this.running && !this.crashed && !this.progress.anyStalled;
   }
 
   stats(): Readonly<ApplyStats> {
-    return { ...this.counts };
+    return this.accounting.stats();
   }
 
   /** The agreement's topics of the entities it shares: the provider publishes nothing else to them. */
   topics(): string[] {
-    return this.o.entities.map((e) => agreementTopic(this.prefix, this.o.provider, this.o.agreementId, e));
+    return this.o.entities.map((e) => agreementTopic(this.s.prefix, this.o.provider, this.o.agreementId, e));
+  }
+
+  /** The topic deletion records are sent to. */
+  get deletionTopic(): string {
+    return this.o.enforcement?.topic ?? `${this.s.prefix}.deletion-records`;
+  }
+
+  /** Partitions stalled now (see PartitionProgress), for /health and operators. */
+  stalledPartitions(): ReturnType<PartitionProgress['check']> {
+    return this.progress.check();
   }
 
   async start(): Promise<void> {
@@ -212,30 +241,74 @@ export class ApplyConsumer implements PipelineService {
     }
     // The access-audit collector recognises the consumer's guarded writes (which read the rows they
     // replace) by this name and the role (THAHS_ACCESS_AUDIT_OWN_SESSIONS).
-    this.pool = new Pool({ connectionString: this.o.pgUrl, max: (this.o.partitionsConcurrently ?? 2) + 1, application_name: `thahs-${this.name}` });
-    this.pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
-    await this.withClient(async (c) => {
-      await this.checkReceiverDatabase(c);
+    const pool = new Pool({ connectionString: this.o.pgUrl, max: this.s.concurrency + 1, application_name: `thahs-${this.name}` });
+    this.pool = pool;
+    pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
+    const c = await pool.connect();
+    try {
+      const r = await c.query<{ present: boolean }>("SELECT to_regclass('thahs_meta.database_ministry') IS NOT NULL AS present");
+      // A database with the ministry model must belong to the receiver; one without it holds only partner data.
+      if (r.rows[0]?.present) await assertDatabaseMinistry((sql, params) => c.query(sql, params).then((x) => x.rows), this.o.receiver, this.o.pgUrl);
       await this.store.init(c);
-    });
+    } finally {
+      c.release();
+    }
 
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
-    await this.checkTopics(kafka);
-    await ensureTopics(kafka, [{ topic: this.dlqTopic, partitions: this.o.dlqPartitions ?? 1, cleanup: 'delete' }]);
+    this.kafka = kafka;
+    await this.readTopics();
+    // The dead letters of a chunk go in requests sized to this limit (DeadLetterSender).
+    await ensureTopics(kafka, [{ topic: this.dlqTopic, partitions: this.s.dlqPartitions, cleanup: 'delete', maxMessageBytes: EXCHANGE_TOPIC_MAX_MESSAGE_BYTES }]);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
-    await this.openEnforcement(kafka);
+    this.writer = new ChunkWriter({
+      pool: () => this.pool!,
+      store: this.store,
+      deadLetters: new DeadLetterSender(() => this.producer!, this.dlqTopic, Math.floor(EXCHANGE_TOPIC_MAX_MESSAGE_BYTES * 0.9), agreementId, this.groupId),
+      group: this.groupId,
+      log,
+    });
+    const e = this.o.enforcement;
+    if (e) {
+      // One partition, compacted, keyed by record id: every record stays, in the order written.
+      await ensureTopics(kafka, [{ topic: this.deletionTopic, partitions: 1, cleanup: 'compact' }]);
+      this.enforcement = new EnforcementLoop({
+        receiver: this.o.receiver,
+        provider: this.o.provider,
+        agreementId,
+        group: this.groupId,
+        schema: this.s.schema,
+        contracts: this.o.contracts,
+        state: e.state,
+        signingKey: e.signingKey,
+        pool,
+        producer: () => this.producer!,
+        kafka,
+        deletionTopic: this.deletionTopic,
+        platformTopics: () => [...this.topics(), this.dlqTopic],
+        pauseFetching: () => this.consumer?.pause(this.topics().map((topic) => ({ topic }))),
+        gate: this.gate,
+        log,
+        everyMs: e.everyMs,
+        retentionEveryMs: e.retentionEveryMs,
+        onColumnsDropped: (entity) => this.store.forgetColumns(entity),
+      });
+      await this.enforcement.runNow();
+      this.enforcement.start();
+    }
     // A fetch answered with the first few events costs as many requests, offset commits and transactions
     // as it carries little; the broker waits for FETCH_MAX_BYTES, or fetchWaitMs at most.
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES, maxWaitTimeInMs: this.o.fetchWaitMs ?? 100 });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      // Offsets of partitions this member no longer holds are the new owner's to commit.
-      const held = new Set(Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
-      for (const k of [...this.pendingOffsets.keys()]) if (!held.has(k)) this.pendingOffsets.delete(k);
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES, maxWaitTimeInMs: this.s.fetchWaitMs });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (ev) => {
+      const held = new Set(Object.entries(ev.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+      this.offsets.retainOnly(held);
+      this.progress.retainOnly(held);
+      // A rebalance may follow partitions added to a topic: the key check must use the new counts.
+      void this.readTopics().catch((err: Error) => log.warn('reading the topics’ partition counts failed', { group: this.groupId, error: err.message }));
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      log.error('consumer crashed', { group: this.groupId, error: e.payload.error.message, restart: e.payload.restart });
-      if (!e.payload.restart) this.crashed = true;
+    this.consumer.on(this.consumer.events.CRASH, (ev) => {
+      log.error('consumer crashed', { group: this.groupId, error: ev.payload.error.message, restart: ev.payload.restart });
+      if (!ev.payload.restart) this.crashed = true;
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
@@ -243,24 +316,25 @@ export class ApplyConsumer implements PipelineService {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Partitions hold disjoint keys: while one waits on its transaction, another verifies and decodes.
-      partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 2,
+      partitionsConsumedConcurrently: this.s.concurrency,
       eachBatch: (p) => this.onBatch(p),
     });
-    this.offsetTimer = setInterval(() => void this.flushOffsets(), this.o.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS);
+    this.offsets.start();
+    this.stallTimer = setInterval(() => this.progress.check(), Math.min(15_000, Math.max(1000, this.s.stallMs / 4)));
     this.running = true;
-    log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.schema, topics: this.topics() });
+    log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.s.schema, topics: this.topics() });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
-    clearInterval(this.enforceTimer);
-    this.enforceTimer = undefined;
-    clearInterval(this.offsetTimer);
+    this.enforcement?.stop();
+    this.offsets.stop();
+    clearInterval(this.stallTimer);
     // The chunk in progress finishes its transaction; its offsets go out while the consumer can still
     // commit (kafkajs drops commits once stopped). disconnect() then lets the batch in progress end.
     await this.gate.exclusive(async () => undefined);
-    await this.flushOffsets();
+    if (this.consumer) await this.offsets.flush();
     await this.consumer?.disconnect();
     // Whatever purge is still running finishes before the connections close.
     await this.gate.exclusive(async () => undefined);
@@ -271,269 +345,88 @@ export class ApplyConsumer implements PipelineService {
     this.pool = undefined;
   }
 
-  /** The topic deletion records are sent to. */
-  get deletionTopic(): string {
-    return this.o.enforcement?.topic ?? `${this.prefix}.deletion-records`;
-  }
-
   /** Performs what the agreement makes due at `now` (also run on start and periodically); returns the deletion records written. */
   async enforceNow(now: Date = new Date()): Promise<DeletionRecord[]> {
-    const enforcer = this.enforcer;
-    if (!enforcer) return [];
-    return this.gate.exclusive(() => enforcer.runDue(now));
+    return this.enforcement ? this.enforcement.runNow(now) : [];
   }
 
-  private async openEnforcement(kafka: Kafka): Promise<void> {
-    const e = this.o.enforcement;
-    if (!e) return;
-    // One partition, compacted, keyed by record id: every record stays, in the order written.
-    await ensureTopics(kafka, [{ topic: this.deletionTopic, partitions: 1, cleanup: 'compact' }]);
-    this.enforcer = new ScopeEnforcer(this.pool!, {
-      receiver: this.o.receiver,
-      provider: this.o.provider,
-      agreementId: this.o.agreementId,
-      schema: this.schema,
-      state: e.state,
-      contracts: this.o.contracts,
-      signingKey: e.signingKey,
-      publish: (r) => this.publishDeletionRecord(r),
-      log: this.o.log,
-      onColumnsDropped: (entity) => this.store.forgetColumns(entity),
-      retentionEveryMs: e.retentionEveryMs,
-      deleteTopics: () => this.deletePlatformTopics(kafka),
-    });
-    await this.enforceNow();
-    this.enforceTimer = setInterval(() => this.enforcePeriodically(), e.everyMs ?? 60_000);
-  }
-
-  private enforcePeriodically(): void {
-    if (this.enforcing || !this.running) return;
-    this.enforcing = true;
-    this.enforceNow()
-      .catch((err: Error) => this.o.log.error('scope enforcement failed; retried at the next interval', { group: this.groupId, agreement: this.o.agreementId, error: err.message }))
-      .finally(() => {
-        this.enforcing = false;
-      });
-  }
-
-  /**
-   * Element (10) on the platform: the agreement's event topics and this receiver's dead-letter topic of
-   * it are deleted, after fetching from them stops. The provider never creates them again for an
-   * agreement that has ended. A topic already gone counts as deleted.
-   */
-  private async deletePlatformTopics(kafka: Kafka): Promise<string[]> {
-    const topics = [...this.topics(), this.dlqTopic];
-    this.consumer?.pause(this.topics().map((topic) => ({ topic })));
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const present = topics.filter((t) => existing.has(t));
-      if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
-      this.o.log.info('agreement topics deleted from the platform', { group: this.groupId, agreement: this.o.agreementId, topics: present.length });
-      return topics;
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  private async publishDeletionRecord(record: DeletionRecord): Promise<void> {
-    await this.producer!.send({ topic: this.deletionTopic, acks: -1, messages: [deletionRecordMessage(record)] });
-  }
-
-  private async checkReceiverDatabase(c: PoolClient): Promise<void> {
-    const r = await c.query<{ present: boolean }>("SELECT to_regclass('thahs_meta.database_ministry') IS NOT NULL AS present");
-    // A database with the ministry model must belong to the receiver; one without it holds only partner data.
-    if (r.rows[0]?.present) await assertDatabaseMinistry((sql, params) => c.query(sql, params).then((x) => x.rows), this.o.receiver, this.o.pgUrl);
-  }
-
-  private async checkTopics(kafka: Kafka): Promise<void> {
-    const admin = kafka.admin();
+  /** The agreement's topics must exist (the provider makes them); their partition counts check that each key is in its partition. */
+  private async readTopics(): Promise<void> {
+    const admin = this.kafka!.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
       const missing = this.topics().filter((t) => !existing.has(t));
       if (missing.length > 0) {
-        throw new ApplyConsumerError(this.o.agreementId, this.groupId, `provider topics do not exist yet (start the ${this.o.provider} producer first): ${missing.join(', ')}`, missing[0]);
+        throw new ApplyConsumerError(this.o.agreementId, this.groupId, `provider topics do not exist yet (the ${this.o.provider} producer makes them once it knows the agreement): ${missing.join(', ')}`, missing[0]);
       }
+      const { topics } = await admin.fetchTopicMetadata({ topics: this.topics() });
+      for (const t of topics) this.partitionCounts.set(t.name, t.partitions.length);
     } finally {
       await admin.disconnect();
     }
   }
 
-  private async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool!.connect();
-    let broken = false;
-    try {
-      return await fn(c);
-    } catch (err) {
-      // A refused row leaves the connection sound; anything else may have broken it, so it is not reused.
-      broken = !isRowDataError(err);
-      throw err;
-    } finally {
-      c.release(broken);
-    }
-  }
-
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const size = this.o.applyBatchSize ?? 1000;
-    for (let i = 0; i < batch.messages.length; i += size) {
+    const { topic, partition } = batch;
+    if (batch.messages.length > 0) this.progress.fetched(topic, partition, batch.messages[0].offset, batch.highWatermark);
+    for (let i = 0; i < batch.messages.length; i += this.s.batchSize) {
       if (!isRunning() || isStale() || this.stopping) return;
-      const chunk = batch.messages.slice(i, i + size);
-      await this.gate.shared(() => this.applyChunk(batch.topic, batch.partition, chunk));
+      const chunk = batch.messages.slice(i, i + this.s.batchSize);
+      if (!(await this.applyWithRetry(topic, partition, chunk, heartbeat, () => isRunning() && !isStale() && !this.stopping))) return;
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
-      // Sent by the offset timer, with every other partition's.
-      this.pendingOffsets.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
-      const lag = BigInt(batch.highWatermark) - 1n - BigInt(last);
-      applyMetrics.lag.set({ group: this.groupId, topic: batch.topic, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
+      const next = (BigInt(last) + 1n).toString();
+      // Sent by the committer's timer, with every other partition's.
+      this.offsets.mark(topic, partition, next);
+      this.progress.applied(topic, partition, next, batch.highWatermark);
+      this.accounting.lag(topic, partition, BigInt(batch.highWatermark) - BigInt(next));
       await heartbeat();
     }
   }
 
   /**
-   * Commits every pending offset, one request for all partitions; concurrent callers share it. The
-   * shared promise is cleared in a continuation, never synchronously: a flush with nothing to send
-   * completes at once, and clearing it inside would run before the assignment and leave a settled
-   * promise in place that made every later flush a no-op (found by applyCrash.test.ts).
+   * Applies a chunk, retrying with backoff while it fails for a reason outside its events (the
+   * registry, the database or the broker down): its offsets are never committed past it, and the
+   * partition's stall alarm tells an operator when it lasts. False when the partition was given up
+   * meanwhile (stop, rebalance): the next owner starts from the last committed offset.
    */
-  private flushOffsets(): Promise<void> {
-    if (this.committingOffsets) return this.committingOffsets;
-    const run = this.commitPendingOffsets();
-    this.committingOffsets = run;
-    void run.finally(() => {
-      if (this.committingOffsets === run) this.committingOffsets = undefined;
-    });
-    return run;
-  }
-
-  private async commitPendingOffsets(): Promise<void> {
-    while (this.pendingOffsets.size > 0 && this.consumer) {
-      const offsets = [...this.pendingOffsets.values()];
-      this.pendingOffsets.clear();
+  private async applyWithRetry(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
+    let wait = RETRY_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
       try {
-        await this.consumer.commitOffsets(offsets);
+        await this.gate.shared(() => this.applyChunk(topic, partition, chunk));
+        return true;
       } catch (err) {
-        // The store is already ahead, so nothing is lost: tried again on the next flush unless a newer
-        // offset arrived meanwhile or a rebalance took the partition (GROUP_JOIN drops those). Until
-        // then a restart repeats events, which changes nothing.
-        this.o.log.warn('offset commit failed after the store commit; retried on the next flush', { group: this.groupId, partitions: offsets.length, error: (err as Error).message });
-        for (const o of offsets) {
-          const k = `${o.topic}/${o.partition}`;
-          if (!this.pendingOffsets.has(k)) this.pendingOffsets.set(k, o);
+        if (!live()) return false;
+        const error = (err as Error).message;
+        this.progress.failed(topic, partition, error);
+        // One line at the first failure and then every tenth: a long outage is reported, not repeated.
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.o.log.warn('applying a chunk failed for a reason outside its events; retrying', { group: this.groupId, topic, partition, offset: chunk[0].offset, attempt, retryInMs: wait, error });
         }
-        return;
+        for (let waited = 0; waited < wait; waited += HEARTBEAT_EVERY_MS) {
+          await sleep(Math.min(HEARTBEAT_EVERY_MS, wait - waited));
+          if (!live()) return false;
+          await heartbeat();
+        }
+        wait = Math.min(wait * 2, RETRY_MAX_MS);
       }
     }
   }
 
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
-    const events: RawEvent[] = messages.map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {} }));
-    const assessed: Assessment[] = await this.assessor.assessAll(events);
-    await this.write(assessed);
-    this.counts.received += messages.length;
-  }
-
-  /**
-   * Writes assessed events in one transaction. When the store refuses a value (a row the column cannot
-   * hold), the events are written in halves until the culprit stands alone and is dead-lettered, so one
-   * bad row never blocks its partition.
-   */
-  private async write(assessed: Assessment[]): Promise<void> {
-    try {
-      await this.writeOnce(assessed);
-    } catch (err) {
-      if (!isRowDataError(err)) throw err;
-      if (assessed.length > 1) {
-        const half = Math.ceil(assessed.length / 2);
-        await this.write(assessed.slice(0, half));
-        await this.write(assessed.slice(half));
-        return;
-      }
-      const only = assessed[0];
-      if (only?.kind !== 'change') throw err;
-      this.o.log.warn('partner store refused a row; dead-lettering the event', { group: this.groupId, topic: only.event.topic, partition: only.event.partition, offset: only.event.offset, sqlState: (err as { code?: string }).code });
-      await this.writeOnce([{ kind: 'dead-letter', event: only.event, entity: only.change.entity, reason: 'store-rejected', detail: (err as Error).message }]);
-    }
-  }
-
-  private async writeOnce(assessed: Assessment[]): Promise<void> {
-    const changes = assessed.filter((a): a is Extract<Assessment, { kind: 'change' }> => a.kind === 'change');
-    const { newest, superseded } = reduceToNewest(changes, (a) => a.change);
-    const dead = assessed.filter((a): a is Extract<Assessment, { kind: 'dead-letter' }> => a.kind === 'dead-letter');
-    const raw = new Map<DeadLetterRecord, RawEvent>();
-    const deadLetters = dead.map((d) => {
-      const rec = deadLetterRecord(d.event, d.reason, d.detail, d.entity);
-      raw.set(rec, d.event);
-      return rec;
-    });
-    const fields = new Map<string, Set<string>>();
-    for (const { change } of newest) {
-      const f = fields.get(change.entity) ?? new Set<string>(['id']);
-      if (change.row) for (const k of Object.keys(change.row)) f.add(k);
-      fields.set(change.entity, f);
-    }
-    if (newest.length === 0 && deadLetters.length === 0) {
-      // Withheld only: nothing to write, the offsets may move on.
-      this.account(assessed, [], [], superseded.map((a) => a.change), []);
-      return;
-    }
-    const result = await this.withClient(async (c) => {
-      for (const [entity, f] of fields) await this.store.prepare(c, entity, f);
-      return this.store.apply(c, { changes: newest.map((a) => a.change), deadLetters }, (recorded) => this.publishDeadLetters(recorded, raw));
-    });
-    this.account(assessed, result.applied, result.stale, superseded.map((a) => a.change), result.recordedDeadLetters);
-  }
-
-  private async publishDeadLetters(recorded: DeadLetterRecord[], raw: ReadonlyMap<DeadLetterRecord, RawEvent>): Promise<void> {
-    if (recorded.length === 0) return;
-    const at = new Date();
-    await this.producer!.send({
-      topic: this.dlqTopic,
-      acks: -1,
-      messages: recorded.map((d) => deadLetterMessage(raw.get(d)!, d, this.o.agreementId, this.groupId, at)),
-    });
-  }
-
-  /** The latency histogram's child for an entity, kept: prom-client hashes the labels on every observe otherwise. */
-  private latencyOf(entity: string): { observe(v: number): void } {
-    let h = this.latencyByEntity.get(entity);
-    if (!h) {
-      h = applyMetrics.latency.labels({ receiver: this.o.receiver, provider: this.o.provider, entity });
-      this.latencyByEntity.set(entity, h);
-    }
-    return h;
-  }
-
-  private account(assessed: Assessment[], applied: StoreChange[], stale: StoreChange[], superseded: StoreChange[], recorded: DeadLetterRecord[]): void {
-    const { receiver, provider, agreementId: agreement, log } = this.o;
-    const base = (entity: string): Record<string, string> => ({ receiver, provider, entity, agreement });
-    const appliedBy: LabelCounts = new Map();
-    const skippedBy: LabelCounts = new Map();
-    const withheldBy: LabelCounts = new Map();
-    const deadBy: LabelCounts = new Map();
-    const nowUs = Date.now() * 1000;
-    for (const c of applied) {
-      const action = c.row === null ? 'delete' : 'upsert';
-      bump(appliedBy, c.entity, action, () => ({ ...base(c.entity), action }));
-      this.latencyOf(c.entity).observe(Math.max(0, (nowUs - c.commitTsUs) / 1e6));
-    }
-    for (const c of stale) bump(skippedBy, c.entity, 'stale', () => ({ ...base(c.entity), reason: 'stale' }));
-    for (const c of superseded) bump(skippedBy, c.entity, 'superseded', () => ({ ...base(c.entity), reason: 'superseded' }));
-    for (const a of assessed) if (a.kind === 'withheld') bump(withheldBy, a.entity, '', () => base(a.entity));
-    for (const d of recorded) {
-      const entity = d.entity ?? 'unknown';
-      bump(deadBy, entity, d.reason, () => ({ ...base(entity), reason: d.reason }));
-      log.warn('event dead-lettered', { group: this.groupId, reason: d.reason, topic: d.topic, partition: d.partition, offset: d.offset });
-    }
-    for (const { labels, n } of appliedBy.values()) applyMetrics.applied.inc(labels, n);
-    for (const { labels, n } of skippedBy.values()) applyMetrics.skipped.inc(labels, n);
-    for (const { labels, n } of withheldBy.values()) applyMetrics.withheld.inc(labels, n);
-    for (const { labels, n } of deadBy.values()) applyMetrics.deadLettered.inc(labels, n);
-    this.counts.applied += applied.length;
-    this.counts.stale += stale.length;
-    this.counts.superseded += superseded.length;
-    this.counts.withheld += assessed.filter((a) => a.kind === 'withheld').length;
-    this.counts.deadLettered += assessed.filter((a) => a.kind === 'dead-letter').length;
+    const events: RawEvent[] = messages.map((m) => ({
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: m.headers ?? {},
+      ...((m as KafkaMessage & Pick<ReceivedMessage, 'headersDropped'>).headersDropped ? { headersDropped: (m as Pick<ReceivedMessage, 'headersDropped'>).headersDropped } : {}),
+    }));
+    const assessed = await this.assessor.assessAll(events);
+    const result = await this.writer!.write(assessed);
+    this.accounting.account(assessed, result);
   }
 }

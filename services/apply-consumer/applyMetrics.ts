@@ -35,6 +35,12 @@ export const applyMetrics = {
     labelNames: ['group', 'topic', 'partition'],
     registers: [metricsRegistry],
   }),
+  stalled: new Gauge({
+    name: 'thahs_apply_partition_stalled',
+    help: '1 while a partition has events waiting and has applied none for longer than the stall time (THAHS_APPLY_STALL_SEC)',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [metricsRegistry],
+  }),
   latency: new Histogram({
     name: 'thahs_apply_latency_seconds',
     help: 'Source commit to partner-store commit',

@@ -32,6 +32,35 @@ describe('dead-letter records', () => {
     });
   });
 
+  it('stores anything an unsigned record can carry: null values, prototype names, NULs — jsonb and text take it', () => {
+    const headers = Object.assign(Object.create(null) as Record<string, unknown>, {
+      nothing: null,
+      ['__proto__']: Buffer.from('p'),
+      constructor: Buffer.from('c'),
+      toString: [Buffer.from('t'), null],
+      'nul\u0000name': 'a\u0000b',
+      nulBytes: Buffer.from([0x61, 0x00, 0x62]),
+      [H.event]: encodeEnvelope(encodeMeta({ op: 'u', position: { lsn: 1n, index: 0 }, xid: 1, commitTs: 1, ministry: 'cand', entity: 'person', agreementId: 'A\u0000B', agreementVersion: 1, sourceEpoch: '1' }, 'key\u0000id'), Buffer.alloc(64), Buffer.alloc(0)),
+    });
+    const rec = deadLetterRecord({ ...event, headers: headers as never }, 'bad-signature', 'key key\u0000id unknown', 'person');
+    const json = JSON.stringify(rec.headers);
+    // jsonb refuses U+0000 in any string, text refuses it anywhere
+    const nul = (v: unknown): boolean => (typeof v === 'string' ? v.includes('\u0000') : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => nul(k) || nul(x)) : false);
+    const parsed = JSON.parse(json) as Record<string, unknown>;
+    expect(nul(parsed)).toBe(false);
+    expect(rec.detail).not.toContain('\u0000');
+    expect(Object.keys(parsed).sort()).toEqual(['__proto__', 'constructor', 'nothing', 'nul\\u0000name', 'nulBytes', 'thahs.event', 'toString'].sort());
+    expect(parsed.nothing).toBeNull();
+    expect(parsed.toString).toEqual(['t', null]);
+    expect(parsed.nulBytes).toEqual({ base64: Buffer.from([0x61, 0x00, 0x62]).toString('base64') });
+    expect((parsed[H.event] as { decoded: { keyId: string } }).decoded.keyId).toBe('key\\u0000id');
+    // the Kafka copy leaves the null values out and keeps the rest
+    const m = deadLetterMessage({ ...event, headers: headers as never }, rec, 'A-1', 'g', new Date(0));
+    expect(Object.keys(m.headers!)).not.toContain('nothing');
+    expect(m.headers!.toString).toEqual([Buffer.from('t')]);
+    expect(Object.getOwnPropertyDescriptor(m.headers, '__proto__')?.value).toEqual(Buffer.from('p'));
+  });
+
   it('keeps no value bytes of a policy violation, only their digest', () => {
     const rec = deadLetterRecord(event, 'policy-violation', 'carries national_id, which agreement A-1 v1 does not share', 'person');
     expect(rec.value).toBeNull();

@@ -8,8 +8,10 @@ import type { RawEvent } from './deadLetterMessage';
 import { Assessment, EventAssessor } from './eventAssessor';
 import { classifyFailure, EventRejection, isRowDataError } from './eventRejection';
 import type { AppliedPolicy, DeclaredPolicy, PolicyResolver } from './policyResolver';
-import { RegistryUnavailableError, SchemaLookup } from './schemaSource';
+import { RegistryUnavailableError, SchemaLookup, SchemaNotFoundError } from './schemaSource';
 import { WireDecoder } from './wireDecoder';
+import { EVENT_LIMITS } from './eventLimits';
+import { murmur2 } from '../../libs/kafka/keyPartitioner';
 
 const contracts = loadContracts();
 const person = contracts.get('person');
@@ -160,7 +162,8 @@ describe('event assessment and dead-letter classification', () => {
     const sign = (value: Buffer | null, op: EventMeta['op'] = 'u') => signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key, value, meta: meta(op) }], trusted)[0];
     expect(await reasonOf(sign(Buffer.from('not avro at all')))).toBe('undecodable');
     expect(await reasonOf(sign(wire(2, Buffer.from([0xff, 0xff, 0xff]))))).toBe('undecodable');
-    expect(await reasonOf(sign(wire(99, Buffer.alloc(10))))).toBe('unknown-schema');
+    // an id the registry does not know: the registry's fault, not the (authentic) event's — retried, not dead-lettered
+    await expect(assessor().assess(raw(sign(wire(99, Buffer.alloc(10)))))).rejects.toBeInstanceOf(SchemaNotFoundError);
     expect(await reasonOf(sign(wire(4, Buffer.alloc(10))))).toBe('wrong-schema');
     const j = sampleRecord(judgment, { id });
     const { value: judgmentValue } = encodeRecord(judgment, 1, 3, j, id);
@@ -211,6 +214,39 @@ describe('event assessment and dead-letter classification', () => {
     const tomb = await assessor(suspended).assess(raw(personEvent(null, { op: 'd' })));
     expect(tomb.kind === 'change' && tomb.change.row).toBeNull();
     expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true })), assessor(suspended))).toBe('withheld');
+  });
+
+  it('refuses a key no longer listed in the version in force now, whatever the commit time the signer chose', async () => {
+    const revoked: PolicyResolver = { resolve: () => policy, keyAllowedNow: () => false };
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true })), assessor(revoked))).toBe('key-not-in-agreement');
+    const current: PolicyResolver = { resolve: () => policy, keyAllowedNow: (_p, k) => k === trusted.keyId };
+    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true })), assessor(current))).toBe('change');
+  });
+
+  it('refuses an authentic event on a partition its key does not map to', async () => {
+    const ring = new Map([trusted].map((k) => [k.keyId, k.publicKey]));
+    const a = new EventAssessor({
+      provider: 'cand',
+      agreementId: 'TTDL-TEST',
+      topicPrefix: 'tp',
+      contracts,
+      verifier: new EventVerifier((id) => ring.get(id)),
+      decoder: new WireDecoder(async (id: number) => SCHEMAS[id] ?? null),
+      policy: { resolve: () => policy },
+      partitionsOf: () => 3,
+    });
+    const e = personEvent(sampleRecord(person, { is_military: true }));
+    const home = (murmur2(e.key) & 0x7fffffff) % 3;
+    expect((await a.assess({ ...raw(e), partition: home })).kind).toBe('change');
+    const r = await a.assess({ ...raw(e), partition: (home + 1) % 3 });
+    expect(r.kind === 'dead-letter' && [r.reason, r.detail]).toEqual(['invalid-event', `on partition ${(home + 1) % 3}, but its key belongs to partition ${home} of 3`]);
+  });
+
+  it('refuses oversize events before verifying anything', async () => {
+    const e = personEvent(sampleRecord(person));
+    expect(await reasonOf({ ...e, value: Buffer.alloc(EVENT_LIMITS.valueBytes + 1) })).toBe('oversize');
+    expect(await reasonOf({ ...e, headers: { ...e.headers, a: 'x', b: 'y', c: 'z', d: 'w' } })).toBe('oversize');
+    expect((await assessor().assess({ ...raw(e), headersDropped: 299_968 })).kind).toBe('dead-letter');
   });
 
   it('dead-letters a record the filter cannot evaluate', async () => {

@@ -1,5 +1,6 @@
 import { parseAgreementTopic } from '../../libs/contracts/agreementTopics';
 import { canonicalSchemaText } from '../../libs/contracts/canonicalSchema';
+import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { EntityContract, Ministry } from '../../libs/contracts/contractTypes';
 import { checkProjectedSchema } from '../../libs/contracts/projectedContract';
@@ -7,6 +8,7 @@ import { decodeEnvelope, H, headerBytes, type ReceivedMeta } from '../../libs/ev
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
+import { checkEventLimits } from './eventLimits';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
 import { SchemaPin, WireDecoder } from './wireDecoder';
@@ -34,6 +36,8 @@ export interface AssessorOptions {
   verifier: EventVerifier;
   decoder: WireDecoder;
   policy: PolicyResolver;
+  /** Partitions of a topic as the cluster has them now; undefined when not known (the check is then skipped). */
+  partitionsOf?(topic: string): number | undefined;
 }
 
 interface Pins {
@@ -98,6 +102,7 @@ export class EventAssessor {
 
   private authenticate(e: RawEvent): Authentic {
     const { provider } = this.o;
+    checkEventLimits(e);
     const entity = this.entityOf(e.topic);
     if (entity === null) throw new EventRejection('invalid-event', `topic ${e.topic} does not carry an entity of ${provider}`);
     if (e.key === null) throw new EventRejection('invalid-event', 'the event has no key');
@@ -113,6 +118,13 @@ export class EventAssessor {
     if (meta.ministry !== provider) throw new VerificationError('wrong-ministry', `signed as ${meta.ministry}, on a topic of ${provider}`, keyId);
     if (meta.entity !== entity) throw new EventRejection('invalid-event', `header entity ${meta.entity} on the topic of ${entity}`);
     if (meta.agreementId !== this.o.agreementId) throw new EventRejection('invalid-event', `published under agreement ${meta.agreementId}, on a topic of ${this.o.agreementId}`);
+    // A key lives in one partition: an old upsert copied into another one could otherwise overtake its
+    // key's delete there (partitions apply concurrently) and bring a deleted row back.
+    const partitions = this.o.partitionsOf?.(e.topic);
+    if (partitions !== undefined && partitions > 0) {
+      const expected = (murmur2(e.key) & 0x7fffffff) % partitions;
+      if (expected !== e.partition) throw new EventRejection('invalid-event', `on partition ${e.partition}, but its key belongs to partition ${expected} of ${partitions}`);
+    }
     return { event: e, entity, meta, key: e.key };
   }
 
@@ -136,6 +148,9 @@ export class EventAssessor {
     if (!applied) return { kind: 'withheld', event: e, entity };
     if (!applied.providerKeyIds.includes(keyId)) {
       throw new EventRejection('key-not-in-agreement', `key ${keyId} is not listed for the provider in agreement ${applied.agreementId} v${applied.version}`);
+    }
+    if (policy.keyAllowedNow && !policy.keyAllowedNow(provider, keyId)) {
+      throw new EventRejection('key-not-in-agreement', `key ${keyId} is no longer listed for the provider in the version of ${applied.agreementId} in force now`);
     }
     let row: Record<string, StoreValue> | null = null;
     if (record !== null) {

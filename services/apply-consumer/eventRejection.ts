@@ -11,6 +11,8 @@ export type DeadLetterReason =
   | 'key-not-in-agreement'
   /** The envelope headers are missing or malformed. */
   | 'bad-header'
+  /** Larger than any exchanged event can be (value, key, envelope) or with more headers than one: refused before any check costs CPU. */
+  | 'oversize'
   /** The registry does not know the schema id of the key or value. */
   | 'unknown-schema'
   /** The schema id names another record (another entity, or key for value) or cannot be read as the contract. */

@@ -33,6 +33,12 @@ export interface PolicyResolver {
    * provider may have sent. Null when that version was never confirmed or does not share the entity.
    */
   declared?(provider: Ministry, entity: string, version: number): DeclaredPolicy | null;
+  /**
+   * Whether the version in force now still lists `keyId` for the provider. The signer chooses an event's
+   * commit time and position, so a key removed from the agreement (revoked) must not sign an event
+   * backdated into a version that listed it.
+   */
+  keyAllowedNow?(provider: Ministry, keyId: string): boolean;
 }
 
 /** What an agreement version allows a provider to send of one entity (defence in depth at the receiver). */

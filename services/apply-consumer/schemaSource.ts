@@ -10,6 +10,19 @@ export class RegistryUnavailableError extends Error {
   }
 }
 
+/**
+ * The registry does not know a schema id an authentic event names. Not a fault of the event (it was
+ * signed by the provider, who registered the schema before publishing): the registry lost it, or is
+ * being restored. The batch is retried with backoff, never dead-lettered, and the partition's stall
+ * alarm tells an operator if it lasts.
+ */
+export class SchemaNotFoundError extends Error {
+  constructor(readonly schemaId: number) {
+    super(`the schema registry does not know schema id ${schemaId}`);
+    this.name = 'SchemaNotFoundError';
+  }
+}
+
 /** A schema found by id (parsed JSON), one the registry holds but that cannot be Avro, or null: unknown id. */
 export type SchemaLookup = { schema: object } | { unusable: string } | null;
 

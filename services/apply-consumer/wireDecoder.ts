@@ -1,10 +1,10 @@
 import { Type } from 'avsc';
 import { createAvroType } from '../../libs/contracts/avroType';
 import { EventRejection } from './eventRejection';
-import { SchemaSource } from './schemaSource';
+import { SchemaNotFoundError, SchemaSource } from './schemaSource';
 
 /** Writer schema of one registry id, built once. */
-type Writer = { type: Type; schema: object } | { problem: 'unknown-schema' | 'wrong-schema'; detail: string };
+type Writer = { type: Type; schema: object } | { problem: 'wrong-schema'; detail: string };
 
 /**
  * Says whether a writer schema is one this consumer accepts — the registry is run by the other
@@ -36,7 +36,7 @@ export class WireDecoder {
     return buf !== null && buf.length >= 5 && buf[0] === 0 ? buf.readUInt32BE(1) : undefined;
   }
 
-  /** Loads the writer schemas of these ids, so decodePinned can run without awaiting per event (a registry outage throws here). */
+  /** Loads the writer schemas of these ids, so decodePinned can run without awaiting per event (a registry outage, or an id it does not know, throws here). */
   async loadSchemas(ids: Iterable<number>): Promise<void> {
     for (const id of new Set(ids)) if (!this.ready.has(id)) this.ready.set(id, await this.writer(id));
   }
@@ -78,7 +78,8 @@ export class WireDecoder {
 
   private async load(id: number): Promise<Writer> {
     const found = await this.source(id);
-    if (found === null) return { problem: 'unknown-schema', detail: 'not known to the registry' };
+    // Not remembered: the next batch asks again (see SchemaNotFoundError).
+    if (found === null) throw new SchemaNotFoundError(id);
     if ('unusable' in found) return { problem: 'wrong-schema', detail: found.unusable };
     try {
       return { type: createAvroType(found.schema), schema: found.schema };

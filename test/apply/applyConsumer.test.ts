@@ -7,6 +7,7 @@ import { compileEntityShare, loadAgreementFile, type AgreementDocument } from '.
 import { loadConfig } from '../../libs/config';
 import { AVRO_FOR_SCHEMA_OPTIONS } from '../../libs/contracts/avroType';
 import { agreementTopic, dlqTopic } from '../../libs/contracts/agreementTopics';
+import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { H, headerBytes, headerText, parseLsn } from '../../libs/events';
 import { createLogger } from '../../libs/logger';
@@ -305,9 +306,12 @@ describe('apply consumer on the real stack', () => {
     const far = encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: farId, is_military: true, date_of_birth: 2_147_483_000 }), farId, personFields);
     const [unstorable] = signEvents([{ topic: topic('person'), ...far, meta: metaFor(4) }], producerKey);
     const poison = [forged, altered, undecodable, wrongSchema, unstorable];
-    // into both partitions, so poison sits between valid events everywhere
-    await raw.send({ topic: topic('person'), messages: poison.map((p, i) => ({ key: p.key, value: p.value, headers: p.headers, partition: i % 2 })) });
-    await raw.send({ topic: topic('person'), messages: poison.map((p, i) => ({ key: p.key, value: p.value, headers: p.headers, partition: (i + 1) % 2 })) });
+    // twice, each in its key's partition, between valid events
+    const home = (key: Buffer): number => (murmur2(key) & 0x7fffffff) % 2;
+    await raw.send({ topic: topic('person'), messages: poison.map((p) => ({ key: p.key, value: p.value, headers: p.headers, partition: home(p.key) })) });
+    await raw.send({ topic: topic('person'), messages: poison.map((p) => ({ key: p.key, value: p.value, headers: p.headers, partition: home(p.key) })) });
+    // an authentic event copied into the partition its key does not belong to (it could overtake the key's delete there)
+    await raw.send({ topic: topic('person'), messages: [{ key: real.key, value: real.value, headers: real.headers, partition: (home(real.key!) + 1) % 2 }] });
     const after = [await insertPerson(true, 'Sau'), await insertPerson(true, 'Sau 2'), await insertPerson(false, 'Sau 3')];
 
     await waitFor('the events after the poison', async () => (await converged()) || undefined);
@@ -315,15 +319,16 @@ describe('apply consumer on the real stack', () => {
     for (const x of [...before, after[0], after[1]]) expect(ids).toContain(x);
     for (const x of [forgedId, garbageId, wrongId, farId]) expect(ids).not.toContain(x);
 
-    const dead = await waitFor('ten dead letters', async () => {
+    const dead = await waitFor('eleven dead letters', async () => {
       const r = await dst.query<{ reason: string; kafka_partition: number; raw_value: Buffer | null; headers: Record<string, unknown>; entity: string }>(
         `SELECT reason, kafka_partition, raw_value, headers, entity FROM partner_state.dead_letter ORDER BY id`,
       );
-      return r.rows.length >= 10 ? r.rows : undefined;
+      return r.rows.length >= 11 ? r.rows : undefined;
     });
     expect(dead.map((d) => d.reason).sort()).toEqual([
       'bad-signature',
       'bad-signature',
+      'invalid-event',
       'store-rejected',
       'store-rejected',
       'undecodable',
@@ -333,14 +338,14 @@ describe('apply consumer on the real stack', () => {
       'wrong-schema',
       'wrong-schema',
     ]);
-    expect(new Set(dead.map((d) => d.kafka_partition))).toEqual(new Set([0, 1]));
+    expect(new Set(dead.map((d) => d.kafka_partition)).size).toBeGreaterThanOrEqual(1);
     expect(dead.every((d) => d.entity === 'person')).toBe(true);
     const alteredRow = dead.find((d) => d.reason === 'bad-signature')!;
     expect(alteredRow.raw_value!.equals(alteredValue)).toBe(true);
     // the envelope as it arrived, and what its meta says, for operators reading the table
     expect(alteredRow.headers[H.event]).toMatchObject({ base64: headerBytes(real.headers, H.event)!.toString('base64'), decoded: { ministry: 'cand', entity: 'person' } });
 
-    const dlq = await readTopics(kafka, [dlqTopic(prefix, 'qdnd', doc.id)], (m) => m.length >= 10);
+    const dlq = await readTopics(kafka, [dlqTopic(prefix, 'qdnd', doc.id)], (m) => m.length >= 11);
     expect(dlq.map((m) => headerText(m.headers, DLQ_HEADERS.reason)).sort()).toEqual(dead.map((d) => d.reason).sort());
     expect(dlq.every((m) => headerText(m.headers, DLQ_HEADERS.topic) === topic('person') && headerText(m.headers, DLQ_HEADERS.offset) !== undefined)).toBe(true);
     expect(consumers[0].healthy()).toBe(true);
