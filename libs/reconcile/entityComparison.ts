@@ -9,6 +9,7 @@ import {
   chunkSplitTotals,
   chunkTotals,
   keyFieldHashes,
+  rangeKeyHashes,
   keyHashes,
   partnerPositions,
   providerUnits,
@@ -38,6 +39,8 @@ export interface CompareOptions {
   fetchRows: number;
   /** Keys looked up one by one (by the primary key) before one pass over the pages is cheaper. */
   lookupKeys: number;
+  /** Rows (both sides) of differing ranges that may be fetched through the primary key instead of by a pass, if measured cheaper. */
+  keyFetchRows: number;
   /** Chunks of pages each table's pass is cut into (progress, and parallel work with several workers). */
   chunksPerTable: number;
   /** Rows sampled to place the boundaries. */
@@ -54,10 +57,11 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   splitFactor: 32,
   fetchRows: 200_000,
   lookupKeys: 1_000,
+  keyFetchRows: 400_000,
   chunksPerTable: 32,
   sampleRows: 100_000,
   maxRecordedKeys: 100_000,
-  maxChangedKeys: 500_000,
+  maxChangedKeys: 200_000,
 };
 
 export type ComparePhase = 'sample' | 'scan' | 'bisect' | 'changes' | 'keys' | 'fields';
@@ -142,6 +146,8 @@ export class EntityComparison {
   private readonly hashed = { provider: 0, partner: 0 };
   private readonly timings: Record<string, number> = {};
   private segmentsDiffering = 0;
+  /** How long the last pass over both tables took: what fetching rows by key must beat. */
+  private passMs = 0;
 
   constructor(private readonly c: EntityComparisonContext) {
     this.log = new DifferenceLog(c.options.maxRecordedKeys);
@@ -175,7 +181,7 @@ export class EntityComparison {
     this.progress('sample', 0, 1);
     const { bounds } = await this.timed('sampleMs', () => sampleBoundaries(this.c.provider, pt, this.c.options.segmentRows, this.c.options.sampleRows));
     this.progress('sample', 1, 1);
-    const [p, r] = await this.timed('scanMs', () => this.scanBoth(bounds));
+    const [p, r] = await this.pass(() => this.timed('scanMs', () => this.scanBoth(bounds)));
     const differing = differingRanges(p.totals, r.totals);
     const factor = this.segmentsPerBlock;
     const blocksDiffering = new Set(differing.map((i) => Math.floor(i / factor))).size;
@@ -212,8 +218,10 @@ export class EntityComparison {
     if (tp.distance > MAX_XID_DISTANCE || tr.distance > MAX_XID_DISTANCE) return { fallback: 'more than 2^31 transactions since the baseline' };
     const bounds = [...baseline.boundaries];
     const cap = options.maxChangedKeys;
-    const [cp, cr] = await this.timed('changesMs', () =>
-      Promise.all([this.scanChanges(provider, pt, bounds, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, bounds, tr.age, cap) : emptyChangeScan(bounds.length + 1)]),
+    const [cp, cr] = await this.pass(() =>
+      this.timed('changesMs', () =>
+        Promise.all([this.scanChanges(provider, pt, bounds, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, bounds, tr.age, cap) : emptyChangeScan(bounds.length + 1)]),
+      ),
     );
     if (cp.overflow || cr.overflow || cp.changedCount + cr.changedCount > cap) {
       return { fallback: `${cp.changedCount + cr.changedCount} rows changed since the baseline (more than ${cap}): a full comparison is cheaper` };
@@ -393,7 +401,7 @@ export class EntityComparison {
           } else rest.push(x);
         }
         if (fetchOneSided) batch.push(...oneSided);
-        if (batch.length > 0) await this.fetchAndCompare(batch);
+        if (batch.length > 0) await this.fetch(batch);
         // A range larger than one fetch (dense differences) is cut into parts that fit, then fetched.
         const parts = Math.min(1024, Math.max(2, ...big.map((x) => Math.ceil((2 * Math.max(x.nP, x.nR)) / options.fetchRows))));
         pending = [...rest, ...(big.length > 0 ? await this.splitPass(big, parts) : [])];
@@ -419,13 +427,55 @@ export class EntityComparison {
       await Promise.all(pageChunks(t.pages, options.chunksPerTable).map(async (chunk) => addTotals(totals, await chunkSplitTotals(s, t, bounds, buckets, split.bounds, chunk))));
       return totals;
     };
-    const [tp, tr] = await Promise.all([side(provider, pt), side(partner, rt)]);
+    const [tp, tr] = await this.pass(() => Promise.all([side(provider, pt), side(partner, rt)]));
     this.hashed.provider += totalCount(tp);
     this.hashed.partner += totalCount(tr);
     return sub.flatMap((range, i) => {
       const b = split.buckets[i];
       return sameTotals(tp[b], tr[b]) ? [] : [{ range, nP: tp[b].count, nR: tr[b].count }];
     });
+  }
+
+  private async pass<T>(f: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    const r = await f();
+    this.passMs = Date.now() - t0;
+    return r;
+  }
+
+  /**
+   * Fetches the rows of the ranges and compares them key by key: through the primary key when that is
+   * cheaper than one more pass over both tables, else by a pass. Which is cheaper depends on whether the
+   * heap pages are still cached — a key-ordered fetch reads a random page per row, a few microseconds
+   * when cached and up to milliseconds from a busy disk — so the smallest range is fetched by key first
+   * and its cost per row, measured, decides for the rest.
+   */
+  private async fetch(ranges: readonly PendingRange[]): Promise<void> {
+    const rowsOf = (x: PendingRange): number => x.nP + x.nR;
+    const sorted = [...ranges].sort((a, b) => rowsOf(a) - rowsOf(b));
+    const total = sorted.reduce((n, x) => n + rowsOf(x), 0);
+    if (total > this.c.options.keyFetchRows || this.passMs === 0) return this.fetchAndCompare(sorted);
+    const t0 = Date.now();
+    await this.compareByKey(sorted[0]);
+    const msPerRow = (Date.now() - t0) / Math.max(1, rowsOf(sorted[0]));
+    const rest = sorted.slice(1);
+    const restRows = total - rowsOf(sorted[0]);
+    if (rest.length === 0) return;
+    // The sides fetch at once, so rows of both sides at the probe's cost per row over-estimate the
+    // fetch; by key it must still beat half a pass, to be worth the risk of a slow disk.
+    if (msPerRow * restRows < this.passMs / 2) {
+      await Promise.all(rest.map((x) => this.compareByKey(x)));
+    } else {
+      await this.fetchAndCompare(rest);
+    }
+  }
+
+  private async compareByKey(x: PendingRange): Promise<void> {
+    const { provider, partner, providerTable: pt, partnerTable: rt } = this.c;
+    const [kp, kr] = await Promise.all([rangeKeyHashes(provider, pt, x.range), rt.exists ? rangeKeyHashes(partner, rt, x.range) : []]);
+    this.hashed.provider += kp.length;
+    this.hashed.partner += kr.length;
+    for (const d of compareKeyHashes(kp, kr)) this.log.add(d.class, 1, [d.id]);
   }
 
   /** One pass fetching key and row hash of every row in the ranges on both sides, then compared key by key. */
@@ -442,7 +492,7 @@ export class EntityComparison {
       );
       return byBucket;
     };
-    const [fp, fr] = await Promise.all([side(provider, pt), side(partner, rt)]);
+    const [fp, fr] = await this.pass(() => Promise.all([side(provider, pt), side(partner, rt)]));
     const byId = (a: BucketRow, b: BucketRow): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     for (const b of buckets) {
       const kp = fp.get(b)!.sort(byId);

@@ -29,6 +29,10 @@ const code = (s: string): string => `<code>${esc(s).replace(/([._])/g, '$1<wbr>'
 const pct = (v: number): string => `${formatNumber(v * 100, v === 1 || v === 0 ? 0 : 4)} %`;
 const secs = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : formatNumber(v, v < 10 ? 2 : 1));
 
+function figure(svg: string, caption: string): string {
+  return `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
 function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], cls = ''): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('');
@@ -73,34 +77,15 @@ function summary(m: ReportModel): string {
   rows.push([`<strong>${VI.total}</strong>`, n(t.checked), n(t.matched), n(t.missing), n(t.extra), n(t.different), pct(t.matchRate), secs(t.seconds)]);
   const numeric = [false, true, true, true, true, true, true, true];
   const categories = e.map((x) => x.label);
-  const shares = stackedShares({
-    title: VI.sharesChart,
-    categories,
-    series: [
-      { label: VI.matched, color: COLORS.matched, values: e.map((x) => x.matched) },
-      { label: VI.missing, color: COLORS.missing, values: e.map((x) => x.missing) },
-      { label: VI.extra, color: COLORS.extra, values: e.map((x) => x.extra) },
-      { label: VI.different, color: COLORS.different, values: e.map((x) => x.different) },
-    ],
-  });
-  const anyDifference = t.missing + t.extra + t.different > 0;
-  const diffs = anyDifference
-    ? `<figure>${horizontalBars({
-        title: VI.differencesChart,
-        categories,
-        series: [
-          { label: VI.missing, color: COLORS.missing, values: e.map((x) => x.missing) },
-          { label: VI.extra, color: COLORS.extra, values: e.map((x) => x.extra) },
-          { label: VI.different, color: COLORS.different, values: e.map((x) => x.different) },
-        ],
-      })}<figcaption>${esc(VI.differencesChart)}</figcaption></figure>`
-    : '';
+  const differences: Series[] = (['missing', 'extra', 'different'] as const).map((k) => ({ label: VI[k], color: COLORS[k], values: e.map((x) => x[k]) }));
+  const shares = stackedShares({ title: VI.sharesChart, categories, series: [{ label: VI.matched, color: COLORS.matched, values: e.map((x) => x.matched) }, ...differences] });
+  const diffs = t.missing + t.extra + t.different > 0 ? figure(horizontalBars({ title: VI.differencesChart, categories, series: differences }), VI.differencesChart) : '';
   return `<section class="keep"><h2>${esc(VI.summaryHeading)}</h2>${table(
     [VI.entity, VI.checked, VI.matched, VI.missing, VI.extra, VI.different, VI.matchRate, VI.seconds],
     rows,
     numeric,
     'summary',
-  )}<figure>${shares}<figcaption>${esc(VI.sharesChart)}</figcaption></figure>${diffs}</section>`;
+  )}${figure(shares, VI.sharesChart)}${diffs}</section>`;
 }
 
 function fields(m: ReportModel): string {
@@ -111,7 +96,7 @@ function fields(m: ReportModel): string {
     categories: m.fields.map((f) => `${f.field} (${f.entity})`),
     series: [{ label: VI.rowsDiffering, color: COLORS.different, values: m.fields.map((f) => f.rows) }],
   });
-  return `<section class="keep"><h2>${esc(VI.fieldsHeading)}</h2>${table([VI.entity, VI.field, VI.rowsDiffering], rows, [false, false, true])}<figure>${chart}<figcaption>${esc(VI.fieldsChart)}</figcaption></figure></section>`;
+  return `<section class="keep"><h2>${esc(VI.fieldsHeading)}</h2>${table([VI.entity, VI.field, VI.rowsDiffering], rows, [false, false, true])}${figure(chart, VI.fieldsChart)}</section>`;
 }
 
 function replication(m: ReportModel): string {
@@ -132,9 +117,8 @@ function replication(m: ReportModel): string {
         { label: VI.lagP50, color: COLORS.p50, values: u.days.map((x) => x.p50Seconds) },
         { label: VI.lagP95, color: COLORS.p95, values: u.days.map((x) => x.p95Seconds) },
       ];
-      parts.push(
-        `<figure>${dailyChart({ title: VI.lagChart, days: u.days.map((x) => vnDay(x.day)), lines, bars: { label: VI.applied, color: COLORS.applied, values: u.days.map((x) => x.applied) }, lineUnit: VI.seconds_, barUnit: VI.changes })}<figcaption>${esc(VI.lagChart)}</figcaption></figure>`,
-      );
+      const bars = { label: VI.applied, color: COLORS.applied, values: u.days.map((x) => x.applied) };
+      parts.push(figure(dailyChart({ title: VI.lagChart, days: u.days.map((x) => vnDay(x.day)), lines, bars, lineUnit: VI.seconds_, barUnit: VI.changes }), VI.lagChart));
     }
     parts.push(`<h3>${esc(VI.updateLogHeading)}</h3>`);
     const label = (entity: string): string => m.entities.find((x) => x.entity === entity)?.label ?? entity;
@@ -151,9 +135,8 @@ function replication(m: ReportModel): string {
   else if (d.total === 0) parts.push(`<p>${esc(VI.noDeadLetters)}</p>`);
   else {
     parts.push(table([VI.reason, VI.count], d.byReason.map((r) => [code(r.reason), n(r.count)]), [false, true]));
-    parts.push(
-      `<figure>${horizontalBars({ title: VI.deadLettersChart, categories: d.byReason.map((r) => r.reason), series: [{ label: VI.count, color: COLORS.different, values: d.byReason.map((r) => r.count) }] })}<figcaption>${esc(VI.deadLettersChart)}</figcaption></figure>`,
-    );
+    const series = [{ label: VI.count, color: COLORS.different, values: d.byReason.map((r) => r.count) }];
+    parts.push(figure(horizontalBars({ title: VI.deadLettersChart, categories: d.byReason.map((r) => r.reason), series }), VI.deadLettersChart));
   }
   return `<section>${parts.join('')}</section>`;
 }
@@ -164,17 +147,8 @@ function access(m: ReportModel): string {
   if (!a.available) return `<section>${parts.join('')}<p>${esc(VI.notAvailable)}</p></section>`;
   if (a.total === 0) return `<section>${parts.join('')}<p>${esc(VI.noAccess)}</p></section>`;
   parts.push(table([VI.total, VI.declared, VI.undeclared], [[n(a.total), n(a.declared), n(a.undeclared)]], [true, true, true]));
-  parts.push(
-    `<figure>${dailyChart({
-      title: VI.accessChart,
-      days: a.days.map((x) => vnDay(x.day)),
-      lines: [
-        { label: VI.declared, color: COLORS.declared, values: a.days.map((x) => x.declared) },
-        { label: VI.undeclared, color: COLORS.undeclared, values: a.days.map((x) => x.undeclared) },
-      ],
-      lineUnit: VI.count,
-    })}<figcaption>${esc(VI.accessChart)}</figcaption></figure>`,
-  );
+  const lines = (['declared', 'undeclared'] as const).map((k) => ({ label: VI[k], color: COLORS[k], values: a.days.map((x) => x[k]) }));
+  parts.push(figure(dailyChart({ title: VI.accessChart, days: a.days.map((x) => vnDay(x.day)), lines, lineUnit: VI.count }), VI.accessChart));
   const shown = a.byReader.slice(0, MAX_READER_ROWS);
   parts.push(
     table(
@@ -214,7 +188,7 @@ function unitTable(u: UnitTable): string {
       { label: VI.differences, color: COLORS.different, values: top.map((r) => r.differences) },
     ],
   });
-  return `${head}${table([VI.unit, VI.sourceRows, VI.partnerRows, VI.differences], rows, [false, true, true, true])}<figure>${chart}<figcaption>${esc(VI.unitsChart)}</figcaption></figure>`;
+  return `${head}${table([VI.unit, VI.sourceRows, VI.partnerRows, VI.differences], rows, [false, true, true, true])}${figure(chart, VI.unitsChart)}`;
 }
 
 function method(m: ReportModel): string {

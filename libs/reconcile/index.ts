@@ -12,7 +12,7 @@ export { ReconcileError, ReconcileBusyError } from './reconcileError';
 export type { ReconcileContext } from './reconcileError';
 export { RECONCILE_SCHEMA, RECONCILE_SCHEMA_DDL, ensureReconcileSchema } from './reconcileSchema';
 export { RunStore } from './runStore';
-export type { RunMode, RunStatus, RunStart, RunPositions, StoredRun, StoredEntityResult, StoredDifference, StoredBaseline } from './runStore';
+export type { RunMode, RunStatus, RunAgreement, RunStart, RunPositions, StoredRun, StoredEntityResult, StoredDifference, StoredBaseline } from './runStore';
 export { DEFAULT_COMPARE_OPTIONS, EntityComparison } from './entityComparison';
 export type { CompareOptions, ComparePhase, CompareProgress, EntityOutcome, UnitFigures, Baseline } from './entityComparison';
 export { runReconciliation, entityScope, baselineProblem } from './runReconciliation';

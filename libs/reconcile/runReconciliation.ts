@@ -1,10 +1,10 @@
 import { canonicalJson, compileEntityShare, sha256Hex, type CompiledEntityShare, type EntityShare } from '../agreements';
-import type { ContractField, EntityContract, Ministry } from '../contracts/contractTypes';
+import type { ContractField, EntityContract } from '../contracts/contractTypes';
 import { tableFields } from '../partner-store';
 import { HASH_VERSION } from './canonicalHash';
 import { EntityComparison, type CompareOptions, type CompareProgress, type EntityOutcome } from './entityComparison';
 import { ReconcileError } from './reconcileError';
-import type { RunMode, RunStore, StoredBaseline, StoredRun } from './runStore';
+import type { RunAgreement, RunMode, RunStore, StoredBaseline, StoredRun } from './runStore';
 import { sameIdentity, SideSession } from './sideSession';
 import { SideTable } from './sideTable';
 
@@ -20,13 +20,7 @@ export interface EntityScope {
 }
 
 /** What a run compares: one agreement version, its parties' databases, its shared entities. */
-export interface RunScope {
-  agreementId: string;
-  agreementVersion: number;
-  documentHash: string;
-  provider: Ministry;
-  receiver: Ministry;
-  partnerSchema: string;
+export interface RunScope extends RunAgreement {
   entities: readonly EntityScope[];
 }
 
@@ -61,15 +55,11 @@ export interface RunRequest {
 export async function runReconciliation(req: RunRequest, store: RunStore): Promise<StoredRun> {
   const { scope } = req;
   const started = Date.now();
+  const { entities, ...agreement } = scope;
   const runId = await store.start({
-    agreementId: scope.agreementId,
-    agreementVersion: scope.agreementVersion,
-    documentHash: scope.documentHash,
-    provider: scope.provider,
-    receiver: scope.receiver,
-    partnerSchema: scope.partnerSchema,
+    ...agreement,
     mode: req.mode,
-    entities: scope.entities.map((e) => e.entity),
+    entities: entities.map((e) => e.entity),
     startedBy: req.startedBy,
     hashVersion: HASH_VERSION,
     options: { ...req.options, workers: req.workers },

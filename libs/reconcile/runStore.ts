@@ -11,14 +11,18 @@ const S = RECONCILE_SCHEMA;
 export type RunMode = 'full' | 'incremental' | 'recheck';
 export type RunStatus = 'running' | 'clean' | 'differences' | 'failed';
 
-/** What a run is about, fixed when it starts. */
-export interface RunStart {
+/** The agreement version a run compares under, and where its two sides are. */
+export interface RunAgreement {
   agreementId: string;
   agreementVersion: number;
   documentHash: string;
   provider: Ministry;
   receiver: Ministry;
   partnerSchema: string;
+}
+
+/** What a run is about, fixed when it starts. */
+export interface RunStart extends RunAgreement {
   mode: RunMode;
   entities: readonly string[];
   startedBy: string;

@@ -93,6 +93,12 @@ export async function chunkSplitTotals(
   );
 }
 
+/** Keys and row hashes of a range, ascending by key (an index range scan: one heap page per row). */
+export async function rangeKeyHashes(s: SideSession, t: SideTable, range: KeyRange): Promise<KeyHash[]> {
+  const p = new Params();
+  return s.query<KeyHash>(`SELECT ${ID}::text AS id, (${t.rowHash})::text AS hash FROM ${t.table} WHERE ${t.range(p, range)} AND ${t.where(p)} ORDER BY ${ID}`, p.values);
+}
+
 /** Keys of a range only (for a range one side lacks entirely: every key there is missing or extra). */
 export async function rangeKeys(s: SideSession, t: SideTable, range: KeyRange, limit: number): Promise<string[]> {
   const p = new Params();
