@@ -1,3 +1,4 @@
 export { metricsRegistry } from './metricsRegistry';
 export { startHttpEndpoint } from './httpEndpoint';
 export type { HealthCheck } from './httpEndpoint';
+export type { StatusPageSetup } from './httpEndpoint';

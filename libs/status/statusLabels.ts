@@ -54,6 +54,7 @@ export const LABELS = {
   unhealthy: 'cần xử lý',
   partitionsCaughtUp: 'mọi phân vùng đã theo kịp',
   missingTopics: 'Chủ đề chưa tồn tại',
+  missing: 'không tồn tại',
 } as const;
 
 export const MINISTRY_NAMES: Readonly<Record<string, string>> = { cand: 'Bộ Công an (cand)', qdnd: 'Bộ Quốc phòng (qdnd)' };

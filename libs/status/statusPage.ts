@@ -26,11 +26,11 @@ h3{font-size:14px;margin:10px 0 4px}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceef1;vertical-align:top}
 th{font-weight:600;color:#4a5566;background:#fafbfc}
-.ok{color:#176b2c;font-weight:600}.bad{color:#b3261e;font-weight:600}.warn{color:#8a5a00;font-weight:600}
+.ok{color:#176b2c;font-weight:600}#health{background:#fff;border-radius:4px;padding:2px 8px}.bad{color:#b3261e;font-weight:600}.warn{color:#8a5a00;font-weight:600}
 .alarm{padding:4px 8px;border-radius:4px;margin:3px 0}.alarm.critical{background:#fde8e6}.alarm.warning{background:#fff4d6}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:14px}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-.muted{color:#6b7686}.num{text-align:right}
+.muted{color:#6b7686}.num,th.num{text-align:right}
 `;
 
 /**
@@ -49,12 +49,15 @@ const SCRIPT = String.raw`(function () {
     (children || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
     return e;
   }
-  function txt(v) { return v === null || v === undefined ? L.labels.unknown : String(v); }
+  function fmt(v) { return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1); }
+  function txt(v) { return v === null || v === undefined ? L.labels.unknown : typeof v === 'number' ? fmt(v) : String(v); }
   function time(iso) { return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—'; }
+  function numeric(c) { return typeof c === 'number' || (typeof c === 'string' && /^\d+$/.test(c)) || c === '—'; }
   function table(head, rows) {
     var t = el('table');
-    t.appendChild(el('tr', '', head.map(function (h) { return el('th', '', [h]); })));
-    rows.forEach(function (r) { t.appendChild(el('tr', '', r.map(function (c) { return c instanceof Node ? el('td', '', [c]) : el('td', typeof c === 'number' ? 'num' : '', [txt(c)]); }))); });
+    var cols = head.map(function (_h, i) { return rows.length > 0 && rows.every(function (r) { return numeric(r[i]); }); });
+    t.appendChild(el('tr', '', head.map(function (h, i) { return el('th', cols[i] ? 'num' : '', [h]); })));
+    rows.forEach(function (r) { t.appendChild(el('tr', '', r.map(function (c, i) { return c instanceof Node ? el('td', '', [c]) : el('td', cols[i] ? 'num' : '', [txt(c)]); }))); });
     return t;
   }
   function state(up) { return el('span', up ? 'ok' : 'bad', [up ? L.labels.up : L.labels.down]); }
@@ -78,7 +81,7 @@ const SCRIPT = String.raw`(function () {
     [0, 0.5, 1].forEach(function (f) {
       var y = H - P - f * (H - P - 8);
       var label = svg('text', { x: P - 4, y: y + 4, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5566' });
-      label.textContent = String(Math.round(max * f * 10) / 10);
+      label.textContent = fmt(max * f);
       g.appendChild(label);
     });
     var span = svg('text', { x: W - 8, y: H - P + 14, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5566' });
@@ -127,11 +130,11 @@ const SCRIPT = String.raw`(function () {
   function ministry(m) {
     var s = el('section', 'ministry');
     s.appendChild(el('h2', '', [L.ministries[m.ministry] || m.ministry]));
-    var slot = m.slot ? (m.slot.exists ? m.slot.name + ': ' + (m.slot.active ? 'active' : 'inactive') + ', ' + (m.slot.lagBytes === null ? L.labels.unknown : (m.slot.lagBytes / 1048576).toFixed(2) + ' MiB') + ', ' + (m.slot.lagSeconds === null ? L.labels.unknown : m.slot.lagSeconds.toFixed(1) + ' s') : m.slot.name + ': —') : '—';
+    var slot = m.slot ? (m.slot.exists ? m.slot.name + ': ' + (m.slot.active ? 'active' : 'inactive') + ', ' + (m.slot.lagBytes === null ? L.labels.unknown : (m.slot.lagBytes / 1048576).toFixed(2) + ' MiB') + ', ' + (m.slot.lagSeconds === null ? L.labels.unknown : m.slot.lagSeconds.toFixed(1) + ' s') : m.slot.name + ': ' + L.labels.missing) : '—';
     s.appendChild(table(['', ''], [
       [L.labels.database, state(m.database.up)],
       [L.labels.slotLag, slot],
-      [L.labels.producer, m.producer.eventsPerSecond === null ? L.labels.unknown : m.producer.eventsPerSecond.toFixed(1) + ' ' + L.labels.eventsPerSecond],
+      [L.labels.producer, m.producer.eventsPerSecond === null ? L.labels.unknown : fmt(m.producer.eventsPerSecond) + ' ' + L.labels.eventsPerSecond],
     ]));
     s.appendChild(el('h3', '', [L.labels.agreements + (m.agreements.length ? '' : ': ' + L.labels.none)]));
     m.agreements.forEach(function (a) { s.appendChild(agreement(a)); });

@@ -62,7 +62,7 @@ function ministryLines(m: MinistryView, o: TextOptions, paint: (t: string, c: 'r
     lines.push(
       s.exists
         ? `${L.slot} (slot) ${s.name}: ${s.active ? 'active' : paint('inactive', 'yellow')}, wal ${s.walStatus ?? '?'}, ${L.slotLag} ${mib(s.lagBytes)}, ${s.lagSeconds === null ? `${L.unknown} s` : `${s.lagSeconds.toFixed(1)} s (${s.lagSecondsSource})`}`
-        : `${L.slot} (slot) ${s.name}: ${paint('không tồn tại (missing)', 'yellow')}`,
+        : `${L.slot} (slot) ${s.name}: ${paint(`${L.missing} (missing)`, 'yellow')}`,
     );
   }
   lines.push(`${L.producer} (producer): ${m.producer.eventsPerSecond === null ? L.unknown : `${m.producer.eventsPerSecond.toFixed(1)} ${L.eventsPerSecond} (${m.producer.source})`}`);

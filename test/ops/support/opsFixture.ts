@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { AgreementStore, databaseLabel, migrateExchangeSchema } from '../../../libs/agreement-exchange';
 import { loadAgreementFile, publicKeyRing, type AgreementDocument, type AgreementEvent } from '../../../libs/agreements';
 import { loadConfig } from '../../../libs/config';
+import { fetchTopicOffsetsSettled } from '../../../libs/kafka';
 import { agreementSubject, agreementTopic, applyGroupId } from '../../../libs/contracts/agreementTopics';
 import { AVRO_FOR_SCHEMA_OPTIONS, createAvroType } from '../../../libs/contracts/avroType';
 import { loadContracts } from '../../../libs/contracts/contractLoader';
@@ -96,8 +97,11 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: doc.data.entities.map((e) => ({ topic: topic(e.entity), numPartitions: 3 })), waitForLeaders: true });
+  for (const e of doc.data.entities) await fetchTopicOffsetsSettled(admin, topic(e.entity));
   await admin.disconnect();
-  const producer = kafka.producer();
+  // Idempotent: a send retried right after the topics were created must not add the events twice
+  // (the tests count them as lag).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const providerKey = (() => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
