@@ -75,6 +75,14 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
   }
 }
 
+/**
+ * The owner's URL of a ministry database of this stack, read from its secrets now: on the first
+ * `stack up` the settings were loaded before the passwords existed, so their URLs carry none.
+ */
+export function stackOwnerUrl(config: Config, ministry: Ministry): string {
+  return securePgUrl(config.stackDir, ministry, 'thahs', ministry === 'cand' ? config.candPgPort : config.qdndPgPort, 'thahs');
+}
+
 /** The superuser's URL of a ministry cluster's database (the stack manager's own sessions). */
 function superuserUrl(config: Config, ministry: Ministry, database: string): string {
   return securePgUrl(config.stackDir, ministry, 'postgres', ministry === 'cand' ? config.candPgPort : config.qdndPgPort, database);
@@ -88,7 +96,7 @@ function superuserUrl(config: Config, ministry: Ministry, database: string): str
  * scratch databases.
  */
 export async function prepareSecureDatabase(config: Config, material: SecureMaterial, ministry: Ministry, database = 'thahs', ownerUrl?: string): Promise<void> {
-  const owner = ownerUrl ?? (ministry === 'cand' ? config.candPgUrl : config.qdndPgUrl);
+  const owner = ownerUrl ?? stackOwnerUrl(config, ministry);
   try {
     await withClient(superuserUrl(config, ministry, 'postgres'), (c) => ensureServiceRoles(c, material.serviceRolePasswords(ministry)));
     await migrate(owner, ministry);
@@ -107,6 +115,6 @@ export async function prepareSecureDatabase(config: Config, material: SecureMate
 
 /** The ACLs of the agreements in force now, applied to the secure stack's Kafka as `admin`. */
 export async function syncStackAcls(config: Config, kafka: SecureKafkaCluster, o: { dryRun?: boolean; states?: readonly AgreementState[] } = {}): Promise<AclSyncResult> {
-  const states = o.states ?? (await agreementStatesOf([config.candPgUrl, config.qdndPgUrl]));
+  const states = o.states ?? (await agreementStatesOf([stackOwnerUrl(config, 'cand'), stackOwnerUrl(config, 'qdnd')]));
   return syncAcls(kafka.client(ADMIN_PRINCIPAL, 'thahs-acl-sync'), deriveAcls(grantsInForce(states)), { dryRun: o.dryRun });
 }

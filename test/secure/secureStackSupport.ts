@@ -13,10 +13,10 @@ export function secureConfig(): Config {
 
 /** Brings the secure stack up (reused when it runs; about 15 s then, a minute the first time). */
 export async function upSecureStack(): Promise<{ config: Config; stack: StackManager }> {
-  const config = secureConfig();
-  const stack = new StackManager(config, () => undefined);
+  const stack = new StackManager(secureConfig(), () => undefined);
   await stack.up();
-  return { config, stack };
+  // Read again: on a fresh stack the passwords the URLs carry exist only now.
+  return { config: secureConfig(), stack };
 }
 
 /**
