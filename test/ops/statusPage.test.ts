@@ -49,13 +49,14 @@ describe('status page', () => {
     const requests: string[] = [];
     const p = await openPage(browser, `${base}/status`);
     p.page.on('request', (r) => requests.push(r.url()));
+    // Page-side code as text: the test project's TypeScript has no DOM types.
     const rowText = (label: string): Promise<string | undefined> =>
-      p.page.evaluate((l) => [...document.querySelectorAll('tr')].map((tr) => (tr as HTMLElement).innerText).find((t) => t.startsWith(l)), label);
+      p.page.evaluate<string | undefined>(`[...document.querySelectorAll('tr')].map((tr) => tr.innerText).find((t) => t.startsWith(${JSON.stringify(label)}))`);
 
     expect(await p.page.title()).toBe('Trạng thái trao đổi dữ liệu THAHS');
     expect(await rowText('Độ trễ tiêu thụ')).toMatch(/^Độ trễ tiêu thụ\s+5$/);
     expect(await rowText('Sự kiện lỗi chờ xử lý')).toMatch(/1 \(undecodable 1\)/);
-    const body = await p.page.evaluate(() => document.body.innerText);
+    const body = await p.page.evaluate<string>('document.body.innerText');
     expect(body).toContain(fx.agreementId);
     expect(body).toContain('Bộ Quốc phòng (qdnd)');
     expect(body).toContain('NGHIÊM TRỌNG');
@@ -65,7 +66,7 @@ describe('status page', () => {
     await fx.produce('person', 3);
     await waitFor('the page to show the new lag', async () => (await rowText('Độ trễ tiêu thụ'))?.endsWith('8'), 30_000, 500);
     // Two gatherings at least 4 s apart: the charts have lines now.
-    await waitFor('the lag chart to draw', () => p.page.evaluate(() => document.querySelectorAll('svg polyline').length >= 2), 30_000, 500);
+    await waitFor('the lag chart to draw', () => p.page.evaluate<boolean>("document.querySelectorAll('svg polyline').length >= 2"), 30_000, 500);
 
     await p.page.screenshot({ path: SCREENSHOT, fullPage: true });
     process.stderr.write(`status page screenshot: ${SCREENSHOT}\n`);

@@ -176,13 +176,20 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   };
 }
 
-/** Runs `bin/thahs` with `args` as an operator would; resolves with its exit code and output. */
-export function thahs(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface ThahsRun {
+  /** Exit code and output once the process ended. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `bin/thahs` with `args` as an operator would. */
+export function startThahs(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): ThahsRun {
   const bin = path.resolve(__dirname, '../../../bin/thahs');
-  return new Promise((resolve, reject) => {
+  let stdout = '';
+  let stderr = '';
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const p = spawn(bin, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const timer = setTimeout(() => {
@@ -195,4 +202,10 @@ export function thahs(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs
       resolve({ code, stdout, stderr });
     });
   });
+  return { done, stderr: () => stderr };
+}
+
+/** Runs `bin/thahs` with `args` to its end; resolves with its exit code and output. */
+export function thahs(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return startThahs(args, env, timeoutMs).done;
 }
