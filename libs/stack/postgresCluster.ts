@@ -369,7 +369,13 @@ export class PostgresCluster {
       // Function rights live in each database: the service's, and template1 for the databases made later (tests).
       if (this.spec.audit) {
         for (const db of [this.spec.database, 'template1']) {
-          await this.asSuperuser((c) => c.query(`GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO "${this.spec.role}"`), db);
+          // Granted once: two `stack up`s at the same time (test runs side by side) otherwise update the
+          // function's ACL together and one fails with "tuple concurrently updated".
+          await this.asSuperuser(async (c) => {
+            const fn = 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)';
+            const has = await c.query<{ yes: boolean }>(`SELECT has_function_privilege($1, '${fn}', 'EXECUTE') AS yes`, [this.spec.role]);
+            if (!has.rows[0].yes) await c.query(`GRANT EXECUTE ON FUNCTION ${fn} TO "${this.spec.role}"`);
+          }, db);
         }
       }
     } catch (err) {

@@ -8,6 +8,7 @@ import { loadSigningKey, PublicKeyRing } from '../../libs/signing';
 import { AgreementPolicy } from './agreementPolicy';
 import { loadAgreementHistories } from './agreementHistories';
 import { ApplyConsumer } from './applyConsumer';
+import { HistoryFollower } from './historyFollower';
 
 export interface ApplyConsumerCliOptions {
   receiver: string;
@@ -28,6 +29,14 @@ function ministry(flag: string, v: string): Ministry {
  * history decides, event by event, which version is in force; none in force means withheld.
  */
 export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promise<ApplyConsumer[]> {
+  return (await createApplyConsumerSet(opts)).consumers;
+}
+
+/**
+ * The consumers with what keeps their policies on the newest history of the folder (the follower is
+ * started by runApplyConsumers, or by the caller).
+ */
+export async function createApplyConsumerSet(opts: ApplyConsumerCliOptions): Promise<{ consumers: ApplyConsumer[]; follower: HistoryFollower }> {
   const receiver = ministry('receiver', opts.receiver);
   const provider = ministry('provider', opts.provider);
   const config = loadConfig();
@@ -38,10 +47,12 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
   // Deletion records are signed by the receiving ministry with its own key (THAHS_SIGNING_KEY_PEM or the keys folder).
   const receiverKey = loadSigningKey(config.keysDir, receiver);
   const consumers: ApplyConsumer[] = [];
+  const policies: AgreementPolicy[] = [];
   for (const state of states) {
     const policy = new AgreementPolicy(state, receiver, contracts);
     const entities = policy.sharedEntities();
     if (policy.provider() !== provider || entities.length === 0) continue;
+    policies.push(policy);
     consumers.push(
       new ApplyConsumer({
         receiver,
@@ -54,6 +65,7 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
         pgUrl: opts.dbUrl ?? (receiver === 'cand' ? config.candPgUrl : config.qdndPgUrl),
         kafkaBrokers: config.kafkaBrokers,
         fetchWaitMs: config.applyFetchWaitMs,
+        stallMs: config.applyStallSec * 1000,
         registryUrl: config.registryUrl,
         log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
         partnerSchema: policy.partnerSchema(),
@@ -65,19 +77,31 @@ export async function createApplyConsumers(opts: ApplyConsumerCliOptions): Promi
   if (consumers.length === 0) {
     throw new Error(`no agreement with a confirmed version for ${provider} → ${receiver} in ${dir} (signed histories *.events.json[l]); nothing may be applied`);
   }
-  return consumers;
+  const byAgreement = new Map(consumers.map((c, i) => [policies[i].agreementId, c]));
+  const follower = new HistoryFollower({
+    read: () => loadAgreementHistories(dir, config.keysDir, contracts),
+    policies,
+    log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
+    // A termination, a narrowing: what it makes due is done at once, not at the next enforcement interval.
+    changed: (id) => byAgreement.get(id)?.enforceNow() ?? Promise.resolve(),
+  });
+  return { consumers, follower };
 }
 
 /** Runs the consumers until SIGINT/SIGTERM, then stops them after their batch in progress is committed. */
 export async function runApplyConsumers(opts: ApplyConsumerCliOptions): Promise<void> {
-  const consumers = await createApplyConsumers(opts);
+  const { consumers, follower } = await createApplyConsumerSet(opts);
   const done = new Promise<void>((resolve) => {
-    const stop = (): void => void Promise.allSettled(consumers.map((c) => c.stop())).then(() => resolve());
+    const stop = (): void => {
+      follower.stop();
+      void Promise.allSettled(consumers.map((c) => c.stop())).then(() => resolve());
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   try {
     for (const c of consumers) await c.start();
+    follower.start();
   } catch (err) {
     // One agreement failing to start stops them all: a half-running set would look healthy and not be.
     await Promise.allSettled(consumers.map((c) => c.stop()));

@@ -26,6 +26,9 @@ export interface ApplyConsumerManagerOptions {
   log: Logger;
   /** How often the store is read for lifecycle changes; default 5 s. */
   pollMs?: number;
+  /** Fetch wait and stall time of the consumers (THAHS_APPLY_FETCH_WAIT_MS, THAHS_APPLY_STALL_SEC). */
+  fetchWaitMs?: number;
+  stallMs?: number;
 }
 
 /** What an agreement asks of the receiver now. */
@@ -173,6 +176,8 @@ export class ApplyConsumerManager implements PipelineService {
       log: log.child({ component: `apply-consumer-${state.agreementId}-${receiver}` }),
       partnerSchema: policy.partnerSchema(),
       topicPrefix: this.o.topicPrefix,
+      fetchWaitMs: this.o.fetchWaitMs,
+      stallMs: this.o.stallMs,
       enforcement: { state: () => policy.current, signingKey: this.o.receiverKey },
     });
     await consumer.start();

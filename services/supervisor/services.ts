@@ -176,6 +176,8 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
           topicPrefix: names.topicPrefix,
           log: log.child({ component: `apply-consumers-${m}` }),
           pollMs: options.agreementPollMs,
+          fetchWaitMs: config.applyFetchWaitMs,
+          stallMs: config.applyStallSec * 1000,
         }),
     ),
   );
