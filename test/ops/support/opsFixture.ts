@@ -42,7 +42,12 @@ export interface OpsFixture {
   /** Produces `n` plain events (any bytes: lag is about offsets) to the agreement topic of `entity`, keyed so they spread over partitions. */
   produce(entity: string, n: number): Promise<void>;
   /** Records dead letters as the apply consumer does (signed events whose value the registry can decode). */
-  deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>): Promise<{ id: string; recordId: string }[]>;
+  /**
+   * Records dead letters as the apply consumer does: signed events whose value the registry can
+   * decode. `fields` widens the value schema beyond the agreement's projection (a provider that
+   * published more than the agreement shares), `overrides` sets values.
+   */
+  deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>, fields?: readonly string[]): Promise<{ id: string; recordId: string }[]>;
   /** Environment for a `thahs` process aimed at the scratch databases. */
   env(extra?: Record<string, string>): NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -123,13 +128,14 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
     async produce(entity, n) {
       await producer.send({ topic: topic(entity), messages: Array.from({ length: n }, (_, i) => ({ key: `k-${randomUUID()}-${i}`, value: 'x' })) });
     },
-    async deadLetter(entity, reason, detail, offsets, overrides = {}) {
+    async deadLetter(entity, reason, detail, offsets, overrides = {}, fields) {
       const contract = contracts.get(entity);
       const share = doc.data.entities.find((e) => e.entity === entity)!;
       const t = topic(entity);
-      const valueSchema = projectValueSchema(contract, share.fields);
+      const valueSchema = projectValueSchema(contract, fields ?? share.fields);
       const { id: keyId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: agreementSubject(t, 'key') });
-      const { id: valueId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) }, { subject: agreementSubject(t, 'value') });
+      // A wider schema goes under a subject of its own: the agreement topic's subject keeps its rules.
+      const { id: valueId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) }, { subject: fields ? `${t}-forged-value` : agreementSubject(t, 'value') });
       const valueType = createAvroType(valueSchema);
       const parts = offsets.map(() => {
         const recordId = randomUUID();
@@ -165,8 +171,8 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
       await a.deleteGroups([applyGroupId(prefix, agreementId, 'qdnd')]).catch(() => undefined);
       await a.disconnect();
       for (const e of doc.data.entities) {
-        for (const part of ['key', 'value'] as const) {
-          await fetch(`${config.registryUrl}/subjects/${encodeURIComponent(agreementSubject(topic(e.entity), part))}`, { method: 'DELETE' }).catch(() => undefined);
+        for (const subject of [agreementSubject(topic(e.entity), 'key'), agreementSubject(topic(e.entity), 'value'), `${topic(e.entity)}-forged-value`]) {
+          await fetch(`${config.registryUrl}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' }).catch(() => undefined);
         }
       }
       await receiver.end().catch(() => undefined);
