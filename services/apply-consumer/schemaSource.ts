@@ -1,3 +1,5 @@
+import { loadConfig } from '../../libs/config';
+import { registryAccess, registryFetch } from '../../libs/registry-client';
 /** The registry could not be asked (network, server error): the batch is retried, nothing is dead-lettered. */
 export class RegistryUnavailableError extends Error {
   constructor(
@@ -36,10 +38,12 @@ export type SchemaSource = (id: number) => Promise<SchemaLookup>;
  */
 export function registrySchemaSource(registryUrl: string, timeoutMs = 10_000): SchemaSource {
   const base = registryUrl.replace(/\/+$/, '');
+  // TLS and credentials from the settings (the secure profile, a deployment), at the URL given.
+  const get = registryFetch(registryAccess({ ...loadConfig(), registryUrl: base }));
   return async (id) => {
     let res: Response;
     try {
-      res = await fetch(`${base}/schemas/ids/${id}`, { signal: AbortSignal.timeout(timeoutMs) });
+      res = await get(`${base}/schemas/ids/${id}`, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new RegistryUnavailableError(base, id, (err as Error).message);
     }

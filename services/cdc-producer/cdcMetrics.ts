@@ -9,6 +9,7 @@ export const cdcMetrics = {
   parked: new Counter({ name: 'thahs_cdc_parked_changes_total', help: 'Changes of stopped tables parked for re-snapshot', labelNames: ['ministry', 'entity'], registers: [metricsRegistry] }),
   suspendedKeys: new Counter({ name: 'thahs_cdc_suspended_changes_total', help: 'Changes not published because their agreement is suspended (or lists no key held here); their keys are published again at the resumption', labelNames: ['ministry', 'agreement', 'entity'], registers: [metricsRegistry] }),
   routes: new Gauge({ name: 'thahs_cdc_agreement_routes', help: 'Agreement topics this producer publishes to now, by state of their scope', labelNames: ['ministry', 'state'], registers: [metricsRegistry] }),
+  restarts: new Counter({ name: 'thahs_cdc_restarts_total', help: 'Times the producer lost a server it depends on (source database, Kafka, registry) and started again from its slot', labelNames: ['ministry'], registers: [metricsRegistry] }),
   tablesStopped: new Gauge({ name: 'thahs_cdc_tables_stopped', help: 'Tables stopped by contract drift', labelNames: ['ministry'], registers: [metricsRegistry] }),
   slotLagBytes: new Gauge({ name: 'thahs_cdc_slot_lag_bytes', help: 'WAL bytes between the server insert position and the slot confirmed flush position', labelNames: ['ministry', 'slot'], registers: [metricsRegistry] }),
   slotLagSeconds: new Gauge({ name: 'thahs_cdc_slot_lag_seconds', help: 'Seconds between the last acknowledged commit and now, while changes are pending', labelNames: ['ministry'], registers: [metricsRegistry] }),

@@ -1,6 +1,7 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Client } from 'pg';
 import type { AgreementState } from '../../libs/agreements';
+import { loadConfig } from '../../libs/config';
 import { DEFAULT_TOPIC_PREFIX } from '../../libs/contracts/agreementTopics';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
@@ -8,6 +9,7 @@ import { formatLsn, SourcePosition } from '../../libs/events';
 import { createKafka } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
 import { ensurePublication, Lsn, parseLsn, Relation, Tuple } from '../../libs/pgoutput';
+import { registryAccess, registryClientArgs } from '../../libs/registry-client';
 import { PipelineService } from '../supervisor/pipelineService';
 import { AgreementPlan, PublicationPlan, RouteRules } from './agreementPlan';
 import { ContractDriftError, SourceDatabaseError } from './cdcErrors';
@@ -69,6 +71,9 @@ export interface CdcProducerOptions {
 const PUBLISH_BATCH = 2000;
 /** Least time between two looks at what the agreements ask, re-snapshot and re-publication requests, at transaction boundaries. */
 const BOUNDARY_CHECK_MS = 1000;
+/** After losing a server, the first attempt to start again comes after this, then doubling up to RESTART_MAX_MS. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 
 /**
  * One ministry's change-data-capture producer, wiring its stages: the streaming source (the slot), the
@@ -103,6 +108,9 @@ export class CdcProducer implements PipelineService, StreamSink {
   private snapshots?: SnapshotCoordinator;
   private sourceEpoch = '';
   private running = false;
+  private stopped = false;
+  private restarting?: Promise<void>;
+  private wake?: () => void;
   private followTimer?: NodeJS.Timeout;
   private following = false;
   private lastBoundaryCheck = 0;
@@ -130,23 +138,81 @@ export class CdcProducer implements PipelineService, StreamSink {
       .map((c) => c.entity);
   }
 
+  /**
+   * Starts streaming. A start that fails (a server unreachable, a bad setting) throws, so a supervisor
+   * can say so; once running, losing a server — the source database, Kafka, the registry — for any
+   * length of time is ridden out: the producer closes everything, waits with backoff (alarming while it
+   * waits: /health, thahs_cdc_restarts_total, a log line at the first and then every tenth attempt) and
+   * starts again from the slot's last confirmed position, so nothing is lost and what repeats is
+   * recognised by its position.
+   */
   async start(): Promise<void> {
+    this.stopped = false;
     try {
       await this.open();
     } catch (err) {
       // The sender thread would keep the process alive after a failed start, and the control connection
       // would stay open in the source database.
-      await this.stop().catch(() => undefined);
-      this.sender = undefined;
-      this.db = undefined;
+      await this.close();
       throw err;
     }
   }
 
+  /** Something this producer depends on failed while it ran: close, then open again with backoff until it works or stop() is called. */
+  private fail(err: unknown, where: string): void {
+    if (this.stopped || this.restarting) return;
+    this.running = false;
+    cdcMetrics.restarts.inc({ ministry: this.o.ministry });
+    this.o.log.error('cdc producer lost a server it depends on; it starts again from the slot once the server answers', {
+      ministry: this.o.ministry,
+      slot: this.slot,
+      where,
+      error: (err as Error).message,
+    });
+    this.restarting = this.restartLoop().finally(() => {
+      this.restarting = undefined;
+    });
+  }
+
+  private async restartLoop(): Promise<void> {
+    await this.close();
+    let wait = RESTART_FIRST_MS;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      await this.pause(wait);
+      if (this.stopped) return;
+      try {
+        await this.open();
+        this.o.log.info('cdc producer streaming again', { ministry: this.o.ministry, slot: this.slot, attempts: attempt });
+        return;
+      } catch (err) {
+        await this.close();
+        if (attempt % 10 === 1) this.o.log.warn('cdc producer could not start again yet; retrying with backoff', { ministry: this.o.ministry, attempt, retryInMs: wait, error: (err as Error).message });
+        wait = Math.min(wait * 2, RESTART_MAX_MS);
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when stop() is called meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      setTimeout(resolve, ms);
+    });
+  }
+
   private async open(): Promise<void> {
     const { ministry, log } = this.o;
-    this.db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
-    await this.db.connect();
+    this.out.length = 0;
+    this.parked.length = 0;
+    this.changes = 0;
+    this.plan = PublicationPlan.empty();
+    this.pendingPlan = undefined;
+    this.lastBoundaryCheck = 0;
+    const db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
+    this.db = db;
+    // A lost connection emits 'error'; unheard, it would end the process.
+    db.on('error', (err) => this.fail(err, 'control connection'));
+    await db.connect();
     await this.db.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
     const encoding = (await this.db.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0].server_encoding;
     if (encoding !== 'UTF8') throw new SourceDatabaseError(ministry, `its encoding is ${encoding}; exchanged text is UTF-8 and is copied from the WAL as it is`);
@@ -170,7 +236,9 @@ export class CdcProducer implements PipelineService, StreamSink {
     await ensurePublication(this.db, this.publication, entities.map((table) => ({ schema: this.schema, table })), ['insert', 'update', 'delete']);
 
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
-    this.provisioner = new RouteProvisioner(kafka, new SchemaRegistry({ host: this.o.registryUrl }), this.o.partitions ?? 3);
+    // TLS and credentials of the registry from the settings (the secure profile, a deployment), at the URL given.
+    const registry = new SchemaRegistry(registryClientArgs(registryAccess({ ...loadConfig(), registryUrl: this.o.registryUrl })));
+    this.provisioner = new RouteProvisioner(kafka, registry, this.o.partitions ?? 3);
     this.sender = await this.startSender();
     this.publisher = new ChangePublisher(ministry, this.sender);
     this.pipeline = new PublishingPipeline({
@@ -216,9 +284,9 @@ export class CdcProducer implements PipelineService, StreamSink {
     await this.follow();
     await this.atBoundary(true);
     await this.source.start(this);
-    void this.source.finished?.catch((err: unknown) => {
-      this.running = false;
-      log.error('replication stream failed', { ministry, slot: this.slot, error: (err as Error).message });
+    const source = this.source;
+    void source.finished?.catch((err: unknown) => {
+      if (this.source === source) this.fail(err, 'replication stream');
     });
     this.running = true;
     this.monitor = new SlotMonitor({
@@ -268,13 +336,26 @@ export class CdcProducer implements PipelineService, StreamSink {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.restarting;
+    await this.close();
+  }
+
+  /** Releases what open() took, whatever state it is in; errors of servers already gone are ignored. */
+  private async close(): Promise<void> {
     this.running = false;
     clearInterval(this.followTimer);
     this.monitor?.stop();
-    await this.pipeline?.settle();
-    await this.source?.stop();
-    await this.sender?.stop();
-    await this.db?.end();
+    await this.pipeline?.settle().catch(() => undefined);
+    const source = this.source;
+    this.source = undefined;
+    await source?.stop().catch(() => undefined);
+    await this.sender?.stop().catch(() => undefined);
+    this.sender = undefined;
+    await this.db?.end().catch(() => undefined);
+    this.db = undefined;
+    this.pipeline = undefined;
   }
 
   private confirm(lsn: Lsn): void {
