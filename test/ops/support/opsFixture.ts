@@ -4,8 +4,8 @@ import * as path from 'path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { AgreementStore, databaseLabel, migrateExchangeSchema } from '../../../libs/agreement-exchange';
-import { loadAgreementFile, publicKeyRing, type AgreementDocument, type AgreementEvent } from '../../../libs/agreements';
+import { AgreementStore, createRequestEvent, databaseLabel, migrateExchangeSchema } from '../../../libs/agreement-exchange';
+import { generateSigningKey, loadAgreementFile, publicKeyRing, type AgreementDocument, type AgreementEvent } from '../../../libs/agreements';
 import { loadConfig } from '../../../libs/config';
 import { fetchTopicOffsetsSettled } from '../../../libs/kafka';
 import { agreementSubject, agreementTopic, applyGroupId } from '../../../libs/contracts/agreementTopics';
@@ -14,9 +14,10 @@ import { loadContracts } from '../../../libs/contracts/contractLoader';
 import { projectValueSchema } from '../../../libs/contracts/projectedContract';
 import { decodeEnvelope, describeMeta, H, headerBytes, type EventMeta } from '../../../libs/events';
 import { ensureStateSchema } from '../../../libs/partner-store';
-import { confirmedAgreement } from '../../../services/apply-consumer/__fixtures__/confirmedAgreement';
+import { AgreementHistory } from '../../../services/apply-consumer/__fixtures__/agreementHistory';
 import { encodeRecord, sampleRecord, signEvents, wire } from '../../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementEventHandler } from '../../../services/agreement-sync/agreementEventHandler';
+import { RequestEventHandler } from '../../../services/agreement-sync/requestEventHandler';
 import { ScratchDatabase } from '../../support/scratchDatabase';
 
 export const contracts = loadContracts();
@@ -48,6 +49,8 @@ export interface OpsFixture {
    * published more than the agreement shares), `overrides` sets values.
    */
   deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>, fields?: readonly string[]): Promise<{ id: string; recordId: string }[]>;
+  /** A data-error report (Art. 15.2(c)) the receiver's body files, stored in both databases as the sync services store it. */
+  reportError(entity: string, recordKey: string, field: string): Promise<void>;
   /** Environment for a `thahs` process aimed at the scratch databases. */
   env(extra?: Record<string, string>): NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -89,7 +92,12 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   const agreementId = `TTDL-OPS-${prefix.toUpperCase()}`;
   const base = await loadAgreementFile(path.resolve(__dirname, '../../../deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
   const doc: AgreementDocument = { ...base, id: agreementId, data: { entities: base.data.entities.filter((e) => ENTITIES.includes(e.entity)) } };
-  const { events, publicKeys } = confirmedAgreement(doc);
+  // The parties' keys are ours: the receiver's body also signs a data-error report below.
+  const partyKeys = [doc.parties.provider, ...doc.parties.consumers].map((p) => generateSigningKey(doc.security.keys.find((k) => k.party === p.id)!.keyIds[0], p.id));
+  const history = new AgreementHistory(doc, partyKeys.map((k) => k.signing));
+  const state = history.confirm(doc, { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' });
+  const events = history.events;
+  const publicKeys = history.publicKeys;
   const cand = await ScratchDatabase.create(config.candPgUrl, `ops_${label}_cand`);
   const qdnd = await ScratchDatabase.create(config.qdndPgUrl, `ops_${label}_qdnd`);
   for (const db of [cand, qdnd]) await storeHistory(db.url, events, publicKeys);
@@ -113,6 +121,7 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
     return { keyId: 'cand-c10-2025', privateKey, publicKey };
   })();
   let lsn = 0x1_0000_0000n;
+  let requestOffset = 0;
 
   return {
     prefix,
@@ -159,6 +168,31 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
         [agreementId, applyGroupId(prefix, agreementId, 'qdnd'), reason, detail, t, entity, offsets, signed.map((e) => e.key), signed.map((e) => e.value), signed.map((e) => JSON.stringify(storedMeta(e.headers)))],
       );
       return offsets.map((off, i) => ({ id: r.rows.find((x) => x.kafka_offset === String(off))!.id, recordId: parts[i].recordId }));
+    },
+    async reportError(entity, recordKey, field) {
+      const consumer = partyKeys.find((k) => k.signing.party === doc.parties.consumers[0].id)!.signing;
+      const event = createRequestEvent(null, 'error_report', { agreementId, basis: state.lastEventHash, at: new Date(), payload: { entity, recordKey, field, description: 'test report' } }, consumer);
+      const keys = publicKeyRing(publicKeys.map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
+      for (const db of [cand, qdnd]) {
+        const pool = new Pool({ connectionString: db.url, max: 2 });
+        try {
+          const handler = new RequestEventHandler(new AgreementStore(pool, databaseLabel(db.url)), keys, 5000);
+          const m = { topic: 'fixture.requests', partition: 0, offset: String(requestOffset), value: Buffer.from(JSON.stringify(event)) };
+          const prepared = await handler.prepare(m, async () => undefined, () => false);
+          const c = await pool.connect();
+          try {
+            await c.query('BEGIN');
+            const r = await handler.handle(c, m, prepared);
+            if (r.outcome !== 'stored') throw new Error(`fixture request refused: ${r.code} ${r.reason}`);
+            await c.query('COMMIT');
+          } finally {
+            c.release();
+          }
+        } finally {
+          await pool.end();
+        }
+      }
+      requestOffset += 1;
     },
     env(extra = {}) {
       return { ...process.env, THAHS_CAND_PG_URL: cand.url, THAHS_QDND_PG_URL: qdnd.url, THAHS_LOG_LEVEL: 'warn', ...extra };
