@@ -213,6 +213,37 @@ export class SecureKafkaCluster {
       }, timeoutMs, this.logFile);
     }
     await this.ensurePrincipals(timeoutMs);
+    await this.groupCoordinatorsReady(timeoutMs);
+  }
+
+  /**
+   * The offsets topic exists and each of its partitions has a leader with its full ISR. Kafka creates
+   * it on the first FindCoordinator; until its partitions are led, a consumer joining a group gets
+   * "This is not the correct coordinator" (seen on the first run after a fresh format).
+   */
+  private async groupCoordinatorsReady(timeoutMs: number): Promise<void> {
+    const admin = this.client(ADMIN_PRINCIPAL).admin();
+    const deadline = Date.now() + timeoutMs;
+    let last = 'not asked yet';
+    try {
+      await admin.connect();
+      for (;;) {
+        try {
+          await admin.describeGroups(['thahs-stack-probe']);
+          const meta = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+          const partitions = meta.topics[0]?.partitions ?? [];
+          const led = partitions.filter((p) => p.leader >= 0 && p.isr.length >= this.spec.replicationFactor).length;
+          if (partitions.length > 0 && led === partitions.length) return;
+          last = `${led} of ${partitions.length} offsets partitions led with their full ISR`;
+        } catch (err) {
+          last = (err as Error).message;
+        }
+        if (Date.now() > deadline) throw new StackError('kafka', `group coordinators not ready: ${last}`, this.logFile);
+        await sleep(500);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {
