@@ -9,3 +9,4 @@ export { fetchTopicOffsetsSettled } from './topicOffsets';
 export type { PartitionOffsets } from './topicOffsets';
 export { readTopicWindow } from './topicWindow';
 export type { ReceivedMessage, WindowOptions } from './topicWindow';
+export { assertPinnedKafkajs, installFetchFastPath, installProducerFastPath, KAFKAJS_PINNED_VERSION, KafkajsFastPathError } from './kafkajsFastPath';

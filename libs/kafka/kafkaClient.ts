@@ -1,10 +1,7 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import { loadConfig } from '../config';
 import { Logger } from '../logger';
-import { useDirectRecordBatchDecoding } from './fetchedRecordBatch';
 import { kafkaSecurity, kafkaSecuritySettings, type KafkaSecurity } from './kafkaSecurity';
-
-let decodingNoted = false;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { message: string; retriable: boolean }[] };
@@ -36,15 +33,11 @@ export interface KafkaClientOptions {
 
 /**
  * kafkajs logs through our winston logger (JSON, one line per event) instead of its own console format.
- * Fetched record batches are read by fetchedRecordBatch.ts from the first client on. TLS and SASL
- * follow the settings unless given, so every service's client honours the secure profile.
+ * TLS and SASL follow the settings unless given, so every service's client honours the secure profile.
+ * Creating a client installs nothing: the kafkajs fast path has its own door (kafkajsFastPath.ts).
  */
 export function createKafka(clientId: string, brokers: string[], log: Logger, options: KafkaClientOptions = {}): Kafka {
   const security = options.security ?? kafkaSecurity(kafkaSecuritySettings(loadConfig()), clientId, options.principal);
-  if (!useDirectRecordBatchDecoding() && !decodingNoted) {
-    decodingNoted = true;
-    log.warn('kafkajs had decoded a fetch before the first client was created: its own record decoding stays (slower, same records)', { clientId });
-  }
   return new Kafka({
     clientId,
     brokers,

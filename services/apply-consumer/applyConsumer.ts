@@ -4,7 +4,7 @@ import type { AgreementState } from '../../libs/agreements';
 import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '../../libs/contracts/agreementTopics';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
-import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from '../../libs/kafka';
+import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
@@ -254,6 +254,9 @@ export class ApplyConsumer implements PipelineService {
       c.release();
     }
 
+    if (!installFetchFastPath()) {
+      log.warn('kafkajs had decoded a fetch in this process before the consumer started: its own record decoding stays (slower, same records)', { group: this.groupId });
+    }
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     this.kafka = kafka;
     await this.readTopics();

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../libs/config';
+import { installFetchFastPath } from '../../libs/kafka';
 
 /**
  * `thahs` — the operator CLI. Each file in ./commands registers one command group, so a new tool is
@@ -28,6 +29,8 @@ export function buildProgram(): Command {
 
 async function main(): Promise<void> {
   try {
+    // Before any command fetches (a consumer, a replay); a kafkajs other than the pinned one is refused here.
+    installFetchFastPath();
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '../../libs/config';
+import { installFetchFastPath } from '../../libs/kafka';
 import { createLogger } from '../../libs/logger';
 import { StackManager } from '../../libs/stack';
 import { buildServices } from './services';
@@ -13,6 +14,8 @@ import { Supervisor } from './supervisor';
  * as it was found).
  */
 async function main(): Promise<void> {
+  // Before any service fetches: the consumers' record decoding (and a kafkajs other than the pinned one refused here).
+  installFetchFastPath();
   // Our producers choose their partitioner explicitly; kafkajs' notice about its v2 default is noise here.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const config = loadConfig();
