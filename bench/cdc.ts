@@ -1,4 +1,7 @@
+import { spawn } from 'child_process';
 import { Client } from 'pg';
+import { loadConfig, readSecret } from '../libs/config';
+import { StackManager } from '../libs/stack';
 import { CdcProducer } from '../services/cdc-producer/cdcProducer';
 import { ProducerFixture } from '../test/support/producerFixture';
 import { exampleAgreement } from '../test/support/testAgreements';
@@ -15,6 +18,8 @@ import { eventsOf, WORKLOAD } from './support/workload';
  * encoded, signed and acknowledged by Kafka where the agreement shares them — per second; the events
  * published per source change are reported beside it. Latency is commit time (from the Begin message)
  * to Kafka acknowledgement of the events published.
+ *
+ * Args: [transactions (default 3000)] [--profile secure]
  */
 
 interface PhaseResult {
@@ -54,10 +59,58 @@ interface Acked {
   lat: number[];
 }
 
+const HEADLINE = /^cdc sustained: (\d+) source changes\/s/m;
+
+/**
+ * One run of this benchmark in a child process on `profile`'s stack, its output passed through with the
+ * profile as prefix: a fresh process per profile, so neither run inherits the other's heap, JIT state or
+ * clients, and each reads its own settings (libs/config) from the environment as a service does. On the
+ * secure profile the producer authenticates as `admin`: the benchmark's topic prefix is nobody's
+ * agreement, so the exchange's ACLs do not cover it (TLS, SCRAM and replication factor 3 are the same).
+ */
+function runProfile(profile: 'plain' | 'secure', txns: number): Promise<number> {
+  const env: NodeJS.ProcessEnv = { ...process.env, THAHS_STACK_PROFILE: profile };
+  if (profile === 'secure' && !env.THAHS_KAFKA_SASL_USERNAME) {
+    env.THAHS_KAFKA_SASL_USERNAME = 'admin';
+    env.THAHS_KAFKA_SASL_PASSWORD = readSecret(loadConfig(env).stackDir, 'kafka', 'admin');
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'cdc', String(txns)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      out += text;
+      process.stdout.write(text.replace(/^(?=.)/gm, `[${profile}] `));
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const m = HEADLINE.exec(out);
+      if (code === 0 && m) resolve(Number(m[1]));
+      else reject(new Error(`bench cdc on the ${profile} profile exited with ${code} without its headline rate`));
+    });
+  });
+}
+
+/** `--profile secure`: the plain and the secure profile one after the other, and the ratio of their rates. */
+async function compareProfiles(txns: number): Promise<void> {
+  for (const profile of ['plain', 'secure'] as const) await new StackManager(loadConfig({ ...process.env, THAHS_STACK_PROFILE: profile }), () => undefined).up();
+  const plain = await runProfile('plain', txns);
+  const secure = await runProfile('secure', txns);
+  process.stdout.write(
+    `cdc secure vs plain: secure ${secure} source changes/s = ${((100 * secure) / plain).toFixed(1)} % of plain ${plain} source changes/s (target ≥ 70 %; ${txns} full-speed transactions each, TLS + SCRAM-SHA-512 + replication factor 3 / min.insync.replicas 2 against one plain broker)\n`,
+  );
+}
+
 export const benchmark: Benchmark = {
-  description: 'CDC producer: commit to Kafka ack, sustained events/s and latency',
-  async run(args) {
+  description: 'CDC producer: commit to Kafka ack, sustained events/s and latency (--profile secure: plain and secure side by side)',
+  async run(argv) {
+    const at = argv.indexOf('--profile');
+    const profile = at >= 0 ? argv[at + 1] : undefined;
+    const args = at >= 0 ? argv.filter((_, i) => i !== at && i !== at + 1) : argv;
     const txns = Number(args[0] ?? 3000);
+    if (!Number.isSafeInteger(txns) || txns <= 0) throw new RangeError(`transactions must be a positive integer, got ${args[0]}`);
+    if (profile !== undefined && profile !== 'secure') throw new RangeError(`--profile takes 'secure' (plain is the default), got ${profile}`);
+    if (profile === 'secure') return compareProfiles(txns);
     const fx = await ProducerFixture.create('benchcdc', exampleAgreement('cand-to-qdnd'), [exampleAgreement('qdnd-to-cand')]);
     const sql = fx.sql;
     let producer: CdcProducer | undefined;
