@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../../libs/config';
+import { generateEncryptionKeyPair } from '../../../libs/field-encryption';
 import { generateKeyPair, PublicKeyRing } from '../../../libs/signing';
 
 export function register(program: Command): void {
@@ -12,6 +13,16 @@ export function register(program: Command): void {
     .action((opts: { ministry: string; dir?: string }) => {
       if (!['cand', 'qdnd'].includes(opts.ministry)) throw new Error(`--ministry must be cand or qdnd, got "${opts.ministry}"`);
       const r = generateKeyPair(opts.dir ?? loadConfig().keysDir, opts.ministry);
+      process.stdout.write(`key id:      ${r.keyId}\nprivate key: ${r.privateFile} (keep secret)\npublic key:  ${r.publicFile}\n`);
+    });
+  keys
+    .command('generate-encryption')
+    .description("create the receiver's X25519 key pair for tier-3 fields in THAHS_KEYS_DIR (encryption/, public/encryption/); give the public file to the providing ministry")
+    .requiredOption('--ministry <ministry>', 'cand | qdnd (the receiving ministry)')
+    .option('--dir <dir>', 'keys folder (default: THAHS_KEYS_DIR)')
+    .action((opts: { ministry: string; dir?: string }) => {
+      if (!['cand', 'qdnd'].includes(opts.ministry)) throw new Error(`--ministry must be cand or qdnd, got "${opts.ministry}"`);
+      const r = generateEncryptionKeyPair(opts.dir ?? loadConfig().keysDir, opts.ministry);
       process.stdout.write(`key id:      ${r.keyId}\nprivate key: ${r.privateFile} (keep secret)\npublic key:  ${r.publicFile}\n`);
     });
   keys
