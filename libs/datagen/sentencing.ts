@@ -151,6 +151,7 @@ export function decideSentence(rng: Prng, input: SentencingInput): Sentence {
   }
   if ((a.drugs || a.article === 123 || a.article === 168 || a.article === 141) && s.main === 'FIXED') {
     if (rng.chance(0.05)) s.additional.push({ kind: 'QUAN_CHE', months: rng.range(1, 5) * 12 });
+    // eslint-disable-next-line no-dupe-else-if -- a second, independent draw, not the same condition
     else if (rng.chance(0.05)) s.additional.push({ kind: 'CAM_CU_TRU', months: rng.range(1, 5) * 12, scope: 'Cấm cư trú tại thành phố nơi phạm tội' });
   }
   if (a.office && rng.chance(0.1)) s.additional.push({ kind: 'TUOC_QUYEN_CONG_DAN', months: rng.range(1, 5) * 12, scope: 'Quyền làm việc trong cơ quan nhà nước' });

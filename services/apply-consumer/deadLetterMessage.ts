@@ -37,7 +37,7 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
  * for good, the insert failing on every retry).
  */
 export function storableText(s: string): string {
-  return s.includes('\u0000') ? s.replace(/\u0000/g, '\\u0000') : s;
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '\\u0000') : s;
 }
 
 /** What an envelope's meta says, or undefined when it does not decode (the base64 is kept either way). */

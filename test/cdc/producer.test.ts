@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -83,7 +84,7 @@ describe('cdc producer on the real stack', () => {
 
   it('publishes an unchanged TOASTed value with its real content, never null or a placeholder', async () => {
     // random bytes do not compress, so the value is stored out of line (TOAST)
-    const big = require('crypto').randomBytes(24_000).toString('base64') as string;
+    const big = randomBytes(24_000).toString('base64');
     const id = await insertPerson('Đặng Văn Toàn');
     await sql.query('UPDATE thahs.person SET other_names = $2 WHERE id = $1', [id, big]);
     // ~32 kB of base64 stays far above the 2 kB TOAST threshold even compressed: stored out of line,
