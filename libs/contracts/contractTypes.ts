@@ -75,17 +75,3 @@ export const COMPATIBILITY_RULE = 'BACKWARD';
 
 export type SubjectPart = 'key' | 'value';
 
-/**
- * @deprecated The whole-table topic `thahs.<ministry>.<entity>` no longer exists: a provider publishes
- * only to agreement topics (agreementTopics.ts agreementTopic / agreementSubject). Kept only because
- * test/contracts/registry.test.ts still builds its scratch subject names with subjectFor; remove both
- * once it no longer does.
- */
-export function topicFor(provider: Ministry, entity: string): string {
-  return `thahs.${provider}.${entity}`;
-}
-
-/** @deprecated See topicFor: names a subject of a removed whole-table topic. */
-export function subjectFor(provider: Ministry, entity: string, part: SubjectPart): string {
-  return `${topicFor(provider, entity)}-${part}`;
-}

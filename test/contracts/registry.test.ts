@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Type } from 'avsc';
 import { loadConfig } from '../../libs/config';
-import { AVRO_FOR_SCHEMA_OPTIONS, createAvroType, loadContracts, subjectFor, SubjectPart } from '../../libs/contracts';
+import { AVRO_FOR_SCHEMA_OPTIONS, createAvroType, loadContracts, SubjectPart } from '../../libs/contracts';
+import { agreementSubject, agreementTopic } from '../../libs/contracts/agreementTopics';
 
 /**
  * Every contract schema survives the real schema registry unchanged: registered under test-only subjects
@@ -16,7 +17,8 @@ const registry = new SchemaRegistry({ host: registryUrl }, { [SchemaType.AVRO]: 
 const created: string[] = [];
 
 function testSubject(entity: string, part: SubjectPart): string {
-  return `${runId}.${subjectFor('cand', entity, part)}`;
+  // A scratch agreement of its own: its subjects never meet a real agreement's.
+  return agreementSubject(agreementTopic('thahs', 'cand', `TEST-REGISTRY-${runId}`, entity), part);
 }
 
 async function register(schema: object, subject: string): Promise<number> {
