@@ -91,8 +91,39 @@ function labelText(labels: Readonly<Record<string, string>>): string {
   return e.length ? `{${e.map(([k, v]) => `${k}="${v}"`).join(',')}}` : '';
 }
 
-/** Alarms the main job raises itself: stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0). */
+/** A replication slot found lost and recovered by re-snapshot: deletes made meanwhile need reconcile. */
+function slotLossAlarms(samples: readonly MetricSample[]): Alarm[] {
+  return samples
+    .filter((s) => s.name === 'thahs_cdc_slots_lost_total' && s.value > 0)
+    .map((s) => ({
+      severity: 'critical' as const,
+      code: 'slot-lost',
+      ministry: s.labels.ministry === 'cand' || s.labels.ministry === 'qdnd' ? s.labels.ministry : undefined,
+      message: `replication slot ${s.labels.slot ?? ''} was lost ${s.value} time(s): its tables were re-snapshotted, rows deleted meanwhile are not`,
+      hint: 'thahs reconcile (docs/reconciliation.md); restart the main job to clear the alarm',
+    }));
+}
+
+/** The provider's source moved to another cluster (restore): its re-snapshot applies over the old rows; deletes in between need reconcile. */
+function sourceEpochAlarms(samples: readonly MetricSample[]): Alarm[] {
+  return samples
+    .filter((s) => s.name === 'thahs_apply_source_epoch_changes_total' && s.value > 0)
+    .map((s) => ({
+      severity: 'critical' as const,
+      code: 'source-epoch-changed',
+      ministry: s.labels.receiver === 'cand' || s.labels.receiver === 'qdnd' ? s.labels.receiver : undefined,
+      agreementId: s.labels.agreement,
+      message: `the events of ${s.labels.provider ?? 'the provider'} under ${s.labels.agreement ?? 'an agreement'} come from another source cluster (${s.value} change(s) of epoch): they now supersede every earlier change`,
+      hint: 'confirm the provider restored or moved its database; once its re-snapshot is applied, thahs reconcile --repair (docs/reconciliation.md); restart the main job to clear the alarm',
+    }));
+}
+
+/** Alarms the main job raises itself: lost slots, stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0). */
 export function metricAlarms(samples: readonly MetricSample[]): Alarm[] {
+  return [...stallAndGapAlarms(samples), ...slotLossAlarms(samples), ...sourceEpochAlarms(samples)];
+}
+
+function stallAndGapAlarms(samples: readonly MetricSample[]): Alarm[] {
   return samples
     .filter((s) => STALL_OR_GAP.test(s.name) && s.value > 0 && !/_(bucket|sum|count|created)$/.test(s.name))
     .map((s) => {

@@ -276,8 +276,10 @@ export class CdcProducer implements PipelineService, StreamSink {
     }
 
     this.source = new StreamingSource({ pgUrl: this.o.pgUrl, slot: this.slot, publication: this.publication, applicationName: this.name, batch: this.o.publishBatch ?? PUBLISH_BATCH, log });
+    await this.dropSlotIfWalLost();
     const { slot, systemId } = await this.source.open();
     this.sourceEpoch = systemId;
+    if (slot.created && this.snapshots.published.size > 0) await this.slotLost();
     this.router = new ChangeRouter({ ministry, sourceEpoch: systemId, floors: this.floors, compile: (table, a, rules) => this.compile(table, a, rules) }, this.plan);
     // What the agreements ask is brought about before the first streamed change is routed: the first
     // backfills' floors then already stand.
@@ -310,6 +312,36 @@ export class CdcProducer implements PipelineService, StreamSink {
       agreements: this.plan.agreements.map((a) => a.agreementId),
       stoppedTables: [...tables.all()].filter((t) => t.stopped !== undefined).map((t) => t.entity),
     });
+  }
+
+  /**
+   * A slot whose WAL max_slot_wal_keep_size removed can never stream again: it is dropped, and the
+   * slot made afresh is handled as a lost one (below).
+   */
+  private async dropSlotIfWalLost(): Promise<void> {
+    const r = await this.db!.query<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [this.slot]);
+    if (r.rows[0]?.wal_status !== 'lost') return;
+    this.o.log.error('replication slot WAL lost (max_slot_wal_keep_size): the slot is dropped and made again', { ministry: this.o.ministry, slot: this.slot });
+    await this.db!.query('SELECT pg_drop_replication_slot($1)', [this.slot]);
+  }
+
+  /**
+   * The slot had to be created although this producer has published before: it was dropped (or its
+   * WAL lost), so the changes made meanwhile were never streamed. Every published table is
+   * re-snapshotted at the first transaction boundary (the operators' re-snapshot path): the partner
+   * stores get every row in scope as it is now. Rows deleted meanwhile leave no trace a snapshot can
+   * read, so the alarm stays raised (thahs_cdc_slots_lost_total, the status alarm slot-lost) until a
+   * person has run reconcile.
+   */
+  private async slotLost(): Promise<void> {
+    const entities = [...new Set([...this.snapshots!.published.values()].filter((s) => s.state !== 'inactive').map((s) => s.entity))].sort();
+    cdcMetrics.slotsLost.inc({ ministry: this.o.ministry, slot: this.slot });
+    this.o.log.error('replication slot lost: changes made while it was missing were not streamed; every published table is re-snapshotted', {
+      ministry: this.o.ministry,
+      slot: this.slot,
+      entities,
+    });
+    for (const e of entities) await this.state!.requestSnapshot(e);
   }
 
   private startSender(): Promise<SenderThread> {
