@@ -13,6 +13,8 @@ export { upsertStatement, deleteStatement, changeParams } from './applySql';
 export type { PreparedStatement } from './applySql';
 export { DEAD_LETTER_INSERT, deadLetterParams } from './deadLetterSql';
 export { ensureStateSchema, STATE_SCHEMA_DDL } from './stateSchema';
+export { SourceEpochs, SOURCE_EPOCH_DDL } from './sourceEpochs';
+export type { EpochAdmission } from './sourceEpochs';
 export type { Queryable } from './stateSchema';
 export { partnerSchemaDdl, entityTableDdl, tableFields, METADATA_COLUMNS } from './partnerTables';
 export { columnType } from './columnKinds';

@@ -1,4 +1,5 @@
 import { PURGE_SCHEMA_DDL, UPDATE_LOG_ACTIONS } from './purgeSchema';
+import { SOURCE_EPOCH_DDL } from './sourceEpochs';
 import { quoteIdent, STATE_SCHEMA } from './sqlNames';
 
 /** Anything that runs SQL: a pg Client, PoolClient or Pool. */
@@ -97,6 +98,7 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
     `REVOKE UPDATE, DELETE, TRUNCATE ON ${S}.${t} FROM PUBLIC`,
   ]),
   ...PURGE_SCHEMA_DDL,
+  SOURCE_EPOCH_DDL,
 ];
 
 /** Creates the bookkeeping schema if missing; safe to run on every start and from several processes. */

@@ -19,6 +19,7 @@ import type { RawEvent } from './deadLetterMessage';
 import { DeadLetterSender } from './deadLetterSender';
 import type { DeletionRecord } from './deletionRecord';
 import { EnforcementLoop } from './enforcementLoop';
+import { EpochWatch } from './epochWatch';
 import { EventAssessor } from './eventAssessor';
 import { OffsetCommitter } from './offsetCommitter';
 import { PartitionProgress } from './partitionProgress';
@@ -154,6 +155,7 @@ export class ApplyConsumer implements PipelineService {
   private readonly s: Settings;
   private readonly store: PartnerStore;
   private readonly assessor: EventAssessor;
+  private readonly epochs: EpochWatch;
   private readonly accounting: ApplyAccounting;
   private readonly offsets: OffsetCommitter;
   private readonly progress: PartitionProgress;
@@ -183,6 +185,7 @@ export class ApplyConsumer implements PipelineService {
       contract: (entity) => o.contracts.get(entity),
     });
     const ring = o.providerKeys;
+    this.epochs = new EpochWatch({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, partnerSchema: this.s.schema, pool: () => this.pool!, log: o.log });
     this.assessor = new EventAssessor({
       provider: o.provider,
       agreementId: o.agreementId,
@@ -192,6 +195,7 @@ export class ApplyConsumer implements PipelineService {
       decoder: new WireDecoder(o.schemaSource ?? registrySchemaSource(o.registryUrl)),
       policy: o.policy,
       partitionsOf: (topic) => this.partitionCounts.get(topic),
+      epochs: this.epochs,
     });
     this.accounting = new ApplyAccounting({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.groupId, log: o.log });
     this.offsets = new OffsetCommitter({ commit: (offsets) => this.consumer!.commitOffsets(offsets), intervalMs: this.s.commitEveryMs, group: this.groupId, log: o.log });
@@ -235,6 +239,8 @@ export class ApplyConsumer implements PipelineService {
     const { log, agreementId } = this.o;
     this.stopping = false;
     if (this.o.entities.length === 0) throw new ApplyConsumerError(agreementId, this.groupId, 'no entity to consume');
+    // A key file under a listed id but with another key than the agreement binds to it trusts no event.
+    this.o.policy.requireKeysBound?.(this.o.providerKeys);
     for (const e of this.o.entities) {
       if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
       if (!this.o.contracts.get(e).providers.includes(this.o.provider)) throw new ApplyConsumerError(agreementId, this.groupId, `${this.o.provider} does not publish ${e}`);
@@ -253,6 +259,7 @@ export class ApplyConsumer implements PipelineService {
     } finally {
       c.release();
     }
+    await this.epochs.load();
 
     if (!installFetchFastPath()) {
       log.warn('kafkajs had decoded a fetch in this process before the consumer started: its own record decoding stays (slower, same records)', { group: this.groupId });

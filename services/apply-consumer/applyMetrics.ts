@@ -48,4 +48,10 @@ export const applyMetrics = {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [metricsRegistry],
   }),
+  sourceEpochChanges: new Counter({
+    name: 'thahs_apply_source_epoch_changes_total',
+    help: 'Times the provider\'s events came from a source cluster (system identifier) the partner store had not seen: a restore or move of the provider database, which then re-snapshots',
+    labelNames: ['receiver', 'provider', 'agreement'],
+    registers: [metricsRegistry],
+  }),
 };

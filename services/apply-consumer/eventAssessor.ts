@@ -8,6 +8,7 @@ import { decodeEnvelope, H, headerBytes, type ReceivedMeta } from '../../libs/ev
 import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
+import type { EpochWatch } from './epochWatch';
 import { checkEventLimits } from './eventLimits';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
@@ -38,6 +39,8 @@ export interface AssessorOptions {
   policy: PolicyResolver;
   /** Partitions of a topic as the cluster has them now; undefined when not known (the check is then skipped). */
   partitionsOf?(topic: string): number | undefined;
+  /** Orders positions by source epoch (a provider moved to another cluster); without it positions are compared as the meta has them. */
+  epochs?: EpochWatch;
 }
 
 interface Pins {
@@ -74,8 +77,11 @@ export class EventAssessor {
   async assessAll(events: readonly RawEvent[]): Promise<Assessment[]> {
     const stage = events.map((e) => this.guard(e, () => this.authenticate(e)));
     const ids: number[] = [];
+    const epochs = this.o.epochs;
     for (const a of stage) {
       if ('kind' in a) continue;
+      // Only an authenticated event can introduce an epoch: the platform cannot make the store number one.
+      if (epochs && !epochs.has(a.meta.sourceEpoch)) await epochs.admit(a.event, a.meta);
       const k = WireDecoder.schemaIdOf(a.event.key);
       const v = WireDecoder.schemaIdOf(a.event.value);
       if (k !== undefined) ids.push(k);
@@ -174,7 +180,7 @@ export class EventAssessor {
       change: {
         entity,
         id,
-        position: meta.position,
+        position: this.o.epochs ? this.o.epochs.stored(meta) : meta.position,
         op: meta.op,
         eventId: meta.eventId,
         commitTsUs: meta.commitTs,
