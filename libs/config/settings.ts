@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { parseOwnSessions } from '../access-audit/ownSessions';
+import { DEFAULT_RECONCILE_SCHEDULE, parseReconcileSchedule } from '../reconcile/reconcileSchedule';
 import { ConfigError } from './configError';
 import { repoRoot } from './repoRoot';
 import { caFile, readSecret, SECURE_KAFKA_NODES, SECURE_PORTS, secretsDir, securePgUrl } from './secureLayout';
@@ -219,6 +220,13 @@ export const settings = {
       'Longest time Kafka holds an apply consumer\'s fetch while gathering 4 MiB of events: fuller fetches mean more events per database transaction and a third less CPU per event at 2,000 events/s, for at most this much added latency',
     default: '100',
     parse: nonNegativeNumber,
+  },
+  reconcileSchedule: {
+    env: 'THAHS_RECONCILE_SCHEDULE',
+    description:
+      'When `npm start` reconciles every agreement its databases receive under (Art. 5): entries `<full|incremental> <yearly MM-DD|monthly DD|daily> HH:MM` separated by `;`, in Vietnam\'s time (UTC+07:00), or `off`',
+    default: DEFAULT_RECONCILE_SCHEDULE,
+    parse: parseReconcileSchedule,
   },
   applyStallSec: {
     env: 'THAHS_APPLY_STALL_SEC',

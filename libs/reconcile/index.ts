@@ -34,3 +34,5 @@ export { buildReportModel } from './reportModel';
 export type { ReportModel, ReportInput, ReportAgreement, EntityRow, FieldRow, UnitRow, UnitTable } from './reportModel';
 export { renderReportHtml, vnTime } from './htmlReport';
 export { horizontalBars, stackedShares, dailyChart, formatNumber, escapeXml } from './svgCharts';
+export { DEFAULT_RECONCILE_SCHEDULE, parseReconcileSchedule, nextOccurrence, previousOccurrence, isDue } from './reconcileSchedule';
+export type { ScheduleEntry, ScheduleMode, SchedulePeriod } from './reconcileSchedule';

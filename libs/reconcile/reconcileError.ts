@@ -8,6 +8,11 @@ export interface ReconcileContext {
   runId?: string;
   /** A column named by the problem. */
   field?: string;
+  /** Positions of the pipeline a wait for the consumer names. */
+  lsn?: string;
+  topic?: string;
+  partition?: number;
+  offset?: string;
 }
 
 /** A reconciliation that cannot start or cannot finish; the message names the agreement, entity and side at fault. */
@@ -44,6 +49,10 @@ function describe(c: ReconcileContext): string {
     c.side && `${c.side} side`,
     c.ministry && `ministry ${c.ministry}`,
     c.runId && `run ${c.runId}`,
+    c.lsn && `LSN ${c.lsn}`,
+    c.topic && `topic ${c.topic}`,
+    c.partition !== undefined && `partition ${c.partition}`,
+    c.offset && `offset ${c.offset}`,
   ].filter(Boolean);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }

@@ -236,6 +236,12 @@ export class RunStore {
     return runFromRow(row, results.rows.map(resultFromRow));
   }
 
+  /** When the newest run of the agreement in `mode` started by `startedBy` began (any status), or null: what a schedule is due from. */
+  async lastStarted(agreementId: string, mode: RunMode, startedBy: string): Promise<Date | null> {
+    const r = await this.db.query<{ at: Date | null }>(`SELECT max(started_at) AS at FROM ${S}.run WHERE agreement_id = $1 AND mode = $2 AND started_by = $3`, [agreementId, mode, startedBy]);
+    return r.rows[0]?.at ?? null;
+  }
+
   /** The newest run of an agreement (any mode and status), or null. */
   async latest(agreementId: string): Promise<StoredRun | null> {
     const r = await this.db.query<{ id: string }>(`SELECT id::text AS id FROM ${S}.run WHERE agreement_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, [agreementId]);

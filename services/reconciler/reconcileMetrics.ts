@@ -64,3 +64,14 @@ export function recordRunMetrics(run: StoredRun): void {
 export function recordFailedRun(agreementId: string, mode: string): void {
   runs.inc({ agreement: agreementId, mode, status: 'failed' });
 }
+
+const nextScheduled = new Gauge({
+  name: 'thahs_reconcile_schedule_next_timestamp_seconds',
+  help: "When the main job's reconciliation schedule next runs an entry (Unix time), per mode and entry",
+  labelNames: ['mode', 'entry'],
+  registers: [metricsRegistry],
+});
+
+export function recordNextScheduled(mode: string, entry: string, at: Date): void {
+  nextScheduled.set({ mode, entry }, at.getTime() / 1000);
+}

@@ -1,9 +1,10 @@
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { findVersion } from '../../libs/agreements';
 import type { ContractRegistry } from '../../libs/contracts';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import { recordAccess } from '../../libs/partner-store';
+import { MAX_REPUBLISH_KEYS, republishStatus, requestRepublish, type RepublishStatus } from '../../libs/republish';
 import {
   DEFAULT_COMPARE_OPTIONS,
   ensureReconcileSchema,
@@ -25,6 +26,17 @@ import {
 } from '../../libs/reconcile';
 import { resolveAgreement, type ResolvedAgreement } from './agreementScope';
 import { recordFailedRun, recordRunMetrics } from './reconcileMetrics';
+import { waitUntilApplied, type PipelineLocation } from './replicationProgress';
+
+/** Orders LSNs (`X/Y`, hexadecimal) by position. */
+function compareLsn(a: string, b: string): number {
+  const v = (l: string): bigint => {
+    const [hi, lo] = l.split('/');
+    return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+  };
+  const d = v(a) - v(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
 
 function instant(option: string, v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -48,6 +60,43 @@ export interface ReconcilerServiceOptions {
   /** Connections per side reading the run's snapshot (more pay only when the two databases have cores of their own). */
   workers?: number;
   now?: () => Date;
+  /**
+   * Where the agreement's pipeline runs. With it, a run that finds differences waits for the consumer
+   * to apply past the run's source LSN and re-checks them (`settle`), and `repair` can wait for
+   * re-published keys; without it a run is exact for its two snapshots only.
+   */
+  pipeline?: PipelineLocation;
+  /** Longest wait for the producer and the consumer, per round (default 120 s). */
+  applyTimeoutMs?: number;
+  /** Re-check rounds a settling run makes at most (default 4). */
+  settleRounds?: number;
+}
+
+/** A run as compared, and what remained once the changes in flight at its snapshots were applied. */
+export interface SettledRun {
+  /** The run as its snapshots saw it. */
+  first: StoredRun;
+  /** The last re-check (the first run itself when it was clean or could not be settled). */
+  final: StoredRun;
+  /** Re-check runs made, in order. */
+  rechecks: string[];
+  /** Why the first run's differences were not re-checked, when they were not. */
+  unsettled: string | null;
+}
+
+/** What `repair` did: the re-publication requests filed, and the keys still differing after they were applied. */
+export interface RepairOutcome {
+  /** The run whose differences were repaired. */
+  repairedRunId: string;
+  requests: RepublishStatus[];
+  /** Keys re-published, per entity. */
+  republished: Record<string, number>;
+  /** The comparison after the repair (a re-check of the keys, or a full run when the run recorded only some of them). */
+  after: SettledRun;
+  /** Keys of the repaired run that no longer differ. */
+  repaired: number;
+  /** Keys that still differ after the repair. */
+  remaining: number;
 }
 
 export interface ReconcileRequest {
@@ -162,6 +211,119 @@ export class ReconcilerService {
         store,
       );
     }, resolved);
+  }
+
+  /**
+   * Exactness under live replication: a run's differences include the changes still in flight at its
+   * snapshots. Wait until the consumer has applied past the run's source LSN, re-check only the
+   * differing keys, and repeat with the re-check's own LSN while keys keep dropping out (a key changed
+   * again during the wait is in flight again); stop when a round keeps exactly the keys of the one
+   * before — those differ for good — or when it is clean.
+   */
+  async settle(run: StoredRun, startedBy: string, onProgress?: (p: CompareProgress) => void): Promise<SettledRun> {
+    const unsettled = (reason: string): SettledRun => ({ first: run, final: run, rechecks: [], unsettled: reason });
+    if (run.status !== 'differences') return unsettled(run.status === 'clean' ? 'clean' : `the run ${run.status}`);
+    if (!this.o.pipeline) return unsettled('no pipeline location given: exact for the two snapshots only');
+    if (run.results.some((r) => r.keysTruncated)) return unsettled('the run recorded only some of its differing keys: a re-check would not cover the rest');
+    const resolved = await resolveAgreement(this.o.databases, this.o.contracts, run.agreementId, run.entities, this.now());
+    let current = run;
+    let keys = await this.differingKeys(current);
+    const rechecks: string[] = [];
+    for (let round = 0; round < (this.o.settleRounds ?? 4) && current.status === 'differences'; round++) {
+      const wait = await waitUntilApplied(this.o.databases[resolved.scope.provider], this.o.pipeline, resolved.scope, current.sourceLsn!, { timeoutMs: this.o.applyTimeoutMs ?? 120_000 });
+      if (wait.outcome === 'skipped') {
+        this.o.log.warn('reconcile differences not re-checked', { agreementId: run.agreementId, run: run.id, reason: wait.reason });
+        return { first: run, final: current, rechecks, unsettled: wait.reason };
+      }
+      const next = await this.recheck({ agreementId: run.agreementId, runId: current.id, startedBy, onProgress });
+      rechecks.push(next.id);
+      const nextKeys = await this.differingKeys(next);
+      const stable = nextKeys.size === keys.size && [...nextKeys].every((k) => keys.has(k));
+      current = next;
+      keys = nextKeys;
+      if (stable) break;
+    }
+    this.o.log.info('reconcile run settled', { agreementId: run.agreementId, run: run.id, final: current.id, rechecks: rechecks.length, status: current.status });
+    return { first: run, final: current, rechecks, unsettled: null };
+  }
+
+  /** `run` then `settle`: the result the schedule and the CLI report. */
+  async runSettled(req: ReconcileRequest): Promise<SettledRun> {
+    return this.settle(await this.run(req), req.startedBy, req.onProgress);
+  }
+
+  /**
+   * Repair through the signed pipeline: the provider re-publishes every differing key of the run (its
+   * current state, or a delete when it no longer shares the row) by a re-publication request its CDC
+   * producer serves; once every request is done and the consumer has applied what they published, the
+   * keys are re-checked (settled). The partner store is written by the apply consumer only.
+   */
+  async repair(runId: string, agreementId: string, startedBy: string, onProgress?: (p: CompareProgress) => void): Promise<RepairOutcome> {
+    if (!this.o.pipeline) throw new ReconcileError('a repair needs the pipeline location (the producer publishes the keys)', { agreementId, runId });
+    const { run, differences } = await this.exportRun(agreementId, runId);
+    const ctx = { agreementId, runId, ministry: run.provider };
+    const byEntity = new Map<string, string[]>();
+    for (const d of differences) byEntity.set(d.entity, [...(byEntity.get(d.entity) ?? []), d.key]);
+    const db = new Client({ connectionString: this.o.databases[run.provider], application_name: RECONCILER_APPLICATION });
+    await db.connect();
+    const ids: string[] = [];
+    const requests: RepublishStatus[] = [];
+    try {
+      for (const [entity, keys] of byEntity) {
+        for (let i = 0; i < keys.length; i += MAX_REPUBLISH_KEYS) {
+          ids.push(await requestRepublish(db, { agreementId, entity, ids: keys.slice(i, i + MAX_REPUBLISH_KEYS), requestedBy: `${RECONCILER_APPLICATION}:${startedBy}`, reason: `reconcile run ${run.id}` }));
+        }
+      }
+      this.o.log.info('reconcile repair requested', { ...ctx, requests: ids.length, keys: differences.length });
+      const until = Date.now() + (this.o.applyTimeoutMs ?? 120_000);
+      for (const id of ids) {
+        for (;;) {
+          const st = await republishStatus(db, id);
+          if (st?.error) throw new ReconcileError(`the producer refused re-publication request ${id}: ${st.error}`, ctx);
+          if (st?.doneAt) {
+            requests.push(st);
+            break;
+          }
+          if (Date.now() > until) throw new ReconcileError(`the producer did not serve re-publication request ${id} in time (is the CDC producer of ${run.provider} running?)`, ctx);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      await db.end();
+    }
+    const truncated = run.results.some((r) => r.keysTruncated);
+    // Every request is published; the newest position the producer's slot has confirmed then covers it.
+    const lsns = requests.map((r) => r.snapshotLsn).filter((l): l is string => l !== null);
+    const resolved = await resolveAgreement(this.o.databases, this.o.contracts, agreementId, run.entities, this.now());
+    const lsn = lsns.sort(compareLsn).pop() ?? run.sourceLsn!;
+    const wait = await waitUntilApplied(this.o.databases[run.provider], this.o.pipeline, resolved.scope, lsn, { timeoutMs: this.o.applyTimeoutMs ?? 120_000 });
+    if (wait.outcome === 'skipped') throw new ReconcileError(`cannot wait for the repair to apply: ${wait.reason}`, ctx);
+    const after = truncated
+      ? await this.runSettled({ agreementId, entities: run.entities, mode: 'full', startedBy, onProgress })
+      : await this.settle(await this.recheck({ agreementId, runId: run.id, startedBy, onProgress }), startedBy, onProgress);
+    const stillDiffering = await this.differingKeys(after.final);
+    const republished = Object.fromEntries([...byEntity].map(([e, k]) => [e, k.length]));
+    const remaining = after.final.results.reduce((s, r) => s + r.missing + r.extra + r.different, 0);
+    const repaired = differences.filter((d) => !stillDiffering.has(`${d.entity}\u0000${d.key}`)).length;
+    this.o.log.info('reconcile repair finished', { ...ctx, repaired, remaining, after: after.final.id });
+    return { repairedRunId: run.id, requests, republished, after, repaired, remaining };
+  }
+
+  private async differingKeys(run: StoredRun): Promise<Set<string>> {
+    if (run.status !== 'differences') return new Set();
+    const { differences } = await this.exportRun(run.agreementId, run.id);
+    return new Set(differences.map((d) => `${d.entity}\u0000${d.key}`));
+  }
+
+  /** When the newest run of the agreement in `mode` by `startedBy` started, from the receiver's stored runs. */
+  async lastStarted(agreementId: string, receiver: Ministry, mode: 'full' | 'incremental', startedBy: string): Promise<Date | null> {
+    const pool = this.pool(receiver);
+    try {
+      await ensureReconcileSchema(pool);
+      return await new RunStore(pool).lastStarted(agreementId, mode, startedBy);
+    } finally {
+      await pool.end();
+    }
   }
 
   /** A stored run (the newest of the agreement when no id is given) with its differing keys. */

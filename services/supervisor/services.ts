@@ -10,6 +10,8 @@ import { generateKeyPair, loadSigningKey } from '../../libs/signing';
 import { AccessAuditService } from '../access-audit-collector/accessAuditService';
 import { createAgreementSyncService } from '../agreement-sync/main';
 import { CdcProducer } from '../cdc-producer/cdcProducer';
+import { ReconcilerService } from '../reconciler/reconcilerService';
+import { ReconcileScheduler } from '../reconciler/reconcileScheduler';
 import { ApplyConsumerManager } from './applyConsumerManager';
 import { DemoData } from './demoData';
 import { ensurePartyKeys, loadDemoTemplates, partiesOf } from './demoAgreements';
@@ -194,6 +196,22 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
         }),
     ),
   );
+  // The integrity reconciliation of Art. 5 on THAHS_RECONCILE_SCHEDULE, for the agreements each database receives under.
+  if (config.reconcileSchedule.length > 0) {
+    stages.push([
+      new ReconcileScheduler({
+        service: new ReconcilerService({
+          databases: urls,
+          contracts,
+          log: log.child({ component: 'reconciler' }),
+          pipeline: { kafkaBrokers: config.kafkaBrokers, topicPrefix: names.topicPrefix, slotName: names.slot },
+        }),
+        receivers: MINISTRIES.map((m) => ({ ministry: m, store: AgreementStore.open(urls[m]) })),
+        entries: config.reconcileSchedule,
+        log: log.child({ component: 'reconcile-schedule' }),
+      }),
+    ]);
+  }
   if (demo && (demo.workloadRate > 0 || MINISTRIES.some((m) => demo && demo.seedPersons[m] > 0))) {
     const d = demo;
     stages.push(MINISTRIES.map((m) => new DemoData({ ministry: m, pgUrl: urls[m], persons: d.seedPersons[m], workloadRate: d.workloadRate, log: log.child({ component: `demo-data-${m}` }) })));

@@ -137,6 +137,7 @@ describe('npm start pipeline (supervisor services in process)', () => {
         'apply-consumer-TTDL-QDND-CAND-2025-01-cand',
         'access-audit-cand',
         'access-audit-qdnd',
+        'reconcile-schedule',
       ].sort(),
     );
     for (const s of Object.values(sides)) {

@@ -6,7 +6,8 @@ import { loadConfig } from '../../../libs/config';
 import { loadContracts } from '../../../libs/contracts/contractLoader';
 import { createLogger } from '../../../libs/logger';
 import type { CompareProgress, StoredRun } from '../../../libs/reconcile';
-import { ReconcilerService, type RunExport } from '../../reconciler/reconcilerService';
+import { ReconcilerService, type RepairOutcome, type RunExport, type SettledRun } from '../../reconciler/reconcilerService';
+import { pipelineNames } from '../../supervisor/pipelineNames';
 
 interface ReconcileCliOptions {
   agreement: string;
@@ -17,6 +18,9 @@ interface ReconcileCliOptions {
   html?: string;
   startedBy?: string;
   workers: number;
+  repair?: boolean;
+  settle: boolean;
+  topicPrefix: string;
 }
 
 interface ReportCliOptions {
@@ -43,14 +47,28 @@ function collect(v: string, previous: string[] = []): string[] {
 /** Exit code of a run that found differences (as `thahs access-audit check` uses 3 for "not as it should be"). */
 export const EXIT_DIFFERENCES = 3;
 
-function service(workers: number): ReconcilerService {
+function service(workers: number, topicPrefix = 'thahs'): ReconcilerService {
   const config = loadConfig();
+  const names = pipelineNames(topicPrefix);
   return new ReconcilerService({
     databases: { cand: config.candPgUrl, qdnd: config.qdndPgUrl },
     contracts: loadContracts(),
     log: createLogger('reconciler', process.env.THAHS_LOG_LEVEL ?? 'warn'),
     workers,
+    pipeline: { kafkaBrokers: config.kafkaBrokers, topicPrefix: names.topicPrefix, slotName: names.slot },
   });
+}
+
+/** What settling and repairing changed, in a few lines (stderr when --json keeps stdout for the run). */
+function settleLines(settled: SettledRun, repair: RepairOutcome | null): string {
+  const lines: string[] = [];
+  if (settled.rechecks.length > 0) lines.push(`run ${settled.first.id} re-checked once the consumer had applied past its source LSN: ${settled.rechecks.join(', ')} (${settled.final.status})`);
+  else if (settled.unsettled && settled.first.status === 'differences') lines.push(`differences not re-checked: ${settled.unsettled}`);
+  if (repair) {
+    const per = Object.entries(repair.republished).map(([e, n]) => `${e} ${n}`).join(', ');
+    lines.push(`repair of run ${repair.repairedRunId}: re-published ${per || 'nothing'} in ${repair.requests.length} request(s); repaired ${repair.repaired}, still differing ${repair.remaining} (run ${repair.after.final.id})`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 const PHASES: Record<CompareProgress['phase'], string> = {
@@ -133,23 +151,36 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write the evaluation report (HTML) of the run to <file>')
     .option('--started-by <who>', 'who starts the run, recorded with it (default: the OS user)')
     .option('--workers <n>', 'connections per database reading the run snapshot (more pay when the databases have cores of their own)', intArg(1), 1)
+    .option('--repair', 'have the provider re-publish every differing key through the signed pipeline, wait until applied, re-check')
+    .option('--no-settle', 'report the snapshots as compared, without waiting for changes in flight and re-checking')
+    .option('--topic-prefix <prefix>', 'prefix of the pipeline (topics, consumer group, slot) to wait for', 'thahs')
     .action(async (o: ReconcileCliOptions) => {
       if (o.recheck !== undefined && (o.incremental || o.entity)) throw new InvalidArgumentError('--recheck takes the entities of the run it re-checks; drop --incremental and --entity');
-      const s = service(o.workers);
+      const s = service(o.workers, o.topicPrefix);
       const startedBy = o.startedBy ?? `${os.userInfo().username}@${os.hostname()}`;
       const bar = progressBar();
       let run: StoredRun;
+      let settled: SettledRun;
+      let repair: RepairOutcome | null = null;
       try {
-        run =
+        const onProgress = (p: CompareProgress): void => bar.update(p);
+        const first =
           o.recheck !== undefined
-            ? await s.recheck({ agreementId: o.agreement, runId: o.recheck, startedBy, onProgress: (p) => bar.update(p) })
-            : await s.run({ agreementId: o.agreement, entities: o.entity, mode: o.incremental ? 'incremental' : 'full', startedBy, onProgress: (p) => bar.update(p) });
+            ? await s.recheck({ agreementId: o.agreement, runId: o.recheck, startedBy, onProgress })
+            : await s.run({ agreementId: o.agreement, entities: o.entity, mode: o.incremental ? 'incremental' : 'full', startedBy, onProgress });
+        settled = o.settle ? await s.settle(first, startedBy, onProgress) : { first, final: first, rechecks: [], unsettled: 'not asked to settle' };
+        if (o.repair && settled.final.status === 'differences') {
+          repair = await s.repair(settled.final.id, o.agreement, startedBy, onProgress);
+          run = repair.after.final;
+        } else run = settled.final;
       } finally {
         bar.stop();
       }
+      const notes = settleLines(settled, repair);
+      if (o.json) process.stderr.write(notes);
       const exported = await s.exportRun(o.agreement, run.id);
       if (o.html) fs.writeFileSync(o.html, await s.htmlReport(o.agreement, run.id));
-      write(undefined, o.json ? `${JSON.stringify(exported, null, 2)}\n` : summary(run, exported.differences));
+      write(undefined, o.json ? `${JSON.stringify(exported, null, 2)}\n` : `${summary(run, exported.differences)}${notes}`);
       if (run.status === 'differences') process.exitCode = EXIT_DIFFERENCES;
     });
 
