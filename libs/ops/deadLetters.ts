@@ -207,12 +207,57 @@ export async function discardDeadLetters(db: ClientBase, f: DeadLetterFilter, wh
 }
 
 /**
- * The seam for `thahs dlq retry`, which needs the apply consumer's verification and apply path (being
- * rebuilt): a retrier gets the dead letter as stored — raw key, value and headers — sends it through
- * verification, policy and the partner store exactly as a fetched event, and says what became of it.
- * The command then records the outcome with `recordOperatorAction` (action `dlq.retry`) and deletes the
- * dead letter when it was applied or found stale, in the same transaction as its record.
+ * Sends a dead letter through verification, policy and the partner store again, exactly as a fetched
+ * event (the apply consumer's stages: services/apply-consumer/replayer.ts), and says what became of it.
  */
 export interface DeadLetterRetrier {
-  retry(letter: DeadLetterRecordFull): Promise<{ outcome: 'applied' | 'stale' | 'dead-again'; reason?: string }>;
+  retry(letter: DeadLetterRecordFull): Promise<{ outcome: 'applied' | 'stale' | 'withheld' } | { outcome: 'dead-again'; reason: string; detail: string }>;
+}
+
+/** What a retry did with one dead letter, and its record. */
+export interface RetriedDeadLetter {
+  deadLetter: DeadLetterSummary;
+  outcome: 'applied' | 'stale' | 'withheld' | 'dead-again';
+  /** The reason it failed again (a dead-letter reason code), when it did. */
+  reasonAgain?: string;
+  actionId: string;
+}
+
+/**
+ * Retries dead letters (after their cause was fixed: a key added, the registry back): each goes
+ * through the retrier, then its outcome is recorded in the operator log (action `dlq.retry`) and, when
+ * it was applied, found stale (the store holds a newer state) or withheld by the agreement, the dead
+ * letter is deleted in the same transaction as its record. One that fails again stays, with the new
+ * reason recorded. A crash between the apply and the record leaves the dead letter: its next retry
+ * finds it stale and resolves it.
+ */
+export async function retryDeadLetters(db: ClientBase, f: DeadLetterFilter, who: string, reason: string | null, retrier: DeadLetterRetrier): Promise<RetriedDeadLetter[]> {
+  if (f.ids === undefined && f.agreementId === undefined) throw new OpsError('name the dead letters to retry: ids, or --agreement with other filters');
+  await ensureOperatorLog(db);
+  const { rows } = await listDeadLetters(db, { ...f, limit: f.limit ?? 100_000 });
+  const out: RetriedDeadLetter[] = [];
+  for (const d of rows) {
+    const letter = await readDeadLetter(db, d.id);
+    if (!letter) continue;
+    const r = await retrier.retry(letter);
+    await db.query('BEGIN');
+    try {
+      const actionId = await recordOperatorAction(db, {
+        who,
+        action: 'dlq.retry',
+        agreementId: d.agreementId,
+        reason,
+        subject: { deadLetterId: d.id, deadLetteredAt: d.at.toISOString(), deadLetterReason: d.reason, receiver: d.receiver, provider: d.provider, group: d.consumerGroup, topic: d.topic, partition: d.partition, offset: d.offset, entity: d.entity, eventId: d.eventId },
+        result: r.outcome === 'dead-again' ? 'failed' : 'done',
+        detail: r.outcome === 'dead-again' ? { outcome: r.outcome, reasonAgain: r.reason } : { outcome: r.outcome },
+      });
+      if (r.outcome !== 'dead-again') await db.query(`DELETE FROM ${S}.dead_letter WHERE id = $1`, [d.id]);
+      await db.query('COMMIT');
+      out.push({ deadLetter: d, outcome: r.outcome, ...(r.outcome === 'dead-again' ? { reasonAgain: r.reason } : {}), actionId });
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+  return out;
 }

@@ -18,8 +18,10 @@ export type { ResetTarget, ResetPlan, ResetPlanRow, ExecuteOptions } from './off
 export { OPERATOR_LOG_DDL, OPERATOR_ACTION_TABLE, ensureOperatorLog, recordOperatorAction, operatorLogExists } from './operatorLog';
 export type { OperatorAction, OperatorActionResult } from './operatorLog';
 export { operatorName } from './operator';
-export { listDeadLetters, countDeadLetters, readDeadLetter, discardDeadLetters, deadLetterTableExists } from './deadLetters';
-export type { DeadLetterFilter, DeadLetterSummary, DeadLetterRecordFull, DiscardedDeadLetter, DeadLetterRetrier } from './deadLetters';
+export { listDeadLetters, countDeadLetters, readDeadLetter, discardDeadLetters, retryDeadLetters, deadLetterTableExists } from './deadLetters';
+export type { DeadLetterFilter, DeadLetterSummary, DeadLetterRecordFull, DiscardedDeadLetter, DeadLetterRetrier, RetriedDeadLetter } from './deadLetters';
+export { planReplay, replayPlanJson } from './replayPlan';
+export type { ReplayPlan, ReplayRange, ReplayStart, ReplayEnd } from './replayPlan';
 export { decodeDeadLetter, registrySchemas } from './deadLetterContent';
 export type { DeadLetterContent, DecodedField, SchemaById } from './deadLetterContent';
 export { parsePrometheusText, sumSamples } from './prometheusText';

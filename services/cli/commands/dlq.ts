@@ -4,7 +4,9 @@ import { AgreementStore, databaseLabel } from '../../../libs/agreement-exchange'
 import { loadConfig } from '../../../libs/config';
 import { loadContracts } from '../../../libs/contracts/contractLoader';
 import type { Ministry } from '../../../libs/contracts/contractTypes';
+import { createLogger } from '../../../libs/logger';
 import { recordAccess } from '../../../libs/partner-store/accessLog';
+import { replayerFor } from '../../../services/apply-consumer/replayerFor';
 import {
   agreementScope,
   decodeDeadLetter,
@@ -14,14 +16,11 @@ import {
   parseInstant,
   readDeadLetter,
   registrySchemas,
+  retryDeadLetters,
   type DeadLetterFilter,
   type DeadLetterSummary,
 } from '../../../libs/ops';
-
-function ministryArg(v: string): Ministry {
-  if (v !== 'cand' && v !== 'qdnd') throw new InvalidArgumentError('expected cand or qdnd');
-  return v;
-}
+import { ministryArg } from '../cliParsers';
 
 function limitArg(v: string): number {
   const n = Number(v);
@@ -103,11 +102,12 @@ function listText(total: number, rows: DeadLetterSummary[]): string {
  * show adds the detail (it may quote the event), the decoded meta, the record key and, of the value,
  * which agreed fields it holds and which are null (with --values, their values); fields outside the
  * agreement are only named. Every show is recorded in the access log first. discard needs --reason,
- * records each dead letter in the operator log and deletes it. (retry comes with the rebuilt consumer:
- * libs/ops DeadLetterRetrier.)
+ * records each dead letter in the operator log and deletes it. retry sends dead letters through the apply
+ * consumer's verification, policy and store again (services/apply-consumer/replayer.ts), records each
+ * outcome in the operator log and removes those that no longer fail.
  */
 export function register(program: Command): void {
-  const dlq = program.command('dlq').description("dead letters of a receiver's apply consumers: list, show (recorded in the access log), discard (recorded in the operator log)");
+  const dlq = program.command('dlq').description("dead letters of a receiver's apply consumers: list, show (recorded in the access log), retry, discard (both recorded in the operator log)");
 
   filters(side(dlq.command('list').description('dead letters matching the filters: coordinates, reason, event id (no contents)')), '--reason')
     .option('--limit <n>', 'at most this many', limitArg, 100)
@@ -150,6 +150,45 @@ export function register(program: Command): void {
           ...content,
         };
         process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      }),
+    );
+
+  filters(side(dlq.command('retry [ids...]').description('send dead letters through verification and apply again (after their cause is fixed); each outcome is recorded')), '--dead-letter-reason')
+    .option('--all-matching', 'retry every dead letter the filters match (without ids)')
+    .option('--topic-prefix <prefix>', 'pipeline prefix of topics and groups', 'thahs')
+    .option('--reason <text>', 'why (what was fixed), recorded')
+    .option('--operator <name>', 'who retries, recorded (default: the login and host)')
+    .action((ids: string[], o: FilterOptions & { reason?: string; deadLetterReason?: string; allMatching?: boolean; operator?: string; topicPrefix: string }) =>
+      withDb(o, async (db, url) => {
+        if (ids.length === 0 && !o.allMatching) throw new Error('name the dead letters to retry by id, or pass --all-matching with filters');
+        if (ids.length === 0 && o.agreement === undefined) throw new Error('--all-matching needs --agreement');
+        const filter = filterOf(o, o.deadLetterReason, ids);
+        const { rows } = await listDeadLetters(db, { ...filter, limit: 100_000 });
+        const store = new AgreementStore(db, databaseLabel(url));
+        const contracts = loadContracts();
+        const config = loadConfig();
+        const done: Awaited<ReturnType<typeof retryDeadLetters>> = [];
+        // One replayer per agreement: each judges its dead letters under its own signed history.
+        for (const agreementId of [...new Set(rows.map((r) => r.agreementId))]) {
+          const state = await store.state(agreementId);
+          if (!state) throw new Error(`no agreement ${agreementId} in the ${o.receiver} database: its dead letters cannot be judged`);
+          const replayer = replayerFor(state, o.receiver, contracts, { pgUrl: url, topicPrefix: o.topicPrefix, log: createLogger('thahs-dlq', config.logLevel === 'info' ? 'warn' : config.logLevel) });
+          await replayer.open();
+          try {
+            const mine = rows.filter((r) => r.agreementId === agreementId).map((r) => r.id);
+            done.push(...(await retryDeadLetters(db, { ids: mine }, operatorName(o.operator), o.reason ?? null, replayer)));
+          } finally {
+            await replayer.close();
+          }
+        }
+        const missing = ids.filter((id) => !done.some((d) => d.deadLetter.id === id));
+        if (o.json) process.stdout.write(`${JSON.stringify({ retried: done, missing }, null, 2)}\n`);
+        else {
+          for (const d of done) process.stdout.write(`${d.deadLetter.id}: ${d.outcome}${d.reasonAgain ? ` (${d.reasonAgain}; the dead letter stays)` : ' (dead letter removed)'} → operator_action #${d.actionId}\n`);
+          process.stdout.write(`${done.length} dead letter(s) retried: ${done.filter((d) => d.outcome === 'applied').length} applied, ${done.filter((d) => d.outcome === 'stale').length} stale, ${done.filter((d) => d.outcome === 'withheld').length} withheld, ${done.filter((d) => d.outcome === 'dead-again').length} failed again\n`);
+          if (missing.length) process.stdout.write(`not found (already resolved, or not in this database): ${missing.join(', ')}\n`);
+        }
+        if (missing.length || done.some((d) => d.outcome === 'dead-again')) process.exitCode = 1;
       }),
     );
 

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { Pool } from 'pg';
 import { AgreementStore, databaseLabel } from '../../../libs/agreement-exchange';
 import { loadConfig } from '../../../libs/config';
@@ -22,18 +22,7 @@ import {
   type ResetPlan,
   type ResetTarget,
 } from '../../../libs/ops';
-
-function ministryArg(v: string): Ministry {
-  if (v !== 'cand' && v !== 'qdnd') throw new InvalidArgumentError('expected cand or qdnd');
-  return v;
-}
-
-function wholeArg(name: string) {
-  return (v: string): bigint => {
-    if (!/^\d{1,18}$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    return BigInt(v);
-  };
-}
+import { ministryArg, wholeArg } from '../cliParsers';
 
 interface Common {
   agreement: string;

@@ -13,9 +13,11 @@ import { AVRO_FOR_SCHEMA_OPTIONS, createAvroType } from '../../../libs/contracts
 import { loadContracts } from '../../../libs/contracts/contractLoader';
 import { projectValueSchema } from '../../../libs/contracts/projectedContract';
 import { decodeEnvelope, describeMeta, H, headerBytes, type EventMeta } from '../../../libs/events';
+import { murmur2 } from '../../../libs/kafka/keyPartitioner';
 import { ensureStateSchema } from '../../../libs/partner-store';
+import type { SigningKey } from '../../../libs/signing';
 import { AgreementHistory } from '../../../services/apply-consumer/__fixtures__/agreementHistory';
-import { encodeRecord, sampleRecord, signEvents, wire } from '../../../services/apply-consumer/__fixtures__/signedEvents';
+import { encodeRecord, sampleRecord, signEvents, wire, type TestEvent } from '../../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementEventHandler } from '../../../services/agreement-sync/agreementEventHandler';
 import { RequestEventHandler } from '../../../services/agreement-sync/requestEventHandler';
 import { ScratchDatabase } from '../../support/scratchDatabase';
@@ -48,6 +50,16 @@ export interface OpsFixture {
    * decode. `fields` widens the value schema beyond the agreement's projection (a provider that
    * published more than the agreement shares), `overrides` sets values.
    */
+  /**
+   * Events of `entity` as the provider publishes them: registered schemas, the agreement's projection
+   * (or `fields`), signed with `providerKey`, each with the partition its key belongs to and a source
+   * position newer than any before. A null record is a delete.
+   */
+  signed(entity: string, items: readonly { id: string; record: Record<string, unknown> | null }[], fields?: readonly string[]): Promise<(TestEvent & { partition: number; lsn: bigint })[]>;
+  /** Publishes signed events (see signed) to the agreement topic of `entity`, each to its key's partition. */
+  publishSigned(entity: string, items: readonly { id: string; record: Record<string, unknown> | null }[]): Promise<{ partition: number; lsn: bigint }[]>;
+  /** The provider's key (id cand-c10-2025, which the agreement lists) signing the fixture's events; not in any keys folder. */
+  providerKey: SigningKey;
   deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>, fields?: readonly string[]): Promise<{ id: string; recordId: string }[]>;
   /** A data-error report (Art. 15.2(c)) the receiver's body files, stored in both databases as the sync services store it. */
   reportError(entity: string, recordKey: string, field: string): Promise<void>;
@@ -57,6 +69,7 @@ export interface OpsFixture {
 }
 
 const ENTITIES = ['person', 'judgment', 'enforcement_case'];
+const PARTITIONS = 3;
 
 /** The headers as the dead-letter table keeps them: the envelope's bytes in base64 and its meta decoded. */
 function storedMeta(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>): Record<string, unknown> {
@@ -64,7 +77,8 @@ function storedMeta(headers: Record<string, Buffer | string | (Buffer | string)[
   return { [H.event]: { base64: env.toString('base64'), decoded: describeMeta(decodeEnvelope(env).meta) } };
 }
 
-async function storeHistory(url: string, events: readonly AgreementEvent[], publicKeys: { keyId: string; party: string; publicKeyPem: string }[]): Promise<void> {
+/** Stores a signed history in a ministry database as the agreement-sync service does (what `thahs status` and the tools read). */
+export async function storeHistory(url: string, events: readonly AgreementEvent[], publicKeys: { keyId: string; party: string; publicKeyPem: string }[]): Promise<void> {
   await migrateExchangeSchema(url);
   const pool = new Pool({ connectionString: url, max: 2 });
   try {
@@ -109,7 +123,7 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   const topic = (entity: string): string => agreementTopic(prefix, 'cand', agreementId, entity);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: doc.data.entities.map((e) => ({ topic: topic(e.entity), numPartitions: 3 })), waitForLeaders: true });
+  await admin.createTopics({ topics: doc.data.entities.map((e) => ({ topic: topic(e.entity), numPartitions: PARTITIONS })), waitForLeaders: true });
   for (const e of doc.data.entities) await fetchTopicOffsetsSettled(admin, topic(e.entity));
   await admin.disconnect();
   // Idempotent: a send retried right after the topics were created must not add the events twice
@@ -123,7 +137,7 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   let lsn = 0x1_0000_0000n;
   let requestOffset = 0;
 
-  return {
+  const fixture: OpsFixture = {
     prefix,
     agreementId,
     doc,
@@ -134,10 +148,11 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
     receiver,
     group: applyGroupId(prefix, agreementId, 'qdnd'),
     topic,
+    providerKey,
     async produce(entity, n) {
       await producer.send({ topic: topic(entity), messages: Array.from({ length: n }, (_, i) => ({ key: `k-${randomUUID()}-${i}`, value: 'x' })) });
     },
-    async deadLetter(entity, reason, detail, offsets, overrides = {}, fields) {
+    async signed(entity, items, fields) {
       const contract = contracts.get(entity);
       const share = doc.data.entities.find((e) => e.entity === entity)!;
       const t = topic(entity);
@@ -146,26 +161,39 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
       // A wider schema goes under a subject of its own: the agreement topic's subject keeps its rules.
       const { id: valueId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) }, { subject: fields ? `${t}-forged-value` : agreementSubject(t, 'value') });
       const valueType = createAvroType(valueSchema);
-      const parts = offsets.map(() => {
-        const recordId = randomUUID();
-        const full = sampleRecord(contract, { id: recordId, ...overrides });
-        const projected: Record<string, unknown> = {};
-        for (const f of (valueSchema.fields as { name: string }[])) projected[f.name] = full[f.name] ?? null;
-        const key = encodeRecord(contract, keyId, valueId, null, recordId).key;
-        const value = wire(valueId, valueType.toBuffer(projected));
+      const parts = items.map((item) => {
+        const key = encodeRecord(contract, keyId, valueId, null, item.id).key;
+        let value: Buffer | null = null;
+        if (item.record !== null) {
+          const full = sampleRecord(contract, { id: item.id, ...item.record });
+          const projected: Record<string, unknown> = {};
+          for (const f of (valueSchema.fields as { name: string }[])) projected[f.name] = full[f.name] ?? null;
+          value = wire(valueId, valueType.toBuffer(projected));
+        }
         lsn += 0x100n;
-        const meta: EventMeta = { op: 'u', position: { lsn, index: 0 }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity, agreementId, agreementVersion: 1, sourceEpoch: '7000000000000000001' };
-        return { recordId, part: { topic: t, key, value, meta } };
+        const meta: EventMeta = { op: item.record === null ? 'd' : 'u', position: { lsn, index: 0 }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity, agreementId, agreementVersion: 1, sourceEpoch: '7000000000000000001' };
+        return { topic: t, key, value, meta };
       });
-      const signed = signEvents(parts.map((p) => p.part), providerKey);
+      const signed = signEvents(parts, providerKey);
+      return signed.map((e, i) => ({ ...e, partition: (murmur2(e.key) & 0x7fffffff) % PARTITIONS, lsn: parts[i].meta.position.lsn }));
+    },
+    async publishSigned(entity, items) {
+      const events = await fixture.signed(entity, items);
+      await producer.send({ topic: topic(entity), messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers, partition: e.partition })) });
+      return events.map((e) => ({ partition: e.partition, lsn: e.lsn }));
+    },
+    async deadLetter(entity, reason, detail, offsets, overrides = {}, fields) {
+      const t = topic(entity);
+      const parts = offsets.map(() => ({ recordId: randomUUID() }));
+      const signed = await fixture.signed(entity, parts.map((p) => ({ id: p.recordId, record: overrides })), fields);
       // Plain SQL over the columns the dead-letter table has had from the start: the consumer's own
       // insert helper is being reworked (issue 14), and what the tools read must not depend on it.
       const r = await receiver.query<{ id: string; kafka_offset: string }>(
         `INSERT INTO partner_state.dead_letter (receiver, provider, agreement_id, consumer_group, reason, detail, topic, kafka_partition, kafka_offset, entity, raw_key, raw_value, headers)
-         SELECT 'qdnd', 'cand', $1, $2, $3, $4, $5, 0, d.kafka_offset, $6, d.raw_key, d.raw_value, d.headers
-           FROM unnest($7::bigint[], $8::bytea[], $9::bytea[], $10::jsonb[]) AS d(kafka_offset, raw_key, raw_value, headers)
+         SELECT 'qdnd', 'cand', $1, $2, $3, $4, $5, d.kafka_partition, d.kafka_offset, $6, d.raw_key, d.raw_value, d.headers
+           FROM unnest($7::bigint[], $8::bytea[], $9::bytea[], $10::jsonb[], $11::int[]) AS d(kafka_offset, raw_key, raw_value, headers, kafka_partition)
          RETURNING id::text AS id, kafka_offset::text AS kafka_offset`,
-        [agreementId, applyGroupId(prefix, agreementId, 'qdnd'), reason, detail, t, entity, offsets, signed.map((e) => e.key), signed.map((e) => e.value), signed.map((e) => JSON.stringify(storedMeta(e.headers)))],
+        [agreementId, applyGroupId(prefix, agreementId, 'qdnd'), reason, detail, t, entity, offsets, signed.map((e) => e.key), signed.map((e) => e.value), signed.map((e) => JSON.stringify(storedMeta(e.headers))), signed.map((e) => e.partition)],
       );
       return offsets.map((off, i) => ({ id: r.rows.find((x) => x.kafka_offset === String(off))!.id, recordId: parts[i].recordId }));
     },
@@ -214,6 +242,7 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
       await qdnd.drop().catch(() => undefined);
     },
   };
+  return fixture;
 }
 
 export interface ThahsRun {
