@@ -99,6 +99,12 @@ export interface PartyKeys {
   party: string;
   /** Ids of the party's Ed25519 public keys (files in THAHS_KEYS_DIR), any of which may sign. */
   keyIds: readonly string[];
+  /**
+   * Per key id, the SHA-256 of its public key (SPKI DER, lowercase hex): a key file under that id with
+   * another key is refused (keyBinding.ts). Required of every key id when present; absent only in
+   * documents signed before it existed, whose keys are bound by id alone.
+   */
+  publicKeySha256?: Readonly<Record<string, string>>;
 }
 /** (8) Security and authentication of transmission, storage and access. */
 export interface SecurityElement {

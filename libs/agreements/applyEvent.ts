@@ -1,3 +1,4 @@
+import { boundKeyHash, publicKeySha256 } from './keyBinding';
 import { allParties, partyKeyIds, type AgreementDocument, type ContractLookup } from './agreementDocument';
 import type { AgreementEvent, DocumentSignature } from './agreementEvent';
 import { parseAgreementEvent } from './agreementEvent';
@@ -352,6 +353,11 @@ function requireDocumentSignature(pending: AgreementVersionRecord, sig: Document
   if (sig.party !== event.actor) refuse('bad_document_signature', `the document signature is by ${sig.party}, the event by ${event.actor}`);
   if (!partyKeyIds(pending.document, sig.party).includes(sig.keyId)) {
     refuse('key_not_listed', `key ${sig.keyId} is not listed for ${sig.party} in version ${pending.version}`);
+  }
+  const held = keys(sig.keyId);
+  const bound = boundKeyHash(pending.document, sig.keyId);
+  if (held && bound !== undefined && publicKeySha256(held.publicKey) !== bound) {
+    refuse('key_not_bound', `key ${sig.keyId} held here is not the public key version ${pending.version} binds to it (SHA-256 ${bound})`);
   }
   if (sig.documentHash !== pending.documentHash) {
     refuse('bad_document_signature', `the signature is for document ${sig.documentHash.slice(0, 12)}…, version ${pending.version} is ${pending.documentHash.slice(0, 12)}…`);

@@ -4,6 +4,7 @@ export type RefusalCode =
   | 'malformed'
   | 'bad_signature'
   | 'key_not_listed'
+  | 'key_not_bound'
   | 'wrong_agreement'
   | 'broken_chain'
   | 'out_of_order'

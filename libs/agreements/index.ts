@@ -57,6 +57,7 @@ export type { CompiledSql, SqlParam, FilterSqlOptions } from './compileFilterSql
 export { compileEntityShare } from './compileEntityShare';
 export type { CompiledEntityShare } from './compileEntityShare';
 export { FilterInputError } from './filterInputError';
+export { KeyBindingError, publicKeySha256, boundKeyHash, requireBoundKey, requireBoundKeys } from './keyBinding';
 export { describeFilter } from './describeFilter';
 export type { FilterLanguage } from './describeFilter';
 export { catalogAgreementSource, loadCatalogAgreementSources, DEFAULT_AGREEMENT_DIR } from './catalogAgreementSource';

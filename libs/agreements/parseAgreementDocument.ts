@@ -328,7 +328,7 @@ function readSecurity(r: DocumentReader, v: unknown, parties: AgreementDocument[
   const covered = new Set<string>();
   list?.forEach((item, i) => {
     const path = ['security', 'keys', i];
-    const k = r.object(path, item, { required: ['party', 'keyIds'] });
+    const k = r.object(path, item, { required: ['party', 'keyIds'], optional: ['publicKeySha256'] });
     const party = k ? r.string([...path, 'party'], k.party) : undefined;
     const keyIds = k ? r.stringList([...path, 'keyIds'], k.keyIds, { pattern: KEY_ID_RE, patternHint: 'a key id' }) : undefined;
     if (party === undefined || keyIds === undefined) {
@@ -352,7 +352,9 @@ function readSecurity(r: DocumentReader, v: unknown, parties: AgreementDocument[
       }
       keyOwner.set(keyId, party);
     });
-    keys.push({ party, keyIds });
+    const hashes = k?.publicKeySha256 === undefined ? undefined : keyHashes(r, [...path, 'publicKeySha256'], k.publicKeySha256, keyIds);
+    if (hashes === null) ok = false;
+    keys.push(hashes ? { party, keyIds, publicKeySha256: hashes } : { party, keyIds });
   });
   if (partyIds && list) {
     for (const p of partyIds) {
@@ -496,4 +498,23 @@ function checkAgainstContracts(
       });
     }
   }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The SHA-256 of each listed key's public key (SPKI DER, lowercase hex): exactly the key ids listed,
+ * each once. Null when it is wrong (reported); documents signed before the field existed have none.
+ */
+function keyHashes(r: DocumentReader, path: Path, v: unknown, keyIds: readonly string[]): Readonly<Record<string, string>> | null {
+  const o = r.object(path, v, { required: keyIds });
+  if (!o) return null;
+  const out: Record<string, string> = {};
+  let ok = true;
+  for (const id of keyIds) {
+    const h = r.string([...path, id], o[id], { pattern: SHA256_HEX, patternHint: 'the SHA-256 of the public key (64 lowercase hex digits, thahs keys list prints it)' });
+    if (h === undefined) ok = false;
+    else out[id] = h;
+  }
+  return ok && Object.keys(o).length === keyIds.length ? out : null;
 }

@@ -1,9 +1,11 @@
+import type { KeyObject } from 'crypto';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import {
   compileEntityShare,
   governingRecord,
   partyKeyIds,
+  requireBoundKeys,
   statusAt,
   versionRecordInForce,
   type AgreementDocument,
@@ -92,6 +94,10 @@ export class AgreementPolicy implements PolicyResolver {
     const doc = governing.record.document;
     if (doc.parties.provider.ministry !== provider || !this.receives(doc) || !this.receives(ceiling.document)) return null;
     return this.compile(doc, entity);
+  }
+
+  requireKeysBound(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }): void {
+    requireBoundKeys(this.state, keys);
   }
 
   keyAllowedNow(provider: Ministry, keyId: string): boolean {

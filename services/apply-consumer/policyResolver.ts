@@ -1,3 +1,4 @@
+import type { KeyObject } from 'crypto';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 
 /** A decoded record in the canonical representation (dates in days, timestamps in µs, decimals as text). */
@@ -39,6 +40,8 @@ export interface PolicyResolver {
    * backdated into a version that listed it.
    */
   keyAllowedNow?(provider: Ministry, keyId: string): boolean;
+  /** Throws KeyBindingError when a held key is not the public key an agreement version binds to its id. */
+  requireKeysBound?(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }): void;
 }
 
 /** What an agreement version allows a provider to send of one entity (defence in depth at the receiver). */

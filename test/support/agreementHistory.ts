@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { generateSigningKey, type AgreementDocument, type AgreementEvent, type AgreementState, type SigningKey as AgreementSigningKey } from '../../libs/agreements';
+import { generateSigningKey, publicKeySha256, type AgreementDocument, type AgreementEvent, type AgreementState, type SigningKey as AgreementSigningKey } from '../../libs/agreements';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
 import type { SigningKey as EventSigningKey } from '../../libs/signing';
 
@@ -28,6 +28,17 @@ export function partyKeys(docs: readonly AgreementDocument[]): PartyKey[] {
     }
   }
   return [...byId.values()];
+}
+
+/** The document binding each listed key id to the SHA-256 of the public key `keys` holds for it (security.keys[].publicKeySha256). */
+export function bindKeys(doc: AgreementDocument, keys: readonly PartyKey[]): AgreementDocument {
+  const hashOf = (keyId: string): string => {
+    const k = keys.find((x) => x.keyId === keyId);
+    if (!k) throw new Error(`no key ${keyId} to bind in ${doc.id}`);
+    return publicKeySha256(createPublicKey(k.publicKeyPem));
+  };
+  const bound = doc.security.keys.map((k) => ({ ...k, publicKeySha256: Object.fromEntries(k.keyIds.map((id) => [id, hashOf(id)])) }));
+  return { ...doc, security: { ...doc.security, keys: bound } };
 }
 
 /** The key listed first for a party of the document. */

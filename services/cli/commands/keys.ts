@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../../libs/config';
 import { generateEncryptionKeyPair } from '../../../libs/field-encryption';
+import { publicKeySha256 } from '../../../libs/agreements';
 import { generateKeyPair, PublicKeyRing } from '../../../libs/signing';
 
 export function register(program: Command): void {
@@ -15,6 +16,8 @@ export function register(program: Command): void {
         if (!['cand', 'qdnd'].includes(opts.ministry)) throw new Error(`--ministry must be cand or qdnd, got "${opts.ministry}"`);
         const r = generate(opts.dir ?? loadConfig().keysDir, opts.ministry);
         process.stdout.write(`key id:      ${r.keyId}\nprivate key: ${r.privateFile} (keep secret)\npublic key:  ${r.publicFile}\n`);
+        // What the agreement lists for the id (security.keys[].publicKeySha256): generate-encryption keys are not listed there.
+        if (name === 'generate') process.stdout.write(`sha-256:     ${publicKeySha256(PublicKeyRing.fromDir(opts.dir ?? loadConfig().keysDir).get(r.keyId)!)}\n`);
       });
   };
   generator('generate', 'create a key pair in THAHS_KEYS_DIR; give the public file to the partner ministry', 'cand | qdnd', generateKeyPair);
@@ -26,10 +29,11 @@ export function register(program: Command): void {
   );
   keys
     .command('list')
-    .description('list the trusted public keys')
+    .description('list the trusted public keys, each with the SHA-256 an agreement binds to its id (security.keys[].publicKeySha256)')
     .option('--dir <dir>', 'keys folder (default: THAHS_KEYS_DIR)')
     .action((opts: { dir?: string }) => {
-      const ids = PublicKeyRing.fromDir(opts.dir ?? loadConfig().keysDir).ids();
-      process.stdout.write(ids.length ? `${ids.join('\n')}\n` : 'no public keys\n');
+      const ring = PublicKeyRing.fromDir(opts.dir ?? loadConfig().keysDir);
+      const ids = ring.ids();
+      process.stdout.write(ids.length ? `${ids.map((id) => `${id}  ${publicKeySha256(ring.get(id)!)}`).join('\n')}\n` : 'no public keys\n');
     });
 }
