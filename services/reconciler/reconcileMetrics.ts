@@ -49,9 +49,10 @@ export function recordRunMetrics(run: StoredRun): void {
   runs.inc({ agreement: run.agreementId, mode: run.mode, status: run.status });
   for (const r of run.results) {
     const l = { agreement: run.agreementId, entity: r.entity };
-    for (const [outcome, n] of Object.entries({ checked: r.checked, matched: r.matched, missing: r.missing, extra: r.extra, different: r.different })) {
-      lastRows.set({ ...l, outcome }, n);
-    }
+    // A re-check compares only the keys that differed: it settles the differences of the run before,
+    // whose checked and matched rows stay what the gauges show.
+    const figures = r.mode === 'recheck' ? { missing: r.missing, extra: r.extra, different: r.different } : { checked: r.checked, matched: r.matched, missing: r.missing, extra: r.extra, different: r.different };
+    for (const [outcome, n] of Object.entries(figures)) lastRows.set({ ...l, outcome }, n);
     lastDifferences.set(l, r.missing + r.extra + r.different);
     lastFinished.set({ ...l, mode: r.mode }, Date.parse(r.finishedAt) / 1000);
     lastDuration.set({ ...l, mode: r.mode }, (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
