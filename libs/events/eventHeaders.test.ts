@@ -1,4 +1,7 @@
-import { comparePositions, crc64Avro, decodeEnvelope, decodeMeta, encodeEnvelope, encodeMeta, eventId, formatLsn, H, HeaderError, META_PREFIX, parseEnvelope, parseLsn, parseMeta } from '.';
+import * as fs from 'fs';
+import { Type } from 'avsc';
+import { comparePositions, crc64Avro, decodeEnvelope, decodeMeta, encodeEnvelope, encodeMeta, eventId, formatLsn, H, HeaderError, META_PREFIX, META_V1_SCHEMA_FILE, parseEnvelope, parseLsn, parseMeta } from '.';
+import { singleObjectHeader } from './avroFingerprint';
 
 describe('event headers', () => {
   const meta = { op: 'u' as const, position: { lsn: parseLsn('16/B374D848'), index: 7 }, xid: 901, commitTs: 1764201600000123, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 2, sourceEpoch: '7441139201358532123' };
@@ -14,8 +17,24 @@ describe('event headers', () => {
     expect(parseMeta({ [H.event]: encodeEnvelope(bytes, sig, path) })).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
     expect(eventId(meta)).toBe('cand:16/B374D848:7');
     // A compact header: the eleven text headers it replaces took ~190 bytes of names and values
-    // without an agreement id (22 bytes here) or a source epoch (19).
-    expect(bytes.length).toBeLessThanOrEqual(130);
+    // without an agreement id (22 bytes here) or a source epoch (19); an unsequenced meta carries an
+    // empty run and a seq of 0 (2 bytes).
+    expect(bytes.length).toBeLessThanOrEqual(132);
+  });
+
+  it('carries the producer run and the partition sequence (meta version 2), and still reads version 1', () => {
+    const sequence = { run: 'a1b2c3d4e5f60718', seq: 123_456 };
+    const v2 = encodeMeta({ ...meta, sequence }, keyId);
+    expect(decodeMeta(v2)).toEqual({ ...meta, sequence, keyId, eventId: 'cand:16/B374D848:7' });
+    expect(decodeMeta(encodeMeta(meta, keyId, sequence)).sequence).toEqual(sequence);
+    expect(v2.length).toBeLessThanOrEqual(132 + 16 + 3);
+    // Version 1, as producers wrote it before: its own fingerprint, no run or seq.
+    const v1Type = Type.forSchema(JSON.parse(fs.readFileSync(META_V1_SCHEMA_FILE, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
+    const body = v1Type.toBuffer({ op: 'u', lsn: Number(meta.position.lsn), tx_index: 7, xid: 901, commit_ts: meta.commitTs, event_id: 'cand:16/B374D848:7', ministry: 'cand', entity: 'person', key_id: keyId, agreement_id: meta.agreementId, agreement_version: 2, source_epoch: meta.sourceEpoch });
+    const v1 = Buffer.concat([singleObjectHeader(JSON.stringify(v1Type.schema())), body]);
+    expect(v1.subarray(0, 10)).not.toEqual(META_PREFIX);
+    expect(decodeMeta(v1)).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });
+    expect(() => decodeMeta(encodeMeta({ ...meta, sequence: { run: '', seq: 5 } }, keyId))).toThrow(/seq without a run/);
   });
 
   it('encodes a meta larger than its scratch space, and the next one normally', () => {

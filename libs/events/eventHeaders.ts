@@ -39,6 +39,19 @@ export interface EventMeta {
   agreementVersion: number;
   /** System identifier of the source cluster: positions are ordered only within one epoch. */
   sourceEpoch: string;
+  /**
+   * The event's place among those one producer run sent to its topic partition (meta version 2): a
+   * receiver that sees `seq` jump within a run knows events are missing. Absent: not sequenced (meta
+   * version 1, or events made by tools).
+   */
+  sequence?: EventSequence;
+}
+
+export interface EventSequence {
+  /** Id of the producer run, new at every start. */
+  run: string;
+  /** 1, 2, 3, … per topic partition within the run. */
+  seq: number;
 }
 
 /** What the meta of a received event says: the meta, the signing key it names and the event id. */
@@ -70,12 +83,20 @@ interface MetaRecord {
   agreement_id: string;
   agreement_version: number;
   source_epoch: string;
+  /** Version 2 only. */
+  run?: string;
+  seq?: number;
 }
 
 export const META_SCHEMA_FILE = path.join(repoRoot(), 'schemas', 'event', 'event-meta.avsc');
-const metaType = Type.forSchema(JSON.parse(fs.readFileSync(META_SCHEMA_FILE, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
+/** The first version (no run, no seq): events already on the topics, and producers not yet upgraded. */
+export const META_V1_SCHEMA_FILE = path.join(repoRoot(), 'schemas', 'event', 'event-meta-v1.avsc');
+const typeOf = (file: string): Type => Type.forSchema(JSON.parse(fs.readFileSync(file, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
+const metaType = typeOf(META_SCHEMA_FILE);
+const metaV1Type = typeOf(META_V1_SCHEMA_FILE);
 /** Marker and fingerprint: a change of the schema changes them, so old readers refuse new layouts loudly. */
 export const META_PREFIX = singleObjectHeader(JSON.stringify(metaType.schema()));
+const META_V1_PREFIX = singleObjectHeader(JSON.stringify(metaV1Type.schema()));
 let metaScratch = Buffer.allocUnsafe(4096);
 META_PREFIX.copy(metaScratch, 0);
 
@@ -85,7 +106,8 @@ export function eventId(m: Pick<EventMeta, 'ministry' | 'position'>): string {
 }
 
 /** The meta of an event signed with the key `keyId`: the bytes the signature covers. */
-export function encodeMeta(m: EventMeta, keyId: string): Buffer {
+/** `sequence` (the producer's, per event) overrides `m.sequence`, so the producer need not copy the meta to sequence it. */
+export function encodeMeta(m: EventMeta, keyId: string, sequence: EventSequence | undefined = m.sequence): Buffer {
   // Avro long is read back as a JS number: 2^53 bytes of WAL (8 PiB) is beyond any real cluster.
   if (m.position.lsn > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(H.event, `LSN ${formatLsn(m.position.lsn)} exceeds 2^53`);
   const rec: MetaRecord = {
@@ -101,6 +123,8 @@ export function encodeMeta(m: EventMeta, keyId: string): Buffer {
     agreement_id: m.agreementId,
     agreement_version: m.agreementVersion,
     source_epoch: m.sourceEpoch,
+    run: sequence?.run ?? '',
+    seq: sequence?.seq ?? 0,
   };
   // Encoded in place behind the prefix and copied out once (no intermediate buffer per event).
   let end = metaType.encode(rec, metaScratch, META_PREFIX.length);
@@ -114,13 +138,14 @@ export function encodeMeta(m: EventMeta, keyId: string): Buffer {
 
 /** Decodes and checks the meta at the start of `bytes`; returns it with the offset where it ends. */
 function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
-  if (bytes.length < META_PREFIX.length || META_PREFIX.compare(bytes, 0, META_PREFIX.length) !== 0) {
+  const current = bytes.length >= META_PREFIX.length && META_PREFIX.compare(bytes, 0, META_PREFIX.length) === 0;
+  if (!current && (bytes.length < META_V1_PREFIX.length || META_V1_PREFIX.compare(bytes, 0, META_V1_PREFIX.length) !== 0)) {
     throw new HeaderError(H.event, 'not a single-object encoding of vn.thahs.event.EventMeta (wrong marker or schema fingerprint)');
   }
   let r: MetaRecord;
   let end: number;
   try {
-    const d = metaType.decode(bytes, META_PREFIX.length);
+    const d = (current ? metaType : metaV1Type).decode(bytes, META_PREFIX.length);
     if (d.offset < 0) throw new Error('truncated');
     r = d.value as MetaRecord;
     end = d.offset;
@@ -136,6 +161,8 @@ function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
   natural('commit_ts', r.commit_ts);
   for (const name of ['ministry', 'entity', 'key_id', 'agreement_id', 'source_epoch'] as const) if (r[name] === '') throw new HeaderError(H.event, `${name} is empty`);
   if (!Number.isSafeInteger(r.agreement_version) || r.agreement_version < 1) throw new HeaderError(H.event, 'agreement_version is not a version number');
+  if (r.seq !== undefined) natural('seq', r.seq);
+  if ((r.seq ?? 0) > 0 && !r.run) throw new HeaderError(H.event, 'seq without a run');
   const meta: ReceivedMeta = {
     op: r.op,
     position: { lsn: BigInt(r.lsn), index: r.tx_index },
@@ -149,6 +176,7 @@ function readMeta(bytes: Buffer): { meta: ReceivedMeta; end: number } {
     agreementVersion: r.agreement_version,
     sourceEpoch: r.source_epoch,
   };
+  if (r.seq !== undefined && r.seq > 0) meta.sequence = { run: r.run!, seq: r.seq };
   if (r.event_id !== eventId(meta)) throw new HeaderError(H.event, 'event_id does not match ministry, lsn and tx_index');
   return { meta, end };
 }
@@ -176,6 +204,8 @@ export type MetaSummary = {
   agreementId: string;
   agreementVersion: number;
   sourceEpoch: string;
+  run?: string;
+  seq?: number;
 };
 
 export function describeMeta(m: ReceivedMeta): MetaSummary {
@@ -192,6 +222,7 @@ export function describeMeta(m: ReceivedMeta): MetaSummary {
     agreementId: m.agreementId,
     agreementVersion: m.agreementVersion,
     sourceEpoch: m.sourceEpoch,
+    ...(m.sequence ? { run: m.sequence.run, seq: m.sequence.seq } : {}),
   };
 }
 

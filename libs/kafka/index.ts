@@ -3,7 +3,7 @@ export type { KafkaClientOptions } from './kafkaClient';
 export { kafkaSecurity, kafkaSecuritySettings, KafkaCredentialsError } from './kafkaSecurity';
 export type { KafkaSecurity, KafkaSecuritySettings } from './kafkaSecurity';
 export { KeyPartitioner, murmur2 } from './keyPartitioner';
-export { ensureTopics, topicMaxMessageBytes, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from './topicProvisioner';
+export { ensureTopics, topicMaxMessageBytes, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, EXCHANGE_TOPIC_MIN_COMPACTION_LAG_MS } from './topicProvisioner';
 export type { TopicSpec } from './topicProvisioner';
 export { fetchTopicOffsetsSettled } from './topicOffsets';
 export type { PartitionOffsets } from './topicOffsets';

@@ -24,6 +24,13 @@ const TOMBSTONE_RETENTION_MS = String(30 * 24 * 3600 * 1000);
  */
 export const EXCHANGE_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Compaction leaves every record of an exchange topic younger than this: a receiver checking the
+ * provider's per-partition sequence (meta version 2) knows that a number missing behind a younger
+ * event was withheld or deleted, not compacted away.
+ */
+export const EXCHANGE_TOPIC_MIN_COMPACTION_LAG_MS = 7 * 24 * 3600 * 1000;
+
 const TRANSIENT_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 function transientMetadataError(err: unknown): boolean {
@@ -74,6 +81,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
               ? [
                   { name: 'cleanup.policy', value: 'compact' },
                   { name: 'delete.retention.ms', value: TOMBSTONE_RETENTION_MS },
+                  { name: 'min.compaction.lag.ms', value: String(EXCHANGE_TOPIC_MIN_COMPACTION_LAG_MS) },
                   { name: 'min.insync.replicas', value: '1' },
                   { name: 'max.message.bytes', value: String(EXCHANGE_TOPIC_MAX_MESSAGE_BYTES) },
                 ]

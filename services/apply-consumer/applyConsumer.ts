@@ -21,6 +21,7 @@ import type { DeletionRecord } from './deletionRecord';
 import { EnforcementLoop } from './enforcementLoop';
 import { EpochWatch } from './epochWatch';
 import { EventAssessor } from './eventAssessor';
+import { SequenceWatch } from './sequenceWatch';
 import { OffsetCommitter } from './offsetCommitter';
 import { PartitionProgress } from './partitionProgress';
 import type { PolicyResolver } from './policyResolver';
@@ -196,6 +197,7 @@ export class ApplyConsumer implements PipelineService {
       policy: o.policy,
       partitionsOf: (topic) => this.partitionCounts.get(topic),
       epochs: this.epochs,
+      sequence: new SequenceWatch({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.s.group, log: o.log }),
     });
     this.accounting = new ApplyAccounting({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.groupId, log: o.log });
     this.offsets = new OffsetCommitter({ commit: (offsets) => this.consumer!.commitOffsets(offsets), intervalMs: this.s.commitEveryMs, group: this.groupId, log: o.log });

@@ -48,6 +48,12 @@ export const applyMetrics = {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [metricsRegistry],
   }),
+  eventGaps: new Counter({
+    name: 'thahs_apply_event_gaps_total',
+    help: 'Events the provider numbered in a partition (meta version 2) that never arrived: withheld or deleted by the platform',
+    labelNames: ['receiver', 'provider', 'agreement', 'topic', 'partition'],
+    registers: [metricsRegistry],
+  }),
   sourceEpochChanges: new Counter({
     name: 'thahs_apply_source_epoch_changes_total',
     help: 'Times the provider\'s events came from a source cluster (system identifier) the partner store had not seen: a restore or move of the provider database, which then re-snapshots',

@@ -146,9 +146,10 @@ describe('event assessment and dead-letter classification', () => {
     const good = encodeMeta(meta('u'), trusted.keyId);
     const cut = signed(meta('u'));
     expect(await reasonOf({ ...cut, headers: { [H.event]: good.subarray(0, good.length - 2) } })).toBe('bad-header');
-    // Cut short in front of its proof, the meta reads on into the signature (its last field, the source
-    // epoch, takes two signature bytes): what follows is no longer a proof, refused.
-    expect(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2)))).toBe('malformed-proof');
+    // Cut short in front of its proof, the meta reads on into the signature (its last fields, run and seq
+    // of meta version 2, take signature bytes): either what it reads there is no meta, or what follows
+    // is no longer a proof — refused either way, which of the two depends on the signature's bytes.
+    expect(['bad-header', 'malformed-proof']).toContain(await reasonOf(signed(meta('u'), good.subarray(0, good.length - 2))));
     expect(await reasonOf(signed(meta('u'), Buffer.from('thahs.op=u')))).toBe('bad-header');
     const wrongId = Buffer.from(good.toString('latin1').replace(':0/', ':1/'), 'latin1');
     expect(await reasonOf(signed(meta('u'), wrongId))).toBe('bad-header');

@@ -9,6 +9,7 @@ import type { StoreChange, StoreValue } from '../../libs/partner-store';
 import { EventVerifier, VerificationError } from '../../libs/signing';
 import type { RawEvent } from './deadLetterMessage';
 import type { EpochWatch } from './epochWatch';
+import type { SequenceWatch } from './sequenceWatch';
 import { checkEventLimits } from './eventLimits';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
@@ -41,6 +42,8 @@ export interface AssessorOptions {
   partitionsOf?(topic: string): number | undefined;
   /** Orders positions by source epoch (a provider moved to another cluster); without it positions are compared as the meta has them. */
   epochs?: EpochWatch;
+  /** Checks the provider's per-partition sequence for events that never arrived. */
+  sequence?: SequenceWatch;
 }
 
 interface Pins {
@@ -131,6 +134,7 @@ export class EventAssessor {
       const expected = (murmur2(e.key) & 0x7fffffff) % partitions;
       if (expected !== e.partition) throw new EventRejection('invalid-event', `on partition ${e.partition}, but its key belongs to partition ${expected} of ${partitions}`);
     }
+    this.o.sequence?.observe(e, meta);
     return { event: e, entity, meta, key: e.key };
   }
 

@@ -240,7 +240,8 @@ export class CdcProducer implements PipelineService, StreamSink {
     const registry = new SchemaRegistry(registryClientArgs(registryAccess({ ...loadConfig(), registryUrl: this.o.registryUrl })));
     this.provisioner = new RouteProvisioner(kafka, registry, this.o.partitions ?? 3);
     this.sender = await this.startSender();
-    this.publisher = new ChangePublisher(ministry, this.sender);
+    const provisioner = this.provisioner;
+    this.publisher = new ChangePublisher(ministry, this.sender, undefined, (topic) => provisioner.partitionsOf(topic));
     this.pipeline = new PublishingPipeline({
       ministry,
       publisher: this.publisher,

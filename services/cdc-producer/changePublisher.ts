@@ -3,6 +3,7 @@ import { encodeEnvelope, encodeMeta, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
+import { PartitionSequencer } from './partitionSequencer';
 import type { RecordSender } from './senderThread';
 
 /**
@@ -66,13 +67,19 @@ export function splitByBytes(batch: PreparedBatch, budget: number): PreparedBatc
 export class ChangePublisher {
   /** Topics sent to by the current sender (its Kafka client keeps asking for their metadata). */
   readonly sentTopics = new Set<string>();
+  /** This publisher's run: the sequence of every partition it sends to. */
+  readonly sequencer: PartitionSequencer;
 
   constructor(
     private readonly ministry: string,
     private sender: RecordSender,
     /** Largest request, in record bytes: below the topics' max.message.bytes (topicMaxMessageBytes). */
     private maxRequestBytes = 900_000,
-  ) {}
+    /** Partition count of a topic as the cluster has it; unknown: its events are not sequenced. */
+    partitionsOf: (topic: string) => number | undefined = () => undefined,
+  ) {
+    this.sequencer = new PartitionSequencer(partitionsOf);
+  }
 
   /** Sends through another sender from now on (a new Kafka client: see CdcProducer.retireEndedTopics). */
   useSender(sender: RecordSender): void {
@@ -91,7 +98,11 @@ export class ChangePublisher {
   }
 
   prepare(events: readonly ChangeEvent[]): PreparedBatch {
-    const prepared = events.map((e) => ({ topic: e.route.topic, key: e.route.encodeKey(e.id), value: e.value, meta: encodeMeta(e.meta, e.route.key.keyId) }));
+    const seq = this.sequencer;
+    const prepared = events.map((e) => {
+      const key = e.route.encodeKey(e.id);
+      return { topic: e.route.topic, key, value: e.value, meta: encodeMeta(e.meta, e.route.key.keyId, seq.next(e.route.topic, key)) };
+    });
     const proofs = signByKey(events, prepared.map(eventDigest));
     const byTopic = new Map<string, Message[]>();
     prepared.forEach((p, i) => {

@@ -16,6 +16,7 @@ export class RouteProvisioner {
   /** Per topic and projection (field list), the registered schemas. */
   private readonly encoders = new Map<string, EventEncoder>();
   private readonly topics = new Set<string>();
+  private readonly partitionCounts = new Map<string, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -50,8 +51,25 @@ export class RouteProvisioner {
         missing.map((topic) => ({ topic, partitions: this.partitions, cleanup: 'compact' as const })),
       );
       for (const t of missing) this.topics.add(t);
+      await this.readPartitionCounts(missing);
     }
     return wanted.length === 0 ? undefined : topicMaxMessageBytes(this.kafka, wanted);
+  }
+
+  /** Partitions of a provisioned topic (the events' sequence is per partition: PartitionSequencer). */
+  partitionsOf(topic: string): number | undefined {
+    return this.partitionCounts.get(topic);
+  }
+
+  private async readPartitionCounts(topics: readonly string[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      for (const t of meta) if (t.partitions.length > 0) this.partitionCounts.set(t.name, t.partitions.length);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** The registered schemas of a version's projection; provision() registered them. */
