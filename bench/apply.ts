@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +18,7 @@ import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../test/
 import { ScratchDatabase } from '../test/support/scratchDatabase';
 import type { Benchmark } from './main';
 import { machineCpu, percentile, procCpu } from './support/measure';
+import { producerPast as producerPastLsn, startProducerProcess, stopProducerProcess } from './support/producerProcess';
 import { eventsOf, WORKLOAD } from './support/workload';
 
 /**
@@ -121,19 +122,8 @@ export const benchmark: Benchmark = {
       await dst.connect();
       await src.query(WORKLOAD);
 
-      child = spawn(
-        process.execPath,
-        // The producer runs as deployed: compiled when this benchmark runs compiled (npm run bench).
-        ['--max-old-space-size=192', ...(__filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : []), path.join(__dirname, '..', 'services', 'cli', `main${path.extname(__filename)}`), 'cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', `slot_${prefix}`, '--publication', `pub_${prefix}`, '--topic-prefix', prefix, '--agreements', agreementsDir],
-        { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
-      );
+      child = await startProducerProcess({ repo, src, sourceUrl: source.url, prefix, agreementsDir, keysDir });
       const producerPid = child.pid!;
-      for (let i = 0; ; i++) {
-        const r = await src.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`slot_${prefix}`]);
-        if (r.rowCount === 1) break;
-        if (i > 480) throw new Error('the producer did not start streaming');
-        await sleep(250);
-      }
       process.env.THAHS_KEYS_DIR = keysDir;
       process.env.THAHS_LOG_LEVEL = process.env.THAHS_LOG_LEVEL ?? 'warn';
       process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -156,15 +146,7 @@ export const benchmark: Benchmark = {
         return n;
       };
 
-      /** The producer is done with every source change committed before `lsn` (the slot passed it). */
-      const producerPast = async (lsn: string, since: number): Promise<void> => {
-        for (;;) {
-          const r = await src.query<{ past: boolean }>('SELECT confirmed_flush_lsn >= $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1', [`slot_${prefix}`, lsn]);
-          if (r.rows[0]?.past) return;
-          if (Date.now() - since > 1_200_000) throw new Error('the producer did not pass the workload');
-          await sleep(10);
-        }
-      };
+      const producerPast = (lsn: string, since: number): Promise<void> => producerPastLsn(src, prefix, lsn, since);
       let publishedBase = await published();
       const phase = async (firstTxn: number, count: number, pauseMs: number): Promise<PhaseResult> => {
         const changes = eventsOf(firstTxn, count);
@@ -268,10 +250,7 @@ export const benchmark: Benchmark = {
       clearInterval(rssTimer);
       await probe?.stop().catch(() => undefined);
       for (const c of consumers) await c.stop().catch(() => undefined);
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child!.once('exit', r));
-      }
+      await stopProducerProcess(child);
       await src.end().catch(() => undefined);
       await dst.end().catch(() => undefined);
       await source.drop().catch(() => undefined);
