@@ -60,7 +60,7 @@ describe('compileFilterSql', () => {
   it('refuses a filter that does not type-check, listing every problem', () => {
     const bad = { and: [{ field: 'nope', op: 'eq', value: 1 }, { field: 'sex', op: 'eq', value: 'Q' }] } as RowFilter;
     expect(() => compileFilterSql(bad, personContract, 1)).toThrow(AgreementValidationError);
-    expect(() => compileFilterPredicate(bad, personContract)).toThrow(/filter\.and\[0\]\.field: unknown field "nope"[\s\S]*filter\.and\[1\]\.value: the string "Q" is not a symbol of sex/);
+    expect(() => compileFilterPredicate(bad, personContract)).toThrow(/filter\.and\[0\]\.field: unknown field "nope"[\s\S]*filter\.and\[1\]\.value: a string of 1 character is not a symbol of sex/);
   });
 
   it('refuses text PostgreSQL would not store as written (NUL, half a surrogate pair)', () => {
@@ -154,7 +154,7 @@ describe('compileFilterPredicate', () => {
     const f = compileFilterPredicate({ not: { field: 'date_of_birth', op: 'lt', value: '2000-01-01' } }, personContract);
     expect(() => f(person({ date_of_birth: '1990-01-01' }))).toThrow(FilterInputError);
     expect(() => f(person({ date_of_birth: '1990-01-01' }))).toThrow(
-      'filter on person.date_of_birth: expected the canonical date value, got the string "1990-01-01"',
+      'filter on person.date_of_birth: expected the canonical date value, got a string of 10 characters',
     );
     const d = compileFilterPredicate({ field: 'court_fee_vnd', op: 'gt', value: 1 }, judgmentContract);
     expect(() => d({ court_fee_vnd: '1e3' })).toThrow(FilterInputError);

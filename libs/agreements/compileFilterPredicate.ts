@@ -2,7 +2,6 @@ import type { ContractField, EntityContract } from '../contracts/contractTypes';
 import { checkFilter, type CheckedFilter } from './checkFilter';
 import { compareCodePoints } from './codePointOrder';
 import { compareDecimalParts, formatDecimalParts, parseDecimalText, type DecimalParts } from './decimalText';
-import { describeValue } from './documentReader';
 import { compareDouble, type CanonicalLiteral } from './filterLiterals';
 import { FilterInputError } from './filterInputError';
 import type { RowFilter } from './rowFilter';
@@ -96,7 +95,7 @@ export function compileChecked(f: CheckedFilter, entity: string): RecordPredicat
 /** Validates the canonical form of a non-null record value and returns it as the kind's JS value. */
 function reader(field: ContractField, entity: string): (v: string | number | boolean) => string | number | boolean | DecimalParts {
   const fail = (v: unknown): never => {
-    throw new FilterInputError(entity, field.name, field.kind, describeValue(v));
+    throw new FilterInputError(entity, field.name, field.kind, v);
   };
   switch (field.kind) {
     case 'string':

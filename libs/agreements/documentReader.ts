@@ -6,6 +6,19 @@ import type { IssueCollector, PathSegment } from './validationIssue';
  */
 export type Path = readonly PathSegment[];
 
+/**
+ * What a value is, without what it says: for messages about values that may be personal data (a filter
+ * literal such as an ID number, a record's field), which are logged and stored.
+ */
+export function describeShape(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return `a string of ${v.length} character${v.length === 1 ? '' : 's'}`;
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (v instanceof Date) return 'a date/time value (quote it to make it a string)';
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'nothing';

@@ -2,7 +2,7 @@ import type { ContractField, FieldKind } from '../contracts/contractTypes';
 import { formatIsoDate, formatTimestampMicros, parseIsoDate, parseIsoTimestampMicros, type Parsed } from './calendar';
 import { compareCodePoints } from './codePointOrder';
 import { compareDecimalParts, formatDecimalParts, parseDecimalText, type DecimalParts } from './decimalText';
-import { describeValue } from './documentReader';
+import { describeShape } from './documentReader';
 import type { FilterLiteral } from './rowFilter';
 
 /**
@@ -28,12 +28,18 @@ export function textProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** The calendar's reason with the quoted literal replaced: a filter literal may be a personal value. */
+function withoutLiteral(reason: string, raw: string): string {
+  return reason.split(`"${raw}"`).join('the literal');
+}
+
 function bad(reason: string): Parsed<CanonicalLiteral> {
   return { ok: false, reason };
 }
 
 export function convertLiteral(field: ContractField, raw: FilterLiteral): Parsed<CanonicalLiteral> {
-  const got = describeValue(raw);
+  // The literal itself stays out of the reason: it may be a personal value (an ID number, a name), and the path names it.
+  const got = describeShape(raw);
   switch (field.kind) {
     case 'string':
       if (typeof raw !== 'string') return bad(`${field.name} is a string field; got ${got} (quote it)`);
@@ -75,12 +81,12 @@ export function convertLiteral(field: ContractField, raw: FilterLiteral): Parsed
     case 'date': {
       if (typeof raw !== 'string') return bad(`${field.name} is a date field; got ${got} (write 'YYYY-MM-DD' in quotes)`);
       const r = parseIsoDate(raw);
-      return r.ok ? r : bad(r.reason);
+      return r.ok ? r : bad(`${field.name}: ${withoutLiteral(r.reason, raw)}`);
     }
     case 'timestamp': {
       if (typeof raw !== 'string') return bad(`${field.name} is a timestamp field; got ${got} (write an ISO 8601 timestamp in quotes)`);
       const r = parseIsoTimestampMicros(raw);
-      return r.ok ? r : bad(r.reason);
+      return r.ok ? r : bad(`${field.name}: ${withoutLiteral(r.reason, raw)}`);
     }
     case 'json':
       return bad(`${field.name} is a JSON field and can only be tested with is_null / is_not_null`);
@@ -91,21 +97,21 @@ function convertDecimal(field: ContractField, raw: FilterLiteral): Parsed<Canoni
   let text: string;
   if (typeof raw === 'number') {
     text = String(raw);
-    if (/e/i.test(text)) return bad(`${raw} cannot be written exactly without an exponent; quote the decimal as text`);
+    if (/e/i.test(text)) return bad(`${field.name}: the number cannot be written exactly without an exponent; quote the decimal as text`);
   } else if (typeof raw === 'string') {
     text = raw;
   } else {
-    return bad(`${field.name} is a decimal field; got ${describeValue(raw)}`);
+    return bad(`${field.name} is a decimal field; got ${describeShape(raw)}`);
   }
   const parts = parseDecimalText(text);
-  if (!parts) return bad(`${JSON.stringify(text)} is not a decimal such as "-1234.50"`);
+  if (!parts) return bad(`${field.name}: ${describeShape(text)} that is not a decimal such as "-1234.50"`);
   if (field.scale !== undefined && parts.frac.length > field.scale) {
-    return bad(`${text} has ${parts.frac.length} decimal places; ${field.name} has scale ${field.scale}`);
+    return bad(`the literal has ${parts.frac.length} decimal places; ${field.name} has scale ${field.scale}`);
   }
   if (field.precision !== undefined) {
     const maxInt = field.precision - (field.scale ?? 0);
     if (parts.int.length > maxInt) {
-      return bad(`${text} has ${parts.int.length} integer digits; ${field.name} (decimal(${field.precision},${field.scale ?? 0})) allows ${maxInt}`);
+      return bad(`the literal has ${parts.int.length} integer digits; ${field.name} (decimal(${field.precision},${field.scale ?? 0})) allows ${maxInt}`);
     }
   }
   return { ok: true, value: parts };

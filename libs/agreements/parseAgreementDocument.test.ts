@@ -151,21 +151,21 @@ describe('parseAgreementDocument', () => {
       ],
     };
     expect(issuesFor({ 'data.entities[0].filter': filter })).toEqual({
-      'data.entities[0].filter.and[0].value': 'is_military is a boolean field; got the string "yes" (write true or false)',
+      'data.entities[0].filter.and[0].value': 'is_military is a boolean field; got a string of 3 characters (write true or false)',
       'data.entities[0].filter.and[1].high': 'high "1980-01-01" is below low "1990-01-01": the range is empty',
-      'data.entities[0].filter.and[2].values[1]': 'the string "W" is not a symbol of sex; expected one of M, F, X, UNKNOWN',
+      'data.entities[0].filter.and[2].values[1]': 'a string of 1 character is not a symbol of sex; expected one of M, F, X, UNKNOWN',
       'data.entities[0].filter.and[3].op': 'operator lt does not apply to sex (enum); allowed: eq, ne, in, not_in, is_null, is_not_null',
       'data.entities[0].filter.and[4].op': 'full_name is not nullable in the contract, so is_null is always false',
       'data.entities[0].filter.and[5].value':
-        '"2025-07-01 08:00" is not an ISO 8601 timestamp with an offset, e.g. 2025-07-01T08:00:00+07:00 or 2025-07-01T01:00:00Z',
+        'updated_at: the literal is not an ISO 8601 timestamp with an offset, e.g. 2025-07-01T08:00:00+07:00 or 2025-07-01T01:00:00Z',
       'data.entities[0].filter.and[6].op': 'operator eq does not apply to biometric_refs (json); allowed: is_null, is_not_null',
-      'data.entities[0].filter.and[7].not.value': 'prior_convictions is a 32-bit integer field; got the number 1.5',
+      'data.entities[0].filter.and[7].not.value': 'prior_convictions is a 32-bit integer field; got a number',
       'data.entities[0].filter.and[8].value':
-        'row_version is a long field; got the string "12345678901234567890" (whole numbers up to ±9007199254740991)',
+        'row_version is a long field; got a string of 20 characters (whole numbers up to ±9007199254740991)',
       'data.entities[0].filter.and[9].value': 'expected a string, got the number 1',
-      'data.entities[0].filter.and[10].value': 'residence_province_code is a string field; got the number 79 (quote it)',
-      'data.entities[0].filter.and[11].value': 'reporting_unit_id is a uuid field; got the string "not-a-uuid"',
-      'data.entities[0].filter.and[12].value': '"1990-13-01" is not a valid date: month 13 does not exist',
+      'data.entities[0].filter.and[10].value': 'residence_province_code is a string field; got a number (quote it)',
+      'data.entities[0].filter.and[11].value': 'reporting_unit_id is a uuid field; got a string of 10 characters',
+      'data.entities[0].filter.and[12].value': 'date_of_birth: the literal is not a valid date: month 13 does not exist',
     });
   });
 
@@ -205,12 +205,12 @@ describe('parseAgreementDocument', () => {
   it('checks decimals against precision and scale', () => {
     const f = (value: unknown): Record<string, string> =>
       issuesFor({ 'data.entities[1].filter': { field: 'court_fee_vnd', op: 'gt', value } });
-    expect(f('12.345')).toEqual({ 'data.entities[1].filter.value': '12.345 has 3 decimal places; court_fee_vnd has scale 2' });
+    expect(f('12.345')).toEqual({ 'data.entities[1].filter.value': 'the literal has 3 decimal places; court_fee_vnd has scale 2' });
     expect(f('12345678901.5')).toEqual({
-      'data.entities[1].filter.value': '12345678901.5 has 11 integer digits; court_fee_vnd (decimal(12,2)) allows 10',
+      'data.entities[1].filter.value': 'the literal has 11 integer digits; court_fee_vnd (decimal(12,2)) allows 10',
     });
-    expect(f('1e5')).toEqual({ 'data.entities[1].filter.value': '"1e5" is not a decimal such as "-1234.50"' });
-    expect(f(1e-7)).toEqual({ 'data.entities[1].filter.value': '1e-7 cannot be written exactly without an exponent; quote the decimal as text' });
+    expect(f('1e5')).toEqual({ 'data.entities[1].filter.value': 'court_fee_vnd: a string of 3 characters that is not a decimal such as "-1234.50"' });
+    expect(f(1e-7)).toEqual({ 'data.entities[1].filter.value': 'court_fee_vnd: the number cannot be written exactly without an exponent; quote the decimal as text' });
     expect(f(-12.5)).toEqual({});
     expect(f('-0012.50')).toEqual({});
   });

@@ -23,6 +23,7 @@ export function redactUrl(url: string): string {
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]*@/gi, `$1${MASK}@`)
+    // Up to the last @ of the token: an unencoded '/' or '@' in a password must not leave a part visible.
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^\s]*@/gi, `$1${MASK}@`)
     .replace(/\b(password|passwd|pwd)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"']+)/gi, `$1$2${MASK}`);
 }

@@ -38,7 +38,8 @@ export class DecimalType extends types.LogicalType {
     const unscaled = this.unscaledOf(val);
     const digits = (unscaled < 0n ? -unscaled : unscaled).toString().length;
     if (digits > this.precision) {
-      throw new Error(`decimal ${String(val)} has ${digits} digits, more than precision ${this.precision}`);
+      // The value itself stays out of the message: it is an amount of a row (messages reach logs and DLQs).
+      throw new Error(`a decimal of ${digits} digits, more than precision ${this.precision}`);
     }
     return encodeTwosComplement(unscaled);
   }
@@ -61,11 +62,11 @@ export class DecimalType extends types.LogicalType {
     if (typeof val === 'bigint') return val * 10n ** BigInt(this.scale);
     if (typeof val !== 'string') throw new Error(`decimal value must be a string of digits, got ${typeof val}`);
     const m = DECIMAL_TEXT.exec(val);
-    if (!m) throw new Error(`"${val}" is not a decimal number`);
+    if (!m) throw new Error(`a string of ${val.length} characters that is not a decimal number`);
     const [, minus, whole, fraction = ''] = m;
     // Extra fractional digits are accepted only when they are zeros: the value must stay exact.
     if (fraction.length > this.scale && /[^0]/.test(fraction.slice(this.scale))) {
-      throw new Error(`"${val}" has more than ${this.scale} fractional digits`);
+      throw new Error(`a decimal with more than ${this.scale} fractional digits`);
     }
     const unscaled = BigInt(whole + fraction.slice(0, this.scale).padEnd(this.scale, '0'));
     return minus ? -unscaled : unscaled;

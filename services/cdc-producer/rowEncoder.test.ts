@@ -69,7 +69,7 @@ function reference(contract: EntityContract, enc: EventEncoder, values: Readonly
       if (err instanceof ValueFormatError) return `${f.name}: ${err.message}`;
       throw err;
     }
-    if (f.symbols && !f.symbols.includes(v)) return `${f.name}: code "${v}" is not in the contract enum`;
+    if (f.symbols && !f.symbols.includes(v)) return `${f.name}: a code of ${v.length} characters that is not in the contract enum`;
     try {
       avroFields.get(f.name)!.toBuffer(record[f.name]);
     } catch (err) {
