@@ -80,18 +80,31 @@ export class EventAssessor {
   async assessAll(events: readonly RawEvent[]): Promise<Assessment[]> {
     const stage = events.map((e) => this.guard(e, () => this.authenticate(e)));
     const ids: number[] = [];
-    const epochs = this.o.epochs;
     for (const a of stage) {
       if ('kind' in a) continue;
-      // Only an authenticated event can introduce an epoch: the platform cannot make the store number one.
-      if (epochs && !epochs.has(a.meta.sourceEpoch)) await epochs.admit(a.event, a.meta);
       const k = WireDecoder.schemaIdOf(a.event.key);
       const v = WireDecoder.schemaIdOf(a.event.value);
       if (k !== undefined) ids.push(k);
       if (v !== undefined) ids.push(v);
     }
     await this.o.decoder.loadSchemas(ids);
-    return stage.map((a) => ('kind' in a ? a : this.guard(a.event, () => this.judge(a))));
+    const epochs = this.o.epochs;
+    const out: Assessment[] = [];
+    for (const a of stage) {
+      if ('kind' in a) {
+        out.push(a);
+        continue;
+      }
+      const r = this.guard(a.event, () => this.judge(a));
+      // Only a change about to be applied can introduce an epoch: not the platform, nor a key the
+      // agreement refuses, nor an event withheld or dead-lettered.
+      if (epochs && r.kind === 'change') {
+        if (!epochs.has(a.meta.sourceEpoch)) await epochs.admit(a.event, a.meta);
+        r.change.position = epochs.stored(a.meta);
+      }
+      out.push(r);
+    }
+    return out;
   }
 
   async assess(event: RawEvent): Promise<Assessment> {
@@ -184,7 +197,7 @@ export class EventAssessor {
       change: {
         entity,
         id,
-        position: this.o.epochs ? this.o.epochs.stored(meta) : meta.position,
+        position: meta.position,
         op: meta.op,
         eventId: meta.eventId,
         commitTsUs: meta.commitTs,
