@@ -7,7 +7,7 @@ import { loadContracts } from '../../libs/contracts/contractLoader';
 import { createLogger } from '../../libs/logger';
 import { AgreementHistory } from '../apply-consumer/__fixtures__/agreementHistory';
 import { consumerDemand } from './applyConsumerManager';
-import { demoDocument, ensurePartyKeys, loadDemoTemplates, partiesOf } from './demoAgreements';
+import { demoDocument, ensurePartyKeys, loadDemoTemplates, partiesOf, partyKeyHashes } from './demoAgreements';
 
 const contracts = loadContracts();
 const lookup = (e: string) => (contracts.has(e) ? contracts.get(e) : undefined);
@@ -36,6 +36,12 @@ describe('the example agreements as the local demo signs them', () => {
     const doc = demoDocument(c2q, 1, keys, NOW, lookup);
     expect(partyKeyIds(doc, 'cand.c10')).toEqual([keys.get('cand.c10')]);
     expect(partyKeyIds(doc, 'qdnd.cuc-dths')).toEqual([keys.get('qdnd.cuc-dths')]);
+    // With the held keys' hashes the document binds each id to its public key (issue 14 item 12).
+    const hashes = partyKeyHashes(dir, keys);
+    const bound = demoDocument(c2q, 1, keys, NOW, lookup, hashes);
+    const cand = keys.get('cand.c10')!;
+    expect(bound.security.keys.find((k) => k.party === 'cand.c10')?.publicKeySha256).toEqual({ [cand]: hashes.get(cand) });
+    expect(hashes.get(cand)).toMatch(/^[0-9a-f]{64}$/);
     // The example's own period already contains now: kept as written.
     expect(doc.period).toEqual(c2q.period);
     // A period starting later or ending soon is moved so the agreement is in force now and for a year.

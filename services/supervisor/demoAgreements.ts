@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { repoRoot } from '../../libs/config/repoRoot';
 import { generatePartyKey, listPartySigningKeys, loadPartySigningKey } from '../../libs/agreement-exchange';
-import { allParties, loadAgreementFile, validateAgreementDocument, type AgreementDocument, type ContractLookup } from '../../libs/agreements';
+import { createPublicKey } from 'crypto';
+import { allParties, loadAgreementFile, publicKeySha256, validateAgreementDocument, type AgreementDocument, type ContractLookup } from '../../libs/agreements';
 import type { Logger } from '../../libs/logger';
 
 /** The two example agreements `npm start` puts in force on the local stack, one per direction. */
@@ -45,7 +46,22 @@ const DAY_MS = 86_400_000;
  * now, valid-to at least a year ahead), so the version is in force as soon as every party has signed.
  * Checked again against the contracts, as a hand-written document would be.
  */
-export function demoDocument(template: AgreementDocument, version: number, keyIdOf: ReadonlyMap<string, string>, nowMs: number, contracts: ContractLookup): AgreementDocument {
+/** Per key id, the SHA-256 of the public key of the key each party holds in the keys folder (what a demo document binds to the id). */
+export function partyKeyHashes(keysDir: string, keyIdOf: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [party, keyId] of keyIdOf) out.set(keyId, publicKeySha256(createPublicKey(loadPartySigningKey(keysDir, party).privateKey)));
+  return out;
+}
+
+export function demoDocument(
+  template: AgreementDocument,
+  version: number,
+  keyIdOf: ReadonlyMap<string, string>,
+  nowMs: number,
+  contracts: ContractLookup,
+  /** keyId → SHA-256 of its public key (partyKeyHashes): the document binds each id to it. */
+  keyHashes?: ReadonlyMap<string, string>,
+): AgreementDocument {
   const keyId = (party: string): string => {
     const k = keyIdOf.get(party);
     if (!k) throw new RangeError(`agreement ${template.id}: no key for party ${party}`);
@@ -62,7 +78,14 @@ export function demoDocument(template: AgreementDocument, version: number, keyId
       validFrom: from === Date.parse(template.period.validFrom) ? template.period.validFrom : iso(from),
       validTo: to === Date.parse(template.period.validTo) ? template.period.validTo : iso(to),
     },
-    security: { ...template.security, keys: template.security.keys.map((k) => ({ party: k.party, keyIds: [keyId(k.party)] })) },
+    security: {
+      ...template.security,
+      keys: template.security.keys.map((k) => {
+        const id = keyId(k.party);
+        const hash = keyHashes?.get(id);
+        return hash ? { party: k.party, keyIds: [id], publicKeySha256: { [id]: hash } } : { party: k.party, keyIds: [id] };
+      }),
+    },
   };
   return validateAgreementDocument(JSON.parse(JSON.stringify(doc)) as unknown, { contracts });
 }

@@ -5,7 +5,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import { ProducerState } from '../cdc-producer/producerState';
 import { planBootstrap, type BootstrapStep } from './bootstrapPlan';
-import { demoDocument } from './demoAgreements';
+import { demoDocument, partyKeyHashes } from './demoAgreements';
 import { DemoBootstrapError } from './demoBootstrapError';
 import type { PipelineService } from './pipelineService';
 
@@ -135,7 +135,7 @@ export class LocalDemoAgreements implements PipelineService {
     const id = template.id;
     switch (step.kind) {
       case 'draft':
-        await client.draft(demoDocument(template, step.version, this.o.keyIds, Date.now(), this.o.contracts));
+        await client.draft(demoDocument(template, step.version, this.o.keyIds, Date.now(), this.o.contracts, partyKeyHashes(this.o.keysDir, this.o.keyIds)));
         break;
       case 'propose':
         await client.propose(id);
