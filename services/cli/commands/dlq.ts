@@ -4,9 +4,7 @@ import { AgreementStore, databaseLabel } from '../../../libs/agreement-exchange'
 import { loadConfig } from '../../../libs/config';
 import { loadContracts } from '../../../libs/contracts/contractLoader';
 import type { Ministry } from '../../../libs/contracts/contractTypes';
-import { createLogger } from '../../../libs/logger';
 import { recordAccess } from '../../../libs/partner-store/accessLog';
-import { replayerFor } from '../../../services/apply-consumer/replayerFor';
 import {
   agreementScope,
   decodeDeadLetter,
@@ -167,6 +165,9 @@ export function register(program: Command): void {
         const store = new AgreementStore(db, databaseLabel(url));
         const contracts = loadContracts();
         const config = loadConfig();
+        // Loaded here: the consumer's stages are not needed by list, show and discard, whose start-up they would slow.
+        const { replayerFor } = await import('../../apply-consumer/replayerFor');
+        const { createLogger } = await import('../../../libs/logger');
         const done: Awaited<ReturnType<typeof retryDeadLetters>> = [];
         // One replayer per agreement: each judges its dead letters under its own signed history.
         for (const agreementId of [...new Set(rows.map((r) => r.agreementId))]) {
