@@ -140,7 +140,9 @@ async function settledStatus(members: number, also: (s: ExchangeStatus) => boole
     async () => {
       const s = await status();
       const c = consumerView(s);
-      return (c && c.members === members && c.totalLag === 0 && also(s) && s) || undefined;
+      if (c && c.members === members && c.totalLag === 0 && also(s)) return s;
+      // What waitFor reports when the time runs out.
+      throw new Error(`status shows ${c ? `${c.members} members, lag ${c.totalLag}` : 'no consumer'}, registry ${s.servers.registry.up ? 'up' : 'down'}, kafka ${s.servers.kafka.up ? 'up' : 'down'}`);
     },
     120_000,
     2000,
