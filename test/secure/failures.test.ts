@@ -31,6 +31,13 @@ import { upSecureStack } from './secureStackSupport';
  * ends equal to the source's projection and filter, no dead letter, each change logged once and in
  * order per key, and `thahs status --json` shows the group, its members and the servers as they were.
  */
+/**
+ * Opt-in (THAHS_FAILURE_TESTS=on): one run takes ~25 minutes on the 2-core development machine (each
+ * broker restart alone takes minutes under load), which CI's 30-minute budget for the whole suite cannot
+ * hold, and it kills servers of the shared secure stack under any other secure test running beside it.
+ */
+const ENABLED = process.env.THAHS_FAILURE_TESTS === 'on';
+
 const contracts = loadContracts();
 const repo = path.resolve(__dirname, '..', '..');
 const run = randomUUID().slice(0, 8);
@@ -150,6 +157,7 @@ async function settledStatus(members: number, also: (s: ExchangeStatus) => boole
 }
 
 beforeAll(async () => {
+  if (!ENABLED) return;
   ({ config, stack } = await upSecureStack());
   cluster = stack.secureKafka();
   source = await ScratchDatabase.create(config.candPgUrl, 'failsrc');
@@ -175,6 +183,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  if (!ENABLED) return;
   process.stderr.write(`[failures] ${figures.join('; ')}\n`);
   await workload?.pause();
   for (const c of [...consumers]) await kill9(c);
@@ -189,7 +198,8 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 }, 300_000);
 
-describe('failures on the secure stack, under load, repeated', () => {
+
+(ENABLED ? describe : describe.skip)('failures on the secure stack, under load, repeated', () => {
   it('one broker killed -9 and restarted later', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const node = cluster.nodes[(round + 1) % cluster.nodes.length];
