@@ -142,7 +142,7 @@ export const benchmark: Benchmark = {
       const personTopic = agreementTopic(prefix, 'cand', doc.id, 'person');
       const published = async (): Promise<number> => {
         let n = 0;
-          for (const p of await admin.fetchTopicOffsets(personTopic)) n += Number(p.high);
+        for (const p of await admin.fetchTopicOffsets(personTopic)) n += Number(p.high);
         return n;
       };
 
@@ -220,7 +220,9 @@ export const benchmark: Benchmark = {
       await src.query('CALL bench_workload($1, $2, 0)', [firstBacklog, backlogTxns]);
       await producerPast((await src.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn, tp);
       const backlog = (await published()) - before;
-      process.stdout.write(`backlog: ${backlog} events published by the producer alone (of ${eventsOf(firstBacklog, backlogTxns)} source changes) in ${((Date.now() - tp) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(
+        `backlog: ${backlog} events published by the producer alone (of ${eventsOf(firstBacklog, backlogTxns)} source changes) in ${((Date.now() - tp) / 1000).toFixed(1)} s\n`,
+      );
       const cpuD = process.cpuUsage();
       const machineD = machineCpu();
       const td = Date.now();

@@ -42,8 +42,12 @@ export const benchmark: Benchmark = {
       }
       const spill = await sql.query<{ spill_bytes: string }>('SELECT spill_bytes::text FROM pg_stat_replication_slots WHERE slot_name = $1', [fx.slot]);
       process.stdout.write(`walsender spilled ${(Number(spill.rows[0]?.spill_bytes ?? 0) / 1048576).toFixed(0)} MB to disk\n`);
-      process.stdout.write(`process RSS: ${(baseRss / 1048576).toFixed(0)} MB before, ${(startRss / 1048576).toFixed(0)} MB after start, peak ${(peakRss / 1048576).toFixed(0)} MB\n`);
-      process.stdout.write(`cdc large transaction: ${rows} events published in ${((lastAck - committed) / 1000).toFixed(1)} s after commit = ${Math.round(rows / ((lastAck - committed) / 1000))} events/s, peak RSS ${(peakRss / 1048576).toFixed(0)} MB\n`);
+      process.stdout.write(
+        `process RSS: ${(baseRss / 1048576).toFixed(0)} MB before, ${(startRss / 1048576).toFixed(0)} MB after start, peak ${(peakRss / 1048576).toFixed(0)} MB\n`,
+      );
+      process.stdout.write(
+        `cdc large transaction: ${rows} events published in ${((lastAck - committed) / 1000).toFixed(1)} s after commit = ${Math.round(rows / ((lastAck - committed) / 1000))} events/s, peak RSS ${(peakRss / 1048576).toFixed(0)} MB\n`,
+      );
     } finally {
       clearInterval(rssTimer);
       await producer?.stop().catch(() => undefined);

@@ -49,7 +49,14 @@ async function phase(sql: Client, acked: Acked, firstTxn: number, txns: number, 
   const seconds = (Date.now() - t0) / 1000;
   const lat = [...acked.lat].sort((a, b) => a - b);
   const pu = process.cpuUsage(cpu0.producer);
-  return { events: acked.n - startN, published: acked.published - startPublished, seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpu: { producer: (pu.user + pu.system) / 1e6, machine: machineCpu() - cpu0.machine } };
+  return {
+    events: acked.n - startN,
+    published: acked.published - startPublished,
+    seconds,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    cpu: { producer: (pu.user + pu.system) / 1e6, machine: machineCpu() - cpu0.machine },
+  };
 }
 
 interface Acked {
@@ -139,9 +146,13 @@ export const benchmark: Benchmark = {
         `paced (~2,000 source changes/s offered, ${paced.events} in ${paced.seconds.toFixed(1)} s = ${Math.round(paced.events / paced.seconds)}/s): commit-to-ack p50 ${paced.p50.toFixed(0)} ms, p99 ${paced.p99.toFixed(0)} ms; ${cpuText(paced)}\n`,
       );
       const full = await phase(sql, acked, 250, txns, 0);
-      process.stdout.write(`full speed: ${full.events} source changes in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms; ${cpuText(full)}\n`);
+      process.stdout.write(
+        `full speed: ${full.events} source changes in ${full.seconds.toFixed(1)} s, commit-to-ack p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms; ${cpuText(full)}\n`,
+      );
       const mb = (n: number): string => (n / 1048576).toFixed(0);
-      process.stdout.write(`producer process peak RSS: ${mb(peak.rss)} MB (at that moment: V8 heap ${mb(peak.heapTotal)} MB of which used ${mb(peak.heapUsed)} MB, buffers ${mb(peak.arrayBuffers)} MB)\n`);
+      process.stdout.write(
+        `producer process peak RSS: ${mb(peak.rss)} MB (at that moment: V8 heap ${mb(peak.heapTotal)} MB of which used ${mb(peak.heapUsed)} MB, buffers ${mb(peak.arrayBuffers)} MB)\n`,
+      );
       process.stdout.write(
         `cdc sustained: ${Math.round(full.events / full.seconds)} source changes/s (mixed 60/30/10 insert/update/delete of person under the two example agreements, ${(full.published / full.events).toFixed(2)} events published per source change, source commit to Kafka ack, whole stack on this machine)\n`,
       );

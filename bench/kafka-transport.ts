@@ -58,6 +58,8 @@ export const benchmark: Benchmark = {
     // The secure topics are written as admin: a benchmark topic prefix is nobody's agreement.
     const secureKafka = createKafka('bench-transport', secure.kafkaBrokers, log, { security: kafkaSecurity(kafkaSecuritySettings(secure), 'bench-transport', 'admin') });
     const secureRate = await rate('secure', secure, secureKafka, records);
-    process.stdout.write(`kafka transport: secure ${Math.round(secureRate)} records/s = ${((100 * secureRate) / plainRate).toFixed(1)} % of plain ${Math.round(plainRate)} records/s (${RECORD_BYTES}-byte records, ${PER_REQUEST} a request, acks=all, idempotent)\n`);
+    process.stdout.write(
+      `kafka transport: secure ${Math.round(secureRate)} records/s = ${((100 * secureRate) / plainRate).toFixed(1)} % of plain ${Math.round(plainRate)} records/s (${RECORD_BYTES}-byte records, ${PER_REQUEST} a request, acks=all, idempotent)\n`,
+    );
   },
 };

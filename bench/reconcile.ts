@@ -43,7 +43,19 @@ const DB = 'thahs_bench_reconcile';
 const GENERATOR = 'bench-reconcile/1';
 const AGREEMENT = 'TTDL-CAND-QDND-2025-01';
 const ENTITY = 'person';
-const PARTNER_COLUMNS = ['id', 'ministry', 'reporting_unit_id', 'national_id', 'full_name', 'date_of_birth', 'sex', 'is_military', 'military_rank', 'military_unit_id', 'updated_at'];
+const PARTNER_COLUMNS = [
+  'id',
+  'ministry',
+  'reporting_unit_id',
+  'national_id',
+  'full_name',
+  'date_of_birth',
+  'sex',
+  'is_military',
+  'military_rank',
+  'military_unit_id',
+  'updated_at',
+];
 const META = `'0/1000000'::pg_lsn, 0, updated_at, '${AGREEMENT}', 1, now()`;
 const META_COLUMNS = ['_source_lsn', '_source_index', '_commit_ts', '_agreement_id', '_agreement_version', '_applied_at'];
 
@@ -142,7 +154,10 @@ async function dropDatabases(config: ReturnType<typeof loadConfig>): Promise<voi
 async function loaded(receiverUrl: string, rows: number): Promise<{ at: string; seconds: number } | null> {
   try {
     return await withClient(receiverUrl, async (c) => {
-      const r = await c.query<{ at: Date; seconds: number }>(`SELECT loaded_at AS at, load_seconds AS seconds FROM thahs_bench.state WHERE rows = $1 AND generator = $2`, [rows, GENERATOR]);
+      const r = await c.query<{ at: Date; seconds: number }>(`SELECT loaded_at AS at, load_seconds AS seconds FROM thahs_bench.state WHERE rows = $1 AND generator = $2`, [
+        rows,
+        GENERATOR,
+      ]);
       return r.rows[0] ? { at: r.rows[0].at.toISOString(), seconds: r.rows[0].seconds } : null;
     });
   } catch {
@@ -158,7 +173,11 @@ async function load(config: ReturnType<typeof loadConfig>, providerUrl: string, 
   const doc = await loadDocument();
   const keys = partyKeys([doc]);
   const h = confirmedHistory(doc, keys);
-  await storeConfirmedHistory(receiverUrl, h.events, keys.map((k) => ({ keyId: k.keyId, party: k.party, publicKeyPem: k.publicKeyPem })));
+  await storeConfirmedHistory(
+    receiverUrl,
+    h.events,
+    keys.map((k) => ({ keyId: k.keyId, party: k.party, publicKeyPem: k.publicKeyPem })),
+  );
   const contracts = loadContracts();
   const store = new PartnerStore({
     schema: 'partner_cand',
@@ -201,11 +220,16 @@ async function load(config: ReturnType<typeof loadConfig>, providerUrl: string, 
       for (const s of restorePartner) await c.query(s);
     }),
   ]);
-  await Promise.all([withClient(providerUrl, (c) => c.query('VACUUM (FREEZE, ANALYZE) thahs.person')), withClient(receiverUrl, (c) => c.query('VACUUM (FREEZE, ANALYZE) partner_cand.person'))]);
+  await Promise.all([
+    withClient(providerUrl, (c) => c.query('VACUUM (FREEZE, ANALYZE) thahs.person')),
+    withClient(receiverUrl, (c) => c.query('VACUUM (FREEZE, ANALYZE) partner_cand.person')),
+  ]);
   const seconds = (Date.now() - t0) / 1000;
   await withClient(receiverUrl, async (c) => {
     await c.query(`CREATE SCHEMA IF NOT EXISTS thahs_bench`);
-    await c.query(`CREATE TABLE IF NOT EXISTS thahs_bench.state (rows bigint NOT NULL, generator text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(), load_seconds real NOT NULL)`);
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS thahs_bench.state (rows bigint NOT NULL, generator text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(), load_seconds real NOT NULL)`,
+    );
     await c.query(`CREATE TABLE IF NOT EXISTS thahs_bench.undo (id uuid PRIMARY KEY, kind text NOT NULL, original jsonb)`);
     await c.query(`INSERT INTO thahs_bench.state (rows, generator, load_seconds) VALUES ($1, $2, $3)`, [rows, GENERATOR, seconds]);
   });
@@ -238,15 +262,17 @@ function samplePercent(rows: number, wanted: number): number {
 async function makeDifferences(receiverUrl: string, rows: number, count: number): Promise<Map<string, string>> {
   return withClient(receiverUrl, async (c) => {
     await c.query('BEGIN');
-    const picked = await c.query<{ id: string }>(`SELECT id::text AS id FROM partner_cand.person TABLESAMPLE SYSTEM (${samplePercent(rows, count)}) ORDER BY random() LIMIT $1`, [count]);
+    const picked = await c.query<{ id: string }>(`SELECT id::text AS id FROM partner_cand.person TABLESAMPLE SYSTEM (${samplePercent(rows, count)}) ORDER BY random() LIMIT $1`, [
+      count,
+    ]);
     const ids = picked.rows.map((r) => r.id);
     const missing = ids.slice(0, Math.round(count * 0.34));
     const different = ids.slice(missing.length, missing.length + Math.round(count * 0.33));
     const extraCount = count - missing.length - different.length;
-    await c.query(`INSERT INTO thahs_bench.undo (id, kind, original) SELECT p.id, CASE WHEN p.id = ANY($1::uuid[]) THEN 'missing' ELSE 'different' END, to_jsonb(p) FROM partner_cand.person p WHERE p.id = ANY($2::uuid[])`, [
-      missing,
-      [...missing, ...different],
-    ]);
+    await c.query(
+      `INSERT INTO thahs_bench.undo (id, kind, original) SELECT p.id, CASE WHEN p.id = ANY($1::uuid[]) THEN 'missing' ELSE 'different' END, to_jsonb(p) FROM partner_cand.person p WHERE p.id = ANY($2::uuid[])`,
+      [missing, [...missing, ...different]],
+    );
     await c.query(`DELETE FROM partner_cand.person WHERE id = ANY($1::uuid[])`, [missing]);
     await c.query(`UPDATE partner_cand.person SET military_rank = 'Đại tá' WHERE id = ANY($1::uuid[])`, [different]);
     const extra = await c.query<{ id: string }>(
@@ -375,7 +401,11 @@ export const benchmark: Benchmark = {
     }
     const rss: number[] = [];
     // The machine is shared: the load says what else ran while this measured.
-    const loadAverage = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+    const loadAverage = (): string =>
+      os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' / ');
     say(`load average at the start (1 / 5 / 15 min): ${loadAverage()}`);
     const bare = await bareScan(providerUrl, receiverUrl);
     say(`bare hash scan of both tables at once (sum(hashtextextended(t::text, 0)), one core each): ${secs(bare)} s`);
@@ -396,10 +426,14 @@ export const benchmark: Benchmark = {
       rss.push(inc.maxRssMb);
       const e = inc.run.results[0];
       if (e.mode !== 'incremental') throw new Error(`the incremental run compared in full: ${e.fallbackReason}`);
-      say(`incremental run after 10,000 changes: ${summary(inc)}, ${e.changedKeys} changed keys, ${e.blocksDiffering} blocks compared in full; ${check('incremental run', inc.differences, expected)}`);
+      say(
+        `incremental run after 10,000 changes: ${summary(inc)}, ${e.changedKeys} changed keys, ${e.blocksDiffering} blocks compared in full; ${check('incremental run', inc.differences, expected)}`,
+      );
       say(`load average at the end (1 / 5 / 15 min): ${loadAverage()}`);
       if (rows !== 10_000_000) say(`the targets below are the issue's for 10,000,000 rows per side; this run compared ${rows}`);
-      say(`targets: full in sync ${secs(full.wallMs)} s (≤ 60 s), ${(full.wallMs / bare).toFixed(2)}× the bare scan (≤ 2×); 100 differences ${secs(diff.wallMs)} s (≤ 90 s); incremental ${secs(inc.wallMs)} s (≤ 10 s); peak RSS ${Math.max(...rss)} MB (≤ 300 MB)`);
+      say(
+        `targets: full in sync ${secs(full.wallMs)} s (≤ 60 s), ${(full.wallMs / bare).toFixed(2)}× the bare scan (≤ 2×); 100 differences ${secs(diff.wallMs)} s (≤ 90 s); incremental ${secs(inc.wallMs)} s (≤ 10 s); peak RSS ${Math.max(...rss)} MB (≤ 300 MB)`,
+      );
     } finally {
       await undoDifferences(receiverUrl);
     }
@@ -411,7 +445,7 @@ if (require.main === module && process.argv[2] === '--child') {
   child(JSON.parse(process.argv[3]) as ChildRequest).then(
     () => process.exit(0),
     (err: unknown) => {
-      process.stderr.write(`reconcile child: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`reconcile child: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     },
   );

@@ -98,9 +98,15 @@ export const benchmark: Benchmark = {
       }
       const applySeconds = (Date.now() - ta) / 1000;
       const applyRate = backlog / applySeconds;
-      process.stdout.write(`apply consumer (start, join, drain): ${backlog} events in ${applySeconds.toFixed(1)} s = ${Math.round(applyRate)} events/s; whole machine CPU ${(machineCpu() - m0).toFixed(1)} s of ${(applySeconds * os.cpus().length).toFixed(1)}\n`);
+      process.stdout.write(
+        `apply consumer (start, join, drain): ${backlog} events in ${applySeconds.toFixed(1)} s = ${Math.round(applyRate)} events/s; whole machine CPU ${(machineCpu() - m0).toFixed(1)} s of ${(applySeconds * os.cpus().length).toFixed(1)}\n`,
+      );
       const digest = async (): Promise<{ n: string; md5: string }> =>
-        (await dst.query<{ n: string; md5: string }>(`SELECT count(*)::text AS n, md5(COALESCE(string_agg((to_jsonb(p) - '_applied_at')::text, ',' ORDER BY id), '')) AS md5 FROM partner_cand.person p`)).rows[0];
+        (
+          await dst.query<{ n: string; md5: string }>(
+            `SELECT count(*)::text AS n, md5(COALESCE(string_agg((to_jsonb(p) - '_applied_at')::text, ',' ORDER BY id), '')) AS md5 FROM partner_cand.person p`,
+          )
+        ).rows[0];
       const before = await digest();
 
       // The rebuild, the consumer still running beside it as the pipeline.

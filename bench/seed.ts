@@ -33,8 +33,12 @@ export const benchmark: Benchmark = {
       });
       const cpu = process.cpuUsage(cpu0);
       for (const [table, n] of Object.entries(r.rowsByTable)) process.stdout.write(`  ${table.padEnd(26)} ${String(n).padStart(10)}\n`);
-      process.stdout.write(`  load ${(r.seconds - r.finishSeconds).toFixed(1)} s (waiting for generator threads ${r.waitSeconds.toFixed(1)} s), constraints + ANALYZE ${r.finishSeconds.toFixed(1)} s\n`);
-      process.stdout.write(`  mode ${r.mode}; node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${((cpu.user + cpu.system) / r.rows).toFixed(1)} µs/row); peak RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB\n`);
+      process.stdout.write(
+        `  load ${(r.seconds - r.finishSeconds).toFixed(1)} s (waiting for generator threads ${r.waitSeconds.toFixed(1)} s), constraints + ANALYZE ${r.finishSeconds.toFixed(1)} s\n`,
+      );
+      process.stdout.write(
+        `  mode ${r.mode}; node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${((cpu.user + cpu.system) / r.rows).toFixed(1)} µs/row); peak RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB\n`,
+      );
       process.stdout.write(`seed ${ministry}: ${persons} persons, ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(r.rowsPerSecond)} rows/s\n`);
     } finally {
       await db.drop();

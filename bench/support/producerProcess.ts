@@ -13,7 +13,24 @@ export async function startProducerProcess(o: { repo: string; src: Client; sourc
   const ext = path.extname(__filename);
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=192', ...(ext === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : []), path.join(__dirname, '..', '..', 'services', 'cli', `main${ext}`), 'cdc-producer', '--ministry', 'cand', '--db-url', o.sourceUrl, '--slot', `slot_${o.prefix}`, '--publication', `pub_${o.prefix}`, '--topic-prefix', o.prefix, '--agreements', o.agreementsDir],
+    [
+      '--max-old-space-size=192',
+      ...(ext === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : []),
+      path.join(__dirname, '..', '..', 'services', 'cli', `main${ext}`),
+      'cdc-producer',
+      '--ministry',
+      'cand',
+      '--db-url',
+      o.sourceUrl,
+      '--slot',
+      `slot_${o.prefix}`,
+      '--publication',
+      `pub_${o.prefix}`,
+      '--topic-prefix',
+      o.prefix,
+      '--agreements',
+      o.agreementsDir,
+    ],
     { cwd: o.repo, env: { ...process.env, THAHS_KEYS_DIR: o.keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (let i = 0; ; i++) {

@@ -75,7 +75,10 @@ export class AccessAuditCollector {
       const database = ((await client.query('SELECT current_database() AS db')).rows[0] as { db: string }).db;
       const files = await logFiles(client);
       const done = new Map(
-        ((await client.query(`SELECT log_file, byte_offset::text AS at FROM ${S}.access_audit_position`)).rows as { log_file: string; at: string }[]).map((r) => [r.log_file, Number(r.at)]),
+        ((await client.query(`SELECT log_file, byte_offset::text AS at FROM ${S}.access_audit_position`)).rows as { log_file: string; at: string }[]).map((r) => [
+          r.log_file,
+          Number(r.at),
+        ]),
       );
       const summary: CollectionSummary = { files: files.size, bytes: 0, auditEntries: 0, collected: 0, ownSessions: 0 };
       for (const [name, size] of files) {
@@ -139,10 +142,9 @@ export class AccessAuditCollector {
 
 /** csvlog files of the server's log folder with their sizes, in the order they were written; or just `only`. */
 async function logFiles(client: CollectorConnection, only?: string): Promise<Map<string, number>> {
-  const r = await client.query(
-    `SELECT name, size::text AS size FROM pg_ls_logdir() WHERE name LIKE '%.csv' AND ($1::text IS NULL OR name = $1) ORDER BY modification, name`,
-    [only ?? null],
-  );
+  const r = await client.query(`SELECT name, size::text AS size FROM pg_ls_logdir() WHERE name LIKE '%.csv' AND ($1::text IS NULL OR name = $1) ORDER BY modification, name`, [
+    only ?? null,
+  ]);
   // A name is only ever joined to log_directory: nothing that could leave it.
   return new Map((r.rows as { name: string; size: string }[]).filter((x) => !x.name.includes('/') && !x.name.startsWith('.')).map((x) => [x.name, Number(x.size)]));
 }

@@ -56,7 +56,13 @@ export async function checkAuditReadiness(db: Queryable): Promise<AuditReadiness
   const preloaded = s.preload.split(',').map((x) => x.trim().replace(/^"|"$/g, ''));
   if (!preloaded.includes('pgaudit')) problems.push('pgaudit is not loaded: add it to shared_preload_libraries and restart the server');
   if (s.collector !== 'on') problems.push('logging_collector is off: the server writes no log file to read');
-  if (!s.destination.split(',').map((x) => x.trim()).includes('csvlog')) problems.push("log_destination has no csvlog: add it (e.g. 'stderr,csvlog')");
+  if (
+    !s.destination
+      .split(',')
+      .map((x) => x.trim())
+      .includes('csvlog')
+  )
+    problems.push("log_destination has no csvlog: add it (e.g. 'stderr,csvlog')");
   let unauditedTables: string[] = [];
   if (s.role === '') problems.push('pgaudit.role is not set: object auditing is off');
   else {

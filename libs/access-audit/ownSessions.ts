@@ -14,7 +14,10 @@ export interface OwnSession {
 /** Reads `role:application[,role:application...]`, where the application may end in `*` (any name it starts). */
 export function parseOwnSessions(raw: string): OwnSession[] {
   const out: OwnSession[] = [];
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     if (colon <= 0 || colon === entry.length - 1) throw new Error(`"${entry}" is not role:application`);
     const role = entry.slice(0, colon);

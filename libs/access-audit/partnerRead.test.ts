@@ -45,12 +45,22 @@ describe('classifyLogRecord', () => {
     const c = classifyLogRecord(csvlog({ message: read(), line: 7 }), filter);
     expect(c).toEqual({
       kind: 'read',
-      read: { auditRef: '6b08f7ca.1d72:7', at: '2026-11-27 03:23:54.620 UTC', dbUser: 'analyst', clientAddr: '127.0.0.1', applicationName: 'psql', what: 'partner_cand.person SELECT' },
+      read: {
+        auditRef: '6b08f7ca.1d72:7',
+        at: '2026-11-27 03:23:54.620 UTC',
+        dbUser: 'analyst',
+        clientAddr: '127.0.0.1',
+        applicationName: 'psql',
+        what: 'partner_cand.person SELECT',
+      },
     });
   });
 
   it('counts writes whose conditions read the rows (pgaudit logs them only because the audit role holds SELECT)', () => {
-    expect(classifyLogRecord(csvlog({ message: read('partner_cand.person', 'WRITE', 'DELETE') }), filter)).toMatchObject({ kind: 'read', read: { what: 'partner_cand.person DELETE' } });
+    expect(classifyLogRecord(csvlog({ message: read('partner_cand.person', 'WRITE', 'DELETE') }), filter)).toMatchObject({
+      kind: 'read',
+      read: { what: 'partner_cand.person DELETE' },
+    });
     // the EXCLUDED row of an upsert is not stored data; the upsert's own entry is counted
     expect(classifyLogRecord(csvlog({ message: read('partner_cand.person', 'READ', 'SELECT', 'COMPOSITE TYPE') }), filter)).toEqual({ kind: 'other' });
   });

@@ -25,15 +25,7 @@ import type { AgreementStore, SourcePosition } from './agreementStore';
 import { applyRequestEvent } from './applyRequestEvent';
 import { buildUsageReport } from './buildUsageReport';
 import { createRequestEvent } from './createRequestEvent';
-import {
-  AgreementNotFoundError,
-  CatchUpTimeoutError,
-  PartyKeyError,
-  RequestNotFoundError,
-  StepNotAppliedError,
-  StepRefusedError,
-  StepRejectedError,
-} from './exchangeErrors';
+import { AgreementNotFoundError, CatchUpTimeoutError, PartyKeyError, RequestNotFoundError, StepNotAppliedError, StepRefusedError, StepRejectedError } from './exchangeErrors';
 import { ExchangePublisher } from './exchangePublisher';
 import type { ExchangeTopics } from './exchangeTopics';
 import type { RequestEvent, RequestKind, RequestPayloads } from './requestEvent';
@@ -143,7 +135,14 @@ export class AgreementExchangeClient {
   amend(document: AgreementDocument): Promise<StepResult<AgreementEvent>> {
     return this.agreementStep(document.id, false, (state) => {
       if (!latestConfirmedVersion(state!)) {
-        throw new StepRefusedError('agreement', document.id, 'draft', this.party, 'not_allowed', 'nothing was confirmed yet, so there is nothing to amend; change the draft instead');
+        throw new StepRefusedError(
+          'agreement',
+          document.id,
+          'draft',
+          this.party,
+          'not_allowed',
+          'nothing was confirmed yet, so there is nothing to amend; change the draft instead',
+        );
       }
       return { kind: 'draft', version: document.version, payload: { document } };
     });

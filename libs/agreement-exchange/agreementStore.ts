@@ -91,10 +91,7 @@ export interface RequestFilter {
   status?: RequestStatus;
 }
 
-export type StepOutcome =
-  | { outcome: 'stored'; seq: number; source: SourcePosition }
-  | { outcome: 'rejected'; rejection: RejectedEventRow }
-  | { outcome: 'unknown' };
+export type StepOutcome = { outcome: 'stored'; seq: number; source: SourcePosition } | { outcome: 'rejected'; rejection: RejectedEventRow } | { outcome: 'unknown' };
 
 /** Commit times of CDC events are microseconds since the epoch; agreement instants are milliseconds. */
 export function microsToMillis(us: number | bigint): number {
@@ -330,9 +327,7 @@ export class AgreementStore {
 
   /** The public keys recorded with accepted events: enough to verify the stored history again. */
   async recordedKeys(): Promise<{ keyId: string; party: string; publicKeyPem: string }[]> {
-    const r = await this.db.query<{ key_id: string; party: string; public_key_pem: string }>(
-      `SELECT key_id, party, public_key_pem FROM ${S}.party_key ORDER BY key_id`,
-    );
+    const r = await this.db.query<{ key_id: string; party: string; public_key_pem: string }>(`SELECT key_id, party, public_key_pem FROM ${S}.party_key ORDER BY key_id`);
     return r.rows.map((row) => ({ keyId: row.key_id, party: row.party, publicKeyPem: row.public_key_pem }));
   }
 

@@ -120,7 +120,11 @@ describe('usage-report requests (Art. 14.1(b))', () => {
   it('is asked only by the provider, of a consumer, for a non-empty period', () => {
     refused(null, ev(null, 'usage_request', C, '2025-08-01T00:00:00.000Z', { consumer: 'qdnd.cuc-dths', reason: 'x', ...period }), 'not_allowed');
     refused(null, ev(null, 'usage_request', P, '2025-08-01T00:00:00.000Z', { consumer: 'qdnd.other', reason: 'x', ...period }), 'not_a_party');
-    refused(null, ev(null, 'usage_request', P, '2025-08-01T00:00:00.000Z', { consumer: 'qdnd.cuc-dths', reason: 'x', periodFrom: period.periodTo, periodTo: period.periodFrom }), 'malformed');
+    refused(
+      null,
+      ev(null, 'usage_request', P, '2025-08-01T00:00:00.000Z', { consumer: 'qdnd.cuc-dths', reason: 'x', periodFrom: period.periodTo, periodTo: period.periodFrom }),
+      'malformed',
+    );
   });
 });
 

@@ -30,10 +30,10 @@ export async function buildUsageReport(db: SqlClient, doc: AgreementDocument, pe
 async function columnsOf(db: SqlClient, schema: string, table: string): Promise<string[] | null> {
   const exists = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${quoteIdent(schema)}.${quoteIdent(table)}`]);
   if (!exists.rows[0]?.present) return null;
-  const r = await db.query<{ column_name: string }>(
-    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
-    [schema, table],
-  );
+  const r = await db.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', [
+    schema,
+    table,
+  ]);
   return r.rows.map((row) => row.column_name);
 }
 

@@ -27,26 +27,10 @@ export { createRequestEvent } from './createRequestEvent';
 export type { UsageReport, UsageCount, AccessLogFigures, PartnerStoreFigures } from './usageReport';
 export { buildUsageReport, ACCESS_LOG_TABLE } from './buildUsageReport';
 
-export {
-  EXCHANGE_SCHEMA,
-  EXCHANGE_MIGRATIONS,
-  AGREEMENT_CHANGED_CHANNEL,
-  REQUEST_CHANGED_CHANNEL,
-  migrateExchangeSchema,
-  databaseLabel,
-} from './exchangeSchema';
+export { EXCHANGE_SCHEMA, EXCHANGE_MIGRATIONS, AGREEMENT_CHANGED_CHANNEL, REQUEST_CHANGED_CHANNEL, migrateExchangeSchema, databaseLabel } from './exchangeSchema';
 export type { SqlClient } from './sqlClient';
 export { AgreementStore, microsToMillis, versionInForceAtMicros } from './agreementStore';
-export type {
-  AgreementSummary,
-  RejectedEventRow,
-  RequestFilter,
-  RequestSummary,
-  SourcePosition,
-  StepOutcome,
-  StoredAgreementEvent,
-  StoredRequestEvent,
-} from './agreementStore';
+export type { AgreementSummary, RejectedEventRow, RequestFilter, RequestSummary, SourcePosition, StepOutcome, StoredAgreementEvent, StoredRequestEvent } from './agreementStore';
 
 export { ExchangePublisher, STREAM_HEADER } from './exchangePublisher';
 export { AgreementExchangeClient } from './agreementExchangeClient';

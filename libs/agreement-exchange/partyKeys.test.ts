@@ -25,10 +25,19 @@ describe('party keys', () => {
     generateKeyPair(dir, 'cand');
     const key = loadPartySigningKey(dir, 'cand.c10');
     expect(key).toMatchObject({ keyId: a.keyId, party: 'cand.c10' });
-    expect(listPartySigningKeys(dir).map((k) => k.party).sort()).toEqual(['cand.c10', 'cand.c10-x']);
+    expect(
+      listPartySigningKeys(dir)
+        .map((k) => k.party)
+        .sort(),
+    ).toEqual(['cand.c10', 'cand.c10-x']);
     const ring = PartyKeyRing.fromDir(dir);
     expect(ring.lookup(a.keyId)?.party).toBe('cand.c10');
-    expect(ring.entries().map((e) => e.party).sort()).toEqual(['cand.c10', 'cand.c10-x']);
+    expect(
+      ring
+        .entries()
+        .map((e) => e.party)
+        .sort(),
+    ).toEqual(['cand.c10', 'cand.c10-x']);
     expect(() => loadPartySigningKey(dir, 'qdnd.cuc-dths')).toThrow(PartyKeyError);
     expect(() => generatePartyKey(dir, 'police.c10')).toThrow(PartyKeyError);
   });

@@ -61,7 +61,10 @@ const SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
 
 const text = (max: number) => z.string().min(1).max(max);
-const instant = z.string().regex(AT, 'an ISO 8601 UTC instant with milliseconds').refine((s) => !Number.isNaN(Date.parse(s)), 'not a real instant');
+const instant = z
+  .string()
+  .regex(AT, 'an ISO 8601 UTC instant with milliseconds')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real instant');
 const count = z.number().int().nonnegative();
 const usageCount = z.object({ name: text(200), count }).strict();
 

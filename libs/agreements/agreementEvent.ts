@@ -8,18 +8,7 @@ import { IssueCollector, type ValidationIssue } from './validationIssue';
  * Signed lifecycle events of an agreement (Art. 11, 13, 14, 10.4). They are plain JSON so they can be
  * carried on Kafka and verified by the other ministry with nothing but the parties' public keys.
  */
-export type AgreementEventKind =
-  | 'draft'
-  | 'propose'
-  | 'confirm'
-  | 'refuse'
-  | 'withdraw'
-  | 'suspend'
-  | 'resume'
-  | 'terminate'
-  | 'join_request'
-  | 'join_confirm'
-  | 'join_refuse';
+export type AgreementEventKind = 'draft' | 'propose' | 'confirm' | 'refuse' | 'withdraw' | 'suspend' | 'resume' | 'terminate' | 'join_request' | 'join_confirm' | 'join_refuse';
 
 export const AGREEMENT_EVENT_KINDS: readonly AgreementEventKind[] = [
   'draft',

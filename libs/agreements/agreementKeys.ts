@@ -63,10 +63,7 @@ export function signingKeyFromPem(keyId: string, party: string, privateKeyPem: s
 }
 
 /** A fresh Ed25519 key pair for a party, with its PEM forms for the keys folder. */
-export function generateSigningKey(
-  keyId: string,
-  party: string,
-): { signing: SigningKey; publicKey: PartyPublicKey; publicKeyPem: string; privateKeyPem: string } {
+export function generateSigningKey(keyId: string, party: string): { signing: SigningKey; publicKey: PartyPublicKey; publicKeyPem: string; privateKeyPem: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   return {
     signing: { keyId, party, privateKey },

@@ -2,14 +2,7 @@ import { validAgreementInput, fixtureContracts } from './__fixtures__/agreementF
 import type { AgreementDocument } from './agreementDocument';
 import type { AgreementEvent, AgreementEventKind, AgreementEventPayloads } from './agreementEvent';
 import { generateSigningKey, publicKeyRing, type SigningKey } from './agreementKeys';
-import {
-  isInForce,
-  pendingVersion,
-  refusalNotices,
-  statusAt,
-  versionHistory,
-  versionInForce,
-} from './agreementQueries';
+import { isInForce, pendingVersion, refusalNotices, statusAt, versionHistory, versionInForce } from './agreementQueries';
 import { agreementEventHash, signAgreementDocument, signAgreementEvent } from './agreementSigning';
 import type { AgreementState, AgreementStatus } from './agreementState';
 import { applyEvent, replayAgreementEvents } from './applyEvent';
@@ -138,12 +131,15 @@ describe('agreement lifecycle', () => {
     expect(statusAt(s3, Date.parse(T.expired))).toBe('expired');
 
     // Amendment: version 2 narrows the person projection, effective from 2026-01-01.
-    let s = apply(s3, ev(s3, 'draft', key.C, 2, T.active, {
-      document: doc(2, (d) => {
-        (d.period as Record<string, string>).validFrom = '2026-01-01T00:00:00+07:00';
-        ((d.data as { entities: { fields: string[] }[] }).entities[0]).fields = ['id', 'full_name', 'date_of_birth', 'is_military'];
+    let s = apply(
+      s3,
+      ev(s3, 'draft', key.C, 2, T.active, {
+        document: doc(2, (d) => {
+          (d.period as Record<string, string>).validFrom = '2026-01-01T00:00:00+07:00';
+          (d.data as { entities: { fields: string[] }[] }).entities[0].fields = ['id', 'full_name', 'date_of_birth', 'is_military'];
+        }),
       }),
-    }));
+    );
     expect(statusAt(s, Date.parse(T.active))).toBe('active');
     s = apply(s, ev(s, 'propose', key.C, 2, T.later, { signature: sigOf(s, key.C) }));
     s = apply(s, ev(s, 'confirm', key.P, 2, T.evenLater, { signature: sigOf(s, key.P) }));
@@ -183,9 +179,7 @@ describe('agreement lifecycle', () => {
     expect(isInForce(s, Date.parse(T.active))).toBe(false);
     expect(isInForce(s, Date.parse(T.evenLater) - 1)).toBe(false);
     expect(isInForce(s, Date.parse(T.evenLater))).toBe(true);
-    expect(s.suspensions).toEqual([
-      { by: C, reason: 'Nghi ngờ dữ liệu sai', from: T.active, to: T.evenLater, resumedBy: C, resumeReason: 'Đã xác minh' },
-    ]);
+    expect(s.suspensions).toEqual([{ by: C, reason: 'Nghi ngờ dữ liệu sai', from: T.active, to: T.evenLater, resumedBy: C, resumeReason: 'Đã xác minh' }]);
   });
 
   it('terminates: nothing governs from then on, and every later event is refused', () => {
@@ -202,9 +196,7 @@ describe('agreement lifecycle', () => {
   it('records a refusal with its reason for the requester (Art. 14.1(a))', () => {
     const s = refused();
     expect(statusAt(s, Date.parse(T.active))).toBe('refused');
-    expect(refusalNotices(s, P)).toEqual([
-      { agreementId: AID, version: 1, kind: 'proposal', to: P, by: C, reason: 'Trường national_id chưa được phép trao đổi', at: T.confirm },
-    ]);
+    expect(refusalNotices(s, P)).toEqual([{ agreementId: AID, version: 1, kind: 'proposal', to: P, by: C, reason: 'Trường national_id chưa được phép trao đổi', at: T.confirm }]);
     expect(refusalNotices(s, C)).toEqual([]);
     // The parties may redraft as the next version.
     const again = apply(s, ev(s, 'draft', key.P, 2, T.later, { document: doc(2) }));
@@ -225,9 +217,7 @@ describe('agreement lifecycle', () => {
   it('refuses a join with a reason delivered to the joiner', () => {
     let s = joinPending();
     s = apply(s, ev(s, 'join_refuse', key.P, 2, T.later, { reason: 'Đơn vị không thuộc phạm vi' }));
-    expect(refusalNotices(s, J)).toEqual([
-      { agreementId: AID, version: 2, kind: 'join_request', to: J, by: P, reason: 'Đơn vị không thuộc phạm vi', at: T.later },
-    ]);
+    expect(refusalNotices(s, J)).toEqual([{ agreementId: AID, version: 2, kind: 'join_request', to: J, by: P, reason: 'Đơn vị không thuộc phạm vi', at: T.later }]);
     expect(versionInForce(s, Date.parse(T.later))?.version).toBe(1);
   });
 
@@ -235,9 +225,7 @@ describe('agreement lifecycle', () => {
     let s = joinPending();
     s = apply(s, ev(s, 'join_confirm', key.P, 2, T.later, { signature: sigOf(s, key.P) }));
     const wire = JSON.parse(JSON.stringify(s.events)) as AgreementEvent[];
-    const otherSide = publicKeyRing(
-      Object.values(gen).map((g) => ({ keyId: g.publicKey.keyId, party: g.publicKey.party, publicKey: g.publicKeyPem })),
-    );
+    const otherSide = publicKeyRing(Object.values(gen).map((g) => ({ keyId: g.publicKey.keyId, party: g.publicKey.party, publicKey: g.publicKeyPem })));
     const replayed = replayAgreementEvents(wire, otherSide);
     expect(replayed.refusal).toBeUndefined();
     expect(replayed.state).toEqual(s);
@@ -355,7 +343,16 @@ describe('signatures and the event chain', () => {
   it('rejects an event signed by someone pretending to be a party', () => {
     const s = proposed();
     const forged = signAgreementEvent(
-      { kind: 'confirm', agreementId: AID, version: 1, actor: 'qdnd.outsider', at: T.confirm, prev: s.lastEventHash, keyId: 'qdnd-outsider', payload: { signature: sigOf(s, gen.outsider.signing) } },
+      {
+        kind: 'confirm',
+        agreementId: AID,
+        version: 1,
+        actor: 'qdnd.outsider',
+        at: T.confirm,
+        prev: s.lastEventHash,
+        keyId: 'qdnd-outsider',
+        payload: { signature: sigOf(s, gen.outsider.signing) },
+      },
       gen.outsider.signing,
     );
     expect({ ...refusal(s, { ...forged, actor: C }) }.code).toBe('bad_signature');
@@ -377,7 +374,10 @@ describe('signatures and the event chain', () => {
 
   it('checks the document signature: right version, right party, right key', () => {
     const s = proposed();
-    const otherDoc = signAgreementDocument(doc(1, (d) => ((d.dispatch as Record<string, string>).number = '999/X')), key.C);
+    const otherDoc = signAgreementDocument(
+      doc(1, (d) => ((d.dispatch as Record<string, string>).number = '999/X')),
+      key.C,
+    );
     expect(refusal(s, ev(s, 'confirm', key.C, 1, T.confirm, { signature: otherDoc })).code).toBe('bad_document_signature');
     expect(refusal(s, ev(s, 'confirm', key.C, 1, T.confirm, { signature: sigOf(s, key.P) }))).toEqual({
       code: 'bad_document_signature',
@@ -526,9 +526,7 @@ describe('transition rules', () => {
       reason: 'a join may only add the requester (and its keys, and a new dispatch); it also changes: data, period',
     });
     const existing = joinDoc(s.versions[0].document, 2);
-    expect(refusal(s, ev(s, 'join_request', key.C, 2, T.active, { document: existing, signature: signAgreementDocument(existing, key.C) })).code).toBe(
-      'already_party',
-    );
+    expect(refusal(s, ev(s, 'join_request', key.C, 2, T.active, { document: existing, signature: signAgreementDocument(existing, key.C) })).code).toBe('already_party');
   });
 
   it('withdraws a pending amendment when the agreement is terminated', () => {

@@ -3,14 +3,7 @@ import { allParties, partyKeyIds, type AgreementDocument, type ContractLookup } 
 import type { AgreementEvent, DocumentSignature } from './agreementEvent';
 import { parseAgreementEvent } from './agreementEvent';
 import type { PublicKeyLookup } from './agreementKeys';
-import {
-  governingRecord,
-  latestConfirmedVersion,
-  openSuspension,
-  pendingVersion,
-  statusAt,
-  versionRecordInForce,
-} from './agreementQueries';
+import { governingRecord, latestConfirmedVersion, openSuspension, pendingVersion, statusAt, versionRecordInForce } from './agreementQueries';
 import { agreementDocumentHash, agreementEventHash, documentSignatureProblem, eventSignatureProblem } from './agreementSigning';
 import type { AgreementState, AgreementVersionRecord } from './agreementState';
 import { parseInstantMs } from './calendar';
@@ -41,12 +34,7 @@ class Refused {
  * Returns the new state, or a refusal naming why the event is not allowed. Nothing is mutated, so a
  * refused event leaves the caller's state untouched.
  */
-export function applyEvent(
-  state: AgreementState | null,
-  event: AgreementEvent,
-  keys: PublicKeyLookup,
-  options: ApplyOptions = {},
-): ApplyResult {
+export function applyEvent(state: AgreementState | null, event: AgreementEvent, keys: PublicKeyLookup, options: ApplyOptions = {}): ApplyResult {
   try {
     return { ok: true, state: transition(state, event, keys, options) };
   } catch (e) {
@@ -82,7 +70,14 @@ function instant(text: string): number {
 function transition(state: AgreementState | null, event: AgreementEvent, keys: PublicKeyLookup, options: ApplyOptions): AgreementState {
   // Events may come from the wire: check the shape before trusting any field.
   const parsed = parseAgreementEvent(event);
-  if (!parsed.ok) refuse('malformed', parsed.issues.slice(0, 5).map((i) => formatIssue(i)).join('; '));
+  if (!parsed.ok)
+    refuse(
+      'malformed',
+      parsed.issues
+        .slice(0, 5)
+        .map((i) => formatIssue(i))
+        .join('; '),
+    );
   const sigProblem = eventSignatureProblem(event, keys);
   if (sigProblem) refuse('bad_signature', sigProblem);
   const at = instant(event.at);
@@ -124,7 +119,10 @@ function transition(state: AgreementState | null, event: AgreementEvent, keys: P
       const pending = pendingVersion(state);
       if (pending) {
         if (pending.status !== 'draft') {
-          refuse('not_allowed', `version ${pending.version} is ${pending.status} and awaits ${pending.origin === 'join' ? 'the provider' : 'confirmation'}; it must be withdrawn before redrafting`);
+          refuse(
+            'not_allowed',
+            `version ${pending.version} is ${pending.status} and awaits ${pending.origin === 'join' ? 'the provider' : 'confirmation'}; it must be withdrawn before redrafting`,
+          );
         }
         if (event.version !== pending.version) refuse('wrong_version', `the draft in progress is version ${pending.version}`);
         return next(state, { versions: [...state.versions.slice(0, -1), draftRecord(doc, event)] });

@@ -101,10 +101,7 @@ export function parseIsoTimestampMicros(text: string): Parsed<number> {
     if (oh > 18 || om > 59) return { ok: false, reason: `"${text}" has an impossible offset ${zone}` };
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const value =
-    daysFromCivil(year, month, day) * MICROS_PER_DAY +
-    ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1_000_000 +
-    micros;
+  const value = daysFromCivil(year, month, day) * MICROS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1_000_000 + micros;
   if (!Number.isSafeInteger(value)) {
     return {
       ok: false,

@@ -44,12 +44,18 @@ describe('catalogAgreementSource', () => {
     expect(candToQdnd.deletion.summaryEn).toBe(
       "received data hard-deleted 30 days after the agreement ends (expiry or termination); the agreement's topics are deleted from the platform too",
     );
-    expect(qdndToCand.deletion).toMatchObject({ method: 'anonymise', afterEnd: 'P0D', anonymiseFields: { person: ['national_id', 'passport_no', 'full_name', 'permanent_address'] } });
+    expect(qdndToCand.deletion).toMatchObject({
+      method: 'anonymise',
+      afterEnd: 'P0D',
+      anonymiseFields: { person: ['national_id', 'passport_no', 'full_name', 'permanent_address'] },
+    });
     expect(qdndToCand.deletion.summaryEn).toBe(
       'person anonymised (national_id, passport_no, full_name, permanent_address set to null), every other entity hard-deleted, when the agreement ends (expiry or termination); ' +
         "the agreement's topics are deleted from the platform too",
     );
-    expect(qdndToCand.deletion.summaryVi).toMatch(/^ẩn danh person \(xóa giá trị national_id, passport_no, full_name, permanent_address\), xóa hẳn các thực thể khác, ngay khi thỏa thuận kết thúc/);
+    expect(qdndToCand.deletion.summaryVi).toMatch(
+      /^ẩn danh person \(xóa giá trị national_id, passport_no, full_name, permanent_address\), xóa hẳn các thực thể khác, ngay khi thỏa thuận kết thúc/,
+    );
     expect(qdndToCand.retention.summaryEn).toBe('received data: 10 years from receipt; derived data: until the agreement ends');
   });
 

@@ -18,12 +18,7 @@ export type CheckedFilter =
  * Type-checks `filter` against `contract`, adding every problem to `issues` at its path under `base`.
  * Returns undefined when anything was wrong.
  */
-export function checkFilterInto(
-  filter: RowFilter,
-  contract: EntityContract,
-  issues: IssueCollector,
-  base: readonly PathSegment[],
-): CheckedFilter | undefined {
+export function checkFilterInto(filter: RowFilter, contract: EntityContract, issues: IssueCollector, base: readonly PathSegment[]): CheckedFilter | undefined {
   const before = issues.count;
   const fields = new Map(contract.fields.map((f) => [f.name, f]));
   const out = check(filter, contract, fields, issues, base);
@@ -53,10 +48,7 @@ function check(
   }
   const field = fields.get(f.field);
   if (!field) {
-    issues.add(
-      [...path, 'field'],
-      `unknown field "${f.field}" in the contract of ${contract.entity}; fields are: ${contract.fields.map((x) => x.name).join(', ')}`,
-    );
+    issues.add([...path, 'field'], `unknown field "${f.field}" in the contract of ${contract.entity}; fields are: ${contract.fields.map((x) => x.name).join(', ')}`);
     return undefined;
   }
   const allowed = OPS_BY_KIND[field.kind];
@@ -76,10 +68,7 @@ function check(
     case 'is_null':
     case 'is_not_null':
       if (!field.nullable) {
-        issues.add(
-          [...path, 'op'],
-          `${field.name} is not nullable in the contract, so ${f.op} is always ${f.op === 'is_null' ? 'false' : 'true'}`,
-        );
+        issues.add([...path, 'op'], `${field.name} is not nullable in the contract, so ${f.op} is always ${f.op === 'is_null' ? 'false' : 'true'}`);
         return undefined;
       }
       return { kind: 'null', field, negated: f.op === 'is_not_null' };
@@ -99,10 +88,7 @@ function check(
       const high = literal(f.high, [...path, 'high']);
       if (low === undefined || high === undefined) return undefined;
       if (compareLiterals(field.kind, low, high) > 0) {
-        issues.add(
-          [...path, 'high'],
-          `high ${formatLiteral(field.kind, high)} is below low ${formatLiteral(field.kind, low)}: the range is empty`,
-        );
+        issues.add([...path, 'high'], `high ${formatLiteral(field.kind, high)} is below low ${formatLiteral(field.kind, low)}: the range is empty`);
         return undefined;
       }
       return { kind: 'between', field, low, high };

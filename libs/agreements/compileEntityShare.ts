@@ -25,9 +25,7 @@ export function compileEntityShare(share: EntityShare, contract: EntityContract)
   const known = new Set(contract.fields.map((f) => f.name));
   const unknown = share.fields.filter((f) => !known.has(f));
   if (unknown.length > 0) {
-    throw new AgreementValidationError(
-      unknown.map((f) => ({ path: 'fields', segments: ['fields'], message: `unknown field "${f}" in the contract of ${contract.entity}` })),
-    );
+    throw new AgreementValidationError(unknown.map((f) => ({ path: 'fields', segments: ['fields'], message: `unknown field "${f}" in the contract of ${contract.entity}` })));
   }
   const checked = share.filter === undefined ? undefined : checkFilter(share.filter, contract);
   const matches: RecordPredicate = checked ? compileChecked(checked, contract.entity) : () => true;

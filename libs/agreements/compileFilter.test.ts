@@ -27,7 +27,12 @@ describe('compileFilterSql', () => {
     const filter: RowFilter = {
       and: [
         { field: 'is_military', op: 'eq', value: true },
-        { or: [{ field: 'national_id', op: 'prefix', value: "079'; DROP TABLE person; --" }, { field: 'national_id', op: 'is_null' }] },
+        {
+          or: [
+            { field: 'national_id', op: 'prefix', value: "079'; DROP TABLE person; --" },
+            { field: 'national_id', op: 'is_null' },
+          ],
+        },
         { not: { field: 'sex', op: 'in', values: ['F', 'X'] } },
         { field: 'date_of_birth', op: 'between', low: '1980-01-01', high: '2000-12-31' },
         { field: 'updated_at', op: 'ge', value: '2025-07-01T00:00:00+07:00' },
@@ -58,15 +63,20 @@ describe('compileFilterSql', () => {
   });
 
   it('refuses a filter that does not type-check, listing every problem', () => {
-    const bad = { and: [{ field: 'nope', op: 'eq', value: 1 }, { field: 'sex', op: 'eq', value: 'Q' }] } as RowFilter;
+    const bad = {
+      and: [
+        { field: 'nope', op: 'eq', value: 1 },
+        { field: 'sex', op: 'eq', value: 'Q' },
+      ],
+    } as RowFilter;
     expect(() => compileFilterSql(bad, personContract, 1)).toThrow(AgreementValidationError);
-    expect(() => compileFilterPredicate(bad, personContract)).toThrow(/filter\.and\[0\]\.field: unknown field "nope"[\s\S]*filter\.and\[1\]\.value: a string of 1 character is not a symbol of sex/);
+    expect(() => compileFilterPredicate(bad, personContract)).toThrow(
+      /filter\.and\[0\]\.field: unknown field "nope"[\s\S]*filter\.and\[1\]\.value: a string of 1 character is not a symbol of sex/,
+    );
   });
 
   it('refuses text PostgreSQL would not store as written (NUL, half a surrogate pair)', () => {
-    expect(() => compileFilterSql({ field: 'full_name', op: 'eq', value: 'a\u0000' }, personContract, 1)).toThrow(
-      'filter.value: text cannot contain the NUL character',
-    );
+    expect(() => compileFilterSql({ field: 'full_name', op: 'eq', value: 'a\u0000' }, personContract, 1)).toThrow('filter.value: text cannot contain the NUL character');
     expect(() => compileFilterSql({ field: 'full_name', op: 'prefix', value: '\uD83D' }, personContract, 1)).toThrow(
       'filter.value: text is not well-formed Unicode (it holds half of a surrogate pair)',
     );
@@ -115,12 +125,7 @@ describe('compileFilterPredicate', () => {
     expect(f({ civil_obligation_vnd: '900719925474099301' })).toBe(true);
     expect(f({ civil_obligation_vnd: '900719925474099299' })).toBe(false);
     const eq = compileFilterPredicate({ field: 'court_fee_vnd', op: 'in', values: ['-0.50', '3'] }, judgmentContract);
-    expect([eq({ court_fee_vnd: '-0.5' }), eq({ court_fee_vnd: '3.00' }), eq({ court_fee_vnd: '0.5' }), eq({ court_fee_vnd: '-0' })]).toEqual([
-      true,
-      true,
-      false,
-      false,
-    ]);
+    expect([eq({ court_fee_vnd: '-0.5' }), eq({ court_fee_vnd: '3.00' }), eq({ court_fee_vnd: '0.5' }), eq({ court_fee_vnd: '-0' })]).toEqual([true, true, false, false]);
   });
 
   it('orders doubles like PostgreSQL float8: NaN above everything and equal to itself', () => {
@@ -153,9 +158,7 @@ describe('compileFilterPredicate', () => {
   it('stops on a record that is not in canonical form instead of guessing', () => {
     const f = compileFilterPredicate({ not: { field: 'date_of_birth', op: 'lt', value: '2000-01-01' } }, personContract);
     expect(() => f(person({ date_of_birth: '1990-01-01' }))).toThrow(FilterInputError);
-    expect(() => f(person({ date_of_birth: '1990-01-01' }))).toThrow(
-      'filter on person.date_of_birth: expected the canonical date value, got a string of 10 characters',
-    );
+    expect(() => f(person({ date_of_birth: '1990-01-01' }))).toThrow('filter on person.date_of_birth: expected the canonical date value, got a string of 10 characters');
     const d = compileFilterPredicate({ field: 'court_fee_vnd', op: 'gt', value: 1 }, judgmentContract);
     expect(() => d({ court_fee_vnd: '1e3' })).toThrow(FilterInputError);
   });
@@ -163,10 +166,7 @@ describe('compileFilterPredicate', () => {
 
 describe('compileEntityShare', () => {
   it('projects the agreed fields and keeps predicate and SQL from one checked filter', () => {
-    const share = compileEntityShare(
-      { entity: 'person', fields: ['id', 'full_name', 'national_id'], filter: { field: 'is_military', op: 'eq', value: true } },
-      personContract,
-    );
+    const share = compileEntityShare({ entity: 'person', fields: ['id', 'full_name', 'national_id'], filter: { field: 'is_military', op: 'eq', value: true } }, personContract);
     expect(share.project(person({ national_id: undefined }))).toEqual({ id: person().id, full_name: 'Nguyễn Văn A', national_id: null });
     expect(share.matches(person())).toBe(true);
     expect(share.matches(person({ is_military: false }))).toBe(false);

@@ -29,12 +29,7 @@ export function quoteIdent(name: string): string {
  * than SQL's unknown; NOT/AND/OR then see only true/false and agree with the JavaScript predicate on
  * every row. Text order uses COLLATE "C" (code point order), whatever the database's collation.
  */
-export function compileFilterSql(
-  filter: RowFilter | undefined,
-  contract: EntityContract,
-  firstParamIndex: number,
-  options: FilterSqlOptions = {},
-): CompiledSql {
+export function compileFilterSql(filter: RowFilter | undefined, contract: EntityContract, firstParamIndex: number, options: FilterSqlOptions = {}): CompiledSql {
   checkSqlOptions(firstParamIndex, options);
   if (filter === undefined) return { sql: 'TRUE', params: [] };
   return compileCheckedSql(checkFilter(filter, contract), firstParamIndex, options);

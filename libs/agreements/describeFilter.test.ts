@@ -16,7 +16,12 @@ describe('describeFilter', () => {
     const f: RowFilter = {
       and: [
         { field: 'case_type', op: 'in', values: ['CUSTODIAL', 'COMMUNITY', 'DEATH'] },
-        { or: [{ field: 'closed_at', op: 'is_null' }, { field: 'closed_at', op: 'ge', value: '2020-01-01T00:00:00+07:00' }] },
+        {
+          or: [
+            { field: 'closed_at', op: 'is_null' },
+            { field: 'closed_at', op: 'ge', value: '2020-01-01T00:00:00+07:00' },
+          ],
+        },
       ],
     };
     expect(describeFilter(f, 'vi')).toBe('case_type ∈ {CUSTODIAL, COMMUNITY, DEATH} VÀ (closed_at rỗng HOẶC closed_at ≥ 2020-01-01T00:00:00+07:00)');
@@ -26,13 +31,23 @@ describe('describeFilter', () => {
   it('keeps the grouping of or over and, and of not', () => {
     const f: RowFilter = {
       or: [
-        { and: [{ field: 'sex', op: 'eq', value: 'F' }, { field: 'is_military', op: 'eq', value: true }] },
-        { not: { or: [{ field: 'national_id', op: 'is_not_null' }, { field: 'residence_province_code', op: 'not_in', values: ['01', '79'] }] } },
+        {
+          and: [
+            { field: 'sex', op: 'eq', value: 'F' },
+            { field: 'is_military', op: 'eq', value: true },
+          ],
+        },
+        {
+          not: {
+            or: [
+              { field: 'national_id', op: 'is_not_null' },
+              { field: 'residence_province_code', op: 'not_in', values: ['01', '79'] },
+            ],
+          },
+        },
       ],
     };
-    expect(describeFilter(f, 'vi', personContract)).toBe(
-      '(sex = F VÀ is_military = true) HOẶC KHÔNG (national_id không rỗng HOẶC residence_province_code ∉ {"01", "79"})',
-    );
+    expect(describeFilter(f, 'vi', personContract)).toBe('(sex = F VÀ is_military = true) HOẶC KHÔNG (national_id không rỗng HOẶC residence_province_code ∉ {"01", "79"})');
     expect(describeFilter({ not: { field: 'sex', op: 'eq', value: 'X' } }, 'en', personContract)).toBe('NOT (sex = X)');
   });
 

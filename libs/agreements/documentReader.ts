@@ -54,11 +54,7 @@ export class DocumentReader {
    * A mapping with exactly the keys allowed: unknown keys (usually typos) and missing required keys are
    * each reported at their own path.
    */
-  object(
-    path: Path,
-    v: unknown,
-    keys: { required: readonly string[]; optional?: readonly string[] },
-  ): Record<string, unknown> | undefined {
+  object(path: Path, v: unknown, keys: { required: readonly string[]; optional?: readonly string[] }): Record<string, unknown> | undefined {
     if (v === undefined) return undefined; // reported by the parent when required
     if (!isPlainObject(v)) return this.fail(path, `expected a mapping, got ${describeValue(v)}`);
     const allowed = [...keys.required, ...(keys.optional ?? [])];
@@ -71,11 +67,7 @@ export class DocumentReader {
     return v;
   }
 
-  string(
-    path: Path,
-    v: unknown,
-    opts: { pattern?: RegExp; patternHint?: string; maxLength?: number; allowEmpty?: boolean } = {},
-  ): string | undefined {
+  string(path: Path, v: unknown, opts: { pattern?: RegExp; patternHint?: string; maxLength?: number; allowEmpty?: boolean } = {}): string | undefined {
     if (v === undefined) return undefined; // reported by object() when required
     if (typeof v !== 'string') return this.fail(path, `expected a string, got ${describeValue(v)}`);
     if (!opts.allowEmpty && v.trim() === '') return this.fail(path, 'must not be empty');
@@ -126,11 +118,7 @@ export class DocumentReader {
    * A list of distinct strings; bad and repeated items are reported at their index and left out, so
    * checks on the rest still run (the document is rejected anyway once any issue is recorded).
    */
-  stringList(
-    path: Path,
-    v: unknown,
-    opts: { minItems?: number; pattern?: RegExp; patternHint?: string; maxLength?: number } = {},
-  ): string[] | undefined {
+  stringList(path: Path, v: unknown, opts: { minItems?: number; pattern?: RegExp; patternHint?: string; maxLength?: number } = {}): string[] | undefined {
     const items = this.list(path, v, opts.minItems ?? 1);
     if (!items) return undefined;
     const out: string[] = [];

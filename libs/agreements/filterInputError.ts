@@ -21,4 +21,3 @@ export class FilterInputError extends Error {
     this.name = 'FilterInputError';
   }
 }
-

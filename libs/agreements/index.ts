@@ -4,12 +4,7 @@
  * compiled to a predicate and to equivalent SQL; and the lifecycle as a pure state machine over
  * signed events. See docs/agreements.md.
  */
-export {
-  AGREEMENT_FORMAT,
-  DISPATCH_CHANNELS,
-  allParties,
-  partyKeyIds,
-} from './agreementDocument';
+export { AGREEMENT_FORMAT, DISPATCH_CHANNELS, allParties, partyKeyIds } from './agreementDocument';
 export type {
   AgreementDocument,
   AgreementParties,
@@ -63,51 +58,22 @@ export type { FilterLanguage } from './describeFilter';
 export { catalogAgreementSource, loadCatalogAgreementSources, DEFAULT_AGREEMENT_DIR } from './catalogAgreementSource';
 export { SQL_TYPE_BY_KIND } from './filterLiterals';
 
-export {
-  daysFromCivil,
-  civilFromDays,
-  parseIsoDate,
-  formatIsoDate,
-  parseIsoTimestampMicros,
-  formatTimestampMicros,
-  parseInstantMs,
-} from './calendar';
+export { daysFromCivil, civilFromDays, parseIsoDate, formatIsoDate, parseIsoTimestampMicros, formatTimestampMicros, parseInstantMs } from './calendar';
 export { parseIsoDuration, addIsoDuration } from './isoDuration';
 export type { IsoDuration } from './isoDuration';
 export { canonicalJson, sha256Hex } from './canonicalJson';
 
 export { AgreementKeyError, publicKeyRing, signingKeyFromPem, generateSigningKey } from './agreementKeys';
 export type { PartyPublicKey, PublicKeyLookup, SigningKey } from './agreementKeys';
-export {
-  agreementDocumentHash,
-  signAgreementDocument,
-  verifyAgreementDocumentSignature,
-  signAgreementEvent,
-  agreementEventHash,
-} from './agreementSigning';
+export { agreementDocumentHash, signAgreementDocument, verifyAgreementDocumentSignature, signAgreementEvent, agreementEventHash } from './agreementSigning';
 export { AGREEMENT_EVENT_KINDS, parseAgreementEvent } from './agreementEvent';
-export type {
-  AgreementEvent,
-  AgreementEventKind,
-  AgreementEventPayloads,
-  DocumentSignature,
-  UnsignedAgreementEvent,
-  ParseEventResult,
-} from './agreementEvent';
+export type { AgreementEvent, AgreementEventKind, AgreementEventPayloads, DocumentSignature, UnsignedAgreementEvent, ParseEventResult } from './agreementEvent';
 export { createAgreementEvent } from './createAgreementEvent';
 export { applyEvent, replayAgreementEvents } from './applyEvent';
 export type { ApplyResult, ApplyOptions } from './applyEvent';
 export { EventRefusal } from './eventRefusal';
 export type { RefusalCode } from './eventRefusal';
-export type {
-  AgreementState,
-  AgreementStatus,
-  AgreementVersionRecord,
-  Refusal,
-  Suspension,
-  Termination,
-  VersionStatus,
-} from './agreementState';
+export type { AgreementState, AgreementStatus, AgreementVersionRecord, Refusal, Suspension, Termination, VersionStatus } from './agreementState';
 export {
   governingRecord,
   versionInForce,

@@ -22,7 +22,9 @@ export class KeyBindingError extends Error {
 
 /** The SHA-256 of the public key's SPKI DER encoding, lowercase hex: what agreements list per key id. */
 export function publicKeySha256(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** The hash the document binds to the key id, if it lists one. */

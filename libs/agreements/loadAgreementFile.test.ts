@@ -41,7 +41,9 @@ describe('agreement files', () => {
     expect(lines.slice(1).map((l) => l.trim())).toEqual([
       expect.stringMatching(/^deploy\/agreements\/broken\.yaml:\d+:\d+ method\.snapshot: unknown key "snapshot"; expected one of: transport, scope, initialSnapshot$/),
       expect.stringMatching(/^deploy\/agreements\/broken\.yaml:\d+:\d+ data\.entities\[1\]\.filter\.and\[0\]\.values\[1\]: a string of 6 characters is not a symbol of case_type/),
-      expect.stringMatching(/^deploy\/agreements\/broken\.yaml:\d+:\d+ data\.entities\[2\]\.filter\.value: judgment_date: the literal is not a valid date: day 30 does not exist in 2015-02 \(last day is 28\)$/),
+      expect.stringMatching(
+        /^deploy\/agreements\/broken\.yaml:\d+:\d+ data\.entities\[2\]\.filter\.value: judgment_date: the literal is not a valid date: day 30 does not exist in 2015-02 \(last day is 28\)$/,
+      ),
     ]);
     const dateIssue = err.issues.find((i) => i.path === 'data.entities[2].filter.value')!;
     expect(text.split('\n')[dateIssue.line! - 1]).toContain("value: '2015-02-30'");

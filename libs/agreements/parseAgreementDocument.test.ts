@@ -6,7 +6,12 @@ type Doc = Record<string, unknown>;
 
 /** Sets a value at a dotted path with [i] indexes; `undefined` deletes the key. */
 function setAt(doc: Doc, path: string, value: unknown): Doc {
-  const segs = path.split('.').flatMap((s) => s.split(/\[(\d+)\]/).filter(Boolean).map((x) => (/^\d+$/.test(x) ? Number(x) : x)));
+  const segs = path.split('.').flatMap((s) =>
+    s
+      .split(/\[(\d+)\]/)
+      .filter(Boolean)
+      .map((x) => (/^\d+$/.test(x) ? Number(x) : x)),
+  );
   let node = doc as Record<string | number, unknown>;
   for (const s of segs.slice(0, -1)) node = node[s] as Record<string | number, unknown>;
   const last = segs[segs.length - 1];
@@ -103,9 +108,7 @@ describe('parseAgreementDocument', () => {
       'data.entities[1].fields[3]': 'unknown field "civil_obligation_vnd" in the contract of legal_person',
     });
     expect(issuesFor({ 'data.entities[1].entity': 'court' })).toEqual({ 'data.entities[1].entity': 'no contract for entity "court" in schemas/' });
-    expect(issuesFor({ 'data.entities[1].entity': 'person' })['data.entities[1].entity']).toBe(
-      'entity "person" is listed twice; give each entity one entry',
-    );
+    expect(issuesFor({ 'data.entities[1].entity': 'person' })['data.entities[1].entity']).toBe('entity "person" is listed twice; give each entity one entry');
     expect(issuesFor({ 'data.entities[0].fields': ['id', 'full_name', 'id'] })['data.entities[0].fields[2]']).toBe('"id" is listed twice');
   });
 
@@ -127,9 +130,7 @@ describe('parseAgreementDocument', () => {
       { party: 'cand.c10', keyIds: ['c1'] },
     ]);
     const r = parseAgreementDocument(doc, { contracts: fixtureContracts });
-    expect(r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'data.entities[0].entity: qdnd does not publish legal_person (publishers: cand)',
-    ]);
+    expect(r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['data.entities[0].entity: qdnd does not publish legal_person (publishers: cand)']);
   });
 
   it('type-checks row filters with precise paths', () => {
@@ -156,12 +157,10 @@ describe('parseAgreementDocument', () => {
       'data.entities[0].filter.and[2].values[1]': 'a string of 1 character is not a symbol of sex; expected one of M, F, X, UNKNOWN',
       'data.entities[0].filter.and[3].op': 'operator lt does not apply to sex (enum); allowed: eq, ne, in, not_in, is_null, is_not_null',
       'data.entities[0].filter.and[4].op': 'full_name is not nullable in the contract, so is_null is always false',
-      'data.entities[0].filter.and[5].value':
-        'updated_at: the literal is not an ISO 8601 timestamp with an offset, e.g. 2025-07-01T08:00:00+07:00 or 2025-07-01T01:00:00Z',
+      'data.entities[0].filter.and[5].value': 'updated_at: the literal is not an ISO 8601 timestamp with an offset, e.g. 2025-07-01T08:00:00+07:00 or 2025-07-01T01:00:00Z',
       'data.entities[0].filter.and[6].op': 'operator eq does not apply to biometric_refs (json); allowed: is_null, is_not_null',
       'data.entities[0].filter.and[7].not.value': 'prior_convictions is a 32-bit integer field; got a number',
-      'data.entities[0].filter.and[8].value':
-        'row_version is a long field; got a string of 20 characters (whole numbers up to ±9007199254740991)',
+      'data.entities[0].filter.and[8].value': 'row_version is a long field; got a string of 20 characters (whole numbers up to ±9007199254740991)',
       'data.entities[0].filter.and[9].value': 'expected a string, got the number 1',
       'data.entities[0].filter.and[10].value': 'residence_province_code is a string field; got a number (quote it)',
       'data.entities[0].filter.and[11].value': 'reporting_unit_id is a uuid field; got a string of 10 characters',
@@ -184,7 +183,8 @@ describe('parseAgreementDocument', () => {
     };
     expect(issuesFor({ 'data.entities[0].filter': filter, 'data.entities[1].filter': undefined }, false)).toEqual({
       'data.entities[0].filter.or[0].value': 'is required but missing',
-      'data.entities[0].filter.or[1].op': 'expected one of "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "prefix", "is_null", "is_not_null", got the string "like"',
+      'data.entities[0].filter.or[1].op':
+        'expected one of "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "prefix", "is_null", "is_not_null", got the string "like"',
       'data.entities[0].filter.or[2].and': 'must list at least 1 item',
       'data.entities[0].filter.or[3].not.values': 'expected a list, got the string "x"',
       'data.entities[0].filter.or[4].value': 'null is not a value to compare with; use op is_null or is_not_null',
@@ -203,8 +203,7 @@ describe('parseAgreementDocument', () => {
   });
 
   it('checks decimals against precision and scale', () => {
-    const f = (value: unknown): Record<string, string> =>
-      issuesFor({ 'data.entities[1].filter': { field: 'court_fee_vnd', op: 'gt', value } });
+    const f = (value: unknown): Record<string, string> => issuesFor({ 'data.entities[1].filter': { field: 'court_fee_vnd', op: 'gt', value } });
     expect(f('12.345')).toEqual({ 'data.entities[1].filter.value': 'the literal has 3 decimal places; court_fee_vnd has scale 2' });
     expect(f('12345678901.5')).toEqual({
       'data.entities[1].filter.value': 'the literal has 11 integer digits; court_fee_vnd (decimal(12,2)) allows 10',
@@ -271,7 +270,12 @@ describe('parseAgreementDocument', () => {
       'commitments[1]': 'must not be empty',
     });
     expect(
-      issuesFor({ 'conditions.purposes': [{ code: 'STATS', description: 'a' }, { code: 'STATS', description: 'b' }] }),
+      issuesFor({
+        'conditions.purposes': [
+          { code: 'STATS', description: 'a' },
+          { code: 'STATS', description: 'b' },
+        ],
+      }),
     ).toEqual({ 'conditions.purposes[1].code': 'purpose STATS is listed twice' });
   });
 
@@ -326,17 +330,15 @@ describe('parseAgreementDocument', () => {
       'deletion.anonymiseFields.person[2]': 'field "sex" is not in the projection of person; only received fields can be anonymised',
       'deletion.anonymiseFields.court': 'entity "court" is not shared by this agreement (data.entities)',
     });
-    expect(
-      issuesFor({ 'deletion.method': 'anonymise', 'deletion.anonymiseFields': { person: ['id', 'full_name'] } }),
-    ).toEqual({ 'deletion.anonymiseFields.person[0]': '"id" is a key field of person; keys cannot be anonymised' });
+    expect(issuesFor({ 'deletion.method': 'anonymise', 'deletion.anonymiseFields': { person: ['id', 'full_name'] } })).toEqual({
+      'deletion.anonymiseFields.person[0]': '"id" is a key field of person; keys cannot be anonymised',
+    });
     expect(issuesFor({ 'deletion.method': 'anonymise', 'deletion.anonymiseFields': { person: ['full_name', 'national_id'] } })).toEqual({});
   });
 
   it('throws an AgreementValidationError naming the agreement and listing the problems', () => {
     const doc = setAt(validAgreementInput(), 'version', 'one');
     expect(() => validateAgreementDocument(doc)).toThrow(AgreementValidationError);
-    expect(() => validateAgreementDocument(doc)).toThrow(
-      'agreement TTDL-CAND-QDND-2025-01: 1 problem\n  version: expected a whole number ≥ 1, got the string "one"',
-    );
+    expect(() => validateAgreementDocument(doc)).toThrow('agreement TTDL-CAND-QDND-2025-01: 1 problem\n  version: expected a whole number ≥ 1, got the string "one"');
   });
 });

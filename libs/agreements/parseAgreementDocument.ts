@@ -26,9 +26,7 @@ export interface ParseAgreementOptions {
   contracts?: ContractLookup;
 }
 
-export type ParseAgreementResult =
-  | { ok: true; document: AgreementDocument; filters: ReadonlyMap<string, CheckedFilter | undefined> }
-  | { ok: false; issues: ValidationIssue[] };
+export type ParseAgreementResult = { ok: true; document: AgreementDocument; filters: ReadonlyMap<string, CheckedFilter | undefined> } | { ok: false; issues: ValidationIssue[] };
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 const PARTY_ID_RE = /^(cand|qdnd)\.[a-z0-9][a-z0-9-]{0,62}$/;
@@ -53,8 +51,22 @@ export function parseAgreementDocument(input: unknown, options: ParseAgreementOp
   }
   const doc = r.object([], input, {
     required: [
-      'format', 'id', 'version', 'titleVi', 'parties', 'dispatch', 'data', 'place', 'period', 'method',
-      'processing', 'conditions', 'commitments', 'security', 'storage', 'deletion',
+      'format',
+      'id',
+      'version',
+      'titleVi',
+      'parties',
+      'dispatch',
+      'data',
+      'place',
+      'period',
+      'method',
+      'processing',
+      'conditions',
+      'commitments',
+      'security',
+      'storage',
+      'deletion',
     ],
     optional: ['titleEn'],
   });
@@ -217,9 +229,7 @@ function readPlace(r: DocumentReader, v: unknown, parties: AgreementDocument['pa
   if (!o) return undefined;
   const ps = r.object(['place', 'partnerStore'], o.partnerStore, { required: ['database', 'schema'] });
   const database = ps ? r.oneOf(['place', 'partnerStore', 'database'], ps.database, MINISTRIES) : undefined;
-  const schema = ps
-    ? r.string(['place', 'partnerStore', 'schema'], ps.schema, { pattern: SCHEMA_RE, patternHint: 'a partner schema name such as partner_cand' })
-    : undefined;
+  const schema = ps ? r.string(['place', 'partnerStore', 'schema'], ps.schema, { pattern: SCHEMA_RE, patternHint: 'a partner schema name such as partner_cand' }) : undefined;
   const sites = r.stringList(['place', 'sites'], o.sites, { maxLength: 500 });
   if (parties && database !== undefined) {
     if (database === parties.provider.ministry) {
@@ -276,7 +286,7 @@ function readProcessing(r: DocumentReader, v: unknown): AgreementDocument['proce
   const description = r.string(['processing', 'description'], o.description, { maxLength: 4000 });
   const republish = r.boolean(['processing', 'republish'], o.republish);
   if (republish === true) {
-    r.fail(['processing', 'republish'], 'must be false: received data is never re-published as the receiver\'s own (Art. 3.2)');
+    r.fail(['processing', 'republish'], "must be false: received data is never re-published as the receiver's own (Art. 3.2)");
   }
   const derivedDataAllowed = r.boolean(['processing', 'derivedDataAllowed'], o.derivedDataAllowed);
   if (description === undefined || republish !== false || derivedDataAllowed === undefined) return undefined;

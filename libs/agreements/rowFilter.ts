@@ -24,15 +24,7 @@ export type RowFilter =
   | { field: string; op: 'prefix'; value: string };
 
 export const COMPARE_OPS: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
-export const FILTER_OPS: readonly FilterOp[] = [
-  ...COMPARE_OPS,
-  'in',
-  'not_in',
-  'between',
-  'prefix',
-  'is_null',
-  'is_not_null',
-];
+export const FILTER_OPS: readonly FilterOp[] = [...COMPARE_OPS, 'in', 'not_in', 'between', 'prefix', 'is_null', 'is_not_null'];
 
 const ORDERED: readonly FilterOp[] = [...COMPARE_OPS, 'in', 'not_in', 'between', 'is_null', 'is_not_null'];
 const EQUALITY: readonly FilterOp[] = ['eq', 'ne', 'in', 'not_in', 'is_null', 'is_not_null'];

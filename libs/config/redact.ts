@@ -22,8 +22,10 @@ export function redactUrl(url: string): string {
  * `password=…` pairs of connection strings and properties: for error messages that quote a URL.
  */
 export function redactSecrets(text: string): string {
-  return text
-    // Up to the last @ of the token: an unencoded '/' or '@' in a password must not leave a part visible.
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^\s]*@/gi, `$1${MASK}@`)
-    .replace(/\b(password|passwd|pwd)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"']+)/gi, `$1$2${MASK}`);
+  return (
+    text
+      // Up to the last @ of the token: an unencoded '/' or '@' in a password must not leave a part visible.
+      .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^\s]*@/gi, `$1${MASK}@`)
+      .replace(/\b(password|passwd|pwd)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"']+)/gi, `$1$2${MASK}`)
+  );
 }

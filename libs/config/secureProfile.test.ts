@@ -8,7 +8,10 @@ describe('the secure profile of the settings', () => {
   let stackDir: string;
   beforeAll(() => {
     stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-secure-config-'));
-    for (const [kind, name, pw] of [['pg', 'cand.thahs', 'p/w@1'], ['registry', 'registry-writer', 'reg-pw']] as const) {
+    for (const [kind, name, pw] of [
+      ['pg', 'cand.thahs', 'p/w@1'],
+      ['registry', 'registry-writer', 'reg-pw'],
+    ] as const) {
       fs.mkdirSync(path.dirname(secretFile(stackDir, kind, name)), { recursive: true });
       fs.writeFileSync(secretFile(stackDir, kind, name), `${pw}\n`);
     }
@@ -34,7 +37,13 @@ describe('the secure profile of the settings', () => {
     expect(c.kafkaCredentialsDir).toBe(path.join(stackDir, 'secrets', 'kafka'));
     expect(c.registryPassword).toBe('reg-pw');
     const u = new URL(c.candPgUrl);
-    expect([u.username, decodeURIComponent(u.password), u.port, u.searchParams.get('sslmode'), u.searchParams.get('sslrootcert')]).toEqual(['thahs', 'p/w@1', '25432', 'verify-full', path.join(stackDir, 'tls', 'ca.pem')]);
+    expect([u.username, decodeURIComponent(u.password), u.port, u.searchParams.get('sslmode'), u.searchParams.get('sslrootcert')]).toEqual([
+      'thahs',
+      'p/w@1',
+      '25432',
+      'verify-full',
+      path.join(stackDir, 'tls', 'ca.pem'),
+    ]);
     // Not generated yet: no password rather than a wrong one.
     expect(new URL(c.qdndPgUrl).password).toBe('');
     expect(c.accessAuditOwnSessions).toEqual([{ role: 'thahs_apply', application: 'thahs-apply-consumer-', prefix: true }]);
@@ -47,7 +56,10 @@ describe('the secure profile of the settings', () => {
   });
 
   it('lets every secure default be overridden and names a bad value', () => {
-    expect(loadConfig({ THAHS_STACK_PROFILE: 'secure', THAHS_KAFKA_TLS: 'off', THAHS_KAFKA_SASL_MECHANISM: 'none' })).toMatchObject({ kafkaTls: false, kafkaSaslMechanism: 'none' });
+    expect(loadConfig({ THAHS_STACK_PROFILE: 'secure', THAHS_KAFKA_TLS: 'off', THAHS_KAFKA_SASL_MECHANISM: 'none' })).toMatchObject({
+      kafkaTls: false,
+      kafkaSaslMechanism: 'none',
+    });
     expect(() => loadConfig({ THAHS_STACK_PROFILE: 'hardened' })).toThrow(/THAHS_STACK_PROFILE="hardened": must be one of plain, secure/);
     expect(() => loadConfig({ THAHS_KAFKA_TLS: 'yes' })).toThrow(/THAHS_KAFKA_TLS.*on or off/);
     expect(() => loadConfig({ THAHS_KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/THAHS_KAFKA_SASL_MECHANISM/);
@@ -55,7 +67,9 @@ describe('the secure profile of the settings', () => {
 
   it('has every secure default and every client security setting in docs/deployment.md', () => {
     const doc = fs.readFileSync(path.join(repoRoot(), 'docs/deployment.md'), 'utf8');
-    const wanted = (Object.values(settings) as SettingSpec<unknown>[]).filter((s) => s.secureDefault !== undefined || /^THAHS_(STACK_PROFILE|KAFKA_(TLS|SASL|CREDENTIALS)|REGISTRY_(CA|USERNAME|PASSWORD))/.test(s.env));
+    const wanted = (Object.values(settings) as SettingSpec<unknown>[]).filter(
+      (s) => s.secureDefault !== undefined || /^THAHS_(STACK_PROFILE|KAFKA_(TLS|SASL|CREDENTIALS)|REGISTRY_(CA|USERNAME|PASSWORD))/.test(s.env),
+    );
     expect(wanted.length).toBeGreaterThan(20);
     expect(wanted.map((s) => s.env).filter((env) => !doc.includes(`\`${env}\``))).toEqual([]);
   });

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THAHS_LOG_LEVEL: 'loud' })).toThrow(/THAHS_LOG_LEVEL.*one of error, warn, info, debug/);
   });
 
-  it('reads the access audit interval and the sessions it treats as the project\'s own', () => {
+  it("reads the access audit interval and the sessions it treats as the project's own", () => {
     const c = loadConfig({});
     expect(c.accessAuditIntervalSec).toBe(30);
     expect(c.accessAuditOwnSessions).toEqual([{ role: 'thahs', application: 'thahs-apply-consumer-', prefix: true }]);

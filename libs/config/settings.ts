@@ -24,7 +24,6 @@ export interface SettingSpec<T> {
   parse(raw: string): T;
 }
 
-
 function port(raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error('must be a TCP port (1-65535)');
@@ -62,7 +61,10 @@ function httpUrl(raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 function brokers(raw: string): string[] {
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new Error('must list at least one host:port');
   for (const b of list) if (!/^[^:\s]+:\d{1,5}$/.test(b)) throw new Error(`"${b}" is not host:port`);
   return list;
@@ -118,8 +120,20 @@ export const settings = {
     secureDefault: '.stack-secure',
     parse: absPath,
   },
-  candPgPort: { env: 'THAHS_CAND_PG_PORT', description: 'Port of the local cand (Bộ Công an) PostgreSQL cluster', default: '15432', secureDefault: String(SECURE_PORTS.candPg), parse: port },
-  qdndPgPort: { env: 'THAHS_QDND_PG_PORT', description: 'Port of the local qdnd (Bộ Quốc phòng) PostgreSQL cluster', default: '15433', secureDefault: String(SECURE_PORTS.qdndPg), parse: port },
+  candPgPort: {
+    env: 'THAHS_CAND_PG_PORT',
+    description: 'Port of the local cand (Bộ Công an) PostgreSQL cluster',
+    default: '15432',
+    secureDefault: String(SECURE_PORTS.candPg),
+    parse: port,
+  },
+  qdndPgPort: {
+    env: 'THAHS_QDND_PG_PORT',
+    description: 'Port of the local qdnd (Bộ Quốc phòng) PostgreSQL cluster',
+    default: '15433',
+    secureDefault: String(SECURE_PORTS.qdndPg),
+    parse: port,
+  },
   platformPgPort: {
     env: 'THAHS_PLATFORM_PG_PORT',
     description: 'Port of the exchange platform PostgreSQL cluster (schema registry storage; Art. 8.3 platform)',
@@ -165,7 +179,13 @@ export const settings = {
     secureDefaultText: '127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094',
     parse: brokers,
   },
-  registryPort: { env: 'THAHS_REGISTRY_PORT', description: 'HTTP port of the local schema registry (HTTPS in the secure profile)', default: '18081', secureDefault: String(SECURE_PORTS.registry), parse: port },
+  registryPort: {
+    env: 'THAHS_REGISTRY_PORT',
+    description: 'HTTP port of the local schema registry (HTTPS in the secure profile)',
+    default: '18081',
+    secureDefault: String(SECURE_PORTS.registry),
+    parse: port,
+  },
   registryUrl: {
     env: 'THAHS_REGISTRY_URL',
     description: 'Confluent-compatible schema registry API base URL',
@@ -183,7 +203,13 @@ export const settings = {
     default: '240',
     parse: positiveInt,
   },
-  kafkaHeapMb: { env: 'THAHS_KAFKA_HEAP_MB', description: 'Java heap of the local Kafka broker (MiB; secure profile: of each of its three)', default: '768', secureDefault: '512', parse: positiveInt },
+  kafkaHeapMb: {
+    env: 'THAHS_KAFKA_HEAP_MB',
+    description: 'Java heap of the local Kafka broker (MiB; secure profile: of each of its three)',
+    default: '768',
+    secureDefault: '512',
+    parse: positiveInt,
+  },
   registryHeapMb: { env: 'THAHS_REGISTRY_HEAP_MB', description: 'Java heap of the local schema registry (MiB)', default: '512', parse: positiveInt },
   pgHost: { env: 'THAHS_PG_HOST', description: 'Host the local PostgreSQL clusters listen on', default: '127.0.0.1', parse: text },
   demo: {
@@ -201,14 +227,14 @@ export const settings = {
   },
   accessAuditIntervalSec: {
     env: 'THAHS_ACCESS_AUDIT_INTERVAL_SEC',
-    description: 'How often `npm start` collects the reads of partner data pgaudit logged into each ministry database\'s access log (Art. 5.4)',
+    description: "How often `npm start` collects the reads of partner data pgaudit logged into each ministry database's access log (Art. 5.4)",
     default: '30',
     parse: positiveInt,
   },
   accessAuditOwnSessions: {
     env: 'THAHS_ACCESS_AUDIT_OWN_SESSIONS',
     description:
-      'Sessions whose audited reads are the project\'s own and not collected as undeclared reads: comma-separated `role:application_name`, the name may end in `*` (its beginning). Both must match: set the service\'s role, not just a name any client could choose',
+      "Sessions whose audited reads are the project's own and not collected as undeclared reads: comma-separated `role:application_name`, the name may end in `*` (its beginning). Both must match: set the service's role, not just a name any client could choose",
     default: 'thahs:thahs-apply-consumer-*',
     // The secure profile's apply consumer logs in as a role of its own, which no other service or person holds.
     secureDefault: 'thahs_apply:thahs-apply-consumer-*',
@@ -217,14 +243,14 @@ export const settings = {
   applyFetchWaitMs: {
     env: 'THAHS_APPLY_FETCH_WAIT_MS',
     description:
-      'Longest time Kafka holds an apply consumer\'s fetch while gathering 4 MiB of events: fuller fetches mean more events per database transaction and a third less CPU per event at 2,000 events/s, for at most this much added latency',
+      "Longest time Kafka holds an apply consumer's fetch while gathering 4 MiB of events: fuller fetches mean more events per database transaction and a third less CPU per event at 2,000 events/s, for at most this much added latency",
     default: '100',
     parse: nonNegativeNumber,
   },
   reconcileSchedule: {
     env: 'THAHS_RECONCILE_SCHEDULE',
     description:
-      'When `npm start` reconciles every agreement its databases receive under (Art. 5): entries `<full|incremental> <yearly MM-DD|monthly DD|daily> HH:MM` separated by `;`, in Vietnam\'s time (UTC+07:00), or `off`',
+      "When `npm start` reconciles every agreement its databases receive under (Art. 5): entries `<full|incremental> <yearly MM-DD|monthly DD|daily> HH:MM` separated by `;`, in Vietnam's time (UTC+07:00), or `off`",
     default: DEFAULT_RECONCILE_SCHEDULE,
     parse: parseReconcileSchedule,
   },
@@ -237,14 +263,14 @@ export const settings = {
   },
   kafkaTls: {
     env: 'THAHS_KAFKA_TLS',
-    description: '`on`: clients reach Kafka over TLS, verifying the brokers\' certificates (against THAHS_KAFKA_TLS_CA_FILE when set, else the system\'s CAs)',
+    description: "`on`: clients reach Kafka over TLS, verifying the brokers' certificates (against THAHS_KAFKA_TLS_CA_FILE when set, else the system's CAs)",
     default: 'off',
     secureDefault: 'on',
     parse: booleanSwitch,
   },
   kafkaTlsCaFile: {
     env: 'THAHS_KAFKA_TLS_CA_FILE',
-    description: 'PEM file of the CA that signed the Kafka brokers\' certificates (empty: the system\'s CAs)',
+    description: "PEM file of the CA that signed the Kafka brokers' certificates (empty: the system's CAs)",
     default: '',
     secureDefault: inStack((d) => caFile(d)),
     secureDefaultText: '<stack>/tls/ca.pem',
@@ -280,7 +306,7 @@ export const settings = {
   },
   registryCaFile: {
     env: 'THAHS_REGISTRY_CA_FILE',
-    description: 'PEM file of the CA that signed the schema registry\'s HTTPS certificate (empty: the system\'s CAs)',
+    description: "PEM file of the CA that signed the schema registry's HTTPS certificate (empty: the system's CAs)",
     default: '',
     secureDefault: inStack((d) => caFile(d)),
     secureDefaultText: '<stack>/tls/ca.pem',

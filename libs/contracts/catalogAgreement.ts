@@ -179,9 +179,7 @@ function sharedEntity(
     keySubject: agreementSubject(topic, 'key'),
     valueSubject: agreementSubject(topic, 'value'),
     compatibility: COMPATIBILITY_RULE,
-    fields: entry.fields
-      .filter((f) => shared.has(f.name))
-      .map((f) => ({ name: f.name, avroType: f.avroType, sensitivity: f.sensitivity, docVi: f.docVi, docEn: f.docEn })),
+    fields: entry.fields.filter((f) => shared.has(f.name)).map((f) => ({ name: f.name, avroType: f.avroType, sensitivity: f.sensitivity, docVi: f.docVi, docEn: f.docEn })),
     contractFieldCount: contract.fields.length,
     filtered: share.filtered,
     filterVi: share.filterVi,

@@ -67,7 +67,13 @@ describe('service catalogue', () => {
       { ministry: 'cand', ministryVi: 'Bộ Công an' },
       { ministry: 'qdnd', ministryVi: 'Bộ Quốc phòng' },
     ]);
-    expect(person?.fields.find((f) => f.name === 'date_of_birth')).toMatchObject({ avroType: 'int (date)', nullable: false, sensitivity: 2, docVi: 'Ngày sinh', docEn: 'Date of birth' });
+    expect(person?.fields.find((f) => f.name === 'date_of_birth')).toMatchObject({
+      avroType: 'int (date)',
+      nullable: false,
+      sensitivity: 2,
+      docVi: 'Ngày sinh',
+      docEn: 'Date of birth',
+    });
     expect(person?.fingerprints.value).toMatch(/^[0-9a-f]{64}$/);
     for (const text of [files['catalog.md'], files['catalog.html']]) {
       expect(text).toContain('Chưa có thỏa thuận nào được công bố');
@@ -110,11 +116,17 @@ describe('service catalogue', () => {
       });
       // The key always travels; the order is the contract's, not the agreement's.
       expect(person.fields.map((f) => f.name)).toEqual(['id', 'full_name', 'date_of_birth', 'sex', 'is_military']);
-      expect(person.fields.find((f) => f.name === 'date_of_birth')).toEqual({ name: 'date_of_birth', avroType: 'int (date)', sensitivity: 2, docVi: 'Ngày sinh', docEn: 'Date of birth' });
+      expect(person.fields.find((f) => f.name === 'date_of_birth')).toEqual({
+        name: 'date_of_birth',
+        avroType: 'int (date)',
+        sensitivity: 2,
+        docVi: 'Ngày sinh',
+        docEn: 'Date of birth',
+      });
       expect(person.fields.find((f) => f.name === 'sex')?.avroType).toBe('enum Sex');
     });
 
-    it("gives the fingerprint of the value schema the producer registers, every field but the key optional", () => {
+    it('gives the fingerprint of the value schema the producer registers, every field but the key optional', () => {
       const contract = registry.get('person');
       const registered = projectContract(contract, source.entities[0].fields).projected;
       const [person] = doc.agreements[0].entities;
@@ -147,7 +159,17 @@ describe('service catalogue', () => {
     it('renders a section per agreement in Markdown and HTML: shared fields there, unshared ones not, the filter and the topic stated', () => {
       for (const text of [rendered['catalog.md'], rendered['catalog.html']]) {
         const section = agreementText(text, 'TTDL-TEST-2025-01', 1);
-        for (const label of ['Bên cung cấp', 'Bên nhận', 'Công văn', 'Thời hạn', 'Nơi nhận dữ liệu', 'Mục đích sử dụng', 'Lưu trữ sau trao đổi', 'Xóa dữ liệu', 'Điều kiện lọc bản ghi']) {
+        for (const label of [
+          'Bên cung cấp',
+          'Bên nhận',
+          'Công văn',
+          'Thời hạn',
+          'Nơi nhận dữ liệu',
+          'Mục đích sử dụng',
+          'Lưu trữ sau trao đổi',
+          'Xóa dữ liệu',
+          'Điều kiện lọc bản ghi',
+        ]) {
           expect(section).toContain(label);
         }
         expect(section).toContain('125/C10-P4');

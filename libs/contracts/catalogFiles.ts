@@ -49,5 +49,9 @@ export function staleCatalogFiles(dir: string, files: CatalogFiles): CatalogFile
 /** Throws CatalogStaleError naming every stale file. */
 export function assertCatalogCurrent(dir: string, files: CatalogFiles): void {
   const stale = staleCatalogFiles(dir, files);
-  if (stale.length > 0) throw new CatalogStaleError(dir, stale.map((n) => path.join(dir, n)));
+  if (stale.length > 0)
+    throw new CatalogStaleError(
+      dir,
+      stale.map((n) => path.join(dir, n)),
+    );
 }

@@ -212,12 +212,13 @@ export function renderCatalogHtml(doc: CatalogDocument): string {
       doc.typeConventions.map((t) => [code(t.avroType), esc(t.representationVi), `<span class="en">${esc(t.representationEn)}</span>`]),
     ),
     `<h3>${esc(L.sensitivityTiers)}</h3>`,
-    table([L.tier, L.meaning, L.descriptionEn], doc.sensitivityTiers.map((t) => [tier(t.tier), esc(t.labelVi), `<span class="en">${esc(t.labelEn)}</span>`])),
+    table(
+      [L.tier, L.meaning, L.descriptionEn],
+      doc.sensitivityTiers.map((t) => [tier(t.tier), esc(t.labelVi), `<span class="en">${esc(t.labelEn)}</span>`]),
+    ),
     '</section>',
     `<section id="services"><h2>${esc(L.services)}</h2>`,
-    services.length === 0
-      ? `<p class="note">${esc(L.noAgreements)}</p>`
-      : table([L.agreement, L.entity, L.provider, L.receivers, L.topic], services),
+    services.length === 0 ? `<p class="note">${esc(L.noAgreements)}</p>` : table([L.agreement, L.entity, L.provider, L.receivers, L.topic], services),
     unpublished.length === 0 ? '' : `<p>${esc(L.unpublished)}: ${unpublished.map((e) => `<a href="#entity-${esc(e.entity)}">${code(e.entity)}</a>`).join(', ')}.</p>`,
     '</section>',
     `<section id="agreements"><h2>${esc(L.agreements)}</h2>`,

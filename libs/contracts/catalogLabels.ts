@@ -7,8 +7,7 @@ export const CATALOG_LABELS = {
   generatedNote:
     'Tài liệu được sinh tự động từ hợp đồng dữ liệu Avro trong thư mục schemas/ và các thỏa thuận đã công bố trong deploy/agreements/ (Điều 6.3, 7.2–7.3); ' +
     'không sửa tay, chạy `thahs catalog` để sinh lại.',
-  generatedNoteEn:
-    'Generated from the Avro data contract in schemas/ and the published agreements in deploy/agreements/; do not edit by hand, run `thahs catalog` to regenerate.',
+  generatedNoteEn: 'Generated from the Avro data contract in schemas/ and the published agreements in deploy/agreements/; do not edit by hand, run `thahs catalog` to regenerate.',
   contents: 'Mục lục',
   conventions: 'Quy ước chung',
   wireFormat: 'Định dạng truyền',

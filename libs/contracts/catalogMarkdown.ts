@@ -76,13 +76,7 @@ function entitySection(e: CatalogEntity, n: number, rule: string): string[] {
   }
   for (const f of e.fields.filter((x) => x.jsonKeys)) {
     out.push(`### ${L.jsonKeys}: ${code(f.name)}`, '');
-    const rows = (f.jsonKeys ?? []).map((k) => [
-      code(k.group),
-      code(k.key),
-      t(k.jsonType),
-      k.codes ? `${t(k.docVi)}: ${codeList(k.codes)}` : t(k.docVi),
-      t(k.docEn),
-    ]);
+    const rows = (f.jsonKeys ?? []).map((k) => [code(k.group), code(k.key), t(k.jsonType), k.codes ? `${t(k.docVi)}: ${codeList(k.codes)}` : t(k.docVi), t(k.docEn)]);
     out.push(...table([L.group, L.jsonKey, L.type, L.descriptionVi, L.descriptionEn], rows), '');
   }
   out.push(fingerprintLine(L.fingerprint, e.fingerprints), '');
@@ -156,7 +150,13 @@ export function renderCatalogMarkdown(doc: CatalogDocument): string {
     '',
   );
   out.push(`### ${L.sensitivityTiers}`, '');
-  out.push(...table([L.tier, L.meaning, L.descriptionEn], doc.sensitivityTiers.map((c) => [String(c.tier), t(c.labelVi), t(c.labelEn)])), '');
+  out.push(
+    ...table(
+      [L.tier, L.meaning, L.descriptionEn],
+      doc.sensitivityTiers.map((c) => [String(c.tier), t(c.labelVi), t(c.labelEn)]),
+    ),
+    '',
+  );
   out.push(`## ${L.services}`, '');
   const services = servicesByAgreement(doc);
   if (services.length === 0) out.push(L.noAgreements, '');

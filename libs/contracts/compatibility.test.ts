@@ -58,9 +58,7 @@ describe('checkBackwardCompatible (Confluent BACKWARD: the new schema reads old 
   it('reports a required field added without a default', () => {
     const next = personSchema();
     next.fields.push({ name: 'blood_group', type: 'string', doc: 'Nhóm máu | Blood group', 'x-sensitivity': 3 });
-    expect(checkBackwardCompatible(personSchema(), next)).toEqual([
-      expect.objectContaining({ field: 'blood_group', kind: 'field-added-without-default' }),
-    ]);
+    expect(checkBackwardCompatible(personSchema(), next)).toEqual([expect.objectContaining({ field: 'blood_group', kind: 'field-added-without-default' })]);
   });
 
   it('reports enum symbols removed from an enum without a default, but not with one', () => {
@@ -71,9 +69,7 @@ describe('checkBackwardCompatible (Confluent BACKWARD: the new schema reads old 
     const sexNew = field(next, 'sex').type as { symbols: string[]; default?: string };
     delete sexNew.default;
     sexNew.symbols = sexNew.symbols.filter((s) => s !== 'X');
-    expect(checkBackwardCompatible(old, next)).toEqual([
-      expect.objectContaining({ field: 'sex', kind: 'enum-symbols-removed', message: expect.stringContaining('X') }),
-    ]);
+    expect(checkBackwardCompatible(old, next)).toEqual([expect.objectContaining({ field: 'sex', kind: 'enum-symbols-removed', message: expect.stringContaining('X') })]);
     const withDefault = personSchema();
     const sex = field(withDefault, 'sex').type as { symbols: string[] };
     sex.symbols = sex.symbols.filter((s) => s !== 'X');

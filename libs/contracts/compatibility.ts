@@ -103,8 +103,7 @@ function recordIssues(prefix: string, reader: types.RecordType, writer: types.Re
 export function checkBackwardCompatible(oldSchema: object, newSchema: object): CompatibilityIssue[] {
   const writer = createAvroType(oldSchema);
   const reader = createAvroType(newSchema);
-  const issues =
-    reader instanceof types.RecordType && writer instanceof types.RecordType ? recordIssues('', reader, writer) : fieldIssue('', reader, writer);
+  const issues = reader instanceof types.RecordType && writer instanceof types.RecordType ? recordIssues('', reader, writer) : fieldIssue('', reader, writer);
   if (issues.length > 0) return issues;
   // The per-field walk mirrors avsc's rules; resolving the whole record catches anything it does not.
   try {

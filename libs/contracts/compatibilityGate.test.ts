@@ -71,9 +71,7 @@ describe('schema compatibility gate (BACKWARD against git history)', () => {
       write(JSON.stringify(s));
       expect(formatGateIssues(runCompatibilityGate(schemaDir()))).toEqual([]);
       fs.rmSync(path.join(schemaDir(), 'person.value.avsc'));
-      expect(runCompatibilityGate(schemaDir())).toEqual([
-        expect.objectContaining({ file: 'person.value.avsc', issues: [expect.objectContaining({ kind: 'schema-removed' })] }),
-      ]);
+      expect(runCompatibilityGate(schemaDir())).toEqual([expect.objectContaining({ file: 'person.value.avsc', issues: [expect.objectContaining({ kind: 'schema-removed' })] })]);
     });
   });
 });

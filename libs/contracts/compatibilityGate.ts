@@ -32,7 +32,12 @@ function parse(file: string, text: string, where: string): object {
  */
 export function runCompatibilityGate(schemaDir: string = DEFAULT_SCHEMA_DIR): GateResult[] {
   const history = SchemaHistory.at(schemaDir);
-  const names = fs.existsSync(schemaDir) ? fs.readdirSync(schemaDir).filter((f) => FILE_NAME.test(f)).sort() : [];
+  const names = fs.existsSync(schemaDir)
+    ? fs
+        .readdirSync(schemaDir)
+        .filter((f) => FILE_NAME.test(f))
+        .sort()
+    : [];
   const results: GateResult[] = [];
   for (const name of names) {
     const m = FILE_NAME.exec(name) as RegExpExecArray;

@@ -7,9 +7,22 @@ import { DEFAULT_SCHEMA_DIR, loadContracts } from './contractLoader';
 import { fieldKindOf } from './fieldKind';
 
 const ENTITIES = [
-  'community_supervision', 'conviction', 'conviction_offence', 'court', 'custody_placement', 'enforcement_case',
-  'enforcement_event', 'execution_decision', 'judgment', 'judicial_measure', 'legal_person', 'legal_person_enforcement',
-  'monetary_obligation', 'org_unit', 'penalty', 'person',
+  'community_supervision',
+  'conviction',
+  'conviction_offence',
+  'court',
+  'custody_placement',
+  'enforcement_case',
+  'enforcement_event',
+  'execution_decision',
+  'judgment',
+  'judicial_measure',
+  'legal_person',
+  'legal_person_enforcement',
+  'monetary_obligation',
+  'org_unit',
+  'penalty',
+  'person',
 ];
 
 describe('loadContracts (schemas/)', () => {
@@ -85,8 +98,7 @@ describe('loadContracts (schemas/)', () => {
 
 describe('loadContracts errors name the file and field', () => {
   let dir: string;
-  const read = (name: string): Record<string, unknown> =>
-    JSON.parse(fs.readFileSync(path.join(DEFAULT_SCHEMA_DIR, name), 'utf8')) as Record<string, unknown>;
+  const read = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(DEFAULT_SCHEMA_DIR, name), 'utf8')) as Record<string, unknown>;
   const fieldsOf = (s: Record<string, unknown>) => s.fields as Array<Record<string, unknown>>;
   const setup = (mutate: (value: Record<string, unknown>) => void): void => {
     fs.writeFileSync(path.join(dir, 'court.key.avsc'), JSON.stringify(read('court.key.avsc')));

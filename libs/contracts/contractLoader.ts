@@ -31,7 +31,10 @@ function readJson(file: string): unknown {
 export function loadContracts(dir: string = DEFAULT_SCHEMA_DIR): ContractRegistry {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((f) => f.endsWith('.avsc')).sort();
+    names = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.avsc'))
+      .sort();
   } catch (err) {
     throw new ContractError(dir, `cannot list schema folder: ${err instanceof Error ? err.message : String(err)}`);
   }

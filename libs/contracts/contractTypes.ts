@@ -74,4 +74,3 @@ export interface EntityContract {
 export const COMPATIBILITY_RULE = 'BACKWARD';
 
 export type SubjectPart = 'key' | 'value';
-

@@ -7,7 +7,7 @@ const money = (): Type => createAvroType({ type: 'bytes', logicalType: 'decimal'
 const rawBytes = (t: Type, v: string): string => (Type.forSchema('bytes').fromBuffer(t.toBuffer(v)) as Buffer).toString('hex');
 
 describe('DecimalType (bytes <-> decimal string)', () => {
-  it('writes the two\'s-complement big-endian unscaled value, as Java BigInteger does', () => {
+  it("writes the two's-complement big-endian unscaled value, as Java BigInteger does", () => {
     const t = money();
     expect(rawBytes(t, '0')).toBe('00');
     expect(rawBytes(t, '1')).toBe('01');

@@ -31,24 +31,10 @@ export type {
 export { schemaFingerprint } from './catalogFingerprint';
 export { renderCatalogMarkdown } from './catalogMarkdown';
 export { renderCatalogHtml } from './catalogHtml';
-export {
-  renderCatalogFiles,
-  writeCatalogFiles,
-  staleCatalogFiles,
-  assertCatalogCurrent,
-  CATALOG_FILE_NAMES,
-  DEFAULT_CATALOG_DIR,
-} from './catalogFiles';
+export { renderCatalogFiles, writeCatalogFiles, staleCatalogFiles, assertCatalogCurrent, CATALOG_FILE_NAMES, DEFAULT_CATALOG_DIR } from './catalogFiles';
 export type { CatalogFileName, CatalogFiles } from './catalogFiles';
 export { projectContract, projectValueSchema, projectionFields, checkProjectedSchema } from './projectedContract';
 export type { ProjectedContract } from './projectedContract';
 export { canonicalSchemaText } from './canonicalSchema';
-export {
-  agreementTopic,
-  parseAgreementTopic,
-  agreementSubject,
-  dlqTopic,
-  applyGroupId,
-  DEFAULT_TOPIC_PREFIX,
-} from './agreementTopics';
+export { agreementTopic, parseAgreementTopic, agreementSubject, dlqTopic, applyGroupId, DEFAULT_TOPIC_PREFIX } from './agreementTopics';
 export type { AgreementTopicName } from './agreementTopics';

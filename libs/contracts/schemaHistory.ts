@@ -49,7 +49,10 @@ export class SchemaHistory {
   }
 
   private rel(file: string): string {
-    return path.relative(this.top ?? '', path.resolve(file)).split(path.sep).join('/');
+    return path
+      .relative(this.top ?? '', path.resolve(file))
+      .split(path.sep)
+      .join('/');
   }
 
   /** The most recent committed content of `file` that differs from `current`, newest commit first. */

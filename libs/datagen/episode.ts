@@ -45,9 +45,22 @@ interface CaseState {
 }
 
 const RATINGS: Readonly<Record<PersonInfo['conduct'], WeightedTable<ConductRating>>> = {
-  good: weighted<ConductRating>([['TOT', 60], ['KHA', 35], ['TRUNG_BINH', 5]]),
-  average: weighted<ConductRating>([['TOT', 20], ['KHA', 50], ['TRUNG_BINH', 25], ['KEM', 5]]),
-  bad: weighted<ConductRating>([['KHA', 20], ['TRUNG_BINH', 45], ['KEM', 35]]),
+  good: weighted<ConductRating>([
+    ['TOT', 60],
+    ['KHA', 35],
+    ['TRUNG_BINH', 5],
+  ]),
+  average: weighted<ConductRating>([
+    ['TOT', 20],
+    ['KHA', 50],
+    ['TRUNG_BINH', 25],
+    ['KEM', 5],
+  ]),
+  bad: weighted<ConductRating>([
+    ['KHA', 20],
+    ['TRUNG_BINH', 45],
+    ['KEM', 35],
+  ]),
 };
 
 const AMNESTY_ROUNDS: readonly { day: Day; share: number; decisionNo: string }[] = [
@@ -72,7 +85,11 @@ function reductionRounds(military: boolean, from: Day, to: Day): Day[] {
   return out;
 }
 
-type Checkpoint = { day: Day; kind: 'rating' | 'round' | 'amnesty' | 'transfer' | 'extraction' | 'discipline' | 'escape' | 'suspension' | 'death'; round?: (typeof AMNESTY_ROUNDS)[number] };
+type Checkpoint = {
+  day: Day;
+  kind: 'rating' | 'round' | 'amnesty' | 'transfer' | 'extraction' | 'discipline' | 'escape' | 'suspension' | 'death';
+  round?: (typeof AMNESTY_ROUNDS)[number];
+};
 
 export class Episode {
   private readonly military: boolean;
@@ -170,7 +187,13 @@ export class Episode {
     const d = this.decisionDay;
     const year = yearOf(d);
     const kind: ExecutionDecisionKind =
-      sentence.main === 'DEATH' ? 'DEATH' : sentence.main === 'SUSPENDED' || sentence.main === 'CTKGG' ? 'COMMUNITY' : sentence.main === 'REFORMATORY' || sentence.main === 'TREATMENT' ? 'JUDICIAL_MEASURE' : 'IMPRISONMENT';
+      sentence.main === 'DEATH'
+        ? 'DEATH'
+        : sentence.main === 'SUSPENDED' || sentence.main === 'CTKGG'
+          ? 'COMMUNITY'
+          : sentence.main === 'REFORMATORY' || sentence.main === 'TREATMENT'
+            ? 'JUDICIAL_MEASURE'
+            : 'IMPRISONMENT';
     const executing = kind === 'COMMUNITY' ? communityAgency(ctx, this.person.province, this.person.district, this.person.commune, d) : this.agency(d);
     const onBail = this.detainedFrom === null;
     this.decision = f.row('execution_decision', f.base(reporting, this.instant(d)), {
@@ -307,7 +330,13 @@ export class Episode {
       const out = Math.max(D + 1, localDay(c.opened));
       const ot = Math.max(this.instant(out, 9 * 60, 11 * 60), c.opened);
       this.placement(c.id, camp, at(this.detainedFrom as Day, rng.range(6 * 60, 22 * 60)), ot, group);
-      this.f.event(c.id, { type: 'RELEASE', at: ot, reporting: camp, fromUnit: camp, details: { reason: 'HET_HAN', destination_residence: addressOn(person.street, person.commune, out) } });
+      this.f.event(c.id, {
+        type: 'RELEASE',
+        at: ot,
+        reporting: camp,
+        fromUnit: camp,
+        details: { reason: 'HET_HAN', destination_residence: addressOn(person.street, person.commune, out) },
+      });
       this.closeCase(c, 'DA_CHAP_HANH_XONG', ot, 'HET_HAN');
       this.writeCase(c);
       this.freedDay = out;
@@ -375,7 +404,15 @@ export class Episode {
           const served = monthsBetween(start, cp.day);
           if (months === null) {
             if (served >= 144 && (lastRating === 'TOT' || lastRating === 'KHA') && rng.chance(0.3)) {
-              f.event(c.id, { type: 'SENTENCE_REDUCTION', at: t, reporting: prison, decisionNo: `${rng.range(1, 3000)}/${yearOf(cp.day)}/QĐ-CA`, decisionDate: dateStr(cp.day), decisionAuthority: courtName, details: { life_to_term_years: 30 } });
+              f.event(c.id, {
+                type: 'SENTENCE_REDUCTION',
+                at: t,
+                reporting: prison,
+                decisionNo: `${rng.range(1, 3000)}/${yearOf(cp.day)}/QĐ-CA`,
+                decisionDate: dateStr(cp.day),
+                decisionAuthority: courtName,
+                details: { life_to_term_years: 30 },
+              });
               months = 360;
               end = addMonths(start, 360);
             }
@@ -390,7 +427,15 @@ export class Episode {
           }
           if (served * 3 >= months && goodRating && end - cp.day > 60 && rng.chance(person.conduct === 'good' ? 0.35 : 0.15)) {
             const reduced = Math.min(lastRating === 'TOT' ? rng.range(2, 6) : rng.range(1, 3), Math.max(1, monthsBetween(cp.day, end) - 1));
-            f.event(c.id, { type: 'SENTENCE_REDUCTION', at: t, reporting: prison, decisionNo: `${rng.range(1, 3000)}/${yearOf(cp.day)}/QĐ-CA`, decisionDate: dateStr(cp.day), decisionAuthority: courtName, details: { reduced_months: reduced } });
+            f.event(c.id, {
+              type: 'SENTENCE_REDUCTION',
+              at: t,
+              reporting: prison,
+              decisionNo: `${rng.range(1, 3000)}/${yearOf(cp.day)}/QĐ-CA`,
+              decisionDate: dateStr(cp.day),
+              decisionAuthority: courtName,
+              details: { reduced_months: reduced },
+            });
             end = addMonths(end, -reduced);
           }
           break;
@@ -400,7 +445,15 @@ export class Episode {
           const served = monthsBetween(start, cp.day);
           const excluded = this.sentence.offences.some((o) => o.offence.article === 251 || o.offence.article === 250 || o.offence.article === 123);
           if (months !== null && !excluded && served * 3 >= months && person.conduct !== 'bad' && rng.chance(round.share * 1.5)) {
-            f.event(c.id, { type: 'AMNESTY', at: t, reporting: prison, decisionNo: round.decisionNo, decisionDate: dateStr(round.day - 30), decisionAuthority: 'Chủ tịch nước', details: { president_decision_no: round.decisionNo, round_date: dateStr(round.day), certificate_no: `${rng.range(1, 20000)}/GCNĐX` } });
+            f.event(c.id, {
+              type: 'AMNESTY',
+              at: t,
+              reporting: prison,
+              decisionNo: round.decisionNo,
+              decisionDate: dateStr(round.day - 30),
+              decisionAuthority: 'Chủ tịch nước',
+              details: { president_decision_no: round.decisionNo, round_date: dateStr(round.day), certificate_no: `${rng.range(1, 20000)}/GCNĐX` },
+            });
             this.release(c, prison, cp.day, 'DAC_XA', placedAt);
             terminated = true;
           }
@@ -408,7 +461,17 @@ export class Episode {
         }
         case 'transfer': {
           const next = this.pickPrison(prison);
-          f.event(c.id, { type: 'TRANSFER', at: t, reporting: prison, fromUnit: prison, toUnit: next, decisionNo: `${rng.range(1, 9999)}/QĐ-${this.military ? 'CĐTHS' : 'C10'}`, decisionDate: dateStr(cp.day - 3), decisionAuthority: this.ctx.ref.management.name, details: { reason: 'Điều chuyển theo quyết định của cơ quan quản lý thi hành án hình sự' } });
+          f.event(c.id, {
+            type: 'TRANSFER',
+            at: t,
+            reporting: prison,
+            fromUnit: prison,
+            toUnit: next,
+            decisionNo: `${rng.range(1, 9999)}/QĐ-${this.military ? 'CĐTHS' : 'C10'}`,
+            decisionDate: dateStr(cp.day - 3),
+            decisionAuthority: this.ctx.ref.management.name,
+            details: { reason: 'Điều chuyển theo quyết định của cơ quan quản lý thi hành án hình sự' },
+          });
           this.placement(c.id, prison, placedAt, t, group);
           prison = next;
           placedAt = t;
@@ -416,8 +479,15 @@ export class Episode {
         }
         case 'extraction': {
           const back = cp.day + rng.range(3, 30);
-          f.event(c.id, { type: 'EXTRACTION_OUT', at: t, reporting: prison, fromUnit: prison, details: { reason: rng.pick(EXTRACTION_REASONS), expected_return_at: tsStr(at(back, 16 * 60)) } });
-          if (back <= this.until) f.event(c.id, { type: 'EXTRACTION_RETURN', at: this.instant(back), reporting: prison, toUnit: prison, details: { reason: 'Hết thời hạn trích xuất' } });
+          f.event(c.id, {
+            type: 'EXTRACTION_OUT',
+            at: t,
+            reporting: prison,
+            fromUnit: prison,
+            details: { reason: rng.pick(EXTRACTION_REASONS), expected_return_at: tsStr(at(back, 16 * 60)) },
+          });
+          if (back <= this.until)
+            f.event(c.id, { type: 'EXTRACTION_RETURN', at: this.instant(back), reporting: prison, toUnit: prison, details: { reason: 'Hết thời hạn trích xuất' } });
           break;
         }
         case 'discipline':
@@ -444,7 +514,15 @@ export class Episode {
         }
         case 'suspension': {
           const back = cp.day + rng.range(60, 300);
-          f.event(c.id, { type: 'SUSPENSION', at: t, reporting: prison, decisionNo: `${rng.range(1, 300)}/${yearOf(cp.day)}/QĐ-CA`, decisionDate: dateStr(cp.day), decisionAuthority: courtName, details: { from_date: dateStr(cp.day), to_date: dateStr(back), reason: 'Bị bệnh nặng', supervising_unit_id: communeCouncil(this.ctx, person.commune, cp.day).id } });
+          f.event(c.id, {
+            type: 'SUSPENSION',
+            at: t,
+            reporting: prison,
+            decisionNo: `${rng.range(1, 300)}/${yearOf(cp.day)}/QĐ-CA`,
+            decisionDate: dateStr(cp.day),
+            decisionAuthority: courtName,
+            details: { from_date: dateStr(cp.day), to_date: dateStr(back), reason: 'Bị bệnh nặng', supervising_unit_id: communeCouncil(this.ctx, person.commune, cp.day).id },
+          });
           this.placement(c.id, prison, placedAt, t, group);
           if (back <= this.until) {
             const bt = this.instant(back);
@@ -464,7 +542,13 @@ export class Episode {
             type: 'DEATH',
             at: t,
             reporting: prison,
-            details: { death_at: tsStr(t), place: prison.name, cause: rng.pickWeighted(DEATH_CAUSES), investigating_body_notified: true, death_registered_commune: communeOn(person.commune, cp.day) },
+            details: {
+              death_at: tsStr(t),
+              place: prison.name,
+              cause: rng.pickWeighted(DEATH_CAUSES),
+              investigating_body_notified: true,
+              death_registered_commune: communeOn(person.commune, cp.day),
+            },
           });
           this.placement(c.id, prison, placedAt, t, group);
           this.closeCase(c, 'DINH_CHI', t, 'CHET');
@@ -515,7 +599,15 @@ export class Episode {
     const t = this.instant(d);
     const council = communeCouncil(this.ctx, person.commune, d);
     const courtNo = `${rng.range(1, 900)}/${yearOf(d)}/QĐ-CA`;
-    f.event(c.id, { type: 'PAROLE', at: t, reporting: prison, decisionNo: courtNo, decisionDate: dateStr(d), decisionAuthority: this.reviewCourt(prison), details: { court_decision_no: courtNo, probation_until: dateStr(end), supervising_unit_id: council.id } });
+    f.event(c.id, {
+      type: 'PAROLE',
+      at: t,
+      reporting: prison,
+      decisionNo: courtNo,
+      decisionDate: dateStr(d),
+      decisionAuthority: this.reviewCourt(prison),
+      details: { court_decision_no: courtNo, probation_until: dateStr(end), supervising_unit_id: council.id },
+    });
     this.placement(c.id, prison, placedAt, t, null);
     this.setStatus(c, 'THA_CO_DIEU_KIEN', t);
     let probationEnd = end;
@@ -524,7 +616,14 @@ export class Episode {
     if (rng.chance(0.1) && half <= this.until && monthsBetween(half, end) >= 2) {
       shortened = Math.min(6, monthsBetween(half, end) - 1);
       probationEnd = addMonths(end, -shortened);
-      f.event(c.id, { type: 'PROBATION_SHORTENED', at: this.instant(half), reporting: council, decisionNo: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`, decisionDate: dateStr(half), details: { court_decision_no: courtNo, probation_until: dateStr(probationEnd), supervising_unit_id: council.id } });
+      f.event(c.id, {
+        type: 'PROBATION_SHORTENED',
+        at: this.instant(half),
+        reporting: council,
+        decisionNo: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`,
+        decisionDate: dateStr(half),
+        details: { court_decision_no: courtNo, probation_until: dateStr(probationEnd), supervising_unit_id: council.id },
+      });
     }
     f.row('community_supervision', f.base(council, f.entered(t)), {
       case_id: c.id,
@@ -580,7 +679,8 @@ export class Episode {
     if (councilDay <= this.until && councilDay < commuteByReform) {
       const ct = this.instant(councilDay);
       f.event(c.id, { type: 'DEATH_SENTENCE_COUNCIL', at: ct, reporting: camp, decisionAuthority: this.judgment.trialCourt.name, details: { council_formed_at: tsStr(ct) } });
-      if (roll >= 0.43 && roll < 0.48) f.event(c.id, { type: 'DEATH_SENTENCE_POSTPONED', at: ct + 86_400_000, reporting: camp, details: { reason: 'Có tình tiết mới cần xem xét' } });
+      if (roll >= 0.43 && roll < 0.48)
+        f.event(c.id, { type: 'DEATH_SENTENCE_POSTPONED', at: ct + 86_400_000, reporting: camp, details: { reason: 'Có tình tiết mới cần xem xét' } });
     }
     if (executeDay <= this.until && executeDay < commuteByReform) {
       const et = this.instant(executeDay, 5 * 60, 7 * 60);
@@ -594,7 +694,15 @@ export class Episode {
     if (commuteDay <= this.until) {
       const ct = this.instant(commuteDay);
       const no = commuteDay === commuteByReform ? `${rng.range(1, 400)}/${yearOf(commuteDay)}/QĐ-CA` : `${rng.range(1, 2000)}/QĐ-CTN`;
-      f.event(c.id, { type: 'DEATH_SENTENCE_COMMUTED', at: ct, reporting: camp, decisionNo: no, decisionDate: dateStr(commuteDay), decisionAuthority: commuteDay === commuteByReform ? 'Chánh án Tòa án nhân dân tối cao' : 'Chủ tịch nước', details: { commutation_decision_no: no } });
+      f.event(c.id, {
+        type: 'DEATH_SENTENCE_COMMUTED',
+        at: ct,
+        reporting: camp,
+        decisionNo: no,
+        decisionDate: dateStr(commuteDay),
+        decisionAuthority: commuteDay === commuteByReform ? 'Chánh án Tòa án nhân dân tối cao' : 'Chủ tịch nước',
+        details: { commutation_decision_no: no },
+      });
       const move = commuteDay + rng.range(10, 40);
       if (move <= this.until) {
         const prison = this.pickPrison();
@@ -635,7 +743,13 @@ export class Episode {
     for (let i = 0; i < violations; i++) {
       const vd = start + 1 + rng.int(Math.max(1, end - start - 1));
       if (vd <= this.until) {
-        f.event(c.id, { type: 'SUPERVISION_VIOLATION', at: this.instant(vd), reporting: supervisor, note: 'Vi phạm nghĩa vụ của người được hưởng án treo/cải tạo không giam giữ', details: {} });
+        f.event(c.id, {
+          type: 'SUPERVISION_VIOLATION',
+          at: this.instant(vd),
+          reporting: supervisor,
+          note: 'Vi phạm nghĩa vụ của người được hưởng án treo/cải tạo không giam giữ',
+          details: {},
+        });
         recorded += 1;
       }
     }
@@ -656,10 +770,21 @@ export class Episode {
     if (kind === 'SUSPENDED' && recorded === 0 && rng.chance(0.12) && half <= this.until && monthsBetween(half, end) >= 2) {
       shortened = Math.min(12, monthsBetween(half, end) - 1);
       end = addMonths(end, -shortened);
-      f.event(c.id, { type: 'PROBATION_SHORTENED', at: this.instant(half), reporting: supervisor, decisionNo: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`, decisionDate: dateStr(half), decisionAuthority: this.judgment.trialCourt.name, details: { court_decision_no: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`, probation_until: dateStr(end), supervising_unit_id: supervisor.id } });
+      f.event(c.id, {
+        type: 'PROBATION_SHORTENED',
+        at: this.instant(half),
+        reporting: supervisor,
+        decisionNo: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`,
+        decisionDate: dateStr(half),
+        decisionAuthority: this.judgment.trialCourt.name,
+        details: { court_decision_no: `${rng.range(1, 900)}/${yearOf(half)}/QĐ-CA`, probation_until: dateStr(end), supervising_unit_id: supervisor.id },
+      });
     }
     if (!this.military) {
-      for (const [switchDay, fromKind] of [[day(2025, 3, 1), 'CQ_THAHS_CA_HUYEN'], [day(2026, 7, 1), 'CQ_THAHS_CA_TINH']] as const) {
+      for (const [switchDay, fromKind] of [
+        [day(2025, 3, 1), 'CQ_THAHS_CA_HUYEN'],
+        [day(2026, 7, 1), 'CQ_THAHS_CA_TINH'],
+      ] as const) {
         if (managing.kind === fromKind && start < switchDay && end > switchDay && switchDay <= this.until) {
           const to = communityAgency(ctx, person.province, person.district, person.commune, switchDay);
           f.event(c.id, { type: 'CASE_HANDOVER', at: this.instant(switchDay + rng.range(0, 20)), reporting: managing, fromUnit: managing, toUnit: to, details: {} });
@@ -682,7 +807,14 @@ export class Episode {
       const hd = start + rng.int(Math.max(1, end - start));
       if (hd <= this.until) {
         const ht = this.instant(hd);
-        f.event(c.id, { type: 'CASE_HANDOVER', at: ht, reporting: managing, fromUnit: managing, note: 'Bàn giao cho Công an cấp xã nơi cư trú do người chấp hành án xuất ngũ', details: {} });
+        f.event(c.id, {
+          type: 'CASE_HANDOVER',
+          at: ht,
+          reporting: managing,
+          fromUnit: managing,
+          note: 'Bàn giao cho Công an cấp xã nơi cư trú do người chấp hành án xuất ngũ',
+          details: {},
+        });
         this.closeCase(c, 'DA_CHUYEN_GIAO', ht, null);
         this.writeCase(c);
         return;
@@ -719,12 +851,23 @@ export class Episode {
     this.penaltyEnd = end;
     if (kind === 'REFORMATORY') {
       for (const q of quarterEnds(admission, Math.min(end, this.until))) {
-        f.event(c.id, { type: 'CONDUCT_RATING', at: this.instant(q + rng.range(1, 10)), reporting: facility, details: { period: 'QUARTER', rating: rng.pickWeighted(RATINGS[this.person.conduct]) } });
+        f.event(c.id, {
+          type: 'CONDUCT_RATING',
+          at: this.instant(q + rng.range(1, 10)),
+          reporting: facility,
+          details: { period: 'QUARTER', rating: rng.pickWeighted(RATINGS[this.person.conduct]) },
+        });
       }
     }
     if (end <= this.until) {
       const et = this.instant(end);
-      f.event(c.id, { type: 'RELEASE', at: et, reporting: facility, fromUnit: facility, details: { reason: kind === 'REFORMATORY' ? 'HET_HAN' : 'KHAC', destination_residence: addressOn(this.person.street, this.person.commune, end) } });
+      f.event(c.id, {
+        type: 'RELEASE',
+        at: et,
+        reporting: facility,
+        fromUnit: facility,
+        details: { reason: kind === 'REFORMATORY' ? 'HET_HAN' : 'KHAC', destination_residence: addressOn(this.person.street, this.person.commune, end) },
+      });
       this.placement(c.id, facility, t, et, null);
       this.closeCase(c, 'DA_CHAP_HANH_XONG', et, kind === 'REFORMATORY' ? 'HET_HAN' : 'KHAC');
       this.freedDay = end;
@@ -738,7 +881,15 @@ export class Episode {
     const { rng, f, sentence } = this;
     const main = sentence.main;
     const start = this.penaltyStart === null ? null : dateStr(this.penaltyStart);
-    const kindOf = { FIXED: 'TU_CO_THOI_HAN', SUSPENDED: 'TU_CO_THOI_HAN', LIFE: 'TU_CHUNG_THAN', DEATH: 'TU_HINH', CTKGG: 'CAI_TAO_KGG', FINE: 'PHAT_TIEN', WARNING: 'CANH_CAO' } as const;
+    const kindOf = {
+      FIXED: 'TU_CO_THOI_HAN',
+      SUSPENDED: 'TU_CO_THOI_HAN',
+      LIFE: 'TU_CHUNG_THAN',
+      DEATH: 'TU_HINH',
+      CTKGG: 'CAI_TAO_KGG',
+      FINE: 'PHAT_TIEN',
+      WARNING: 'CANH_CAO',
+    } as const;
     if (main !== 'REFORMATORY' && main !== 'TREATMENT') {
       const termed = main === 'FIXED' || main === 'SUSPENDED' || main === 'CTKGG';
       const term = termed && sentence.months !== null ? termColumns(rng, sentence.months) : NO_TERM;
@@ -822,15 +973,27 @@ export class Episode {
       else if (m.kind === 'TICH_THU_VAT_TIEN') done = yearsSince > 0.3;
       else if (m.kind === 'XIN_LOI_CONG_KHAI') done = yearsSince > 0.2;
       const facility = m.kind === 'GIAO_DUC_TRUONG_GIAO_DUONG' || m.kind === 'BAT_BUOC_CHUA_BENH';
-      const status: CaseStatus = facility ? (this.freedDay !== null ? 'DA_CHAP_HANH_XONG' : this.decision ? 'DANG_THI_HANH' : 'CHO_THI_HANH') : done ? 'DA_CHAP_HANH_XONG' : 'DANG_THI_HANH';
-      f.row('judicial_measure', f.base(reporting, entered, status === 'DA_CHAP_HANH_XONG' ? this.instant(Math.min(this.until, judgment.effective + rng.range(30, 400))) : entered, 2), {
-        conviction_id: convictionId,
-        measure_kind: m.kind,
-        amount_vnd: m.amountVnd === null ? null : String(m.amountVnd),
-        facility_unit_id: facility ? (this.measureFacility?.id ?? null) : null,
-        term_months: m.termMonths,
-        status,
-      });
+      const status: CaseStatus = facility
+        ? this.freedDay !== null
+          ? 'DA_CHAP_HANH_XONG'
+          : this.decision
+            ? 'DANG_THI_HANH'
+            : 'CHO_THI_HANH'
+        : done
+          ? 'DA_CHAP_HANH_XONG'
+          : 'DANG_THI_HANH';
+      f.row(
+        'judicial_measure',
+        f.base(reporting, entered, status === 'DA_CHAP_HANH_XONG' ? this.instant(Math.min(this.until, judgment.effective + rng.range(30, 400))) : entered, 2),
+        {
+          conviction_id: convictionId,
+          measure_kind: m.kind,
+          amount_vnd: m.amountVnd === null ? null : String(m.amountVnd),
+          facility_unit_id: facility ? (this.measureFacility?.id ?? null) : null,
+          term_months: m.termMonths,
+          status,
+        },
+      );
     }
   }
 }
@@ -854,4 +1017,9 @@ function prisonTables(prisons: readonly Facility[]) {
 
 const NO_TERM = { term_years: null, term_months: null, term_days: null } as const;
 
-const DEATH_CAUSES = weighted([['BENH', 75], ['TU_SAT', 8], ['TAI_NAN', 7], ['KHAC', 10]] as const);
+const DEATH_CAUSES = weighted([
+  ['BENH', 75],
+  ['TU_SAT', 8],
+  ['TAI_NAN', 7],
+  ['KHAC', 10],
+] as const);

@@ -68,9 +68,7 @@ export class GeneratorPool {
   request(req: ChunkRequest): void {
     const lane = req.chunk % this.workers.length;
     const dead = this.dead.get(lane);
-    const promise = dead
-      ? Promise.reject(new GeneratorError(req.chunk, dead))
-      : new Promise<CopyPayload>((resolve, reject) => this.unanswered.set(req.chunk, { resolve, reject }));
+    const promise = dead ? Promise.reject(new GeneratorError(req.chunk, dead)) : new Promise<CopyPayload>((resolve, reject) => this.unanswered.set(req.chunk, { resolve, reject }));
     // Collected later, in chunk order; until then a failure must not count as unhandled.
     promise.catch(() => undefined);
     this.results.set(req.chunk, promise);

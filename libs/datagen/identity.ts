@@ -48,7 +48,11 @@ export interface PersonInfo {
 
 const POPULATION = weighted(PROVINCES.map((p) => [p, p.population] as const));
 
-const CONDUCT = weighted<Conduct>([['good', 60], ['average', 30], ['bad', 10]]);
+const CONDUCT = weighted<Conduct>([
+  ['good', 60],
+  ['average', 30],
+  ['bad', 10],
+]);
 
 const RANKS = weighted<[string, number, number]>([
   [['Binh nhì', 18, 21], 10],
@@ -67,14 +71,46 @@ const RANKS = weighted<[string, number, number]>([
 ]);
 
 const OCCUPATIONS = weighted([
-  ['Lao động tự do', 38], ['Làm ruộng', 14], ['Công nhân', 10], ['Buôn bán', 7], ['Không nghề nghiệp', 9], ['Lái xe', 4], ['Thợ xây', 4],
-  ['Học sinh', 1], ['Sinh viên', 1], ['Kinh doanh', 4], ['Nhân viên văn phòng', 3], ['Cán bộ, công chức', 2], ['Thợ cơ khí', 3],
+  ['Lao động tự do', 38],
+  ['Làm ruộng', 14],
+  ['Công nhân', 10],
+  ['Buôn bán', 7],
+  ['Không nghề nghiệp', 9],
+  ['Lái xe', 4],
+  ['Thợ xây', 4],
+  ['Học sinh', 1],
+  ['Sinh viên', 1],
+  ['Kinh doanh', 4],
+  ['Nhân viên văn phòng', 3],
+  ['Cán bộ, công chức', 2],
+  ['Thợ cơ khí', 3],
 ] as const);
 const EDUCATION = weighted([
-  ['0/12', 3], ['3/12', 4], ['5/12', 10], ['7/12', 12], ['9/12', 30], ['10/12', 8], ['12/12', 22], ['Trung cấp', 4], ['Cao đẳng', 3], ['Đại học', 4],
+  ['0/12', 3],
+  ['3/12', 4],
+  ['5/12', 10],
+  ['7/12', 12],
+  ['9/12', 30],
+  ['10/12', 8],
+  ['12/12', 22],
+  ['Trung cấp', 4],
+  ['Cao đẳng', 3],
+  ['Đại học', 4],
 ] as const);
-const RELIGION_NORTH = weighted([['Không', 88], ['Phật giáo', 6], ['Công giáo', 5], ['Tin lành', 1]] as const);
-const RELIGION_SOUTH = weighted([['Không', 78], ['Phật giáo', 10], ['Công giáo', 6], ['Cao Đài', 2.5], ['Phật giáo Hòa Hảo', 2.5], ['Tin lành', 1]] as const);
+const RELIGION_NORTH = weighted([
+  ['Không', 88],
+  ['Phật giáo', 6],
+  ['Công giáo', 5],
+  ['Tin lành', 1],
+] as const);
+const RELIGION_SOUTH = weighted([
+  ['Không', 78],
+  ['Phật giáo', 10],
+  ['Công giáo', 6],
+  ['Cao Đài', 2.5],
+  ['Phật giáo Hòa Hảo', 2.5],
+  ['Tin lành', 1],
+] as const);
 
 /** Draws a person living in `opts.province` (or anywhere, by population) as of day `refDay`, an adult unless `opts.minor`. */
 export function drawIdentity(ctx: GenerationContext, rng: Prng, factory: RowFactory, refDay: Day, opts: { province?: Province; minor?: boolean }): PersonInfo {
@@ -182,7 +218,8 @@ export function writePerson(rng: Prng, factory: RowFactory, p: PersonInfo, repor
   const updatedDay = localDay(updated);
   const home = p.movedTo ?? p.commune;
   const permanent = p.foreign ? null : addressOn(p.street, home, updatedDay);
-  const temporaryCommune = !p.foreign && rng.chance(0.15) ? rng.pick(rng.pick(placeMap().districtsByProvince.get(rng.chance(0.5) ? '079' : '001') ?? [home.district]).communes) : null;
+  const temporaryCommune =
+    !p.foreign && rng.chance(0.15) ? rng.pick(rng.pick(placeMap().districtsByProvince.get(rng.chance(0.5) ? '079' : '001') ?? [home.district]).communes) : null;
   const temporary = temporaryCommune ? addressOn(`Số ${rng.range(1, 200)} đường số ${rng.range(1, 30)}`, temporaryCommune, updatedDay) : null;
   const birthProvince = rng.chance(0.85) ? p.province : rng.pickWeighted(POPULATION);
   const hometownProvince = rng.chance(0.8) ? birthProvince : (PROVINCE_BY_CODE.get(p.province.mergedInto) ?? p.province);
@@ -201,7 +238,11 @@ export function writePerson(rng: Prng, factory: RowFactory, p: PersonInfo, repor
     date_of_birth: dobYearOnly ? `${yearOf(p.birth)}-01-01` : dateStr(p.birth),
     dob_precision: dobYearOnly ? 'YEAR' : 'DAY',
     sex: p.sex,
-    place_of_birth: p.foreign ? null : rng.chance(0.5) ? provinceLabel(birthProvince) : addressOn(null, rng.pick(rng.pick(placeMap().districtsByProvince.get(birthProvince.code) ?? [p.district]).communes), day(2000, 1, 1)),
+    place_of_birth: p.foreign
+      ? null
+      : rng.chance(0.5)
+        ? provinceLabel(birthProvince)
+        : addressOn(null, rng.pick(rng.pick(placeMap().districtsByProvince.get(birthProvince.code) ?? [p.district]).communes), day(2000, 1, 1)),
     hometown: p.foreign ? null : provinceLabel(hometownProvince),
     permanent_address: permanent,
     temporary_address: temporary,
@@ -229,4 +270,3 @@ export function writePerson(rng: Prng, factory: RowFactory, p: PersonInfo, repor
     prior_convictions: p.priorConvictions,
   });
 }
-

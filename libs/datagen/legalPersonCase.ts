@@ -27,7 +27,11 @@ const TRADES = ['Thương mại Dịch vụ', 'Xây dựng', 'Khai thác Khoáng
 const BRANDS = ['Phú Thành', 'Hoàng Long', 'Minh Phát', 'Tân Tiến', 'Đại Việt', 'Sao Mai', 'An Khang', 'Thành Công', 'Hưng Thịnh', 'Việt Á', 'Bình Minh', 'Trường Hải'];
 const TITLES = ['Giám đốc', 'Tổng giám đốc', 'Chủ tịch Hội đồng quản trị'];
 const BANNED = ['Khai thác cát, sỏi lòng sông', 'Kinh doanh xăng dầu', 'Xuất nhập khẩu hàng hóa', 'Xử lý chất thải nguy hại', 'Kinh doanh vận tải hành khách'];
-const MEASURES = weighted<CoerciveMeasure>([['PHONG_TOA_TAI_KHOAN', 50], ['KE_BIEN_TAI_SAN', 35], ['TAM_GIU_TAI_LIEU_CON_DAU', 15]]);
+const MEASURES = weighted<CoerciveMeasure>([
+  ['PHONG_TOA_TAI_KHOAN', 50],
+  ['KE_BIEN_TAI_SAN', 35],
+  ['TAM_GIU_TAI_LIEU_CON_DAU', 15],
+]);
 
 function taxPrefix(p: Province): string {
   if (p.code === '001') return '01';
@@ -108,13 +112,25 @@ export function generateLegalPersonCase(ctx: GenerationContext, rng: Prng, sink:
   const convictionId = f.newId();
   f.row('conviction', f.base(agency, entered), { id: convictionId, judgment_id: judgmentId, person_id: null, legal_person_id: lpId, aggregate_term_months: null });
   const offence = rng.pickWeighted(LEGAL_PERSON_OFFENCES);
-  f.row('conviction_offence', f.base(agency, entered), { conviction_id: convictionId, code_article: offence.article, clause: rng.chance(0.8) ? 1 : 2, point: null, offence_name: offence.name });
+  f.row('conviction_offence', f.base(agency, entered), {
+    conviction_id: convictionId,
+    code_article: offence.article,
+    clause: rng.chance(0.8) ? 1 : 2,
+    point: null,
+    offence_name: offence.name,
+  });
 
   const permanent = rng.chance(0.02);
   const suspensionMonths = !permanent && rng.chance(0.15) ? rng.range(6, 36) : null;
   const businessBan = rng.chance(0.2) ? rng.range(12, 36) : null;
   const capitalBan = rng.chance(0.1) ? rng.range(12, 36) : null;
-  const penalty = (kind: 'PHAT_TIEN' | 'DINH_CHI_CO_THOI_HAN' | 'DINH_CHI_VINH_VIEN' | 'CAM_KINH_DOANH' | 'CAM_HUY_DONG_VON', main: boolean, months: number | null, amount: number | null, scope: string | null) =>
+  const penalty = (
+    kind: 'PHAT_TIEN' | 'DINH_CHI_CO_THOI_HAN' | 'DINH_CHI_VINH_VIEN' | 'CAM_KINH_DOANH' | 'CAM_HUY_DONG_VON',
+    main: boolean,
+    months: number | null,
+    amount: number | null,
+    scope: string | null,
+  ) =>
     f.row('penalty', f.base(agency, entered), {
       conviction_id: convictionId,
       penalty_kind: kind,
@@ -173,7 +189,15 @@ export function generateLegalPersonCase(ctx: GenerationContext, rng: Prng, sink:
   if (!paidAll && rng.chance(0.3)) {
     const cd = Math.min(ctx.asOf, decisionDay + rng.range(60, 400));
     const ct = at(cd, 10 * 60);
-    f.event(caseId, { type: 'COERCIVE_MEASURE', at: ct, reporting: agency, decisionNo: `${rng.range(1, 500)}/QĐ-CC`, decisionDate: dateStr(cd), decisionAuthority: agency.name, details: { measure: rng.pickWeighted(MEASURES), amount_vnd: String(fine - paid) } });
+    f.event(caseId, {
+      type: 'COERCIVE_MEASURE',
+      at: ct,
+      reporting: agency,
+      decisionNo: `${rng.range(1, 500)}/QĐ-CC`,
+      decisionDate: dateStr(cd),
+      decisionAuthority: agency.name,
+      details: { measure: rng.pickWeighted(MEASURES), amount_vnd: String(fine - paid) },
+    });
     lastChange = ct;
   }
   if (successorId !== null) {

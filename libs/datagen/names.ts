@@ -55,23 +55,67 @@ const REGION_SPLIT: Readonly<Record<Province['region'], { hoang: number; vu: num
 };
 
 const MALE_MIDDLE_OLD: readonly Entry[] = [
-  ['Văn', 60], ['Đức', 7], ['Minh', 5], ['Hữu', 6], ['Quang', 5], ['Công', 5], ['Thanh', 4], ['Xuân', 4], ['Đình', 4], ['Ngọc', 2], ['Trọng', 2], ['Quốc', 2],
+  ['Văn', 60],
+  ['Đức', 7],
+  ['Minh', 5],
+  ['Hữu', 6],
+  ['Quang', 5],
+  ['Công', 5],
+  ['Thanh', 4],
+  ['Xuân', 4],
+  ['Đình', 4],
+  ['Ngọc', 2],
+  ['Trọng', 2],
+  ['Quốc', 2],
 ];
 const MALE_MIDDLE_YOUNG: readonly Entry[] = [
-  ['Văn', 25], ['Đức', 10], ['Minh', 12], ['Hữu', 6], ['Quang', 8], ['Công', 6], ['Thanh', 6], ['Xuân', 3], ['Đình', 4], ['Ngọc', 4], ['Trọng', 4], ['Quốc', 6], ['Hoàng', 4], ['Anh', 4], ['Tuấn', 2],
+  ['Văn', 25],
+  ['Đức', 10],
+  ['Minh', 12],
+  ['Hữu', 6],
+  ['Quang', 8],
+  ['Công', 6],
+  ['Thanh', 6],
+  ['Xuân', 3],
+  ['Đình', 4],
+  ['Ngọc', 4],
+  ['Trọng', 4],
+  ['Quốc', 6],
+  ['Hoàng', 4],
+  ['Anh', 4],
+  ['Tuấn', 2],
 ];
-const FEMALE_MIDDLE_OLD: readonly Entry[] = [['Thị', 75], ['Ngọc', 5], ['Thu', 4], ['Thanh', 4], ['Hồng', 4], ['Phương', 2], ['Kim', 4], ['Bích', 2]];
+const FEMALE_MIDDLE_OLD: readonly Entry[] = [
+  ['Thị', 75],
+  ['Ngọc', 5],
+  ['Thu', 4],
+  ['Thanh', 4],
+  ['Hồng', 4],
+  ['Phương', 2],
+  ['Kim', 4],
+  ['Bích', 2],
+];
 const FEMALE_MIDDLE_YOUNG: readonly Entry[] = [
-  ['Thị', 35], ['Ngọc', 10], ['Thu', 7], ['Thanh', 6], ['Hồng', 6], ['Phương', 7], ['Kim', 6], ['Mỹ', 5], ['Bích', 3], ['Thúy', 3], ['Minh', 4], ['Khánh', 3], ['Bảo', 3],
+  ['Thị', 35],
+  ['Ngọc', 10],
+  ['Thu', 7],
+  ['Thanh', 6],
+  ['Hồng', 6],
+  ['Phương', 7],
+  ['Kim', 6],
+  ['Mỹ', 5],
+  ['Bích', 3],
+  ['Thúy', 3],
+  ['Minh', 4],
+  ['Khánh', 3],
+  ['Bảo', 3],
 ];
 const MALE_MIDDLE = { old: weighted(MALE_MIDDLE_OLD), young: weighted(MALE_MIDDLE_YOUNG) };
 const FEMALE_MIDDLE = { old: weighted(FEMALE_MIDDLE_OLD), young: weighted(FEMALE_MIDDLE_YOUNG) };
 const FEMALE_SECOND_MIDDLE = ['Thu', 'Ngọc', 'Hồng', 'Thanh', 'Kim', 'Phương', 'Minh'];
 
 const MALE_GIVEN = weighted<string>([
-  ...['Hùng', 'Dũng', 'Tuấn', 'Minh', 'Nam', 'Hải', 'Long', 'Sơn', 'Thắng', 'Cường', 'Huy', 'Phong', 'Quân', 'Trung', 'Tùng', 'Hiếu', 'Đạt'].map(
-    (n) => [n, 4] as const,
-  ),
+  ...['Hùng', 'Dũng', 'Tuấn', 'Minh', 'Nam', 'Hải', 'Long', 'Sơn', 'Thắng', 'Cường', 'Huy', 'Phong', 'Quân', 'Trung', 'Tùng', 'Hiếu', 'Đạt'].map((n) => [n, 4] as const),
   ...['Anh', 'Bình', 'Duy', 'Hoàng', 'Khánh', 'Lâm', 'Lộc', 'Nghĩa', 'Phúc', 'Tài', 'Thành', 'Thịnh', 'Toàn', 'Việt', 'Vinh', 'Hòa', 'Khoa', 'Tiến', 'Chiến', 'Quang'].map(
     (n) => [n, 1.5] as const,
   ),
@@ -92,10 +136,31 @@ interface MinorityGroup {
   pattern: 'kinh-like' | 'ede' | 'jrai';
 }
 const MINORITIES: Readonly<Record<NonNullable<Province['minorities']>, MinorityGroup>> = {
-  thai: { ethnicity: weighted([['Thái', 70], ['Mường', 20], ['H\'Mông', 10]]), surnames: ['Lò', 'Lường', 'Cầm', 'Quàng', 'Lù', 'Tòng', 'Vì', 'Hà', 'Bùi', 'Giàng'], pattern: 'kinh-like' },
-  tay: { ethnicity: weighted([['Tày', 50], ['Nùng', 25], ['H\'Mông', 15], ['Dao', 10]]), surnames: ['Nông', 'Hoàng', 'Vi', 'Lục', 'Ma', 'Lăng', 'Triệu', 'Giàng', 'Vàng', 'Sùng', 'Thào', 'Lý'], pattern: 'kinh-like' },
+  thai: {
+    ethnicity: weighted([
+      ['Thái', 70],
+      ['Mường', 20],
+      ["H'Mông", 10],
+    ]),
+    surnames: ['Lò', 'Lường', 'Cầm', 'Quàng', 'Lù', 'Tòng', 'Vì', 'Hà', 'Bùi', 'Giàng'],
+    pattern: 'kinh-like',
+  },
+  tay: {
+    ethnicity: weighted([
+      ['Tày', 50],
+      ['Nùng', 25],
+      ["H'Mông", 15],
+      ['Dao', 10],
+    ]),
+    surnames: ['Nông', 'Hoàng', 'Vi', 'Lục', 'Ma', 'Lăng', 'Triệu', 'Giàng', 'Vàng', 'Sùng', 'Thào', 'Lý'],
+    pattern: 'kinh-like',
+  },
   highland: {
-    ethnicity: weighted([['Ê Đê', 40], ['Gia Rai', 45], ['Ba Na', 15]]),
+    ethnicity: weighted([
+      ['Ê Đê', 40],
+      ['Gia Rai', 45],
+      ['Ba Na', 15],
+    ]),
     surnames: ['Niê', 'Mlô', 'Êban', 'Ayun', 'Kpă', 'Ksor', 'Rơ Mah', 'Siu', 'Rah Lan', 'Nay'],
     given: ['Phôn', 'Bhin', 'Đen', 'Sun', 'Blang', 'Thuột', 'Hơn', 'Nhi', 'Lân', 'Bim', 'Hoan', 'Djuin', 'Khuê', 'Wing'],
     pattern: 'ede',
@@ -174,12 +239,47 @@ export interface ForeignIdentity {
 }
 
 const FOREIGN: readonly { iso: string; weight: number; surnames: string[]; given: string[]; passport: (r: Prng) => string; surnameFirst: boolean }[] = [
-  { iso: 'CN', weight: 40, surnames: ['WANG', 'LI', 'ZHANG', 'LIU', 'CHEN', 'YANG', 'HUANG', 'ZHAO', 'WU', 'ZHOU'], given: ['WEI', 'FANG', 'JUN', 'LEI', 'MING', 'QIANG', 'YONG', 'JIE', 'HAO', 'XIN'], passport: (r) => `E${r.digits(8)}`, surnameFirst: true },
-  { iso: 'LA', weight: 15, surnames: ['PHOMMAVONG', 'SISOMPHONE', 'KEOMANY', 'VONGSA', 'INTHAVONG'], given: ['SOMSAK', 'KHAMPHONE', 'BOUNMY', 'SOUKSAVANH', 'THONGSAVATH'], passport: (r) => `P${r.digits(7)}`, surnameFirst: false },
-  { iso: 'KH', weight: 15, surnames: ['SOK', 'CHEA', 'KIM', 'NGUON', 'HENG', 'PHAN'], given: ['DARA', 'SOPHAL', 'VANNA', 'RITHY', 'SOKHA'], passport: (r) => `N${r.digits(7)}`, surnameFirst: true },
-  { iso: 'KR', weight: 8, surnames: ['KIM', 'LEE', 'PARK', 'CHOI', 'JUNG'], given: ['MIN JUN', 'JI HOON', 'SEO YEON', 'HYUN WOO', 'DONG HYUN'], passport: (r) => `M${r.digits(8)}`, surnameFirst: true },
+  {
+    iso: 'CN',
+    weight: 40,
+    surnames: ['WANG', 'LI', 'ZHANG', 'LIU', 'CHEN', 'YANG', 'HUANG', 'ZHAO', 'WU', 'ZHOU'],
+    given: ['WEI', 'FANG', 'JUN', 'LEI', 'MING', 'QIANG', 'YONG', 'JIE', 'HAO', 'XIN'],
+    passport: (r) => `E${r.digits(8)}`,
+    surnameFirst: true,
+  },
+  {
+    iso: 'LA',
+    weight: 15,
+    surnames: ['PHOMMAVONG', 'SISOMPHONE', 'KEOMANY', 'VONGSA', 'INTHAVONG'],
+    given: ['SOMSAK', 'KHAMPHONE', 'BOUNMY', 'SOUKSAVANH', 'THONGSAVATH'],
+    passport: (r) => `P${r.digits(7)}`,
+    surnameFirst: false,
+  },
+  {
+    iso: 'KH',
+    weight: 15,
+    surnames: ['SOK', 'CHEA', 'KIM', 'NGUON', 'HENG', 'PHAN'],
+    given: ['DARA', 'SOPHAL', 'VANNA', 'RITHY', 'SOKHA'],
+    passport: (r) => `N${r.digits(7)}`,
+    surnameFirst: true,
+  },
+  {
+    iso: 'KR',
+    weight: 8,
+    surnames: ['KIM', 'LEE', 'PARK', 'CHOI', 'JUNG'],
+    given: ['MIN JUN', 'JI HOON', 'SEO YEON', 'HYUN WOO', 'DONG HYUN'],
+    passport: (r) => `M${r.digits(8)}`,
+    surnameFirst: true,
+  },
   { iso: 'TW', weight: 5, surnames: ['CHEN', 'LIN', 'HUANG', 'CHANG'], given: ['CHIH MING', 'WEN HSIUNG', 'CHIA HAO'], passport: (r) => `3${r.digits(8)}`, surnameFirst: true },
-  { iso: 'NG', weight: 7, surnames: ['OKAFOR', 'NWOSU', 'ADEYEMI', 'OKONKWO'], given: ['CHUKWUEMEKA', 'EMEKA', 'OLUWASEUN', 'IFEANYI'], passport: (r) => `A${r.digits(8)}`, surnameFirst: false },
+  {
+    iso: 'NG',
+    weight: 7,
+    surnames: ['OKAFOR', 'NWOSU', 'ADEYEMI', 'OKONKWO'],
+    given: ['CHUKWUEMEKA', 'EMEKA', 'OLUWASEUN', 'IFEANYI'],
+    passport: (r) => `A${r.digits(8)}`,
+    surnameFirst: false,
+  },
   { iso: 'TH', weight: 4, surnames: ['SRISUK', 'CHAIYAPHUM', 'WONGSAWAT'], given: ['SOMCHAI', 'ANAN', 'PRASERT'], passport: (r) => `AA${r.digits(7)}`, surnameFirst: false },
   { iso: 'US', weight: 3, surnames: ['SMITH', 'JOHNSON', 'NGUYEN', 'BROWN'], given: ['JOHN', 'MICHAEL', 'DAVID', 'KEVIN'], passport: (r) => r.digits(9), surnameFirst: false },
 ];

@@ -27,8 +27,18 @@ export class OrderedIds {
     const c = this.rng.u32();
     const d = this.rng.u32();
     return (
-      HEX4[this.space & 0xffff]! + HEX4[(o >>> 16) & 0xffff]! + '-' + HEX4[o & 0xffff]! + '-' + HEX4[0x8000 | n]! + '-' +
-      HEX4[0x8000 | (c >>> 18)]! + '-' + HEX4[c & 0xffff]! + HEX4[d >>> 16]! + HEX4[d & 0xffff]!
+      HEX4[this.space & 0xffff]! +
+      HEX4[(o >>> 16) & 0xffff]! +
+      '-' +
+      HEX4[o & 0xffff]! +
+      '-' +
+      HEX4[0x8000 | n]! +
+      '-' +
+      HEX4[0x8000 | (c >>> 18)]! +
+      '-' +
+      HEX4[c & 0xffff]! +
+      HEX4[d >>> 16]! +
+      HEX4[d & 0xffff]!
     );
   }
 }

@@ -13,7 +13,10 @@ describe('Prng', () => {
 
   it('draws weighted choices in proportion', () => {
     const r = new Prng(9);
-    const t = weighted([['a', 1], ['b', 3]] as const);
+    const t = weighted([
+      ['a', 1],
+      ['b', 3],
+    ] as const);
     let b = 0;
     for (let i = 0; i < 40_000; i++) if (r.pickWeighted(t) === 'b') b++;
     expect(b / 40_000).toBeGreaterThan(0.73);

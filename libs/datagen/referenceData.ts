@@ -272,7 +272,14 @@ function addCommunes(b: Builder, withPolice: boolean): void {
     const label = `${communeLabel(c)}, ${newProvinceLabel(c.province)}`;
     b.ref.newCommuneCouncils.set(
       c.key,
-      b.unit({ code: `UBND-N${c.key}`, name: `Ủy ban nhân dân ${label}`, kind: 'UBND_XA', province: c.province.code, region: c.province.militaryRegion, validFrom: PROVINCES_MERGED }),
+      b.unit({
+        code: `UBND-N${c.key}`,
+        name: `Ủy ban nhân dân ${label}`,
+        kind: 'UBND_XA',
+        province: c.province.code,
+        region: c.province.militaryRegion,
+        validFrom: PROVINCES_MERGED,
+      }),
     );
     if (withPolice) {
       b.ref.newCommunePolice.set(
@@ -303,9 +310,16 @@ function buildCand(existingUnits: ReadonlyMap<string, string>, existingCourts: R
     const u = b.unit({ code: `C10-TG${String(i + 1).padStart(2, '0')}`, name: p.name, kind: 'TRAI_GIAM', parent: r.management, province: p.province, region: prov.militaryRegion });
     r.prisons.push({ ...u, zone: zoneOf(prov.militaryRegion), weight: p.weight });
   });
-  const reformatories: [string, string][] = [['037', 'Trường giáo dưỡng số 1'], ['051', 'Trường giáo dưỡng số 2'], ['075', 'Trường giáo dưỡng số 3'], ['075', 'Trường giáo dưỡng số 4']];
+  const reformatories: [string, string][] = [
+    ['037', 'Trường giáo dưỡng số 1'],
+    ['051', 'Trường giáo dưỡng số 2'],
+    ['075', 'Trường giáo dưỡng số 3'],
+    ['075', 'Trường giáo dưỡng số 4'],
+  ];
   reformatories.forEach(([prov, name], i) => {
-    r.reformatories.push(b.unit({ code: `C10-TGD${i + 1}`, name, kind: 'TRUONG_GIAO_DUONG', parent: r.management, province: prov, region: PROVINCE_BY_CODE.get(prov)?.militaryRegion ?? null }));
+    r.reformatories.push(
+      b.unit({ code: `C10-TGD${i + 1}`, name, kind: 'TRUONG_GIAO_DUONG', parent: r.management, province: prov, region: PROVINCE_BY_CODE.get(prov)?.militaryRegion ?? null }),
+    );
   });
   r.treatmentFacilities.push(
     b.unit({ code: 'CSCB-01', name: 'Viện Pháp y tâm thần Trung ương', kind: 'CO_SO_CHUA_BENH', province: '001', region: 'BTL_THU_DO' }),
@@ -327,7 +341,8 @@ function buildCand(existingUnits: ReadonlyMap<string, string>, existingCourts: R
     const host = PROVINCE_BY_CODE.get(p.mergedInto) as Province;
     const n = (campCounters.get(host.code) ?? 0) + 1;
     campCounters.set(host.code, n);
-    const campName = p.code === '001' ? 'Trại tạm giam số 1 Công an thành phố Hà Nội' : `Trại tạm giam${n > 1 || host.code !== p.code ? ` số ${n}` : ''} Công an ${currentProvinceLabel(host)}`;
+    const campName =
+      p.code === '001' ? 'Trại tạm giam số 1 Công an thành phố Hà Nội' : `Trại tạm giam${n > 1 || host.code !== p.code ? ` số ${n}` : ''} Công an ${currentProvinceLabel(host)}`;
     r.detentionCamps.set(p.code, b.unit({ code: `TTG-${p.code}`, name: campName, kind: 'TRAI_TAM_GIAM', province: p.code, region: p.militaryRegion }));
     for (const d of placeMap().districtsByProvince.get(p.code) ?? []) {
       r.districtPolice.set(
@@ -350,7 +365,10 @@ function buildCand(existingUnits: ReadonlyMap<string, string>, existingCourts: R
   r.supremeCourt = b.court({ code: 'TANDTC', name: 'Tòa án nhân dân tối cao', kind: 'TANDTC' });
   r.highCourts.set('north', b.court({ code: 'TANDCC-HN', name: 'Tòa án nhân dân cấp cao tại Hà Nội', kind: 'TAND_CAP_CAO', province: '001', validTo: PROVINCES_MERGED - 1 }));
   r.highCourts.set('central', b.court({ code: 'TANDCC-DN', name: 'Tòa án nhân dân cấp cao tại Đà Nẵng', kind: 'TAND_CAP_CAO', province: '048', validTo: PROVINCES_MERGED - 1 }));
-  r.highCourts.set('south', b.court({ code: 'TANDCC-HCM', name: 'Tòa án nhân dân cấp cao tại Thành phố Hồ Chí Minh', kind: 'TAND_CAP_CAO', province: '079', validTo: PROVINCES_MERGED - 1 }));
+  r.highCourts.set(
+    'south',
+    b.court({ code: 'TANDCC-HCM', name: 'Tòa án nhân dân cấp cao tại Thành phố Hồ Chí Minh', kind: 'TAND_CAP_CAO', province: '079', validTo: PROVINCES_MERGED - 1 }),
+  );
   for (const p of PROVINCES) {
     const survived = p.mergedInto === p.code;
     r.provincialCourts.set(
@@ -379,14 +397,39 @@ function buildQdnd(existingUnits: ReadonlyMap<string, string>, existingCourts: R
   const b = new Builder('QDND', existingUnits, existingCourts, { code: 'BQP-CDTHS', name: 'Cục Điều tra hình sự Bộ Quốc phòng', kind: 'CQ_QL_THAHS_BQP' });
   const r = b.ref;
   for (const i of [1, 2]) {
-    const u = b.unit({ code: `BQP-TG${i}`, name: `Trại giam số ${i} Bộ Quốc phòng`, kind: 'TRAI_GIAM', parent: r.management, province: i === 1 ? '001' : '075', region: i === 1 ? 'BTL_THU_DO' : 'QK7' });
+    const u = b.unit({
+      code: `BQP-TG${i}`,
+      name: `Trại giam số ${i} Bộ Quốc phòng`,
+      kind: 'TRAI_GIAM',
+      parent: r.management,
+      province: i === 1 ? '001' : '075',
+      region: i === 1 ? 'BTL_THU_DO' : 'QK7',
+    });
     r.prisons.push({ ...u, zone: i === 1 ? 'north' : 'south', weight: 4 });
   }
   r.detentionCamps.set('BQP', b.unit({ code: 'BQP-TTG', name: 'Trại tạm giam Bộ Quốc phòng', kind: 'TRAI_TAM_GIAM', parent: r.management, province: '001', region: 'BTL_THU_DO' }));
-  const hq: Readonly<Record<MilitaryRegion, string>> = { QK1: '019', QK2: '025', QK3: '031', QK4: '040', QK5: '048', QK7: '079', QK9: '092', BTL_THU_DO: '001', QC_HAI_QUAN: '031', UNKNOWN: '001' };
+  const hq: Readonly<Record<MilitaryRegion, string>> = {
+    QK1: '019',
+    QK2: '025',
+    QK3: '031',
+    QK4: '040',
+    QK5: '048',
+    QK7: '079',
+    QK9: '092',
+    BTL_THU_DO: '001',
+    QC_HAI_QUAN: '031',
+    UNKNOWN: '001',
+  };
   for (const mr of MILITARY_REGIONS) {
     const province = hq[mr.code];
-    const agency = b.unit({ code: `THAQK-${mr.short}`, name: `Cơ quan thi hành án hình sự ${mr.name}`, kind: 'CQ_THAHS_QUAN_KHU', parent: r.management, province, region: mr.code });
+    const agency = b.unit({
+      code: `THAQK-${mr.short}`,
+      name: `Cơ quan thi hành án hình sự ${mr.name}`,
+      kind: 'CQ_THAHS_QUAN_KHU',
+      parent: r.management,
+      province,
+      region: mr.code,
+    });
     r.regionAgencies.set(mr.code, agency);
     r.detentionCamps.set(mr.code, b.unit({ code: `TTG-${mr.short}`, name: `Trại tạm giam ${mr.name}`, kind: 'TRAI_TAM_GIAM', parent: agency, province, region: mr.code }));
     if (mr.code !== 'BTL_THU_DO') {
@@ -434,7 +477,10 @@ function buildQdnd(existingUnits: ReadonlyMap<string, string>, existingCourts: R
     }
     r.militaryAreaCourts.set(mr.code, list);
   }
-  r.militaryRegionCourts.set('QC_HAI_QUAN', b.court({ code: 'TAQS-HQ', name: 'Tòa án quân sự Quân chủng Hải quân', kind: 'TAQS_QUAN_KHU', province: '031', region: 'QC_HAI_QUAN' }));
+  r.militaryRegionCourts.set(
+    'QC_HAI_QUAN',
+    b.court({ code: 'TAQS-HQ', name: 'Tòa án quân sự Quân chủng Hải quân', kind: 'TAQS_QUAN_KHU', province: '031', region: 'QC_HAI_QUAN' }),
+  );
   return r;
 }
 

@@ -130,15 +130,15 @@ export async function seedDatabase(opts: SeedOptions, onProgress?: (p: SeedProgr
     // Validate the date here, before threads start that would each fail on it.
     parseDay(opts.asOf ?? DEFAULT_AS_OF);
 
-    const prior = await client.query<{ next: string }>(
-      'SELECT coalesce(max(first_ordinal + persons_done), 0)::text AS next FROM thahs_meta.datagen_run WHERE seed = $1',
-      [opts.seed],
-    );
+    const prior = await client.query<{ next: string }>('SELECT coalesce(max(first_ordinal + persons_done), 0)::text AS next FROM thahs_meta.datagen_run WHERE seed = $1', [
+      opts.seed,
+    ]);
     const firstOrdinal = Number(prior.rows[0]?.next ?? 0);
-    const run = await client.query<{ run_id: string }>(
-      'INSERT INTO thahs_meta.datagen_run (seed, first_ordinal, persons_requested) VALUES ($1, $2, $3) RETURNING run_id::text',
-      [opts.seed, firstOrdinal, opts.persons],
-    );
+    const run = await client.query<{ run_id: string }>('INSERT INTO thahs_meta.datagen_run (seed, first_ordinal, persons_requested) VALUES ($1, $2, $3) RETURNING run_id::text', [
+      opts.seed,
+      firstOrdinal,
+      opts.persons,
+    ]);
     runId = run.rows[0]?.run_id ?? null;
 
     let lifted: LiftedDefinition[] = [];

@@ -46,9 +46,17 @@ function serve(): void {
       while (done < req.persons) done += generateJudgmentGroup(ctx, req.ordinal + done, req.persons - done, batch);
       const payload = batch.toPayload();
       const reply: WorkerReply = { type: 'batch', chunk: req.chunk, payload };
-      port.postMessage(reply, payload.parts.map((p) => p.data.buffer as ArrayBuffer));
+      port.postMessage(
+        reply,
+        payload.parts.map((p) => p.data.buffer as ArrayBuffer),
+      );
     } catch (err) {
-      const reply: WorkerReply = { type: 'error', chunk: req.chunk, message: err instanceof Error ? err.message : String(err), ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) };
+      const reply: WorkerReply = {
+        type: 'error',
+        chunk: req.chunk,
+        message: err instanceof Error ? err.message : String(err),
+        ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+      };
       port.postMessage(reply);
     }
   });

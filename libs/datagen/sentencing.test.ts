@@ -9,7 +9,14 @@ describe('decideSentence (civil courts)', () => {
   const counts: Record<string, number> = {};
   const fixedMonths: number[] = [];
   for (let i = 0; i < n; i++) {
-    const s = decideSentence(rng, { mainOffence: rng.pickWeighted(CIVIL_OFFENCES), judgmentDay: day(2020, 1, 1) + rng.int(2000), minor: false, foreign: false, military: false, treatment: false });
+    const s = decideSentence(rng, {
+      mainOffence: rng.pickWeighted(CIVIL_OFFENCES),
+      judgmentDay: day(2020, 1, 1) + rng.int(2000),
+      minor: false,
+      foreign: false,
+      military: false,
+      treatment: false,
+    });
     counts[s.main] = (counts[s.main] ?? 0) + 1;
     if (s.main === 'FIXED' && s.months !== null) fixedMonths.push(s.months);
   }

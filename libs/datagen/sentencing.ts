@@ -122,7 +122,10 @@ export function decideSentence(rng: Prng, input: SentencingInput): Sentence {
 
   switch (s.main) {
     case 'FIXED':
-      s.months = Math.min(360, offences.reduce((sum, o) => sum + o.months, 0));
+      s.months = Math.min(
+        360,
+        offences.reduce((sum, o) => sum + o.months, 0),
+      );
       break;
     case 'SUSPENDED':
       s.months = Math.min(36, Math.max(6, first.months));

@@ -13,7 +13,12 @@ describe('parseMix', () => {
 
 describe('partitionedUuid', () => {
   it('makes v4 uuids whose last byte lies in the share asked for', () => {
-    for (const share of [{ residue: 0, modulus: 1 }, { residue: 5, modulus: 16 }, { residue: 127, modulus: 128 }, { residue: 20, modulus: 48 }]) {
+    for (const share of [
+      { residue: 0, modulus: 1 },
+      { residue: 5, modulus: 16 },
+      { residue: 127, modulus: 128 },
+      { residue: 20, modulus: 48 },
+    ]) {
       for (let i = 0; i < 300; i++) {
         const id = partitionedUuid(share);
         expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -228,7 +228,18 @@ class Actions {
   private context(): GenerationContext {
     const now = Date.now();
     const today = localDay(now);
-    return { ministry: this.ref.ministry, ref: this.ref, keys: this.keys, seed: this.seed, asOf: today, horizon: now, windowFrom: today - 45, windowTo: today - 10, orderedIds: false, newId: this.newId };
+    return {
+      ministry: this.ref.ministry,
+      ref: this.ref,
+      keys: this.keys,
+      seed: this.seed,
+      asOf: today,
+      horizon: now,
+      windowFrom: today - 45,
+      windowTo: today - 10,
+      orderedIds: false,
+      newId: this.newId,
+    };
   }
 
   async run(kind: Kind): Promise<Counts> {
@@ -285,7 +296,13 @@ class Actions {
       } else if (x < 0.92) {
         f.event(oc.id, { type: 'DISCIPLINE', at: now, reporting, note: 'Vi phạm nội quy', details: {} });
       } else {
-        f.event(oc.id, { type: 'EXTRACTION_OUT', at: now, reporting, fromUnit: reporting, details: { reason: 'Phục vụ điều tra vụ án khác', expected_return_at: tsStr(now + 7 * 86_400_000) } });
+        f.event(oc.id, {
+          type: 'EXTRACTION_OUT',
+          at: now,
+          reporting,
+          fromUnit: reporting,
+          details: { reason: 'Phục vụ điều tra vụ án khác', expected_return_at: tsStr(now + 7 * 86_400_000) },
+        });
       }
     }
     c.insert += await batch.writeTo(this.client);
@@ -315,7 +332,7 @@ class Actions {
     const pay = this.rng.chance(0.5) ? remaining : (remaining * BigInt(this.rng.range(10, 90))) / 100n;
     const paid = o.paid + (pay > 0n ? pay : remaining);
     const res = await this.client.query(
-      "UPDATE thahs.monetary_obligation SET paid_vnd = $2, settled_date = CASE WHEN $2::numeric >= amount_vnd THEN $3::date ELSE settled_date END WHERE id = $1 AND paid_vnd <= $2::numeric",
+      'UPDATE thahs.monetary_obligation SET paid_vnd = $2, settled_date = CASE WHEN $2::numeric >= amount_vnd THEN $3::date ELSE settled_date END WHERE id = $1 AND paid_vnd <= $2::numeric',
       [o.id, paid.toString(), dateStr(localDay(Date.now()))],
     );
     c.update += res.rowCount ?? 0;
@@ -336,7 +353,14 @@ class Actions {
     }
     const facility = this.unit(oc.facility);
     if (oc.type === 'COMMUNITY') f.event(oc.id, { type: 'SUPERVISION_END', at: now, reporting: managing, details: {} });
-    else f.event(oc.id, { type: 'RELEASE', at: now, reporting: facility ?? managing, fromUnit: facility, details: { reason: 'HET_HAN', notice_sent_at: tsStr(now - 60 * 86_400_000) } });
+    else
+      f.event(oc.id, {
+        type: 'RELEASE',
+        at: now,
+        reporting: facility ?? managing,
+        fromUnit: facility,
+        details: { reason: 'HET_HAN', notice_sent_at: tsStr(now - 60 * 86_400_000) },
+      });
     c.insert += await batch.writeTo(this.client);
     const placed = await this.client.query('UPDATE thahs.custody_placement SET to_at = $2 WHERE case_id = $1 AND to_at IS NULL', [oc.id, tsStr(now)]);
     const closed = await this.client.query(
@@ -469,7 +493,16 @@ async function loadShared(opts: WorkloadOptions, db: string, client: Client): Pr
 }
 
 /** One connection's share of the workload: its own schedule, samples and transactions. */
-async function runLane(opts: WorkloadOptions, shared: Shared, lane: number, lanes: number, started: number, totals: Counts, stats: { transactions: number; failed: number }, signal: AbortSignal): Promise<void> {
+async function runLane(
+  opts: WorkloadOptions,
+  shared: Shared,
+  lane: number,
+  lanes: number,
+  started: number,
+  totals: Counts,
+  stats: { transactions: number; failed: number },
+  signal: AbortSignal,
+): Promise<void> {
   const client = new Client({ connectionString: opts.url, application_name: `thahs-workload-${opts.ministry}` });
   await client.connect();
   const rng = new Prng(opts.seed ?? 1, 0x3047, ministryCode(opts.ministry) === 'CAND' ? 1 : 2, lane);

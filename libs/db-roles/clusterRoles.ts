@@ -11,7 +11,10 @@ const ATTRIBUTES: Record<ServiceRoleKind, string> = {
 
 /** The roles as a DBA creates them by hand (no password: set each with \password afterwards). */
 export function roleCreationStatements(): string[] {
-  return [...(Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => `CREATE ROLE ${ident(SERVICE_ROLES[k])} WITH ${ATTRIBUTES[k]}`), `GRANT pg_monitor TO ${ident(SERVICE_ROLES.audit)}`];
+  return [
+    ...(Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => `CREATE ROLE ${ident(SERVICE_ROLES[k])} WITH ${ATTRIBUTES[k]}`),
+    `GRANT pg_monitor TO ${ident(SERVICE_ROLES.audit)}`,
+  ];
 }
 
 /**
@@ -33,5 +36,8 @@ export async function ensureServiceRoles(superuser: ClientBase, passwords: Recor
       WHERE m.rolname = ANY($1) AND g.rolname <> 'pg_monitor'`,
     [Object.values(SERVICE_ROLES)],
   );
-  if (r.rows.length > 0) throw new Error(`service roles are members of other roles: ${r.rows.map((x) => `${x.member} in ${x.role}`).join(', ')} (revoke them; ${OWNER_ROLE} must not be granted to a service)`);
+  if (r.rows.length > 0)
+    throw new Error(
+      `service roles are members of other roles: ${r.rows.map((x) => `${x.member} in ${x.role}`).join(', ')} (revoke them; ${OWNER_ROLE} must not be granted to a service)`,
+    );
 }

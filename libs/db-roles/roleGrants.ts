@@ -35,7 +35,15 @@ export function ownerGrantStatements(provider: Ministry): { schema: string; sql:
   const partner = partnerSchemaOf(provider);
   return [
     { schema: 'thahs', sql: [...usage('thahs', P, O), ...onSchemaTables('thahs', 'SELECT', P), ...onSchemaTables('thahs', 'SELECT', O)] },
-    { schema: 'thahs_meta', sql: [...usage('thahs_meta', P, A, O, U), ...onSchemaTables('thahs_meta', 'SELECT', P), ...onSchemaTables('thahs_meta', 'SELECT', A), ...onSchemaTables('thahs_meta', 'SELECT', O)] },
+    {
+      schema: 'thahs_meta',
+      sql: [
+        ...usage('thahs_meta', P, A, O, U),
+        ...onSchemaTables('thahs_meta', 'SELECT', P),
+        ...onSchemaTables('thahs_meta', 'SELECT', A),
+        ...onSchemaTables('thahs_meta', 'SELECT', O),
+      ],
+    },
     {
       schema: 'thahs_cdc',
       sql: [
@@ -46,7 +54,16 @@ export function ownerGrantStatements(provider: Ministry): { schema: string; sql:
         `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA thahs_cdc TO ${q(P)}, ${q(O)}`,
       ],
     },
-    { schema: 'agreement', sql: [...usage('agreement', P, A, O, U), ...onSchemaTables('agreement', 'SELECT', P), ...onSchemaTables('agreement', 'SELECT', A), ...onSchemaTables('agreement', 'SELECT', O), ...onSchemaTables('agreement', 'SELECT', U)] },
+    {
+      schema: 'agreement',
+      sql: [
+        ...usage('agreement', P, A, O, U),
+        ...onSchemaTables('agreement', 'SELECT', P),
+        ...onSchemaTables('agreement', 'SELECT', A),
+        ...onSchemaTables('agreement', 'SELECT', O),
+        ...onSchemaTables('agreement', 'SELECT', U),
+      ],
+    },
     {
       schema: partner,
       sql: [
@@ -75,7 +92,15 @@ export function ownerGrantStatements(provider: Ministry): { schema: string; sql:
         `GRANT SELECT (${DEAD_LETTER_METADATA.join(', ')}) ON ${S}.dead_letter TO ${q(U)}`,
       ],
     },
-    { schema: 'thahs_reconcile', sql: [`GRANT USAGE, CREATE ON SCHEMA thahs_reconcile TO ${q(O)}`, ...onSchemaTables('thahs_reconcile', 'SELECT, INSERT, UPDATE, DELETE', O), ...usage('thahs_reconcile', U), ...onSchemaTables('thahs_reconcile', 'SELECT', U)] },
+    {
+      schema: 'thahs_reconcile',
+      sql: [
+        `GRANT USAGE, CREATE ON SCHEMA thahs_reconcile TO ${q(O)}`,
+        ...onSchemaTables('thahs_reconcile', 'SELECT, INSERT, UPDATE, DELETE', O),
+        ...usage('thahs_reconcile', U),
+        ...onSchemaTables('thahs_reconcile', 'SELECT', U),
+      ],
+    },
   ];
 }
 

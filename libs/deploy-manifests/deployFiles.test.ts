@@ -23,9 +23,12 @@ beforeAll(async () => {
 
 const onDisk = (rel: string): string => fs.readFileSync(path.join(deployDir(), rel), 'utf8');
 const docsOf = (rel: string): Manifest[] => parseAllDocuments(onDisk(rel)).map((d) => d.toJS() as Manifest);
-const allK8sDocs = (): Manifest[] => Object.keys(files).filter((f) => f.startsWith('k8s/')).flatMap(docsOf);
+const allK8sDocs = (): Manifest[] =>
+  Object.keys(files)
+    .filter((f) => f.startsWith('k8s/'))
+    .flatMap(docsOf);
 
-describe('deploy/ is generated from the secure profile\'s source', () => {
+describe("deploy/ is generated from the secure profile's source", () => {
   it('holds exactly what `thahs deploy generate` writes', () => {
     for (const [rel, text] of Object.entries(files)) expect({ rel, text: onDisk(rel) }).toEqual({ rel, text });
   });
@@ -34,7 +37,9 @@ describe('deploy/ is generated from the secure profile\'s source', () => {
     const users = docsOf('k8s/platform/kafka-users.yaml');
     expect(users.map((u) => u.metadata.name)).toEqual(allPrincipals());
     const fromManifests: AclRule[] = users.flatMap((u) => {
-      const acls = ((u.spec as { authorization?: { acls: { resource: { type: AclRule['resource']; name?: string; patternType?: string }; operations: AclRule['operation'][] }[] } }).authorization?.acls ?? []);
+      const acls =
+        (u.spec as { authorization?: { acls: { resource: { type: AclRule['resource']; name?: string; patternType?: string }; operations: AclRule['operation'][] }[] } })
+          .authorization?.acls ?? [];
       return acls.flatMap((a) =>
         a.operations.map((operation) => ({
           principal: u.metadata.name,
@@ -62,7 +67,13 @@ describe('deploy/ is generated from the secure profile\'s source', () => {
     const local = fs.existsSync(path.join(deployDir(), '..', '.stack-secure/config/kafka-1.properties'))
       ? fs.readFileSync(path.join(deployDir(), '..', '.stack-secure/config/kafka-1.properties'), 'utf8')
       : undefined;
-    for (const line of ['listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL', 'listener.name.controller.ssl.client.auth=required', 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'allow.everyone.if.no.acl.found=false', 'min.insync.replicas=2']) {
+    for (const line of [
+      'listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL',
+      'listener.name.controller.ssl.client.auth=required',
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'allow.everyone.if.no.acl.found=false',
+      'min.insync.replicas=2',
+    ]) {
       expect(node).toContain(line);
       if (local) expect(local).toContain(line);
     }
@@ -75,7 +86,10 @@ describe('deploy/ is generated from the secure profile\'s source', () => {
         expect({ secret: d.metadata.name, k, placeholder: v.includes('REPLACE_ME') }).toEqual({ secret: d.metadata.name, k, placeholder: true });
       }
     }
-    for (const line of onDisk('compose/env.template').split('\n').filter((l) => l.includes('='))) expect(line).toMatch(/=REPLACE_ME$/);
+    for (const line of onDisk('compose/env.template')
+      .split('\n')
+      .filter((l) => l.includes('=')))
+      expect(line).toMatch(/=REPLACE_ME$/);
     expect(onDisk('compose/compose.yaml')).not.toMatch(/PASSWORD: (?!\$\{)/);
   });
 });
@@ -83,7 +97,9 @@ describe('deploy/ is generated from the secure profile\'s source', () => {
 describe('deploy/ passes the schemas', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   const crd = (file: string) => {
-    const doc = parse(fs.readFileSync(path.join(deployDir(), 'k8s/schemas/strimzi', file), 'utf8')) as { spec: { names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] } };
+    const doc = parse(fs.readFileSync(path.join(deployDir(), 'k8s/schemas/strimzi', file), 'utf8')) as {
+      spec: { names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] };
+    };
     const v1 = doc.spec.versions.find((v) => v.name === 'v1')!;
     return [doc.spec.names.kind, ajv.compile(v1.schema.openAPIV3Schema)] as const;
   };

@@ -3,7 +3,11 @@ import { ADMIN_PRINCIPAL, allPrincipals, deriveAcls, exchangeTopicList } from '.
 import { EXCHANGE_TOPIC_MAX_MESSAGE_BYTES } from '../kafka/topicProvisioner';
 
 /** A Kubernetes object as written to YAML. */
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, unknown>;
 
 export const STRIMZI_API = 'kafka.strimzi.io/v1';
 export const PLATFORM_NAMESPACE = 'thahs-platform';
@@ -86,7 +90,11 @@ export function kafkaUsers(grants: readonly AgreementGrant[]): Manifest[] {
 
 /** A KafkaTopic's object name: topic names may hold upper case and dots, object names may not. */
 export function topicObjectName(topic: string): string {
-  return topic.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 253);
+  return topic
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 253);
 }
 
 /** The retention and size every exchange topic is created with (as topicProvisioner makes them locally). */

@@ -28,7 +28,13 @@ export function ministryServices(m: Ministry): ServiceSpec[] {
   const partner = otherMinistry(m);
   return [
     { name: 'cdc-producer', args: ['cdc-producer', '--ministry', m], principal: servicePrincipal('producer', m), dbRole: SERVICE_ROLES.producer, registryUser: 'registry-writer' },
-    { name: 'apply-consumer', args: ['apply-consumer', '--receiver', m, '--provider', partner], principal: servicePrincipal('apply', m), dbRole: SERVICE_ROLES.apply, registryUser: 'registry-reader' },
+    {
+      name: 'apply-consumer',
+      args: ['apply-consumer', '--receiver', m, '--provider', partner],
+      principal: servicePrincipal('apply', m),
+      dbRole: SERVICE_ROLES.apply,
+      registryUser: 'registry-reader',
+    },
     { name: 'agreement-sync', args: ['agreement', 'sync', '--ministry', m], principal: servicePrincipal('agreement-sync', m), dbRole: OWNER_ROLE, registryUser: '' },
   ];
 }
@@ -79,7 +85,11 @@ function secretTemplates(m: Ministry): Manifest[] {
       }),
     );
   }
-  out.push(secret('thahs-db-owner', { [`THAHS_${m.toUpperCase()}_PG_URL`]: `postgres://${OWNER_ROLE}:${PLACEHOLDER}@${PLACEHOLDER}:5432/thahs?sslmode=verify-full&sslrootcert=/etc/thahs/pg-ca/ca.crt` }));
+  out.push(
+    secret('thahs-db-owner', {
+      [`THAHS_${m.toUpperCase()}_PG_URL`]: `postgres://${OWNER_ROLE}:${PLACEHOLDER}@${PLACEHOLDER}:5432/thahs?sslmode=verify-full&sslrootcert=/etc/thahs/pg-ca/ca.crt`,
+    }),
+  );
   out.push(secret('thahs-keys', { [`${PLACEHOLDER}.key.pem`]: PLACEHOLDER }, { 'thahs.vn/keys': 'party and ministry signing keys (thahs keys generate), one file per key' }));
   return out;
 }
@@ -163,7 +173,13 @@ function prepareJob(m: Ministry): Manifest {
 
 /** Everything one ministry applies in its namespace. */
 export function ministryManifests(m: Ministry): Manifest[] {
-  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespaceOf(m) } }, configMap(m), ...secretTemplates(m), prepareJob(m), ...ministryServices(m).map((s) => deployment(m, s))];
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespaceOf(m) } },
+    configMap(m),
+    ...secretTemplates(m),
+    prepareJob(m),
+    ...ministryServices(m).map((s) => deployment(m, s)),
+  ];
 }
 
 /** The platform's Secret templates the KafkaUsers read their passwords from. */

@@ -8,7 +8,14 @@ export const REGISTRY_ROLES = { 'registry-admin': 'sr-admin', 'registry-writer':
 
 /** The registry's environment in a container: the secure stack's settings, its users' file, its SQL storage. */
 export function registryEnvironment(certFile: string, keyFile: string, usersFile: string, jdbcUrl: string): Record<string, string> {
-  const props = { ...secureRegistryProperties(8443, certFile, keyFile), 'quarkus.config.locations': usersFile, 'apicurio.storage.kind': 'sql', 'apicurio.storage.sql.kind': 'postgresql', 'apicurio.datasource.url': jdbcUrl, 'apicurio.datasource.username': 'apicurio' };
+  const props = {
+    ...secureRegistryProperties(8443, certFile, keyFile),
+    'quarkus.config.locations': usersFile,
+    'apicurio.storage.kind': 'sql',
+    'apicurio.storage.sql.kind': 'postgresql',
+    'apicurio.datasource.url': jdbcUrl,
+    'apicurio.datasource.username': 'apicurio',
+  };
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [quarkusEnvName(k), v]));
 }
 
@@ -19,7 +26,10 @@ export function registryEnvironment(certFile: string, keyFile: string, usersFile
  */
 export function registryManifests(): Manifest[] {
   const labels = { app: 'thahs-registry' };
-  const users = Object.entries(REGISTRY_ROLES).flatMap(([u, role]) => [`quarkus.security.users.embedded.users.${u}=${PLACEHOLDER}`, `quarkus.security.users.embedded.roles.${u}=${role}`]);
+  const users = Object.entries(REGISTRY_ROLES).flatMap(([u, role]) => [
+    `quarkus.security.users.embedded.users.${u}=${PLACEHOLDER}`,
+    `quarkus.security.users.embedded.roles.${u}=${role}`,
+  ]);
   return [
     {
       apiVersion: 'v1',
@@ -46,7 +56,14 @@ export function registryManifests(): Manifest[] {
                 name: 'registry',
                 image: `quay.io/apicurio/apicurio-registry:${APICURIO_VERSION}`,
                 ports: [{ name: 'https', containerPort: 8443 }],
-                env: Object.entries(registryEnvironment('/etc/registry/tls/tls.crt', '/etc/registry/tls/tls.key', '/etc/registry/users/registry.properties', `jdbc:postgresql://${PLACEHOLDER}:5432/registry?sslmode=verify-full&sslrootcert=/etc/registry/pg-ca/ca.crt`)).map(([name, value]) => ({ name, value })),
+                env: Object.entries(
+                  registryEnvironment(
+                    '/etc/registry/tls/tls.crt',
+                    '/etc/registry/tls/tls.key',
+                    '/etc/registry/users/registry.properties',
+                    `jdbc:postgresql://${PLACEHOLDER}:5432/registry?sslmode=verify-full&sslrootcert=/etc/registry/pg-ca/ca.crt`,
+                  ),
+                ).map(([name, value]) => ({ name, value })),
                 volumeMounts: [
                   { name: 'users', mountPath: '/etc/registry/users', readOnly: true },
                   { name: 'tls', mountPath: '/etc/registry/tls', readOnly: true },

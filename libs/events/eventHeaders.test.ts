@@ -1,10 +1,36 @@
 import * as fs from 'fs';
 import { Type } from 'avsc';
-import { comparePositions, crc64Avro, decodeEnvelope, decodeMeta, encodeEnvelope, encodeMeta, eventId, formatLsn, H, HeaderError, META_PREFIX, META_V1_SCHEMA_FILE, parseEnvelope, parseLsn, parseMeta } from '.';
+import {
+  comparePositions,
+  crc64Avro,
+  decodeEnvelope,
+  decodeMeta,
+  encodeEnvelope,
+  encodeMeta,
+  eventId,
+  formatLsn,
+  H,
+  HeaderError,
+  META_PREFIX,
+  META_V1_SCHEMA_FILE,
+  parseEnvelope,
+  parseLsn,
+  parseMeta,
+} from '.';
 import { singleObjectHeader } from './avroFingerprint';
 
 describe('event headers', () => {
-  const meta = { op: 'u' as const, position: { lsn: parseLsn('16/B374D848'), index: 7 }, xid: 901, commitTs: 1764201600000123, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 2, sourceEpoch: '7441139201358532123' };
+  const meta = {
+    op: 'u' as const,
+    position: { lsn: parseLsn('16/B374D848'), index: 7 },
+    xid: 901,
+    commitTs: 1764201600000123,
+    ministry: 'cand',
+    entity: 'person',
+    agreementId: 'TTDL-CAND-QDND-2025-01',
+    agreementVersion: 2,
+    sourceEpoch: '7441139201358532123',
+  };
   const keyId = 'cand.c10-20261127-0a1b2c3d';
 
   const sig = Buffer.alloc(64, 1);
@@ -30,7 +56,20 @@ describe('event headers', () => {
     expect(v2.length).toBeLessThanOrEqual(132 + 16 + 3);
     // Version 1, as producers wrote it before: its own fingerprint, no run or seq.
     const v1Type = Type.forSchema(JSON.parse(fs.readFileSync(META_V1_SCHEMA_FILE, 'utf8')) as Parameters<typeof Type.forSchema>[0]);
-    const body = v1Type.toBuffer({ op: 'u', lsn: Number(meta.position.lsn), tx_index: 7, xid: 901, commit_ts: meta.commitTs, event_id: 'cand:16/B374D848:7', ministry: 'cand', entity: 'person', key_id: keyId, agreement_id: meta.agreementId, agreement_version: 2, source_epoch: meta.sourceEpoch });
+    const body = v1Type.toBuffer({
+      op: 'u',
+      lsn: Number(meta.position.lsn),
+      tx_index: 7,
+      xid: 901,
+      commit_ts: meta.commitTs,
+      event_id: 'cand:16/B374D848:7',
+      ministry: 'cand',
+      entity: 'person',
+      key_id: keyId,
+      agreement_id: meta.agreementId,
+      agreement_version: 2,
+      source_epoch: meta.sourceEpoch,
+    });
     const v1 = Buffer.concat([singleObjectHeader(JSON.stringify(v1Type.schema())), body]);
     expect(v1.subarray(0, 10)).not.toEqual(META_PREFIX);
     expect(decodeMeta(v1)).toEqual({ ...meta, keyId, eventId: 'cand:16/B374D848:7' });

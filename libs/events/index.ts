@@ -1,5 +1,22 @@
 export { comparePositions, formatLsn, parseLsn } from './sourcePosition';
 export type { SourcePosition } from './sourcePosition';
-export { H, eventId, encodeMeta, decodeMeta, parseMeta, encodeEnvelope, decodeEnvelope, parseEnvelope, describeMeta, headerText, headerBytes, HeaderError, META_PREFIX, META_SCHEMA_FILE, META_V1_SCHEMA_FILE, SIGNATURE_BYTES } from './eventHeaders';
+export {
+  H,
+  eventId,
+  encodeMeta,
+  decodeMeta,
+  parseMeta,
+  encodeEnvelope,
+  decodeEnvelope,
+  parseEnvelope,
+  describeMeta,
+  headerText,
+  headerBytes,
+  HeaderError,
+  META_PREFIX,
+  META_SCHEMA_FILE,
+  META_V1_SCHEMA_FILE,
+  SIGNATURE_BYTES,
+} from './eventHeaders';
 export type { EventMeta, EventSequence, ReceivedMeta, Operation, Envelope, MetaSummary } from './eventHeaders';
 export { crc64Avro } from './avroFingerprint';

@@ -2,7 +2,16 @@ import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { envelopeInfo, FieldEncryptionError, FieldOpener, FieldSealer, generateEncryptionKeyPair, loadEncryptionPrivateKeys, loadEncryptionPublicKey, newestEncryptionKeyId } from '.';
+import {
+  envelopeInfo,
+  FieldEncryptionError,
+  FieldOpener,
+  FieldSealer,
+  generateEncryptionKeyPair,
+  loadEncryptionPrivateKeys,
+  loadEncryptionPublicKey,
+  newestEncryptionKeyId,
+} from '.';
 import { generateKeyPair, loadSigningKey, PublicKeyRing } from '../signing';
 
 const place = { entity: 'person', field: 'religion', rowKey: '6f1c2a90-0d4e-4c35-9a51-1b1f2b6f0c11' };

@@ -69,7 +69,8 @@ export class FieldSealer {
     readonly recipientKeyId: string,
     private readonly recipientKey: KeyObject,
   ) {
-    if (recipientKey.asymmetricKeyType !== 'x25519') throw new FieldEncryptionError(`the receiver's key must be X25519, got ${recipientKey.asymmetricKeyType}`, { agreementId, keyId: recipientKeyId });
+    if (recipientKey.asymmetricKeyType !== 'x25519')
+      throw new FieldEncryptionError(`the receiver's key must be X25519, got ${recipientKey.asymmetricKeyType}`, { agreementId, keyId: recipientKeyId });
     this.rotate();
   }
 
@@ -149,7 +150,8 @@ export class FieldOpener {
   open(envelope: Buffer, place: FieldPlace, expectedAgreementId?: string): Buffer {
     const e = parse(envelope);
     const ctx = { agreementId: e.agreementId, entity: place.entity, field: place.field, keyId: e.keyId };
-    if (expectedAgreementId !== undefined && e.agreementId !== expectedAgreementId) throw new FieldEncryptionError(`sealed under agreement ${e.agreementId}, expected ${expectedAgreementId}`, ctx);
+    if (expectedAgreementId !== undefined && e.agreementId !== expectedAgreementId)
+      throw new FieldEncryptionError(`sealed under agreement ${e.agreementId}, expected ${expectedAgreementId}`, ctx);
     const cacheKey = e.header.toString('base64');
     let dataKey = this.dataKeys.get(cacheKey);
     if (!dataKey) {

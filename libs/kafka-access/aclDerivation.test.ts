@@ -2,11 +2,16 @@ import * as path from 'path';
 import { repoRoot } from '../config/repoRoot';
 import { deriveAcls, exchangeTopicList, formatRule, grantsFromAgreementFiles, principalForClient, type AgreementGrant } from '.';
 
-const grant = (agreementId: string, provider: 'cand' | 'qdnd', receivers: ('cand' | 'qdnd')[], entities = ['person']): AgreementGrant => ({ agreementId, provider, receivers, entities });
+const grant = (agreementId: string, provider: 'cand' | 'qdnd', receivers: ('cand' | 'qdnd')[], entities = ['person']): AgreementGrant => ({
+  agreementId,
+  provider,
+  receivers,
+  entities,
+});
 const lines = (grants: AgreementGrant[]): string[] => deriveAcls(grants).map(formatRule);
 
 describe('deriveAcls', () => {
-  it('lets a producer write only its own ministry\'s topics', () => {
+  it("lets a producer write only its own ministry's topics", () => {
     const l = lines([]);
     expect(l).toContain('producer-cand Write topic thahs.cand.*');
     expect(l).toContain('producer-cand IdempotentWrite cluster');
@@ -15,7 +20,7 @@ describe('deriveAcls', () => {
     expect(l.filter((x) => x.startsWith('apply-') && !x.includes('thahs.deletion-records'))).toEqual([]);
   });
 
-  it('lets a receiver read exactly its agreements\' topics and groups', () => {
+  it("lets a receiver read exactly its agreements' topics and groups", () => {
     const l = lines([grant('AG-1', 'cand', ['qdnd']), grant('AG-2', 'qdnd', ['cand'])]);
     const applyQdnd = l.filter((x) => x.startsWith('apply-qdnd '));
     expect(applyQdnd).toEqual(
@@ -49,7 +54,7 @@ describe('deriveAcls', () => {
 });
 
 describe('principalForClient', () => {
-  it('maps the services\' client ids to their principals', () => {
+  it("maps the services' client ids to their principals", () => {
     expect(principalForClient('cdc-producer-qdnd')).toBe('producer-qdnd');
     expect(principalForClient('apply-consumer-TTDL.X-1-cand')).toBe('apply-cand');
     expect(principalForClient('thahs-agreement-sync-qdnd')).toBe('agreement-sync-qdnd');

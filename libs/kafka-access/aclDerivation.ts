@@ -107,7 +107,8 @@ export function exchangeTopicList(grants: readonly AgreementGrant[], o: Derivati
   const prefix = o.prefix ?? 'thahs';
   const out: ExchangeTopic[] = [...EXCHANGE_TOPICS(prefix), deletionRecordsTopic(prefix)].map((topic) => ({ topic, kind: 'exchange' }));
   for (const g of grants) {
-    for (const entity of g.entities) out.push({ topic: agreementTopic(prefix, g.provider, g.agreementId, entity), kind: 'agreement', provider: g.provider, agreementId: g.agreementId, entity });
+    for (const entity of g.entities)
+      out.push({ topic: agreementTopic(prefix, g.provider, g.agreementId, entity), kind: 'agreement', provider: g.provider, agreementId: g.agreementId, entity });
     for (const r of g.receivers) if (r !== g.provider) out.push({ topic: dlqTopic(prefix, r, g.agreementId), kind: 'dlq', receiver: r, agreementId: g.agreementId });
   }
   return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));

@@ -47,7 +47,10 @@ export async function agreementStatesOf(urls: readonly string[]): Promise<Agreem
   for (const url of urls) {
     const store = AgreementStore.open(url);
     try {
-      const present = await store.assertSchema().then(() => true, () => false);
+      const present = await store.assertSchema().then(
+        () => true,
+        () => false,
+      );
       if (!present) continue;
       for (const s of await store.allStates()) if ((byId.get(s.agreementId)?.events.length ?? -1) < s.events.length) byId.set(s.agreementId, s);
     } finally {

@@ -121,13 +121,25 @@ describe('fetched record batches read directly', () => {
   }, 60_000);
 
   it('reads the records of a plain batch itself (the fallback is not what passes the test above)', async () => {
-    const buf = await encode({ firstOffset: 41n, firstTimestamp: 1_800_000_000_000, gzip: false, transactional: false, records: [{ key: Buffer.from('k'), value: Buffer.from('v'), headers: { 'thahs.event': Buffer.from('e') }, timestampDelta: 7 }] });
+    const buf = await encode({
+      firstOffset: 41n,
+      firstTimestamp: 1_800_000_000_000,
+      gzip: false,
+      transactional: false,
+      records: [{ key: Buffer.from('k'), value: Buffer.from('v'), headers: { 'thahs.event': Buffer.from('e') }, timestampDelta: 7 }],
+    });
     const refuse: RecordBatchDecoder = () => Promise.reject(new Error('handed to kafkajs'));
     const r = await decodeRecordBatch(new Decoder(buf), refuse);
     expect(r.records).toHaveLength(1);
     expect(r.records[0]).toMatchObject({ offset: '41', timestamp: '1800000000007', key: Buffer.from('k'), value: Buffer.from('v'), headers: { 'thahs.event': Buffer.from('e') } });
     // a gzip batch it decompresses itself; another codec it hands to kafkajs
-    const gz = await encode({ firstOffset: 41n, firstTimestamp: 1_800_000_000_000, gzip: true, transactional: false, records: [{ key: Buffer.from('k'), value: null, headers: {}, timestampDelta: 0 }] });
+    const gz = await encode({
+      firstOffset: 41n,
+      firstTimestamp: 1_800_000_000_000,
+      gzip: true,
+      transactional: false,
+      records: [{ key: Buffer.from('k'), value: null, headers: {}, timestampDelta: 0 }],
+    });
     expect((await decodeRecordBatch(new Decoder(gz), refuse)).records[0].key).toEqual(Buffer.from('k'));
     const snappy = Buffer.from(gz);
     snappy.writeInt16BE((snappy.readInt16BE(12 + 9) & ~0x07) | 2, 12 + 9);
@@ -136,7 +148,13 @@ describe('fetched record batches read directly', () => {
 
   it('folds headers linearly, without a prototype, and keeps at most MAX_RECORD_HEADERS (kafkajs does neither)', async () => {
     const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
-    const buf = await encode({ firstOffset: 0n, firstTimestamp: 1_800_000_000_000, gzip: false, transactional: false, records: [{ key: null, value: null, headers: Object.fromEntries(names.map((n) => [n, Buffer.from(n)])), timestampDelta: 0 }] });
+    const buf = await encode({
+      firstOffset: 0n,
+      firstTimestamp: 1_800_000_000_000,
+      gzip: false,
+      transactional: false,
+      records: [{ key: null, value: null, headers: Object.fromEntries(names.map((n) => [n, Buffer.from(n)])), timestampDelta: 0 }],
+    });
     const [rec] = (await decodeRecordBatch(new Decoder(buf), kafkajsDecoder)).records;
     for (const n of names) expect(Object.getOwnPropertyDescriptor(rec.headers, n)?.value).toEqual(Buffer.from(n));
     expect(Object.getPrototypeOf(rec.headers)).toBeNull();
@@ -155,7 +173,13 @@ describe('fetched record batches read directly', () => {
   });
 
   it('key, value and header values are views of the response, not copies', async () => {
-    const buf = await encode({ firstOffset: 0n, firstTimestamp: 1_800_000_000_000, gzip: false, transactional: false, records: [{ key: Buffer.from('k'), value: Buffer.from('value'), headers: { h: Buffer.from('x') }, timestampDelta: 0 }] });
+    const buf = await encode({
+      firstOffset: 0n,
+      firstTimestamp: 1_800_000_000_000,
+      gzip: false,
+      transactional: false,
+      records: [{ key: Buffer.from('k'), value: Buffer.from('value'), headers: { h: Buffer.from('x') }, timestampDelta: 0 }],
+    });
     const r = await decodeRecordBatch(new Decoder(buf), kafkajsDecoder);
     const rec = r.records[0];
     expect(rec.value!.buffer).toBe(buf.buffer);

@@ -4,7 +4,9 @@ import { kafkaLogLevel } from './kafkaClient';
 describe('kafkajs log levels', () => {
   it('an error answer kafkajs retries by itself is debug; other errors stay errors', () => {
     expect(kafkaLogLevel(logLevel.ERROR, 'Connection', 'Response Metadata(key: 3, version: 6)', 'This server does not host this topic-partition')).toBe('debug');
-    expect(kafkaLogLevel(logLevel.ERROR, 'Connection', 'Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group")).toBe('debug');
+    expect(
+      kafkaLogLevel(logLevel.ERROR, 'Connection', 'Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group"),
+    ).toBe('debug');
     expect(kafkaLogLevel(logLevel.ERROR, 'Connection', 'Response Metadata(key: 3, version: 6)', 'Not authorized to access topics: [Topic authorization failed]')).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, 'Connection', 'Connection error: connect ECONNREFUSED 127.0.0.1:19092', undefined)).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, 'Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded', 'This server does not host this topic-partition')).toBe('error');

@@ -11,7 +11,14 @@ describe('kafkaSecurity', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-kafka-sec-'));
     fs.writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
     for (const p of ['producer-cand', 'apply-qdnd', 'agreement-sync-cand', 'operator']) fs.writeFileSync(path.join(dir, `${p}.password`), `pw-${p}\n`);
-    base = { kafkaTls: true, kafkaTlsCaFile: path.join(dir, 'ca.pem'), kafkaSaslMechanism: 'scram-sha-512', kafkaSaslUsername: '', kafkaSaslPassword: '', kafkaCredentialsDir: dir };
+    base = {
+      kafkaTls: true,
+      kafkaTlsCaFile: path.join(dir, 'ca.pem'),
+      kafkaSaslMechanism: 'scram-sha-512',
+      kafkaSaslUsername: '',
+      kafkaSaslPassword: '',
+      kafkaCredentialsDir: dir,
+    };
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

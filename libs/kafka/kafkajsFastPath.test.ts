@@ -5,7 +5,10 @@ import { assertPinnedKafkajs, installedKafkajsVersion, KAFKAJS_PINNED_VERSION, K
 /** Runs `script` in a plain Node process (jest's module system bypasses require.cache, as the sender thread does not). */
 function node(script: string): { ok: boolean; out: string } {
   try {
-    return { ok: true, out: execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8', stdio: 'pipe' }) };
+    return {
+      ok: true,
+      out: execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8', stdio: 'pipe' }),
+    };
   } catch (err) {
     return { ok: false, out: String((err as { stderr?: string }).stderr) };
   }

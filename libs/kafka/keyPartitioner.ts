@@ -35,10 +35,12 @@ export function murmur2(data: Uint8Array): number {
  * the key bytes modulo the topic's partition count. Every exchanged event has a key; an unkeyed
  * message is a programming error here, not something to spread round-robin.
  */
-export const KeyPartitioner: ICustomPartitioner = () => ({ topic, partitionMetadata, message }) => {
-  if (message.partition !== undefined && message.partition !== null) return message.partition;
-  const key = message.key;
-  if (key === null || key === undefined) throw new Error(`unkeyed message for ${topic}: exchanged events are always keyed`);
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
-};
+export const KeyPartitioner: ICustomPartitioner =
+  () =>
+  ({ topic, partitionMetadata, message }) => {
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    const key = message.key;
+    if (key === null || key === undefined) throw new Error(`unkeyed message for ${topic}: exchanged events are always keyed`);
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
+  };

@@ -38,7 +38,10 @@ const request = fc.record({
   topicData: fc.array(
     fc.record({
       topic: fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }),
-      partitions: fc.array(fc.record({ partition: fc.nat(50), firstSequence: fc.nat(2 ** 31 - 1), messages: fc.array(message, { minLength: 1, maxLength: 40 }) }), { minLength: 1, maxLength: 3 }),
+      partitions: fc.array(fc.record({ partition: fc.nat(50), firstSequence: fc.nat(2 ** 31 - 1), messages: fc.array(message, { minLength: 1, maxLength: 40 }) }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
     }),
     { minLength: 1, maxLength: 3 },
   ),
@@ -53,7 +56,10 @@ describe('produce requests framed around prebuilt record bodies', () => {
       fc.asyncProperty(request, async (r) => {
         const producerId = Long.fromValue(r.producerId.toString());
         const theirs = await kafkajsProduceV3({ ...r, producerId, compression: 0 }).encode();
-        const prebuilt = r.topicData.map((t) => ({ ...t, partitions: t.partitions.map((p) => ({ ...p, messages: p.messages.map((m) => ({ key: m.key, value: null, [RECORD_BODY]: body(m) })) })) }));
+        const prebuilt = r.topicData.map((t) => ({
+          ...t,
+          partitions: t.partitions.map((p) => ({ ...p, messages: p.messages.map((m) => ({ key: m.key, value: null, [RECORD_BODY]: body(m) })) })),
+        }));
         const ours = encodeProduceRequest({ ...r, producerId: r.producerId.toString(), topicData: prebuilt });
         expect(ours.equals(theirs.buffer)).toBe(true);
       }),
@@ -91,7 +97,13 @@ describe('produce requests framed around prebuilt record bodies', () => {
         process.stdout.write(JSON.stringify({ plain: a.buffer.toString('hex'), sameBytes: a.buffer.equals(c.buffer), sameFrames: f, apiVersion: v7(args(plain)).request.apiVersion, mixed }));
       });
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' })) as { sameBytes: boolean; sameFrames: boolean[]; apiVersion: number; plain: string; mixed: string };
+    const out = JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' })) as {
+      sameBytes: boolean;
+      sameFrames: boolean[];
+      apiVersion: number;
+      plain: string;
+      mixed: string;
+    };
     expect(out.apiVersion).toBe(7);
     expect(out.plain.length).toBeGreaterThan(100);
     expect(out.sameBytes).toBe(true);

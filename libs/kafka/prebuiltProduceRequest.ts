@@ -124,8 +124,11 @@ function roomyEncoder(whole: Buffer): unknown {
 function allPrebuilt(args: ProduceArgs): boolean {
   let prebuilt = 0;
   let plain = 0;
-  for (const t of args.topicData) for (const p of t.partitions) for (const m of p.messages) if (m[RECORD_BODY] && m.timestamp == null) prebuilt++;
-  else plain++;
+  for (const t of args.topicData)
+    for (const p of t.partitions)
+      for (const m of p.messages)
+        if (m[RECORD_BODY] && m.timestamp == null) prebuilt++;
+        else plain++;
   if (prebuilt > 0 && (plain > 0 || args.compression)) throw new Error('a produce request with prebuilt record bodies must carry only those, uncompressed and without timestamps');
   return prebuilt > 0;
 }

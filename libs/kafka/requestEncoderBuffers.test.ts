@@ -29,7 +29,7 @@ function encodeProduceRequest(patched: boolean): { encoder: string; length: numb
   return JSON.parse(out) as { encoder: string; length: number; sha256: string };
 }
 
-describe("kafkajs request encoder without zero-filled buffers", () => {
+describe('kafkajs request encoder without zero-filled buffers', () => {
   it('encodes a 3,000-record, three-partition produce request byte for byte as kafkajs does', () => {
     const original = encodeProduceRequest(false);
     const patched = encodeProduceRequest(true);

@@ -7,7 +7,10 @@ function protocolError(type: string, code: number): KafkaJSProtocolError {
 }
 
 /** Just the two admin calls the helper makes, answering from scripts. */
-function admin(create: () => Promise<boolean>, metadata: (() => Promise<{ topics: { name: string; partitions: { leader: number }[] }[] }>)[]): { admin: Admin; metadataCalls: () => number } {
+function admin(
+  create: () => Promise<boolean>,
+  metadata: (() => Promise<{ topics: { name: string; partitions: { leader: number }[] }[] }>)[],
+): { admin: Admin; metadataCalls: () => number } {
   let calls = 0;
   const a = {
     createTopics: create,
@@ -37,6 +40,8 @@ describe('creating topics and waiting for their leaders', () => {
 
   it('gives up after the timeout, naming the topics', async () => {
     const unknown = protocolError('UNKNOWN_TOPIC_OR_PARTITION', 3);
-    await expect(createAndAwaitLeaders(admin(() => Promise.reject(unknown), [() => Promise.reject(unknown)]).admin, options, 300)).rejects.toThrow(/topics t have no leader after 300 ms/);
+    await expect(createAndAwaitLeaders(admin(() => Promise.reject(unknown), [() => Promise.reject(unknown)]).admin, options, 300)).rejects.toThrow(
+      /topics t have no leader after 300 ms/,
+    );
   });
 });

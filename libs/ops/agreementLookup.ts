@@ -11,10 +11,14 @@ import { OpsError } from './opsError';
 export async function receivedAgreement(store: AgreementStore, agreementId: string, receiver: Ministry): Promise<{ state: AgreementState; scope: AgreementScope }> {
   await store.assertSchema();
   const state = await store.state(agreementId);
-  if (!state) throw new OpsError(`no agreement ${agreementId} in the ${receiver} database (thahs agreement list --ministry ${receiver})`, { ministry: receiver, agreement: agreementId });
+  if (!state)
+    throw new OpsError(`no agreement ${agreementId} in the ${receiver} database (thahs agreement list --ministry ${receiver})`, { ministry: receiver, agreement: agreementId });
   const scope = agreementScope(state);
   if (!scope || scope.receiver !== receiver) {
-    throw new OpsError(`${receiver} does not receive under agreement ${agreementId} (provider ${scope?.provider ?? '?'}, partner store in ${scope?.receiver ?? 'no database'})`, { ministry: receiver, agreement: agreementId });
+    throw new OpsError(`${receiver} does not receive under agreement ${agreementId} (provider ${scope?.provider ?? '?'}, partner store in ${scope?.receiver ?? 'no database'})`, {
+      ministry: receiver,
+      agreement: agreementId,
+    });
   }
   return { state, scope };
 }

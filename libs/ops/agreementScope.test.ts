@@ -21,7 +21,14 @@ function state(versions: AgreementVersionRecord[]): AgreementState {
 describe('agreementScope', () => {
   it('takes the entities of every confirmed version, the partner store of the newest, and ignores a pending draft', () => {
     const s = agreementScope(state([version(1, 'confirmed', ['person', 'judgment']), version(2, 'confirmed', ['person'], 'partner_cand_v2'), version(3, 'draft', ['court'])]))!;
-    expect(s).toMatchObject({ agreementId: 'TTDL-X-1', provider: 'cand', receiver: 'qdnd', entities: ['judgment', 'person'], partnerSchema: 'partner_cand_v2', purposes: ['STATISTICS'] });
+    expect(s).toMatchObject({
+      agreementId: 'TTDL-X-1',
+      provider: 'cand',
+      receiver: 'qdnd',
+      entities: ['judgment', 'person'],
+      partnerSchema: 'partner_cand_v2',
+      purposes: ['STATISTICS'],
+    });
     expect(roleOf(s, 'cand')).toBe('provider');
     expect(roleOf(s, 'qdnd')).toBe('receiver');
     expect(scopeTopics('thahs', s)).toEqual(['thahs.cand.TTDL-X-1.judgment', 'thahs.cand.TTDL-X-1.person']);

@@ -94,7 +94,12 @@ export async function decodeDeadLetter(
   const agreed = judged && entity ? sharedFields(judged.record.document, entity) : null;
   const fail = (buf: Buffer | null, why: string): UndecodedPart => ({ decoded: false, schemaId: schemaIdOf(buf), bytes: buf?.length ?? null, why });
 
-  const part = async <T>(buf: Buffer | null, name: 'key' | 'value', check: (schema: object) => string | null, read: (record: Record<string, unknown>) => T): Promise<DecodedPart<T> | UndecodedPart> => {
+  const part = async <T>(
+    buf: Buffer | null,
+    name: 'key' | 'value',
+    check: (schema: object) => string | null,
+    read: (record: Record<string, unknown>) => T,
+  ): Promise<DecodedPart<T> | UndecodedPart> => {
     if (buf === null) return fail(buf, `no ${name}`);
     const id = schemaIdOf(buf);
     if (id === null) return fail(buf, `not in the registry wire format (magic byte 0, schema id)`);

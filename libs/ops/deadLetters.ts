@@ -130,14 +130,19 @@ export async function listDeadLetters(db: Queryable, f: DeadLetterFilter): Promi
 }
 
 /** Counts per agreement and reason (the status screen and the statistics). */
-export async function countDeadLetters(db: Queryable, f: Omit<DeadLetterFilter, 'ids' | 'limit'> = {}): Promise<{ agreementId: string; entity: string | null; reason: string; count: number }[]> {
+export async function countDeadLetters(
+  db: Queryable,
+  f: Omit<DeadLetterFilter, 'ids' | 'limit'> = {},
+): Promise<{ agreementId: string; entity: string | null; reason: string; count: number }[]> {
   if (!(await deadLetterTableExists(db))) return [];
   const w = where(f);
-  const r = await db.query(
-    `SELECT d.agreement_id, d.entity, d.reason, count(*)::int AS n FROM ${S}.dead_letter d ${w.sql} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    w.params,
-  );
-  return (r.rows as { agreement_id: string; entity: string | null; reason: string; n: number }[]).map((x) => ({ agreementId: x.agreement_id, entity: x.entity, reason: x.reason, count: x.n }));
+  const r = await db.query(`SELECT d.agreement_id, d.entity, d.reason, count(*)::int AS n FROM ${S}.dead_letter d ${w.sql} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, w.params);
+  return (r.rows as { agreement_id: string; entity: string | null; reason: string; n: number }[]).map((x) => ({
+    agreementId: x.agreement_id,
+    entity: x.entity,
+    reason: x.reason,
+    count: x.n,
+  }));
 }
 
 /** One dead letter with its detail, headers and raw bytes, or null. */
@@ -247,7 +252,19 @@ export async function retryDeadLetters(db: ClientBase, f: DeadLetterFilter, who:
         action: 'dlq.retry',
         agreementId: d.agreementId,
         reason,
-        subject: { deadLetterId: d.id, deadLetteredAt: d.at.toISOString(), deadLetterReason: d.reason, receiver: d.receiver, provider: d.provider, group: d.consumerGroup, topic: d.topic, partition: d.partition, offset: d.offset, entity: d.entity, eventId: d.eventId },
+        subject: {
+          deadLetterId: d.id,
+          deadLetteredAt: d.at.toISOString(),
+          deadLetterReason: d.reason,
+          receiver: d.receiver,
+          provider: d.provider,
+          group: d.consumerGroup,
+          topic: d.topic,
+          partition: d.partition,
+          offset: d.offset,
+          entity: d.entity,
+          eventId: d.eventId,
+        },
         result: r.outcome === 'dead-again' ? 'failed' : 'done',
         detail: r.outcome === 'dead-again' ? { outcome: r.outcome, reasonAgain: r.reason } : { outcome: r.outcome },
       });

@@ -25,7 +25,8 @@ export const STATS_SOURCES = {
   withheld: 'thahs_apply_withheld_total on the main job /metrics: counted since the job started, lost when it stops; only given when the period reaches now',
   published: "Kafka: difference of the agreement topics' offsets at the start and end of the period (events published; log compaction does not change offsets)",
   errorReports: 'data-error reports (Art. 15.2(c)) in the agreement history of this database, by the time they were opened',
-  units: 'provider: its own rows the agreement shares (the compiled filter), changed in the period (updated_at), by reporting_unit_id; receiver: changes applied in the period joined to the partner table (rows since deleted have no unit), a read recorded in the access log',
+  units:
+    'provider: its own rows the agreement shares (the compiled filter), changed in the period (updated_at), by reporting_unit_id; receiver: changes applied in the period joined to the partner table (rows since deleted have no unit), a read recorded in the access log',
 } as const;
 
 /** One row of the statistics; the key fields present depend on the grouping. */
@@ -222,9 +223,11 @@ async function unitReceived(o: StatsOptions, receiving: Scoped[], row: (a: strin
       const table = `${schema}.${entity}`;
       const hasUnit =
         (await tableExists(o.db, table)) &&
-        ((await o.db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'reporting_unit_id'`, [schema, entity])).rows.length > 0);
+        (await o.db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'reporting_unit_id'`, [schema, entity])).rows
+          .length > 0;
       const purpose = o.purpose ?? (scope.purposes.includes('STATISTICS') ? 'STATISTICS' : undefined);
-      if (hasUnit && !purpose) throw new RangeError(`agreement ${scope.agreementId} declares no STATISTICS purpose: name the purpose of this read with --purpose (one of ${scope.purposes.join(', ')})`);
+      if (hasUnit && !purpose)
+        throw new RangeError(`agreement ${scope.agreementId} declares no STATISTICS purpose: name the purpose of this read with --purpose (one of ${scope.purposes.join(', ')})`);
       const unitExpr = hasUnit ? 'p.reporting_unit_id::text' : 'NULL::text';
       const join = hasUnit ? `LEFT JOIN ${quoteIdent(schema)}.${quoteIdent(entity)} p ON p.id = u.key_id` : '';
       if (hasUnit) await recordAccess(o.db, o.who, `${table} reporting_unit_id (exchange statistics ${o.from.toISOString()}..${o.to.toISOString()})`, purpose!);
@@ -330,7 +333,8 @@ function withheldCounts(o: StatsOptions, agreementIds: string[]): ExchangeStats[
   const job = o.mainJob;
   const now = (o.now ?? new Date()).getTime();
   if (!job || !job.reachable) return { available: false, note: 'the main job is not running here: withheld events are counted only by the running job', rows: [] };
-  if (o.to.getTime() < now - 60_000) return { available: false, note: 'withheld events are counted only since the main job started; a period ending in the past has no such figure', rows: [] };
+  if (o.to.getTime() < now - 60_000)
+    return { available: false, note: 'withheld events are counted only since the main job started; a period ending in the past has no such figure', rows: [] };
   const since = job.startedAt === null ? 'its start' : new Date(job.startedAt * 1000).toISOString();
   const rows: ExchangeStats['withheld']['rows'] = [];
   const seen = new Set<string>();
@@ -339,7 +343,11 @@ function withheldCounts(o: StatsOptions, agreementIds: string[]): ExchangeStats[
     const k = `${s.labels.agreement}\u0000${s.labels.entity}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    rows.push({ agreementId: s.labels.agreement, entity: s.labels.entity ?? '', count: sumSamples(job.metrics, s.name, { receiver: o.ministry, agreement: s.labels.agreement, entity: s.labels.entity ?? '' }) ?? 0 });
+    rows.push({
+      agreementId: s.labels.agreement,
+      entity: s.labels.entity ?? '',
+      count: sumSamples(job.metrics, s.name, { receiver: o.ministry, agreement: s.labels.agreement, entity: s.labels.entity ?? '' }) ?? 0,
+    });
   }
   return { available: true, note: `counted by the running main job since ${since}, not for the period asked`, rows };
 }

@@ -68,7 +68,16 @@ export function planReset(groupId: string, positions: readonly PartitionPosition
     const clamped = wanted < p.low ? p.low : wanted > p.high ? p.high : wanted;
     const from = p.committed === null || p.committed < p.low ? p.low : p.committed;
     const effect = clamped < from ? 'repeat' : clamped > from ? 'skip' : 'none';
-    const row: ResetPlanRow = { topic: p.topic, partition: p.partition, low: p.low, high: p.high, current: p.committed, target: clamped, effect, events: clamped < from ? from - clamped : clamped - from };
+    const row: ResetPlanRow = {
+      topic: p.topic,
+      partition: p.partition,
+      low: p.low,
+      high: p.high,
+      current: p.committed,
+      target: clamped,
+      effect,
+      events: clamped < from ? from - clamped : clamped - from,
+    };
     if (clamped !== wanted) row.clampedFrom = wanted;
     return row;
   });

@@ -44,14 +44,15 @@ const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export async function planReplay(admin: Admin, topics: readonly string[], from: ReplayStart, to: ReplayEnd, partition?: number): Promise<ReplayPlan> {
   const { ranges, missing } = await topicRanges(admin, topics);
   const chosen = partition === undefined ? ranges : ranges.filter((r) => r.partition === partition);
-  if (partition !== undefined && chosen.length === 0 && ranges.length > 0) throw new OpsError(`no partition ${partition} in ${[...new Set(ranges.map((r) => r.topic))].join(', ')}`, { partition });
+  if (partition !== undefined && chosen.length === 0 && ranges.length > 0)
+    throw new OpsError(`no partition ${partition} in ${[...new Set(ranges.map((r) => r.topic))].join(', ')}`, { partition });
   const present = [...new Set(chosen.map((r) => r.topic))];
   const startAt = from.kind === 'time' ? await offsetsAtTime(admin, present, from.at.getTime()) : undefined;
   const endAt = to.kind === 'time' ? await offsetsAtTime(admin, present, to.at.getTime()) : undefined;
   const out = chosen.map((r): ReplayRange => {
     const k = partitionKey(r.topic, r.partition);
-    const start = max(r.low, min(r.high, from.kind === 'earliest' ? r.low : from.kind === 'offset' ? from.offset : startAt!.get(k) ?? r.high));
-    const endWanted = to.kind === 'end' ? r.high : to.kind === 'offset' ? to.offset + 1n : endAt!.get(k) ?? r.high;
+    const start = max(r.low, min(r.high, from.kind === 'earliest' ? r.low : from.kind === 'offset' ? from.offset : (startAt!.get(k) ?? r.high)));
+    const endWanted = to.kind === 'end' ? r.high : to.kind === 'offset' ? to.offset + 1n : (endAt!.get(k) ?? r.high);
     const end = max(start, min(r.high, endWanted));
     return { topic: r.topic, partition: r.partition, low: r.low, high: r.high, start, end, events: end - start };
   });
@@ -65,7 +66,15 @@ export function replayPlanJson(plan: ReplayPlan): Record<string, unknown> {
   return {
     from: point(plan.from),
     to: point(plan.to),
-    ranges: plan.ranges.map((r) => ({ topic: r.topic, partition: r.partition, low: r.low.toString(), high: r.high.toString(), start: r.start.toString(), end: r.end.toString(), events: r.events.toString() })),
+    ranges: plan.ranges.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      low: r.low.toString(),
+      high: r.high.toString(),
+      start: r.start.toString(),
+      end: r.end.toString(),
+      events: r.events.toString(),
+    })),
     missing: plan.missing,
     events: plan.events.toString(),
   };

@@ -59,7 +59,16 @@ describe('partner table DDL', () => {
 
   it('maps every contract kind to its column type', () => {
     const kinds = Object.fromEntries(person.fields.map((f) => [f.name, columnType(f)]));
-    expect(kinds).toMatchObject({ id: 'uuid', full_name: 'text', sex: 'text', date_of_birth: 'date', is_military: 'boolean', biometric_refs: 'jsonb', prior_convictions: 'integer', updated_at: 'timestamptz' });
+    expect(kinds).toMatchObject({
+      id: 'uuid',
+      full_name: 'text',
+      sex: 'text',
+      date_of_birth: 'date',
+      is_military: 'boolean',
+      biometric_refs: 'jsonb',
+      prior_convictions: 'integer',
+      updated_at: 'timestamptz',
+    });
   });
 
   it('refuses fields outside the contract and contracts whose key is not a single uuid id', () => {
@@ -99,7 +108,9 @@ describe('set-based apply statements', () => {
   it('upserts through unnest with one array per column, converting dates and timestamps exactly', () => {
     const s = upsertStatement('partner_cand', 'judgment', cols);
     expect(s.name).toMatch(/^thahs_apply_upsert_[0-9a-f]{20}$/);
-    expect(s.text).toContain('unnest($1::uuid[], $2::pg_lsn[], $3::integer[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::integer[], $9::text[], $12::text[], $13::integer[], $14::numeric[], $15::bigint[])');
+    expect(s.text).toContain(
+      'unnest($1::uuid[], $2::pg_lsn[], $3::integer[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::integer[], $9::text[], $12::text[], $13::integer[], $14::numeric[], $15::bigint[])',
+    );
     expect(s.text).toContain(`(DATE '1970-01-01' + f.c2)`);
     expect(s.text).toContain(`(TIMESTAMPTZ 'epoch' + f.c4 * INTERVAL '1 microsecond')`);
     // newer than the stored row and than any tombstone of the key, and logged
@@ -120,7 +131,12 @@ describe('set-based apply statements', () => {
   });
 
   it('lays the batch out as array literals, nulls for fields the projection lacks', () => {
-    const a = change('0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f', { id: '0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f', judgment_no: '12/2025/HS-ST', judgment_date: 20_150, civil_obligation_vnd: '-15000000' });
+    const a = change('0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f', {
+      id: '0b7c5a52-5d5e-4a8e-9b7a-2f1f0c3d4e5f',
+      judgment_no: '12/2025/HS-ST',
+      judgment_date: 20_150,
+      civil_obligation_vnd: '-15000000',
+    });
     const b = change('1c8d6b63-6e6f-4b9f-8c8b-3a2a1d4e5f60', null, 0x2_0000_0000n, 0);
     const params = changeParams('cand', 'judgment', [a, b], cols);
     expect(params.slice(0, 11)).toEqual([
@@ -142,10 +158,20 @@ describe('set-based apply statements', () => {
 
   it('records dead letters once per Kafka position', () => {
     expect(DEAD_LETTER_INSERT.text).toContain('ON CONFLICT (agreement_id, topic, kafka_partition, kafka_offset) DO NOTHING');
-    const p = deadLetterParams(
-      { receiver: 'qdnd', provider: 'cand', agreementId: 'A-1', consumerGroup: 'g' },
-      [{ reason: 'bad-signature', detail: 'd', topic: 't', partition: 1, offset: '42', entity: 'person', key: Buffer.from([1]), value: null, valueDigest: 'ab12', headers: { 'thahs.op': 'u', 'thahs.sig': { base64: 'AA==' } } }],
-    );
+    const p = deadLetterParams({ receiver: 'qdnd', provider: 'cand', agreementId: 'A-1', consumerGroup: 'g' }, [
+      {
+        reason: 'bad-signature',
+        detail: 'd',
+        topic: 't',
+        partition: 1,
+        offset: '42',
+        entity: 'person',
+        key: Buffer.from([1]),
+        value: null,
+        valueDigest: 'ab12',
+        headers: { 'thahs.op': 'u', 'thahs.sig': { base64: 'AA==' } },
+      },
+    ]);
     expect(p.slice(0, 4)).toEqual(['qdnd', 'cand', 'A-1', 'g']);
     expect(p[12]).toEqual(['{"thahs.op":"u","thahs.sig":{"base64":"AA=="}}']);
     expect(p[13]).toEqual(['ab12']);

@@ -21,9 +21,13 @@ export const decodeBenchmark = {
       namespace: 'public',
       name: 'person',
       replicaIdentity: 'default',
-      columns: ['id', 'national_id', 'full_name', 'birth_date', 'province', 'sentence_months', 'facility_code', 'status', 'updated_at'].map(
-        (name, i) => ({ name, isKey: i === 0, flags: i === 0 ? 1 : 0, typeOid: [20, 1042, 25, 1082, 25, 23, 25, 25, 1184][i], typeMod: i === 1 ? 16 : -1 }),
-      ),
+      columns: ['id', 'national_id', 'full_name', 'birth_date', 'province', 'sentence_months', 'facility_code', 'status', 'updated_at'].map((name, i) => ({
+        name,
+        isKey: i === 0,
+        flags: i === 0 ? 1 : 0,
+        typeOid: [20, 1042, 25, 1082, 25, 23, 25, 25, 1184][i],
+        typeMod: i === 1 ? 16 : -1,
+      })),
     };
     const row = (id: number): Tuple =>
       Tuple.fromValues([
@@ -41,7 +45,8 @@ export const decodeBenchmark = {
     const tx: PgoutputMessage[] = [{ tag: 'begin', finalLsn: 0x3000n, commitTime: now, xid: 1234 }];
     for (let i = 0; i < 60; i++) tx.push({ tag: 'insert', xid: null, relation, newTuple: row(1_000_000 + i) });
     for (let i = 0; i < 30; i++) tx.push({ tag: 'update', xid: null, relation, keyTuple: null, oldTuple: null, newTuple: row(999_000 + i) });
-    for (let i = 0; i < 10; i++) tx.push({ tag: 'delete', xid: null, relation, keyTuple: Tuple.fromValues([String(i), null, null, null, null, null, null, null, null]), oldTuple: null });
+    for (let i = 0; i < 10; i++)
+      tx.push({ tag: 'delete', xid: null, relation, keyTuple: Tuple.fromValues([String(i), null, null, null, null, null, null, null, null]), oldTuple: null });
     tx.push({ tag: 'commit', flags: 0, commitLsn: 0x3000n, endLsn: 0x3030n, commitTime: now });
     const frames = tx.map((m, i) => encodeXLogData(0x2000n + BigInt(i), 0x2000n + BigInt(i), now, encodePgoutput(m)));
     const bytes = frames.reduce((n, f) => n + f.length, 0);
@@ -50,7 +55,7 @@ export const decodeBenchmark = {
     decoder.decode(encodePgoutput({ tag: 'relation', xid: null, relation }));
     const runOnce = (n: number): number => {
       let cols = 0;
-      for (let k = 0; k < n; ) {
+      for (let k = 0; k < n;) {
         for (const f of frames) {
           const h = parseWalSenderFrame(f);
           if (h.kind !== 'xlogData') continue;
@@ -68,7 +73,9 @@ export const decodeBenchmark = {
       runOnce(total);
       const sec = (performance.now() - t0) / 1000;
       results.push(total / sec);
-      process.stdout.write(`run ${r + 1}: ${Math.round(total / sec).toLocaleString('en')} msgs/s, ${((total / frames.length) * bytes / 1048576 / sec).toFixed(1)} MiB/s of frames\n`);
+      process.stdout.write(
+        `run ${r + 1}: ${Math.round(total / sec).toLocaleString('en')} msgs/s, ${(((total / frames.length) * bytes) / 1048576 / sec).toFixed(1)} MiB/s of frames\n`,
+      );
     }
     results.sort((a, b) => a - b);
     process.stdout.write(`pgoutput decode (frame header + message, median of 3): ${Math.round(results[1]).toLocaleString('en')} messages/s on one core\n`);

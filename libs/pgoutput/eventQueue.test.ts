@@ -3,7 +3,12 @@ import { EventQueue } from './eventQueue';
 describe('EventQueue', () => {
   it('pauses at the high-water mark and resumes at the low-water mark, keeping order', async () => {
     const calls: string[] = [];
-    const q = new EventQueue<number>(4, 1, () => calls.push('pause'), () => calls.push('resume'));
+    const q = new EventQueue<number>(
+      4,
+      1,
+      () => calls.push('pause'),
+      () => calls.push('resume'),
+    );
     for (let i = 0; i < 3; i++) q.push(i);
     expect(calls).toEqual([]);
     q.push(3);
@@ -20,7 +25,12 @@ describe('EventQueue', () => {
   });
 
   it('waits while empty and wakes on push; close ends the wait with an empty batch and drops items', async () => {
-    const q = new EventQueue<string>(10, 5, () => undefined, () => undefined);
+    const q = new EventQueue<string>(
+      10,
+      5,
+      () => undefined,
+      () => undefined,
+    );
     const pending = q.take(5);
     q.push('a');
     expect(await pending).toEqual(['a']);
@@ -33,7 +43,12 @@ describe('EventQueue', () => {
   });
 
   it('stays in order across compaction of a long run', async () => {
-    const q = new EventQueue<number>(100_000, 10, () => undefined, () => undefined);
+    const q = new EventQueue<number>(
+      100_000,
+      10,
+      () => undefined,
+      () => undefined,
+    );
     let pushed = 0;
     while (pushed < 20_000) q.push(pushed++);
     let next = 0;
@@ -48,7 +63,23 @@ describe('EventQueue', () => {
   });
 
   it('rejects inconsistent marks', () => {
-    expect(() => new EventQueue(5, 5, () => undefined, () => undefined)).toThrow(RangeError);
-    expect(() => new EventQueue(0, 0, () => undefined, () => undefined)).toThrow(RangeError);
+    expect(
+      () =>
+        new EventQueue(
+          5,
+          5,
+          () => undefined,
+          () => undefined,
+        ),
+    ).toThrow(RangeError);
+    expect(
+      () =>
+        new EventQueue(
+          0,
+          0,
+          () => undefined,
+          () => undefined,
+        ),
+    ).toThrow(RangeError);
   });
 });

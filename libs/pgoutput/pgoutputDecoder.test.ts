@@ -275,7 +275,31 @@ describe('PgoutputDecoder, protocol 2 streamed transactions', () => {
   it('keeps a Relation sent inside a stream apart until Stream Commit, and drops it on Stream Abort', () => {
     const d = decoderWithPerson();
     const widened = (xid: number): Buffer =>
-      msg(ch('R'), u32(xid), u32(PERSON_OID), cstr('public'), cstr('person'), ch('d'), i16(4), u8(1), cstr('id'), u32(20), i32(-1), u8(0), cstr('full_name'), u32(1043), i32(104), u8(0), cstr('note'), u32(25), i32(-1), u8(0), cstr('unit_code'), u32(25), i32(-1));
+      msg(
+        ch('R'),
+        u32(xid),
+        u32(PERSON_OID),
+        cstr('public'),
+        cstr('person'),
+        ch('d'),
+        i16(4),
+        u8(1),
+        cstr('id'),
+        u32(20),
+        i32(-1),
+        u8(0),
+        cstr('full_name'),
+        u32(1043),
+        i32(104),
+        u8(0),
+        cstr('note'),
+        u32(25),
+        i32(-1),
+        u8(0),
+        cstr('unit_code'),
+        u32(25),
+        i32(-1),
+      );
 
     d.decode(msg(ch('S'), u32(900), u8(1)));
     const r = d.decode(widened(900));
@@ -370,22 +394,25 @@ describe('PgoutputDecoder round trip', () => {
   const xid = fc.integer({ min: 0, max: 0xffffffff });
   const change: fc.Arbitrary<PgoutputMessage> = fc.oneof(
     tuple.map((t): PgoutputMessage => ({ tag: 'insert', xid: null, relation, newTuple: t })),
-    fc.tuple(tuple, tuple, fc.constantFrom('K', 'O', '-')).map(
-      ([o, n, kind]): PgoutputMessage => ({
-        tag: 'update',
-        xid: null,
-        relation,
-        keyTuple: kind === 'K' ? o : null,
-        oldTuple: kind === 'O' ? o : null,
-        newTuple: n,
-      }),
-    ),
+    fc.tuple(tuple, tuple, fc.constantFrom('K', 'O', '-')).map(([o, n, kind]): PgoutputMessage => ({
+      tag: 'update',
+      xid: null,
+      relation,
+      keyTuple: kind === 'K' ? o : null,
+      oldTuple: kind === 'O' ? o : null,
+      newTuple: n,
+    })),
     fc.tuple(tuple, fc.boolean()).map(([o, k]): PgoutputMessage => ({ tag: 'delete', xid: null, relation, keyTuple: k ? o : null, oldTuple: k ? null : o })),
     fc.tuple(lsn, time, xid).map(([l, t, x]): PgoutputMessage => ({ tag: 'begin', finalLsn: l, commitTime: t, xid: x })),
     fc.tuple(lsn, lsn, time).map(([a, b, t]): PgoutputMessage => ({ tag: 'commit', flags: 0, commitLsn: a, endLsn: b, commitTime: t })),
-    fc.tuple(fc.boolean(), lsn, fc.string({ maxLength: 20 }).filter((s) => !s.includes('\0')), fc.uint8Array({ maxLength: 30 })).map(
-      ([tx, l, p, c]): PgoutputMessage => ({ tag: 'message', xid: null, transactional: tx, lsn: l, prefix: p, content: Buffer.from(c) }),
-    ),
+    fc
+      .tuple(
+        fc.boolean(),
+        lsn,
+        fc.string({ maxLength: 20 }).filter((s) => !s.includes('\0')),
+        fc.uint8Array({ maxLength: 30 }),
+      )
+      .map(([tx, l, p, c]): PgoutputMessage => ({ tag: 'message', xid: null, transactional: tx, lsn: l, prefix: p, content: Buffer.from(c) })),
   );
 
   it('decodes what the encoder wrote, for every message shape', () => {

@@ -61,7 +61,10 @@ class Writer {
       const kind = t.kind(i);
       if (kind === COLUMN.null) this.char('n');
       else if (kind === COLUMN.unchanged) this.char('u');
-      else this.char(kind === COLUMN.text ? 't' : 'b').i32(t.end(i) - t.start(i)).bytes(t.bytes.subarray(t.start(i), t.end(i)));
+      else
+        this.char(kind === COLUMN.text ? 't' : 'b')
+          .i32(t.end(i) - t.start(i))
+          .bytes(t.bytes.subarray(t.start(i), t.end(i)));
     }
     return this;
   }
@@ -105,15 +108,33 @@ export function encodePgoutput(m: PgoutputMessage): Buffer {
     case 'delete':
       w.char('D').xid(m.xid).u32(m.relation.oid);
       if (m.keyTuple) return w.char('K').tuple(m.keyTuple).done();
-      return w.char('O').tuple(m.oldTuple ?? EMPTY_TUPLE).done();
+      return w
+        .char('O')
+        .tuple(m.oldTuple ?? EMPTY_TUPLE)
+        .done();
     case 'truncate':
-      w.char('T').xid(m.xid).i32(m.relations.length).u8((m.cascade ? 1 : 0) | (m.restartIdentity ? 2 : 0));
+      w.char('T')
+        .xid(m.xid)
+        .i32(m.relations.length)
+        .u8((m.cascade ? 1 : 0) | (m.restartIdentity ? 2 : 0));
       for (const r of m.relations) w.u32(r.oid);
       return w.done();
     case 'message':
-      return w.char('M').xid(m.xid).u8(m.transactional ? 1 : 0).lsn(m.lsn).cstring(m.prefix).i32(m.content.length).bytes(m.content).done();
+      return w
+        .char('M')
+        .xid(m.xid)
+        .u8(m.transactional ? 1 : 0)
+        .lsn(m.lsn)
+        .cstring(m.prefix)
+        .i32(m.content.length)
+        .bytes(m.content)
+        .done();
     case 'streamStart':
-      return w.char('S').u32(m.xid).u8(m.firstSegment ? 1 : 0).done();
+      return w
+        .char('S')
+        .u32(m.xid)
+        .u8(m.firstSegment ? 1 : 0)
+        .done();
     case 'streamStop':
       return w.char('E').done();
     case 'streamCommit':

@@ -59,10 +59,7 @@ export async function ensurePublication(
   const pubName = quoteIdentifier('publication', name);
 
   try {
-    const existing = await db.query<PublicationRow>(
-      'SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication WHERE pubname = $1',
-      [name],
-    );
+    const existing = await db.query<PublicationRow>('SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication WHERE pubname = $1', [name]);
     if (existing.rows.length === 0) {
       await db.query(`CREATE PUBLICATION ${pubName} FOR TABLE ${tableSql} WITH (${publishSql})`);
       return { created: true, altered: false, tables: list };
@@ -80,8 +77,7 @@ export async function ensurePublication(
          FROM pg_publication_tables t WHERE t.pubname = $1`,
       [name],
     );
-    const same =
-      current.rows.length === wanted.size && current.rows.every((r) => !r.filtered && wanted.has(key({ schema: r.schema, table: r.table })));
+    const same = current.rows.length === wanted.size && current.rows.every((r) => !r.filtered && wanted.has(key({ schema: r.schema, table: r.table })));
     if (!same) {
       await db.query(`ALTER PUBLICATION ${pubName} SET TABLE ${tableSql}`);
       altered = true;

@@ -289,11 +289,7 @@ export class ReplicationStream {
    * ensurePublication() (see publication.ts) on a short-lived normal connection to the same database,
    * for `publication` (default: the first of this stream's publications). Call it before ensureSlot().
    */
-  async ensurePublication(
-    tables: readonly PublishedTable[],
-    actions?: readonly PublishAction[],
-    publication: string = this.opts.publications[0],
-  ): Promise<PublicationResult> {
+  async ensurePublication(tables: readonly PublishedTable[], actions?: readonly PublishAction[], publication: string = this.opts.publications[0]): Promise<PublicationResult> {
     const db = new Client({ ...this.baseConfig, application_name: `thahs-${this.slot}-admin` });
     await db.connect();
     try {
@@ -388,10 +384,7 @@ export class ReplicationStream {
   /** Drops the slot (not while streaming). Returns false when it did not exist. */
   async dropSlot(): Promise<boolean> {
     this.requireState('connected', 'slot');
-    const rows = await this.command<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_replication_slots WHERE slot_name = ${identifierLiteral('slot', this.slot)}`,
-      'slot',
-    );
+    const rows = await this.command<{ n: string }>(`SELECT count(*) AS n FROM pg_replication_slots WHERE slot_name = ${identifierLiteral('slot', this.slot)}`, 'slot');
     if (Number(rows[0].n) === 0) return false;
     await this.command(`DROP_REPLICATION_SLOT ${quoteIdentifier('slot', this.slot)} WAIT`, 'slot');
     this.log?.info('replication slot dropped', { slot: this.slot });
@@ -604,9 +597,7 @@ export class ReplicationStream {
     if (!this.wire || !this.accepted || (this.currentState !== 'streaming' && this.currentState !== 'stopping')) return;
     const flushed = maxLsn(this.flushToReport(), this.reported);
     try {
-      this.wire.sendCopyFromChunk(
-        encodeStandbyStatus({ written: maxLsn(this.received, flushed), flushed, applied: flushed, nowMs: Date.now(), replyRequested }),
-      );
+      this.wire.sendCopyFromChunk(encodeStandbyStatus({ written: maxLsn(this.received, flushed), flushed, applied: flushed, nowMs: Date.now(), replyRequested }));
       this.reported = flushed;
       this.statusUpdatesSent++;
     } catch (err) {
@@ -621,8 +612,7 @@ export class ReplicationStream {
   private fail(phase: ReplicationPhase, err: unknown, lsn: Lsn | null = null): void {
     if (this.currentState === 'failed' || this.currentState === 'stopped') return;
     if (this.currentState === 'stopping' && phase === 'stream') return; // the connection closing under stop()
-    const e =
-      err instanceof ReplicationStreamError ? err : this.error(phase, err instanceof Error ? err.message : String(err), err, lsn ?? undefined);
+    const e = err instanceof ReplicationStreamError ? err : this.error(phase, err instanceof Error ? err.message : String(err), err, lsn ?? undefined);
     this.failure = e;
     this.currentState = 'failed';
     this.clearTimer();

@@ -39,15 +39,7 @@ describe('Tuple.fromValues', () => {
 
   it('records kinds and byte spans (UTF-8 lengths, not string lengths)', () => {
     const t = Tuple.fromValues(values);
-    expect(Array.from({ length: t.length }, (_, i) => t.kind(i))).toEqual([
-      COLUMN.text,
-      COLUMN.text,
-      COLUMN.null,
-      COLUMN.unchanged,
-      COLUMN.binary,
-      COLUMN.text,
-      COLUMN.text,
-    ]);
+    expect(Array.from({ length: t.length }, (_, i) => t.kind(i))).toEqual([COLUMN.text, COLUMN.text, COLUMN.null, COLUMN.unchanged, COLUMN.binary, COLUMN.text, COLUMN.text]);
     const name = 'Nguyễn Văn Ả 🙂';
     expect(t.end(1) - t.start(1)).toBe(Buffer.byteLength(name, 'utf8'));
     expect(t.end(1) - t.start(1)).toBeGreaterThan(name.length);

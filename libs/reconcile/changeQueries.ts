@@ -58,8 +58,14 @@ export async function chunkChanges(s: SideSession, t: SideTable, bounds: readonl
        FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND ${t.where(p)} GROUP BY 1`,
     p.values,
   );
-  addTotals(into.current, rows.map((r) => ({ b: r.b, n: r.n, s: null })));
-  addTotals(into.unchanged, rows.map((r): TotalsRow => ({ b: r.b, n: r.nu, s: r.su })));
+  addTotals(
+    into.current,
+    rows.map((r) => ({ b: r.b, n: r.n, s: null })),
+  );
+  addTotals(
+    into.unchanged,
+    rows.map((r): TotalsRow => ({ b: r.b, n: r.nu, s: r.su })),
+  );
   for (const r of rows) {
     into.changedCount += Number(r.nc);
     if (r.ids === null) {
@@ -88,7 +94,13 @@ export interface KeyState {
  * few keys, by one pass over the pages for many (a lookup per key reads a random heap page each, which
  * a cold table pays in disk seeks).
  */
-export async function keyStates(s: SideSession, t: SideTable, keys: readonly string[], threshold: number, chunks: readonly PageChunk[] | null = null): Promise<Map<string, KeyState>> {
+export async function keyStates(
+  s: SideSession,
+  t: SideTable,
+  keys: readonly string[],
+  threshold: number,
+  chunks: readonly PageChunk[] | null = null,
+): Promise<Map<string, KeyState>> {
   const out = new Map<string, KeyState>();
   if (!t.exists || keys.length === 0) return out;
   const read = async (batch: readonly string[], chunk: PageChunk | null): Promise<void> => {

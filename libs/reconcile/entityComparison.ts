@@ -332,7 +332,10 @@ export class EntityComparison {
       );
       return { totals, units };
     };
-    const [p, r] = await Promise.all([side(provider, pt, pc, pt.pages), rt.exists ? side(partner, rt, rc, rt.pages) : { totals: emptyTotals(bounds.length + 1), units: new Map() }]);
+    const [p, r] = await Promise.all([
+      side(provider, pt, pc, pt.pages),
+      rt.exists ? side(partner, rt, rc, rt.pages) : { totals: emptyTotals(bounds.length + 1), units: new Map() },
+    ]);
     this.hashed.provider += totalCount(p.totals);
     this.hashed.partner += totalCount(r.totals);
     return [p, r];

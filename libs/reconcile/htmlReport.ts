@@ -8,7 +8,17 @@ import { dailyChart, escapeXml as esc, formatNumber, horizontalBars, stackedShar
  * names; never a row value, and no key either: a report printed on paper leaves the building, the keys
  * stay in the receiver's database (`thahs reconcile-report --format json`).
  */
-const COLORS = { matched: '#2e7d32', missing: '#ef6c00', extra: '#6a1b9a', different: '#c62828', p50: '#1565c0', p95: '#ad1457', applied: '#78909c', declared: '#1565c0', undeclared: '#c62828' };
+const COLORS = {
+  matched: '#2e7d32',
+  missing: '#ef6c00',
+  extra: '#6a1b9a',
+  different: '#c62828',
+  p50: '#1565c0',
+  p95: '#ad1457',
+  applied: '#78909c',
+  declared: '#1565c0',
+  undeclared: '#c62828',
+};
 const MAX_UNIT_ROWS = 15;
 const MAX_READER_ROWS = 40;
 
@@ -105,13 +115,7 @@ function replication(m: ReportModel): string {
   const parts = [`<h2>${esc(VI.replicationHeading)}</h2>`];
   if (!u.available) parts.push(`<p>${esc(VI.notAvailable)}</p>`);
   else {
-    parts.push(
-      table(
-        [VI.applied, VI.lagP50, VI.lagP95, VI.lagMax],
-        [[n(u.applied), secs(u.p50Seconds), secs(u.p95Seconds), secs(u.maxSeconds)]],
-        [true, true, true, true],
-      ),
-    );
+    parts.push(table([VI.applied, VI.lagP50, VI.lagP95, VI.lagMax], [[n(u.applied), secs(u.p50Seconds), secs(u.p95Seconds), secs(u.maxSeconds)]], [true, true, true, true]));
     if (u.days.length > 0) {
       const lines: Series[] = [
         { label: VI.lagP50, color: COLORS.p50, values: u.days.map((x) => x.p50Seconds) },
@@ -134,7 +138,13 @@ function replication(m: ReportModel): string {
   if (!d.available) parts.push(`<p>${esc(VI.notAvailable)}</p>`);
   else if (d.total === 0) parts.push(`<p>${esc(VI.noDeadLetters)}</p>`);
   else {
-    parts.push(table([VI.reason, VI.count], d.byReason.map((r) => [code(r.reason), n(r.count)]), [false, true]));
+    parts.push(
+      table(
+        [VI.reason, VI.count],
+        d.byReason.map((r) => [code(r.reason), n(r.count)]),
+        [false, true],
+      ),
+    );
     const series = [{ label: VI.count, color: COLORS.different, values: d.byReason.map((r) => r.count) }];
     parts.push(figure(horizontalBars({ title: VI.deadLettersChart, categories: d.byReason.map((r) => r.reason), series }), VI.deadLettersChart));
   }
@@ -177,7 +187,12 @@ function unitTable(u: UnitTable): string {
   const rows = shown.map((r) => [r.unit === null ? esc(VI.noUnit) : r.label === r.unit ? code(r.unit) : esc(r.label), n(r.sourceRows), n(r.partnerRows), n(r.differences)]);
   const rest = u.rows.slice(MAX_UNIT_ROWS);
   if (rest.length > 0) {
-    rows.push([`… ${n(rest.length)}`, n(rest.reduce((s, r) => s + r.sourceRows, 0)), n(rest.reduce((s, r) => s + r.partnerRows, 0)), n(rest.reduce((s, r) => s + r.differences, 0))]);
+    rows.push([
+      `… ${n(rest.length)}`,
+      n(rest.reduce((s, r) => s + r.sourceRows, 0)),
+      n(rest.reduce((s, r) => s + r.partnerRows, 0)),
+      n(rest.reduce((s, r) => s + r.differences, 0)),
+    ]);
   }
   const top = shown.slice(0, 15);
   const chart = horizontalBars({

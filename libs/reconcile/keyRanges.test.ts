@@ -88,6 +88,11 @@ describe('cuts and bucket lists for bisection passes', () => {
     expect(bounds).toEqual([uuid(5), uuid(8), uuid(9), uuid(12), uuid(20)]);
     expect(buckets).toEqual([0, 2, 3, 5]);
     for (const [i, r] of ranges.entries()) for (const k of [r.lo ?? uuid(0), r.hi === null ? uuid(99) : null]) if (k) expect(rangeIndex(bounds, k)).toBe(buckets[i]);
-    expect(() => boundsOfRanges([{ lo: uuid(1), hi: uuid(5) }, { lo: uuid(3), hi: uuid(9) }])).toThrow(/overlap/);
+    expect(() =>
+      boundsOfRanges([
+        { lo: uuid(1), hi: uuid(5) },
+        { lo: uuid(3), hi: uuid(9) },
+      ]),
+    ).toThrow(/overlap/);
   });
 });

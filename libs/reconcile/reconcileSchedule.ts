@@ -39,7 +39,10 @@ function dayOf(s: string, entry: string): number {
 
 export function parseReconcileSchedule(raw: string): ScheduleEntry[] {
   if (raw.trim() === 'off') return [];
-  const entries = raw.split(';').map((e) => e.trim()).filter(Boolean);
+  const entries = raw
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error('must list at least one entry, or be off');
   return entries.map((text, i) => {
     const entry = `entry ${i + 1} ("${text}")`;
@@ -106,7 +109,11 @@ export function nextOccurrence(e: ScheduleEntry, at: Date): Date {
 
 /** The last occurrence at or before `at`. */
 export function previousOccurrence(e: ScheduleEntry, at: Date): Date {
-  return new Date(around(e, at).filter((t) => t <= at.getTime()).pop()!);
+  return new Date(
+    around(e, at)
+      .filter((t) => t <= at.getTime())
+      .pop()!,
+  );
 }
 
 /**

@@ -68,7 +68,15 @@ const run: StoredRun = {
 
 const statistics: OperationStatistics = {
   period: { from: '2025-12-02T01:00:00.000Z', to: '2026-12-02T01:00:05.000Z' },
-  updates: { available: true, days: [{ day: '2026-12-01', applied: 5, p50Seconds: 0.3, p95Seconds: 1.2, maxSeconds: 2 }], applied: 5, p50Seconds: 0.3, p95Seconds: 1.2, maxSeconds: 2, byEntity: [{ entity: 'person', op: 'u', action: 'upsert', count: 5 }] },
+  updates: {
+    available: true,
+    days: [{ day: '2026-12-01', applied: 5, p50Seconds: 0.3, p95Seconds: 1.2, maxSeconds: 2 }],
+    applied: 5,
+    p50Seconds: 0.3,
+    p95Seconds: 1.2,
+    maxSeconds: 2,
+    byEntity: [{ entity: 'person', op: 'u', action: 'upsert', count: 5 }],
+  },
   deadLetters: { available: true, total: 0, byReason: [], days: [] },
   access: { available: false, total: 0, declared: 0, undeclared: 0, byReader: [], days: [] },
   unitDifferences: [
@@ -139,10 +147,14 @@ describe('charts', () => {
   });
 
   it('keeps a non-zero part of a share visible and the bar within its width', () => {
-    const svg = stackedShares({ title: 't', categories: ['a'], series: [
-      { label: 'big', color: '#000', values: [10_000_000] },
-      { label: 'tiny', color: '#111', values: [1] },
-    ] });
+    const svg = stackedShares({
+      title: 't',
+      categories: ['a'],
+      series: [
+        { label: 'big', color: '#000', values: [10_000_000] },
+        { label: 'tiny', color: '#111', values: [1] },
+      ],
+    });
     const widths = [...svg.matchAll(/class="bar" x="[\d.]+" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(2);
     expect(widths[1]).toBeGreaterThanOrEqual(2);

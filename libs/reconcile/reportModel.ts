@@ -98,7 +98,15 @@ export function buildReportModel(i: ReportInput): ReportModel {
     keysTruncated: r.keysTruncated,
   }));
   const sum = (k: 'checked' | 'matched' | 'missing' | 'extra' | 'different' | 'seconds'): number => entities.reduce((n, e) => n + e[k], 0);
-  const totals = { checked: sum('checked'), matched: sum('matched'), missing: sum('missing'), extra: sum('extra'), different: sum('different'), seconds: sum('seconds'), matchRate: 0 };
+  const totals = {
+    checked: sum('checked'),
+    matched: sum('matched'),
+    missing: sum('missing'),
+    extra: sum('extra'),
+    different: sum('different'),
+    seconds: sum('seconds'),
+    matchRate: 0,
+  };
   totals.matchRate = rate(totals.matched, totals.checked);
   const fields: FieldRow[] = run.results.flatMap((r) =>
     Object.entries(r.fieldCounts)
@@ -109,12 +117,10 @@ export function buildReportModel(i: ReportInput): ReportModel {
     const base = { entity: r.entity, entityLabel: i.entityLabels[r.entity] ?? r.entity };
     if (!r.fields.includes('reporting_unit_id')) return { ...base, rows: null, note: 'not-shared' as const };
     if (r.byReportingUnit === null) return { ...base, rows: null, note: r.mode === 'incremental' ? ('incremental' as const) : ('not-shared' as const) };
-    const diffs = new Map(
-      i.statistics.unitDifferences.filter((d) => d.entity === r.entity).map((d) => [d.unit ?? '', d.missing + d.extra + d.different]),
-    );
+    const diffs = new Map(i.statistics.unitDifferences.filter((d) => d.entity === r.entity).map((d) => [d.unit ?? '', d.missing + d.extra + d.different]));
     const rows = r.byReportingUnit.map((u) => ({
       unit: u.unit,
-      label: u.unit === null ? '' : i.unitLabels[u.unit] ?? u.unit,
+      label: u.unit === null ? '' : (i.unitLabels[u.unit] ?? u.unit),
       sourceRows: u.sourceRows,
       partnerRows: u.partnerRows,
       differences: diffs.get(u.unit ?? '') ?? 0,

@@ -122,8 +122,16 @@ async function deadLetters(db: Queryable, agreementId: string, p: Period): Promi
   if (!(await present(db, 'partner_state.dead_letter'))) return { available: false, total: 0, byReason: [], days: [] };
   const where = `agreement_id = $1 AND at >= $2::timestamptz AND at < $3::timestamptz`;
   const params = [agreementId, p.from, p.to];
-  const byReason = await rows<{ reason: string; n: string }>(db, `SELECT reason, count(*)::text AS n FROM partner_state.dead_letter WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`, params);
-  const days = await rows<{ day: string; n: string }>(db, `SELECT ${day('at')} AS day, count(*)::text AS n FROM partner_state.dead_letter WHERE ${where} GROUP BY 1 ORDER BY 1`, params);
+  const byReason = await rows<{ reason: string; n: string }>(
+    db,
+    `SELECT reason, count(*)::text AS n FROM partner_state.dead_letter WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`,
+    params,
+  );
+  const days = await rows<{ day: string; n: string }>(
+    db,
+    `SELECT ${day('at')} AS day, count(*)::text AS n FROM partner_state.dead_letter WHERE ${where} GROUP BY 1 ORDER BY 1`,
+    params,
+  );
   const reasons = byReason.map((r) => ({ reason: r.reason, count: Number(r.n) }));
   return { available: true, total: reasons.reduce((n, r) => n + r.count, 0), byReason: reasons, days: days.map((d) => ({ day: d.day, count: Number(d.n) })) };
 }
@@ -146,7 +154,15 @@ async function accessLog(db: Queryable, partnerSchema: string, p: Period): Promi
        FROM partner_state.access_log WHERE ${where} GROUP BY 1 ORDER BY 1`,
     params,
   );
-  const byReader = readers.map((r) => ({ who: r.who, table: r.tbl, purpose: r.purpose, source: r.source, count: Number(r.n), first: r.first.toISOString(), last: r.last.toISOString() }));
+  const byReader = readers.map((r) => ({
+    who: r.who,
+    table: r.tbl,
+    purpose: r.purpose,
+    source: r.source,
+    count: Number(r.n),
+    first: r.first.toISOString(),
+    last: r.last.toISOString(),
+  }));
   const undeclared = byReader.filter((r) => r.purpose === UNDECLARED).reduce((n, r) => n + r.count, 0);
   const total = byReader.reduce((n, r) => n + r.count, 0);
   return {

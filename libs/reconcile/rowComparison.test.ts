@@ -24,20 +24,33 @@ describe('row comparison', () => {
 
   it('agrees with a per-key classification for any two key sets', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.integer({ min: 0, max: 60 }).map(String), fc.tuple(fc.option(fc.integer({ min: 0, max: 2 })), fc.option(fc.integer({ min: 0, max: 2 })))), (d) => {
-        const entries = Object.entries(d).map(([k, v]) => [key(Number(k)), v] as const).sort(([a], [b]) => (a < b ? -1 : 1));
-        const p = entries.filter(([, [a]]) => a !== null).map(([id, [a]]) => ({ id, hash: String(a) }));
-        const r = entries.filter(([, [, b]]) => b !== null).map(([id, [, b]]) => ({ id, hash: String(b) }));
-        const expected = entries
-          .map(([id, [a, b]]) => ({ id, class: classifyKey(a === null ? null : String(a), b === null ? null : String(b)) }))
-          .filter((x) => x.class !== null);
-        expect(compareKeyHashes(p, r)).toEqual(expected);
-      }),
+      fc.property(
+        fc.dictionary(fc.integer({ min: 0, max: 60 }).map(String), fc.tuple(fc.option(fc.integer({ min: 0, max: 2 })), fc.option(fc.integer({ min: 0, max: 2 })))),
+        (d) => {
+          const entries = Object.entries(d)
+            .map(([k, v]) => [key(Number(k)), v] as const)
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+          const p = entries.filter(([, [a]]) => a !== null).map(([id, [a]]) => ({ id, hash: String(a) }));
+          const r = entries.filter(([, [, b]]) => b !== null).map(([id, [, b]]) => ({ id, hash: String(b) }));
+          const expected = entries
+            .map(([id, [a, b]]) => ({ id, class: classifyKey(a === null ? null : String(a), b === null ? null : String(b)) }))
+            .filter((x) => x.class !== null);
+          expect(compareKeyHashes(p, r)).toEqual(expected);
+        },
+      ),
     );
   });
 
   it('refuses lists that are not ascending (a comparison over unordered rows would be wrong)', () => {
-    expect(() => compareKeyHashes([{ id: key(2), hash: '1' }, { id: key(1), hash: '1' }], [])).toThrow(/ascending/);
+    expect(() =>
+      compareKeyHashes(
+        [
+          { id: key(2), hash: '1' },
+          { id: key(1), hash: '1' },
+        ],
+        [],
+      ),
+    ).toThrow(/ascending/);
   });
 
   it('names the fields whose hashes differ, in field order', () => {

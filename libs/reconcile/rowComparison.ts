@@ -91,9 +91,7 @@ export interface EntityFigures extends ClassCounts {
 export function entityFigures(sourceRows: number, partnerRows: number, c: ClassCounts): EntityFigures {
   const matched = sourceRows - c.missing - c.different;
   if (matched < 0 || partnerRows - c.extra - c.different !== matched) {
-    throw new RangeError(
-      `inconsistent counts: ${sourceRows} source rows, ${partnerRows} partner rows, ${c.missing} missing, ${c.extra} extra, ${c.different} different`,
-    );
+    throw new RangeError(`inconsistent counts: ${sourceRows} source rows, ${partnerRows} partner rows, ${c.missing} missing, ${c.extra} extra, ${c.different} different`);
   }
   return { ...c, checked: sourceRows + c.extra, matched, sourceRows, partnerRows };
 }

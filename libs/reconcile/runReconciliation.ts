@@ -105,7 +105,10 @@ export async function runReconciliation(req: RunRequest, store: RunStore): Promi
           // A fresh comparison object: the first one may have counted changed keys already.
           outcome =
             'fallback' in r
-              ? await new EntityComparison({ provider, partner, providerTable: pt, partnerTable: rt, options: req.options, onProgress: req.onProgress }).full(r.fallback, baseline.runId)
+              ? await new EntityComparison({ provider, partner, providerTable: pt, partnerTable: rt, options: req.options, onProgress: req.onProgress }).full(
+                  r.fallback,
+                  baseline.runId,
+                )
               : r;
         }
       } else {

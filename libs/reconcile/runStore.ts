@@ -162,16 +162,33 @@ export class RunStore {
     const q = await this.db.query<{ id: string }>(
       `INSERT INTO ${S}.run (agreement_id, agreement_version, document_hash, provider, receiver, partner_schema, mode, scope_entities, started_by, hash_version, options, rechecked_run_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id::text AS id`,
-      [r.agreementId, r.agreementVersion, r.documentHash, r.provider, r.receiver, r.partnerSchema, r.mode, r.entities, r.startedBy, r.hashVersion, JSON.stringify(r.options), r.recheckedRunId],
+      [
+        r.agreementId,
+        r.agreementVersion,
+        r.documentHash,
+        r.provider,
+        r.receiver,
+        r.partnerSchema,
+        r.mode,
+        r.entities,
+        r.startedBy,
+        r.hashVersion,
+        JSON.stringify(r.options),
+        r.recheckedRunId,
+      ],
     );
     return q.rows[0].id;
   }
 
   async positions(runId: string, p: RunPositions): Promise<void> {
-    await this.db.query(
-      `UPDATE ${S}.run SET source_lsn = $2, provider_snapshot = $3, receiver_snapshot = $4, provider_identity = $5, receiver_identity = $6 WHERE id = $1`,
-      [runId, p.sourceLsn, p.providerSnapshot, p.receiverSnapshot, JSON.stringify(p.providerIdentity), JSON.stringify(p.receiverIdentity)],
-    );
+    await this.db.query(`UPDATE ${S}.run SET source_lsn = $2, provider_snapshot = $3, receiver_snapshot = $4, provider_identity = $5, receiver_identity = $6 WHERE id = $1`, [
+      runId,
+      p.sourceLsn,
+      p.providerSnapshot,
+      p.receiverSnapshot,
+      JSON.stringify(p.providerIdentity),
+      JSON.stringify(p.receiverIdentity),
+    ]);
   }
 
   async saveEntity(runId: string, shareHash: string, o: EntityOutcome, startedAt: Date, finishedAt: Date): Promise<void> {
@@ -185,10 +202,36 @@ export class RunStore {
            segments_per_block, boundaries, by_reporting_unit, provider_table_oid, partner_table_oid, started_at, finished_at, timings)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
         [
-          runId, o.entity, o.mode, o.baselineRunId, o.fallbackReason, o.fields, shareHash, f.sourceRows, f.partnerRows, f.checked, f.matched,
-          f.missing, f.extra, f.different, o.keysTruncated, JSON.stringify(o.fieldCounts), JSON.stringify(o.rowsHashed), JSON.stringify(o.rowsScanned), o.changedKeys,
-          o.blocks, o.blocksDiffering, o.segmentsDiffering, o.segmentsPerBlock, o.boundaries, o.units === null ? null : JSON.stringify(o.units),
-          o.providerTableOid, o.partnerTableOid, startedAt, finishedAt, JSON.stringify(o.timingsMs),
+          runId,
+          o.entity,
+          o.mode,
+          o.baselineRunId,
+          o.fallbackReason,
+          o.fields,
+          shareHash,
+          f.sourceRows,
+          f.partnerRows,
+          f.checked,
+          f.matched,
+          f.missing,
+          f.extra,
+          f.different,
+          o.keysTruncated,
+          JSON.stringify(o.fieldCounts),
+          JSON.stringify(o.rowsHashed),
+          JSON.stringify(o.rowsScanned),
+          o.changedKeys,
+          o.blocks,
+          o.blocksDiffering,
+          o.segmentsDiffering,
+          o.segmentsPerBlock,
+          o.boundaries,
+          o.units === null ? null : JSON.stringify(o.units),
+          o.providerTableOid,
+          o.partnerTableOid,
+          startedAt,
+          finishedAt,
+          JSON.stringify(o.timingsMs),
         ],
       );
       await insertDifferences(c, runId, o.entity, o.differences);
@@ -221,9 +264,12 @@ export class RunStore {
   }
 
   async run(runId: string): Promise<StoredRun | null> {
-    const r = await this.db.query<RunRow>(`SELECT id::text AS id, agreement_id, agreement_version, document_hash, provider, receiver, partner_schema, mode, scope_entities, started_by,
+    const r = await this.db.query<RunRow>(
+      `SELECT id::text AS id, agreement_id, agreement_version, document_hash, provider, receiver, partner_schema, mode, scope_entities, started_by,
               started_at, finished_at, status, error, source_lsn::text AS source_lsn, hash_version, options, rechecked_run_id::text AS rechecked_run_id, timings
-         FROM ${S}.run WHERE id = $1`, [runId]);
+         FROM ${S}.run WHERE id = $1`,
+      [runId],
+    );
     const row = r.rows[0];
     if (!row) return null;
     const results = await this.db.query<ResultRow>(
@@ -238,7 +284,11 @@ export class RunStore {
 
   /** When the newest run of the agreement in `mode` started by `startedBy` began (any status), or null: what a schedule is due from. */
   async lastStarted(agreementId: string, mode: RunMode, startedBy: string): Promise<Date | null> {
-    const r = await this.db.query<{ at: Date | null }>(`SELECT max(started_at) AS at FROM ${S}.run WHERE agreement_id = $1 AND mode = $2 AND started_by = $3`, [agreementId, mode, startedBy]);
+    const r = await this.db.query<{ at: Date | null }>(`SELECT max(started_at) AS at FROM ${S}.run WHERE agreement_id = $1 AND mode = $2 AND started_by = $3`, [
+      agreementId,
+      mode,
+      startedBy,
+    ]);
     return r.rows[0]?.at ?? null;
   }
 

@@ -36,7 +36,10 @@ export async function chunkTotals(s: SideSession, t: SideTable, bounds: readonly
   const totals = emptyTotals(bounds.length + 1);
   const units: UnitCounts = new Map();
   if (!t.hasReportingUnit) {
-    addTotals(totals, await s.query<TotalsRow>(`SELECT width_bucket(${ID}, ${b}) AS b, count(*) AS n, sum(${t.rowHash})::text AS s FROM ${t.table} WHERE ${where} GROUP BY 1`, p.values));
+    addTotals(
+      totals,
+      await s.query<TotalsRow>(`SELECT width_bucket(${ID}, ${b}) AS b, count(*) AS n, sum(${t.rowHash})::text AS s FROM ${t.table} WHERE ${where} GROUP BY 1`, p.values),
+    );
     return { totals, units };
   }
   const rows = await s.query<TotalsRow & { g: number; u: string | null }>(
@@ -44,8 +47,14 @@ export async function chunkTotals(s: SideSession, t: SideTable, bounds: readonly
        FROM ${t.table} WHERE ${where} GROUP BY GROUPING SETS ((width_bucket(${ID}, ${b})), (${UNIT}))`,
     p.values,
   );
-  addTotals(totals, rows.filter((r) => r.g === 1));
-  addUnits(units, rows.filter((r) => r.g === 0));
+  addTotals(
+    totals,
+    rows.filter((r) => r.g === 1),
+  );
+  addUnits(
+    units,
+    rows.filter((r) => r.g === 0),
+  );
   return { totals, units };
 }
 

@@ -57,13 +57,7 @@ export class SideTable {
    * Reads the table's columns from the catalog and checks each agreed field against the contract kind.
    * `share` is the provider's filter; null for the partner store, which is compared whole.
    */
-  static async load(
-    session: SideSession,
-    schema: string,
-    contract: EntityContract,
-    agreed: readonly ContractField[],
-    share: CompiledEntityShare | null,
-  ): Promise<SideTable> {
+  static async load(session: SideSession, schema: string, contract: EntityContract, agreed: readonly ContractField[], share: CompiledEntityShare | null): Promise<SideTable> {
     const side = session.label;
     const found = await session.query<{ oid: number | null; pages: string | null }>(
       `SELECT c.oid::int AS oid, (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages
@@ -84,7 +78,8 @@ export class SideTable {
     }
     const fields = agreed.map((f) => {
       const col = columns.get(f.name) ?? null;
-      if (col === null && side === 'provider') throw new ReconcileError(`the provider's table has no column for the agreed field`, { entity: contract.entity, field: f.name, side });
+      if (col === null && side === 'provider')
+        throw new ReconcileError(`the provider's table has no column for the agreed field`, { entity: contract.entity, field: f.name, side });
       try {
         return canonicalText(f, col, `${ALIAS}.${quoteIdent(f.name)}`);
       } catch (err) {

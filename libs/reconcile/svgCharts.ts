@@ -82,9 +82,12 @@ export function horizontalBars(o: { title: string; categories: readonly string[]
       const v = s.values[i] ?? 0;
       const w = v > 0 ? Math.max(2, (v / max) * plotW) : 0;
       const y = y0 + j * (barH + gap);
-      parts.push(`<rect class="bar" x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${escapeXml(`${c} — ${s.label}: ${formatNumber(v)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${escapeXml(`${c} — ${s.label}: ${formatNumber(v)}`)}</title></rect>`,
+      );
       // Zeros are left unlabelled: the table beside every chart gives them, and a column of zeros hides the bars that matter.
-      if (v !== 0) parts.push(`<text x="${(labelW + w + 6).toFixed(1)}" y="${y + barH - 3}" font-size="11" ${FONT}>${formatNumber(v)}${o.unit ? ` ${escapeXml(o.unit)}` : ''}</text>`);
+      if (v !== 0)
+        parts.push(`<text x="${(labelW + w + 6).toFixed(1)}" y="${y + barH - 3}" font-size="11" ${FONT}>${formatNumber(v)}${o.unit ? ` ${escapeXml(o.unit)}` : ''}</text>`);
     });
   });
   if (o.series.length > 1) parts.push(legend(o.series, 8, 6));
@@ -116,7 +119,9 @@ export function stackedShares(o: { title: string; categories: readonly string[];
     let x = labelW;
     o.series.forEach((s, j) => {
       if (widths[j] <= 0) return;
-      parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${y}" width="${widths[j].toFixed(1)}" height="${barH}" fill="${s.color}"><title>${escapeXml(`${c} — ${s.label}: ${formatNumber(s.values[i] ?? 0)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${x.toFixed(1)}" y="${y}" width="${widths[j].toFixed(1)}" height="${barH}" fill="${s.color}"><title>${escapeXml(`${c} — ${s.label}: ${formatNumber(s.values[i] ?? 0)}`)}</title></rect>`,
+      );
       x += widths[j];
     });
   });
@@ -148,7 +153,9 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
     const bw = Math.max(1, Math.min(24, (plotW / n) * 0.7));
     o.bars.values.forEach((v, i) => {
       const h = (v / barMax) * plotH;
-      parts.push(`<rect class="bar" x="${(xOf(i) - bw / 2).toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${o.bars!.color}" opacity="0.45"><title>${escapeXml(`${o.days[i]} — ${o.bars!.label}: ${formatNumber(v)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${(xOf(i) - bw / 2).toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${o.bars!.color}" opacity="0.45"><title>${escapeXml(`${o.days[i]} — ${o.bars!.label}: ${formatNumber(v)}`)}</title></rect>`,
+      );
     });
     for (let k = 0; k <= 4; k++) {
       const y = top + plotH - (k / 4) * plotH;
@@ -157,7 +164,9 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
     if (o.barUnit) parts.push(`<text x="${width - 8}" y="${top - 12}" text-anchor="end" font-size="10" ${FONT}>${escapeXml(o.barUnit)}</text>`);
   }
   for (const s of o.lines) {
-    const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${xOf(i).toFixed(1)},${(top + plotH - (v / lineMax) * plotH).toFixed(1)}` : null)).filter((p): p is string => p !== null);
+    const pts = s.values
+      .map((v, i) => (Number.isFinite(v) ? `${xOf(i).toFixed(1)},${(top + plotH - (v / lineMax) * plotH).toFixed(1)}` : null))
+      .filter((p): p is string => p !== null);
     if (pts.length > 1) parts.push(`<polyline class="line" points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     for (const p of pts) {
       const [x, y] = p.split(',');
@@ -167,7 +176,8 @@ export function dailyChart(o: { title: string; days: readonly string[]; lines: r
   const step = Math.max(1, Math.ceil(n / 8));
   o.days.forEach((d, i) => {
     // The last day is labelled too, unless it would run into the label before it.
-    if (i % step === 0 || (i === n - 1 && i % step >= step / 2)) parts.push(`<text x="${xOf(i).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(d)}</text>`);
+    if (i % step === 0 || (i === n - 1 && i % step >= step / 2))
+      parts.push(`<text x="${xOf(i).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(d)}</text>`);
   });
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#555"/>`);
   parts.push(legend([...o.lines, ...(o.bars ? [o.bars] : [])], left + 40, 6));

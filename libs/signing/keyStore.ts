@@ -44,7 +44,12 @@ export function loadSigningKey(dir: string, ministry: string, env: NodeJS.Proces
     const publicKey = createPublicKey(privateKey);
     return { keyId: env.THAHS_SIGNING_KEY_ID ?? keyIdFor(ministry, publicKey), privateKey, publicKey };
   }
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${ministry}-`) && f.endsWith('.key.pem')).sort() : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.startsWith(`${ministry}-`) && f.endsWith('.key.pem'))
+        .sort()
+    : [];
   if (files.length === 0) throw new KeyError(`no signing key for ${ministry} in ${dir}; create one with: thahs keys generate --ministry ${ministry}`);
   const file = path.join(dir, files[files.length - 1]);
   const privateKey = parsePrivate(fs.readFileSync(file, 'utf8'), file);

@@ -83,11 +83,7 @@ export function rootFromProof(digest: Buffer, proof: Buffer): Buffer | undefined
  * node as its `root`. `siblings` counts the proof's hashes the walk used (the first ones, bottom-up):
  * they belong to the same tree as the nodes.
  */
-export function walkProof(
-  digest: Buffer,
-  proof: Buffer,
-  known?: (node: Buffer) => boolean,
-): { root: Buffer; nodes: Buffer[]; siblings: number; early: boolean } | undefined {
+export function walkProof(digest: Buffer, proof: Buffer, known?: (node: Buffer) => boolean): { root: Buffer; nodes: Buffer[]; siblings: number; early: boolean } | undefined {
   if (proof.length < 8 || (proof.length - 8) % 32 !== 0) return undefined;
   const index = proof.readUInt32BE(0);
   const count = proof.readUInt32BE(4);

@@ -41,7 +41,24 @@ export class CertificateAuthority {
     if (fs.existsSync(this.caFile) && fs.existsSync(this.caKey)) return;
     this.ssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', this.caKey]);
     fs.chmodSync(this.caKey, 0o600);
-    this.ssl(['req', '-x509', '-new', '-key', this.caKey, '-sha256', '-days', String(CA_DAYS), '-subj', '/CN=thahs local secure stack CA', '-out', this.caFile, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    this.ssl([
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      this.caKey,
+      '-sha256',
+      '-days',
+      String(CA_DAYS),
+      '-subj',
+      '/CN=thahs local secure stack CA',
+      '-out',
+      this.caFile,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
   }
 
   /**
@@ -60,7 +77,16 @@ export class CertificateAuthority {
     this.ssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
     fs.chmodSync(keyFile, 0o600);
     this.ssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-out', csr]);
-    fs.writeFileSync(ext, ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth,clientAuth', 'keyUsage=critical,digitalSignature,keyEncipherment', 'basicConstraints=CA:FALSE', ''].join('\n'));
+    fs.writeFileSync(
+      ext,
+      [
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'extendedKeyUsage=serverAuth,clientAuth',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'basicConstraints=CA:FALSE',
+        '',
+      ].join('\n'),
+    );
     this.ssl(['x509', '-req', '-in', csr, '-CA', this.caFile, '-CAkey', this.caKey, '-CAcreateserial', '-sha256', '-days', String(CERT_DAYS), '-extfile', ext, '-out', certFile]);
     fs.rmSync(csr);
     fs.rmSync(ext);

@@ -23,5 +23,15 @@ export function writeKafkaLog4j(file: string): void {
 
 /** JVM arguments of a Kafka main class run from the resolved jars. */
 export function kafkaJavaArgs(heapMb: number, log4jFile: string, libs: string, mainClass: string, args: string[]): string[] {
-  return [`-Xmx${heapMb}m`, `-Xms${Math.min(256, heapMb)}m`, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', `${libs}/*`, mainClass, ...args];
+  return [
+    `-Xmx${heapMb}m`,
+    `-Xms${Math.min(256, heapMb)}m`,
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+    '-cp',
+    `${libs}/*`,
+    mainClass,
+    ...args,
+  ];
 }

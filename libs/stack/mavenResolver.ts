@@ -9,7 +9,17 @@ import { StackError } from './stackError';
  * Maven Central into `<downloads>/<name>-<version>/libs`. A marker file makes the copy idempotent and
  * survives `stack reset`.
  */
-function resolvePom(mvn: string, downloads: string, pom: string, name: string, label: string, kafkaVersion: string, log4jVersion: string, expected: string, log: (l: string) => void): string {
+function resolvePom(
+  mvn: string,
+  downloads: string,
+  pom: string,
+  name: string,
+  label: string,
+  kafkaVersion: string,
+  log4jVersion: string,
+  expected: string,
+  log: (l: string) => void,
+): string {
   const dir = path.join(downloads, `${name}-${kafkaVersion}`);
   const libs = path.join(dir, 'libs');
   const marker = path.join(dir, '.complete');

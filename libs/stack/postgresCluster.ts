@@ -94,7 +94,13 @@ export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }
 }
 
 /** TLS on, passwords stored as SCRAM verifiers; the server's key and certificate are in its data directory. */
-export const SECURE_CONF = ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'", "password_encryption = 'scram-sha-256'"];
+export const SECURE_CONF = [
+  'ssl = on',
+  "ssl_cert_file = 'server.crt'",
+  "ssl_key_file = 'server.key'",
+  "ssl_min_protocol_version = 'TLSv1.2'",
+  "password_encryption = 'scram-sha-256'",
+];
 /** Only TLS connections with a SCRAM password; anything else is refused by name, before authentication. */
 export const SECURE_HBA = [
   '# written by the thahs stack manager (secure profile)',
@@ -144,7 +150,10 @@ export class PostgresCluster {
   currentLogFile(): string {
     try {
       const entries = fs.readFileSync(path.join(this.dataDir, 'current_logfiles'), 'utf8').split('\n');
-      const stderr = entries.find((l) => l.startsWith('stderr '))?.slice('stderr '.length).trim();
+      const stderr = entries
+        .find((l) => l.startsWith('stderr '))
+        ?.slice('stderr '.length)
+        .trim();
       if (stderr) return path.resolve(this.dataDir, stderr);
     } catch {
       /* no collector, or not started yet */
@@ -223,7 +232,10 @@ export class PostgresCluster {
   private installCertificate(): void {
     const sec = this.spec.security;
     if (!sec || !this.initialised()) return;
-    for (const [from, to] of [[sec.certFile, 'server.crt'], [sec.keyFile, 'server.key']] as const) {
+    for (const [from, to] of [
+      [sec.certFile, 'server.crt'],
+      [sec.keyFile, 'server.key'],
+    ] as const) {
       const dest = path.join(this.dataDir, to);
       fs.copyFileSync(from, dest);
       fs.chmodSync(dest, 0o600);
@@ -288,10 +300,7 @@ export class PostgresCluster {
   private async applySettings(changed: boolean, timeoutMs: number): Promise<void> {
     if (!this.spec.audit) return;
     const pending = await this.asSuperuser(async (c) => {
-      const r = await c.query<{ name: string; error: string }>(
-        `SELECT name, error FROM pg_file_settings WHERE sourcefile LIKE '%/' || $1 AND error IS NOT NULL`,
-        [STACK_CONF],
-      );
+      const r = await c.query<{ name: string; error: string }>(`SELECT name, error FROM pg_file_settings WHERE sourcefile LIKE '%/' || $1 AND error IS NOT NULL`, [STACK_CONF]);
       const invalid = r.rows.filter((x) => x.error !== 'setting could not be applied');
       if (invalid.length > 0) throw new StackError(this.spec.name, `invalid settings in ${STACK_CONF}: ${invalid.map((x) => `${x.name} (${x.error})`).join(', ')}`);
       if (r.rows.length === 0 && changed) await c.query('SELECT pg_reload_conf()');
@@ -300,7 +309,18 @@ export class PostgresCluster {
     if (pending.length === 0) return;
     this.log(`restarting to apply ${pending.join(', ')}`);
     this.touchLogFile();
-    const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-m', 'fast', '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'restart']);
+    const [cmd, args] = pgCommand(path.join(this.pgBin, 'pg_ctl'), [
+      '-D',
+      this.dataDir,
+      '-l',
+      this.logFile,
+      '-m',
+      'fast',
+      '-w',
+      '-t',
+      String(Math.ceil(timeoutMs / 1000)),
+      'restart',
+    ]);
     run(this.spec.name, 'setsid', [cmd, ...args]);
     await waitUntil(this.spec.name, () => this.canConnect('postgres', 'postgres'), timeoutMs, this.logFile);
   }

@@ -144,13 +144,7 @@ export class SchemaRegistry {
         // Not bound (insecure requests are disabled), but it must differ from the TLS port.
         props['quarkus.http.port'] = String(this.spec.port + 1000);
       }
-      const args = [
-        `-Xmx${this.spec.heapMb}m`,
-        '-XX:+UseSerialGC',
-        ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
-        '-jar',
-        registryJar(this.home),
-      ];
+      const args = [`-Xmx${this.spec.heapMb}m`, '-XX:+UseSerialGC', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', registryJar(this.home)];
       const pid = this.pid() ?? startDetached(this.java, args, this.logFile, this.pidFile, process.env, this.home);
       await waitUntil('registry', () => this.answers(), timeoutMs, this.logFile, pid);
     }

@@ -190,7 +190,15 @@ export class SecureKafkaCluster {
       run('kafka', this.java, kafkaJavaArgs(256, this.log4jFile, this.libs, 'kafka.tools.StorageTool', ['format', '-t', this.clusterId(), '-c', n.config, ...scram]));
     } catch (err) {
       // The command line holds passwords: say which node failed, not what it was given.
-      throw new StackError('kafka', `formatting node ${n.id} failed: ${(err as Error).message.split('\n').slice(-3).join(' ').replace(/password=[^\]]*/g, 'password=***')}`, n.log);
+      throw new StackError(
+        'kafka',
+        `formatting node ${n.id} failed: ${(err as Error).message
+          .split('\n')
+          .slice(-3)
+          .join(' ')
+          .replace(/password=[^\]]*/g, 'password=***')}`,
+        n.log,
+      );
     }
   }
 
@@ -207,10 +215,15 @@ export class SecureKafkaCluster {
         const pid = readPid(n.pid);
         if (!isAlive(pid)) startDetached(this.java, kafkaJavaArgs(this.spec.heapMb, this.log4jFile, this.libs, 'kafka.Kafka', [n.config]), n.log, n.pid);
       }
-      await waitUntil('kafka', async () => {
-        for (const n of this.nodes) if (!isAlive(readPid(n.pid))) throw new StackError('kafka', `node ${n.id} exited during start-up`, n.log);
-        return this.answers();
-      }, timeoutMs, this.logFile);
+      await waitUntil(
+        'kafka',
+        async () => {
+          for (const n of this.nodes) if (!isAlive(readPid(n.pid))) throw new StackError('kafka', `node ${n.id} exited during start-up`, n.log);
+          return this.answers();
+        },
+        timeoutMs,
+        this.logFile,
+      );
     }
     await this.ensurePrincipals(timeoutMs);
     await this.groupCoordinatorsReady(timeoutMs);
@@ -247,10 +260,12 @@ export class SecureKafkaCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map(async (n) => {
-      const pid = readPid(n.pid);
-      if (isAlive(pid)) await stopProcess(pid!, 30000);
-    }));
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const pid = readPid(n.pid);
+        if (isAlive(pid)) await stopProcess(pid!, 30000);
+      }),
+    );
   }
 
   client(principal: string, clientId = 'thahs-stack-probe'): Kafka {
@@ -318,9 +333,23 @@ export class SecureKafkaCluster {
       const add = path.join(path.dirname(clientConfig), `kafka-scram-${name}.properties`);
       fs.writeFileSync(add, `${MECHANISM}=[password=${this.spec.passwords[name]}]\n`, { mode: 0o600 });
       try {
-        run('kafka', this.java, kafkaJavaArgs(256, this.log4jFile, this.toolsLibs(), 'org.apache.kafka.tools.ConfigCommand', [
-          '--bootstrap-server', this.bootstrap, '--command-config', clientConfig, '--alter', '--entity-type', 'users', '--entity-name', name, '--add-config-file', add,
-        ]));
+        run(
+          'kafka',
+          this.java,
+          kafkaJavaArgs(256, this.log4jFile, this.toolsLibs(), 'org.apache.kafka.tools.ConfigCommand', [
+            '--bootstrap-server',
+            this.bootstrap,
+            '--command-config',
+            clientConfig,
+            '--alter',
+            '--entity-type',
+            'users',
+            '--entity-name',
+            name,
+            '--add-config-file',
+            add,
+          ]),
+        );
       } finally {
         fs.rmSync(add, { force: true });
       }

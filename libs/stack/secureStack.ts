@@ -52,7 +52,10 @@ export function secureMaterial(stackDir: string): SecureMaterial {
       rolePassword: ensureSecret(stackDir, 'pg', `${cluster}.${ownerRole}`),
     }),
     serviceRolePasswords: (cluster) =>
-      Object.fromEntries((Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => [k, ensureSecret(stackDir, 'pg', `${cluster}.${SERVICE_ROLES[k]}`)])) as Record<ServiceRoleKind, string>,
+      Object.fromEntries((Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => [k, ensureSecret(stackDir, 'pg', `${cluster}.${SERVICE_ROLES[k]}`)])) as Record<
+        ServiceRoleKind,
+        string
+      >,
     registrySecurity: (propertiesFile, jdbcPassword) => ({
       certFile: registry.certFile,
       keyFile: registry.keyFile,

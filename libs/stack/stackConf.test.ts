@@ -8,7 +8,7 @@ describe('writeStackConf', () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-stackconf-'));
-    fs.writeFileSync(path.join(dir, 'postgresql.conf'), "# initdb\nport = 15433\nwal_level = logical\n");
+    fs.writeFileSync(path.join(dir, 'postgresql.conf'), '# initdb\nport = 15433\nwal_level = logical\n');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -138,7 +138,9 @@ export class StackManager {
         heapMb: this.config.registryHeapMb,
         jdbcUrl: `jdbc:postgresql://${this.config.pgHost}:${this.config.platformPgPort}/registry${this.secure ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(this.secrets().caFile)}` : ''}`,
         jdbcUser: 'apicurio',
-        ...(this.secure ? { security: this.secrets().registrySecurity(path.join(this.paths.config, 'registry.properties'), this.secrets().pg('platform', 'apicurio').rolePassword) } : {}),
+        ...(this.secure
+          ? { security: this.secrets().registrySecurity(path.join(this.paths.config, 'registry.properties'), this.secrets().pg('platform', 'apicurio').rolePassword) }
+          : {}),
       },
       t.java,
       home,
@@ -175,7 +177,8 @@ export class StackManager {
     const stopped: Promise<void>[] = [];
     if (fs.existsSync(path.join(this.paths.downloads, `apicurio-registry-${APICURIO_VERSION}`, '.complete'))) stopped.push(this.registry().stop());
     // The secure stack needs its CA and passwords to be asked anything; stopping only needs the pid files.
-    if (fs.existsSync(path.join(this.paths.downloads, `kafka-${KAFKA_VERSION}`, '.complete')) && (!this.secure || fs.existsSync(path.join(this.paths.root, 'tls')))) stopped.push(this.kafka().stop());
+    if (fs.existsSync(path.join(this.paths.downloads, `kafka-${KAFKA_VERSION}`, '.complete')) && (!this.secure || fs.existsSync(path.join(this.paths.root, 'tls'))))
+      stopped.push(this.kafka().stop());
     await Promise.all(stopped);
     await Promise.all(Object.values(this.clusters()).map((c) => c.stop()));
   }

@@ -10,7 +10,10 @@ export function slotNameFor(prefix: string, ministry: Ministry): string {
 }
 
 /** Status options from the settings (THAHS_*): both ministries' databases, the brokers, the registry. */
-export function statusOptionsFromConfig(config: Config, o: { mainJob: MainJobSource; mainJobEndpoint: string; topicPrefix?: string; ministries?: readonly Ministry[] }): StatusOptions {
+export function statusOptionsFromConfig(
+  config: Config,
+  o: { mainJob: MainJobSource; mainJobEndpoint: string; topicPrefix?: string; ministries?: readonly Ministry[] },
+): StatusOptions {
   const prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   return {
     ministries: o.ministries ?? ['cand', 'qdnd'],

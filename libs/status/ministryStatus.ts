@@ -77,7 +77,15 @@ async function readSlot(x: MinistryContext): Promise<SlotView> {
       source = 'pg_stat_replication';
     }
   }
-  return { name: x.slotName, exists: true, active: s.active, walStatus: s.wal_status, lagBytes: s.lag_bytes === null ? null : Number(s.lag_bytes), lagSeconds, lagSecondsSource: source };
+  return {
+    name: x.slotName,
+    exists: true,
+    active: s.active,
+    walStatus: s.wal_status,
+    lagBytes: s.lag_bytes === null ? null : Number(s.lag_bytes),
+    lagSeconds,
+    lagSecondsSource: source,
+  };
 }
 
 /** The newest applied change of the agreement and how many were applied in the last minute, from the update log. */
@@ -87,13 +95,16 @@ async function applied(x: MinistryContext, agreementId: string): Promise<Pick<Co
   try {
     return await bounded(x.pool, 2000, async (q) => {
       // The log is append-only in id order: the newest rows are at the end of the primary key.
-      const last = await q(
-        `SELECT commit_ts, applied_at FROM ${STATE_SCHEMA}.update_log WHERE agreement_id = $1 AND action IN ('upsert', 'delete') ORDER BY id DESC LIMIT 1`,
-        [agreementId],
-      );
+      const last = await q(`SELECT commit_ts, applied_at FROM ${STATE_SCHEMA}.update_log WHERE agreement_id = $1 AND action IN ('upsert', 'delete') ORDER BY id DESC LIMIT 1`, [
+        agreementId,
+      ]);
       const minute = await q(`SELECT count(*)::int AS n FROM ${STATE_SCHEMA}.update_log WHERE applied_at > now() - interval '1 minute' AND agreement_id = $1`, [agreementId]);
       const l = last.rows[0] as { commit_ts: Date; applied_at: Date } | undefined;
-      return { lastAppliedCommitTs: l ? l.commit_ts.toISOString() : null, lastAppliedAt: l ? l.applied_at.toISOString() : null, appliedLastMinute: (minute.rows[0] as { n: number }).n };
+      return {
+        lastAppliedCommitTs: l ? l.commit_ts.toISOString() : null,
+        lastAppliedAt: l ? l.applied_at.toISOString() : null,
+        appliedLastMinute: (minute.rows[0] as { n: number }).n,
+      };
     });
   } catch {
     return { lastAppliedCommitTs: null, lastAppliedAt: null, appliedLastMinute: null };

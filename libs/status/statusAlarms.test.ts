@@ -17,7 +17,18 @@ const consumer = (over: Partial<NonNullable<AgreementView['consumer']>> = {}): N
   withheld: 0,
   ...over,
 });
-const agreement = (over: Partial<AgreementView> = {}): AgreementView => ({ agreementId: 'A', titleVi: null, role: 'receiver', provider: 'cand', receiver: 'qdnd', status: 'active', versionInForce: 1, entities: ['person'], consumer: consumer(), ...over });
+const agreement = (over: Partial<AgreementView> = {}): AgreementView => ({
+  agreementId: 'A',
+  titleVi: null,
+  role: 'receiver',
+  provider: 'cand',
+  receiver: 'qdnd',
+  status: 'active',
+  versionInForce: 1,
+  entities: ['person'],
+  consumer: consumer(),
+  ...over,
+});
 const ministry = (over: Partial<MinistryView> = {}): MinistryView => ({
   ministry: 'qdnd',
   database: up('qdnd'),
@@ -55,7 +66,17 @@ describe('deriveAlarms', () => {
   });
 
   it('does not call a consumer absent for an agreement no longer in force, nor without lag', () => {
-    const a = deriveAlarms(status([ministry({ agreements: [agreement({ status: 'terminated', consumer: consumer({ members: 0, totalLag: 5 }) }), agreement({ agreementId: 'B', consumer: consumer({ members: 0, totalLag: 0 }) })] })]), []);
+    const a = deriveAlarms(
+      status([
+        ministry({
+          agreements: [
+            agreement({ status: 'terminated', consumer: consumer({ members: 0, totalLag: 5 }) }),
+            agreement({ agreementId: 'B', consumer: consumer({ members: 0, totalLag: 0 }) }),
+          ],
+        }),
+      ]),
+      [],
+    );
     expect(a).toEqual([]);
   });
 

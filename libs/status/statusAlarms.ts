@@ -23,18 +23,45 @@ function ministryAlarms(m: MinistryView, t: AlarmThresholds, jobUp: boolean): Al
   const out: Alarm[] = [];
   const ministry = m.ministry;
   if (!m.database.up) {
-    out.push({ severity: 'critical', code: 'database-down', ministry, message: `the ${ministry} database does not answer (${m.database.error ?? 'no answer'})`, hint: `thahs stack status; thahs stack logs ${ministry}` });
+    out.push({
+      severity: 'critical',
+      code: 'database-down',
+      ministry,
+      message: `the ${ministry} database does not answer (${m.database.error ?? 'no answer'})`,
+      hint: `thahs stack status; thahs stack logs ${ministry}`,
+    });
     return out;
   }
   const providing = m.agreements.filter((a) => a.role === 'provider' && (a.status === 'active' || a.status === 'suspended'));
   const s = m.slot;
   if (s && s.exists) {
     if (s.walStatus === 'lost' || s.walStatus === 'unreserved') {
-      out.push({ severity: 'critical', code: 'slot-wal-lost', ministry, message: `replication slot ${s.name}: WAL ${s.walStatus} (max_slot_wal_keep_size reached)`, hint: 'drop the slot and restart the producer, which re-snapshots (docs/operations.md)' });
+      out.push({
+        severity: 'critical',
+        code: 'slot-wal-lost',
+        ministry,
+        message: `replication slot ${s.name}: WAL ${s.walStatus} (max_slot_wal_keep_size reached)`,
+        hint: 'drop the slot and restart the producer, which re-snapshots (docs/operations.md)',
+      });
     }
-    if (s.lagBytes !== null && s.lagBytes >= t.slotLagCriticalBytes) out.push({ severity: 'critical', code: 'slot-lag', ministry, message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind`, hint: 'is the producer running and Kafka up? thahs status --ministry ' + ministry });
-    else if (s.lagBytes !== null && s.lagBytes >= t.slotLagWarnBytes) out.push({ severity: 'warning', code: 'slot-lag', ministry, message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind` });
-    if (!s.active && providing.length > 0 && jobUp) out.push({ severity: 'warning', code: 'slot-inactive', ministry, message: `replication slot ${s.name} has no producer attached`, hint: 'the producer of the main job is not streaming: see /health and the job log' });
+    if (s.lagBytes !== null && s.lagBytes >= t.slotLagCriticalBytes)
+      out.push({
+        severity: 'critical',
+        code: 'slot-lag',
+        ministry,
+        message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind`,
+        hint: 'is the producer running and Kafka up? thahs status --ministry ' + ministry,
+      });
+    else if (s.lagBytes !== null && s.lagBytes >= t.slotLagWarnBytes)
+      out.push({ severity: 'warning', code: 'slot-lag', ministry, message: `replication slot ${s.name} is ${mib(s.lagBytes)} behind` });
+    if (!s.active && providing.length > 0 && jobUp)
+      out.push({
+        severity: 'warning',
+        code: 'slot-inactive',
+        ministry,
+        message: `replication slot ${s.name} has no producer attached`,
+        hint: 'the producer of the main job is not streaming: see /health and the job log',
+      });
   } else if (s && !s.exists && providing.length > 0) {
     out.push({ severity: 'warning', code: 'slot-missing', ministry, message: `no replication slot ${s.name}: the ${ministry} producer has not started here yet` });
   }
@@ -43,7 +70,9 @@ function ministryAlarms(m: MinistryView, t: AlarmThresholds, jobUp: boolean): Al
     if (c) {
       const inForce = a.status === 'active' || a.status === 'suspended';
       if (c.deadLetters.total > 0) {
-        const reasons = Object.entries(c.deadLetters.byReason).map(([r, n]) => `${r} ${n}`).join(', ');
+        const reasons = Object.entries(c.deadLetters.byReason)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ');
         out.push({
           severity: 'critical',
           code: 'dead-letters',
@@ -63,10 +92,23 @@ function ministryAlarms(m: MinistryView, t: AlarmThresholds, jobUp: boolean): Al
           hint: 'start the main job (npm start) or thahs apply-consumer; thahs offsets show --agreement ' + a.agreementId + ' --receiver ' + ministry,
         });
       } else if (c.totalLag >= t.lagWarn) {
-        out.push({ severity: 'warning', code: 'consumer-lag', ministry, agreementId: a.agreementId, message: `consumer of ${a.agreementId} is ${c.totalLag} events behind`, hint: 'docs/operations.md: consumer lag growing' });
+        out.push({
+          severity: 'warning',
+          code: 'consumer-lag',
+          ministry,
+          agreementId: a.agreementId,
+          message: `consumer of ${a.agreementId} is ${c.totalLag} events behind`,
+          hint: 'docs/operations.md: consumer lag growing',
+        });
       }
       if (inForce && c.missingTopics.length > 0) {
-        out.push({ severity: 'warning', code: 'topics-missing', ministry, agreementId: a.agreementId, message: `${c.missingTopics.length} topic(s) of ${a.agreementId} do not exist yet (the provider has not published them)` });
+        out.push({
+          severity: 'warning',
+          code: 'topics-missing',
+          ministry,
+          agreementId: a.agreementId,
+          message: `${c.missingTopics.length} topic(s) of ${a.agreementId} do not exist yet (the provider has not published them)`,
+        });
       }
     }
     const r = a.reconciliation;
@@ -80,7 +122,13 @@ function ministryAlarms(m: MinistryView, t: AlarmThresholds, jobUp: boolean): Al
         hint: `thahs reconcile --agreement ${a.agreementId} --repair`,
       });
     } else if (r && r.present && r.status === 'failed') {
-      out.push({ severity: 'warning', code: 'reconcile-failed', ministry, agreementId: a.agreementId, message: `the last reconciliation of ${a.agreementId} (run ${r.runId}) failed` });
+      out.push({
+        severity: 'warning',
+        code: 'reconcile-failed',
+        ministry,
+        agreementId: a.agreementId,
+        message: `the last reconciliation of ${a.agreementId} (run ${r.runId}) failed`,
+      });
     }
   }
   return out;
@@ -143,11 +191,30 @@ function stallAndGapAlarms(samples: readonly MetricSample[]): Alarm[] {
 export function deriveAlarms(status: Omit<ExchangeStatus, 'alarms' | 'healthy' | 'exitCode'>, metrics: readonly MetricSample[], t: AlarmThresholds = DEFAULT_THRESHOLDS): Alarm[] {
   const out: Alarm[] = [];
   const { kafka, registry, mainJob } = status.servers;
-  if (!kafka.up) out.push({ severity: 'critical', code: 'kafka-down', message: `Kafka does not answer at ${kafka.endpoint} (${kafka.error ?? 'no answer'})`, hint: 'thahs stack status; thahs stack logs kafka' });
-  if (!registry.up) out.push({ severity: 'critical', code: 'registry-down', message: `the schema registry does not answer at ${registry.endpoint} (${registry.error ?? 'no answer'})`, hint: 'thahs stack logs registry' });
-  if (!mainJob.up) out.push({ severity: 'warning', code: 'main-job-unreachable', message: `the main job does not answer at ${mainJob.endpoint}: producer rate, withheld counts and its own alarms are unknown`, hint: 'npm start' });
+  if (!kafka.up)
+    out.push({
+      severity: 'critical',
+      code: 'kafka-down',
+      message: `Kafka does not answer at ${kafka.endpoint} (${kafka.error ?? 'no answer'})`,
+      hint: 'thahs stack status; thahs stack logs kafka',
+    });
+  if (!registry.up)
+    out.push({
+      severity: 'critical',
+      code: 'registry-down',
+      message: `the schema registry does not answer at ${registry.endpoint} (${registry.error ?? 'no answer'})`,
+      hint: 'thahs stack logs registry',
+    });
+  if (!mainJob.up)
+    out.push({
+      severity: 'warning',
+      code: 'main-job-unreachable',
+      message: `the main job does not answer at ${mainJob.endpoint}: producer rate, withheld counts and its own alarms are unknown`,
+      hint: 'npm start',
+    });
   for (const [name, state] of Object.entries(mainJob.services)) {
-    if (state === 'down') out.push({ severity: 'critical', code: 'service-down', message: `service ${name} of the main job is down (/health)`, hint: 'the main job log names the cause' });
+    if (state === 'down')
+      out.push({ severity: 'critical', code: 'service-down', message: `service ${name} of the main job is down (/health)`, hint: 'the main job log names the cause' });
   }
   for (const m of status.ministries) out.push(...ministryAlarms(m, t, mainJob.up));
   out.push(...metricAlarms(metrics));

@@ -77,10 +77,26 @@ export class StatusGatherer {
       this.o.ministries.map(async (m) => {
         const h = this.handle(m);
         const database = await probeDatabase(m, this.o.urls[m], h.pool);
-        return ministryStatus({ ministry: m, pool: h.pool, database, store: h.store, slotName: this.o.slotName(m), topicPrefix: this.o.topicPrefix, admin, mainJob: job, rates: this.rates, nowMs });
+        return ministryStatus({
+          ministry: m,
+          pool: h.pool,
+          database,
+          store: h.store,
+          slotName: this.o.slotName(m),
+          topicPrefix: this.o.topicPrefix,
+          admin,
+          mainJob: job,
+          rates: this.rates,
+          nowMs,
+        });
       }),
     );
-    const base = { generatedAt: new Date(nowMs).toISOString(), topicPrefix: this.o.topicPrefix, servers: { kafka, registry, mainJob: mainJobState(this.o.mainJobEndpoint, job) }, ministries };
+    const base = {
+      generatedAt: new Date(nowMs).toISOString(),
+      topicPrefix: this.o.topicPrefix,
+      servers: { kafka, registry, mainJob: mainJobState(this.o.mainJobEndpoint, job) },
+      ministries,
+    };
     const alarms = deriveAlarms(base, job.metrics, this.o.thresholds ?? DEFAULT_THRESHOLDS);
     const healthy = !alarms.some((a) => a.severity === 'critical');
     return { ...base, alarms, healthy, exitCode: healthy ? 0 : 3 };

@@ -48,7 +48,9 @@ const status: ExchangeStatus = {
       notes: [],
     },
   ],
-  alarms: [{ severity: 'critical', code: 'dead-letters', message: '1 dead letter(s) of A wait for a decision (undecodable 1)', hint: 'thahs dlq list --receiver qdnd --agreement A' }],
+  alarms: [
+    { severity: 'critical', code: 'dead-letters', message: '1 dead letter(s) of A wait for a decision (undecodable 1)', hint: 'thahs dlq list --receiver qdnd --agreement A' },
+  ],
   healthy: false,
   exitCode: 3,
 };

@@ -29,14 +29,22 @@ function agreementLines(a: AgreementView, o: TextOptions): string[] {
   const head = `  ${a.agreementId}  ${a.role === 'provider' ? `${L.provider} (provider) → ${a.receiver ?? '?'}` : `${L.receiver} (receiver) ← ${a.provider}`}  ${STATUS_VI[a.status]} (${a.status})  ${L.versionInForce}: ${a.versionInForce === null ? L.none : `v${a.versionInForce}`}`;
   const lines = [head, `      ${L.entities} (entities): ${a.entities.join(', ') || '—'}`];
   if (a.publication) {
-    lines.push(`      ${L.publishedLastMinute} (published/min): ${num(a.publication.eventsLastMinute)}${a.publication.missingTopics.length ? `; ${L.missingTopics}: ${a.publication.missingTopics.length}` : ''}`);
+    lines.push(
+      `      ${L.publishedLastMinute} (published/min): ${num(a.publication.eventsLastMinute)}${a.publication.missingTopics.length ? `; ${L.missingTopics}: ${a.publication.missingTopics.length}` : ''}`,
+    );
   }
   const c = a.consumer;
   if (c) {
     lines.push(
       `      ${L.group} (group) ${c.group}: ${c.state}, ${c.members} ${L.members}; ${L.consumerLag} (lag) ${c.totalLag}${c.consumedPerSecond !== null ? `, ${c.consumedPerSecond.toFixed(1)} ${L.eventsPerSecond}` : ''}`,
       `      ${L.lastApplied} (last applied): ${time(c.lastAppliedCommitTs)} (applied ${time(c.lastAppliedAt)}); ${L.appliedLastMinute}: ${num(c.appliedLastMinute)}`,
-      `      ${L.deadLetters} (dead letters): ${c.deadLetters.total}${c.deadLetters.total ? ` (${Object.entries(c.deadLetters.byReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; ${L.withheld} (withheld): ${num(c.withheld)}`,
+      `      ${L.deadLetters} (dead letters): ${c.deadLetters.total}${
+        c.deadLetters.total
+          ? ` (${Object.entries(c.deadLetters.byReason)
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ')})`
+          : ''
+      }; ${L.withheld} (withheld): ${num(c.withheld)}`,
     );
     const shown = o.allPartitions ? c.partitions : c.partitions.filter((p) => p.lag > 0);
     if (shown.length > 0) {
@@ -65,7 +73,9 @@ function ministryLines(m: MinistryView, o: TextOptions, paint: (t: string, c: 'r
         : `${L.slot} (slot) ${s.name}: ${paint(`${L.missing} (missing)`, 'yellow')}`,
     );
   }
-  lines.push(`${L.producer} (producer): ${m.producer.eventsPerSecond === null ? L.unknown : `${m.producer.eventsPerSecond.toFixed(1)} ${L.eventsPerSecond} (${m.producer.source})`}`);
+  lines.push(
+    `${L.producer} (producer): ${m.producer.eventsPerSecond === null ? L.unknown : `${m.producer.eventsPerSecond.toFixed(1)} ${L.eventsPerSecond} (${m.producer.source})`}`,
+  );
   lines.push(`${L.agreements} (agreements):${m.agreements.length ? '' : ` ${L.none}`}`);
   for (const a of m.agreements) lines.push(...agreementLines(a, o));
   for (const n of m.notes) lines.push(paint(`  ${L.notes}: ${n}`, 'yellow'));
@@ -97,6 +107,10 @@ export function renderStatusText(s: ExchangeStatus, o: TextOptions = {}): string
  * frame cleared, written at once — the terminal never shows an empty screen between two frames.
  */
 export function watchFrame(text: string): string {
-  const body = text.replace(/\n$/, '').split('\n').map((l) => `${l}\x1b[K`).join('\n');
+  const body = text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${l}\x1b[K`)
+    .join('\n');
   return `\x1b[H${body}\n\x1b[J`;
 }

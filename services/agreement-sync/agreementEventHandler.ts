@@ -42,7 +42,17 @@ export class AgreementEventHandler {
     }
     const parsed = parseAgreementEvent(raw);
     if (!parsed.ok) {
-      return this.reject(c, m, raw, 'malformed', parsed.issues.slice(0, 5).map((i) => `${i.segments.join('.') || '(event)'}: ${i.message}`).join('; '), null);
+      return this.reject(
+        c,
+        m,
+        raw,
+        'malformed',
+        parsed.issues
+          .slice(0, 5)
+          .map((i) => `${i.segments.join('.') || '(event)'}: ${i.message}`)
+          .join('; '),
+        null,
+      );
     }
     const event = parsed.event;
     const hash = safeHash(event);

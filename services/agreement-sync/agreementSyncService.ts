@@ -1,13 +1,7 @@
 import { fetchTopicOffsetsSettled } from '../../libs/kafka';
 import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
-import {
-  AgreementStore,
-  databaseLabel,
-  ensureExchangeTopics,
-  migrateExchangeSchema,
-  type ExchangeTopics,
-} from '../../libs/agreement-exchange';
+import { AgreementStore, databaseLabel, ensureExchangeTopics, migrateExchangeSchema, type ExchangeTopics } from '../../libs/agreement-exchange';
 import type { ContractLookup, PublicKeyLookup } from '../../libs/agreements';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
@@ -72,8 +66,17 @@ export class AgreementSyncService implements PipelineService {
 
     // Two consumers: a request may wait for its basis on the agreements topic, which must keep flowing.
     await this.startConsumer(`${group}.agreements`, this.o.topics.agreements, 'agreement', (c, m) => agreements.handle(c, m));
-    await this.startConsumer(`${group}.requests`, this.o.topics.requests, 'request', async (c, m, p) => requests.handle(c, m, p!), (m, payload) =>
-      requests.prepare(m, () => payload.heartbeat(), () => this.stopping),
+    await this.startConsumer(
+      `${group}.requests`,
+      this.o.topics.requests,
+      'request',
+      async (c, m, p) => requests.handle(c, m, p!),
+      (m, payload) =>
+        requests.prepare(
+          m,
+          () => payload.heartbeat(),
+          () => this.stopping,
+        ),
     );
     this.running = true;
   }
@@ -121,28 +124,47 @@ export class AgreementSyncService implements PipelineService {
       eachMessage: async (payload) => {
         const m: ExchangeMessage = { topic: payload.topic, partition: payload.partition, offset: payload.message.offset, value: payload.message.value };
         const prepared = prepare ? await prepare(m, payload) : undefined;
-        const done = await this.inTransaction(m, stream, (c) => handle(c, m, prepared), (offset) =>
-          consumer.seek({ topic: m.topic, partition: m.partition, offset }),
+        const done = await this.inTransaction(
+          m,
+          stream,
+          (c) => handle(c, m, prepared),
+          (offset) => consumer.seek({ topic: m.topic, partition: m.partition, offset }),
         );
         if (done === 'seek' || done === 'skip') return;
         syncMetrics.events.inc({ ministry: this.o.ministry, stream, outcome: done.outcome });
         syncMetrics.lastOffset.set({ ministry: this.o.ministry, topic: m.topic, partition: String(m.partition) }, Number(m.offset) + 1);
         if (done.outcome === 'stored') {
           done.after();
-          this.o.log.info('exchange event stored', { ministry: this.o.ministry, stream, subject: done.subjectId, kind: done.kind, actor: done.actor, seq: done.seq, topic: m.topic, partition: m.partition, offset: m.offset });
+          this.o.log.info('exchange event stored', {
+            ministry: this.o.ministry,
+            stream,
+            subject: done.subjectId,
+            kind: done.kind,
+            actor: done.actor,
+            seq: done.seq,
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+          });
         } else {
-          this.o.log.warn('exchange event rejected', { ministry: this.o.ministry, stream, subject: done.subjectId, kind: done.kind, actor: done.actor, code: done.code, reason: done.reason, topic: m.topic, partition: m.partition, offset: m.offset });
+          this.o.log.warn('exchange event rejected', {
+            ministry: this.o.ministry,
+            stream,
+            subject: done.subjectId,
+            kind: done.kind,
+            actor: done.actor,
+            code: done.code,
+            reason: done.reason,
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+          });
         }
       },
     });
   }
 
-  private async inTransaction(
-    m: ExchangeMessage,
-    stream: string,
-    work: (c: PoolClient) => Promise<Handled>,
-    seek: (offset: string) => void,
-  ): Promise<Handled | 'skip' | 'seek'> {
+  private async inTransaction(m: ExchangeMessage, stream: string, work: (c: PoolClient) => Promise<Handled>, seek: (offset: string) => void): Promise<Handled | 'skip' | 'seek'> {
     const client = await this.pool!.connect();
     try {
       await client.query('BEGIN');
@@ -150,7 +172,14 @@ export class AgreementSyncService implements PipelineService {
       if (pos.action !== 'process') {
         await client.query('ROLLBACK');
         if (pos.action === 'seek') {
-          this.o.log.warn('exchange consumer ahead of the database; seeking back', { ministry: this.o.ministry, stream, topic: m.topic, partition: m.partition, offset: m.offset, to: pos.offset });
+          this.o.log.warn('exchange consumer ahead of the database; seeking back', {
+            ministry: this.o.ministry,
+            stream,
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+            to: pos.offset,
+          });
           seek(pos.offset);
           return 'seek';
         }

@@ -19,10 +19,11 @@ export type PositionCheck = { action: 'process' } | { action: 'skip' } | { actio
  * `logStart` is where a database with no position starts.
  */
 export async function checkPosition(c: PoolClient, m: ExchangeMessage, logStart: string): Promise<PositionCheck> {
-  await c.query(
-    `INSERT INTO ${EXCHANGE_SCHEMA}.consumer_position (topic, partition, next_offset) VALUES ($1, $2, $3) ON CONFLICT (topic, partition) DO NOTHING`,
-    [m.topic, m.partition, logStart],
-  );
+  await c.query(`INSERT INTO ${EXCHANGE_SCHEMA}.consumer_position (topic, partition, next_offset) VALUES ($1, $2, $3) ON CONFLICT (topic, partition) DO NOTHING`, [
+    m.topic,
+    m.partition,
+    logStart,
+  ]);
   const r = await c.query<{ next_offset: string }>(
     `SELECT next_offset::text AS next_offset FROM ${EXCHANGE_SCHEMA}.consumer_position WHERE topic = $1 AND partition = $2 FOR UPDATE`,
     [m.topic, m.partition],

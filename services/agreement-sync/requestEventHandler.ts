@@ -16,9 +16,7 @@ import { recordKeys } from './recordKeys';
 import { readableFields, recordRejection } from './rejectionRecorder';
 
 /** What is known of a request message before its transaction: the parsed event and the agreement at its basis. */
-export type PreparedRequest =
-  | { ok: true; raw: unknown; event: RequestEvent; agreement: AgreementState | null }
-  | { ok: false; raw: unknown; code: string; reason: string };
+export type PreparedRequest = { ok: true; raw: unknown; event: RequestEvent; agreement: AgreementState | null } | { ok: false; raw: unknown; code: string; reason: string };
 
 /**
  * One message of the requests topic. A request is judged against the agreement as it stood at its

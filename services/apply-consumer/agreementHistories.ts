@@ -1,12 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import {
-  parseAgreementEvent,
-  publicKeyRing,
-  replayAgreementEvents,
-  type AgreementEvent,
-  type AgreementState,
-} from '../../libs/agreements';
+import { parseAgreementEvent, publicKeyRing, replayAgreementEvents, type AgreementEvent, type AgreementState } from '../../libs/agreements';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 
 /** An agreement history file that cannot be read, parsed or replayed; names the file and the event. */
@@ -48,7 +42,12 @@ export async function loadAgreementHistories(dir: string, keysDir: string, contr
 function parseHistory(file: string, text: string, lines: boolean): AgreementEvent[] {
   let raw: unknown[];
   try {
-    raw = lines ? text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown) : (JSON.parse(text) as unknown[]);
+    raw = lines
+      ? text
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as unknown)
+      : (JSON.parse(text) as unknown[]);
   } catch (err) {
     throw new AgreementHistoryError(file, `not valid JSON: ${(err as Error).message}`);
   }

@@ -81,7 +81,8 @@ export class AgreementPolicy implements PolicyResolver {
     const doc = record.document;
     if (doc.parties.provider.ministry !== provider || !this.receives(doc) || !this.receives(ceiling.document)) return null;
     const key = `${record.version}\u0000${ceiling.version}\u0000${entity}`;
-    if (!this.compiled.has(key)) this.compiled.set(key, this.bounded(this.compile(doc, entity), ceiling.version === record.version ? undefined : this.compile(ceiling.document, entity)));
+    if (!this.compiled.has(key))
+      this.compiled.set(key, this.bounded(this.compile(doc, entity), ceiling.version === record.version ? undefined : this.compile(ceiling.document, entity)));
     return this.compiled.get(key) ?? null;
   }
 

@@ -28,7 +28,9 @@ describe('agreement policy bounded by the scope in force when applied', () => {
       version: 2,
       data: {
         entities: doc.data.entities.map((e) =>
-          e.entity === 'person' ? { ...person, fields: person.fields.filter((f) => f !== 'national_id'), filter: { and: [person.filter!, { field: 'sex', op: 'eq', value: 'F' }] } } : e,
+          e.entity === 'person'
+            ? { ...person, fields: person.fields.filter((f) => f !== 'national_id'), filter: { and: [person.filter!, { field: 'sex', op: 'eq', value: 'F' }] } }
+            : e,
         ),
       },
     };

@@ -32,9 +32,7 @@ export class ApplyAccounting {
   private readonly counts: ApplyStats = { received: 0, applied: 0, superseded: 0, stale: 0, withheld: 0, deadLettered: 0 };
   private readonly latencyByEntity = new Map<string, { observe(v: number): void }>();
 
-  constructor(
-    private readonly o: { receiver: Ministry; provider: Ministry; agreementId: string; group: string; log: Logger },
-  ) {}
+  constructor(private readonly o: { receiver: Ministry; provider: Ministry; agreementId: string; group: string; log: Logger }) {}
 
   stats(): Readonly<ApplyStats> {
     return { ...this.counts };
@@ -92,4 +90,3 @@ export class ApplyAccounting {
     applyMetrics.lag.set({ group: this.o.group, topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));
   }
 }
-

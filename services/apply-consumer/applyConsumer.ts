@@ -310,7 +310,13 @@ export class ApplyConsumer implements PipelineService {
     }
     // A fetch answered with the first few events costs as many requests, offset commits and transactions
     // as it carries little; the broker waits for FETCH_MAX_BYTES, or fetchWaitMs at most.
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, minBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES, maxWaitTimeInMs: this.s.fetchWaitMs });
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      minBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: FETCH_MAX_BYTES,
+      maxWaitTimeInMs: this.s.fetchWaitMs,
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (ev) => {
       const held = new Set(Object.entries(ev.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
       this.offsets.retainOnly(held);
@@ -334,7 +340,14 @@ export class ApplyConsumer implements PipelineService {
     this.offsets.start();
     this.stallTimer = setInterval(() => this.progress.check(), Math.min(15_000, Math.max(1000, this.s.stallMs / 4)));
     this.running = true;
-    log.info('apply consumer running', { group: this.groupId, agreement: agreementId, provider: this.o.provider, receiver: this.o.receiver, schema: this.s.schema, topics: this.topics() });
+    log.info('apply consumer running', {
+      group: this.groupId,
+      agreement: agreementId,
+      provider: this.o.provider,
+      receiver: this.o.receiver,
+      schema: this.s.schema,
+      topics: this.topics(),
+    });
   }
 
   async stop(): Promise<void> {
@@ -370,7 +383,12 @@ export class ApplyConsumer implements PipelineService {
       const existing = new Set(await admin.listTopics());
       const missing = this.topics().filter((t) => !existing.has(t));
       if (missing.length > 0) {
-        throw new ApplyConsumerError(this.o.agreementId, this.groupId, `provider topics do not exist yet (the ${this.o.provider} producer makes them once it knows the agreement): ${missing.join(', ')}`, missing[0]);
+        throw new ApplyConsumerError(
+          this.o.agreementId,
+          this.groupId,
+          `provider topics do not exist yet (the ${this.o.provider} producer makes them once it knows the agreement): ${missing.join(', ')}`,
+          missing[0],
+        );
       }
       const { topics } = await admin.fetchTopicMetadata({ topics: this.topics() });
       for (const t of topics) this.partitionCounts.set(t.name, t.partitions.length);
@@ -415,7 +433,15 @@ export class ApplyConsumer implements PipelineService {
         this.progress.failed(topic, partition, error);
         // One line at the first failure and then every tenth: a long outage is reported, not repeated.
         if (attempt === 1 || attempt % 10 === 0) {
-          this.o.log.warn('applying a chunk failed for a reason outside its events; retrying', { group: this.groupId, topic, partition, offset: chunk[0].offset, attempt, retryInMs: wait, error });
+          this.o.log.warn('applying a chunk failed for a reason outside its events; retrying', {
+            group: this.groupId,
+            topic,
+            partition,
+            offset: chunk[0].offset,
+            attempt,
+            retryInMs: wait,
+            error,
+          });
         }
         for (let waited = 0; waited < wait; waited += HEARTBEAT_EVERY_MS) {
           await sleep(Math.min(HEARTBEAT_EVERY_MS, wait - waited));

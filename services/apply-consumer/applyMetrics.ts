@@ -56,7 +56,7 @@ export const applyMetrics = {
   }),
   sourceEpochChanges: new Counter({
     name: 'thahs_apply_source_epoch_changes_total',
-    help: 'Times the provider\'s events came from a source cluster (system identifier) the partner store had not seen: a restore or move of the provider database, which then re-snapshots',
+    help: "Times the provider's events came from a source cluster (system identifier) the partner store had not seen: a restore or move of the provider database, which then re-snapshots",
     labelNames: ['receiver', 'provider', 'agreement'],
     registers: [metricsRegistry],
   }),

@@ -55,7 +55,13 @@ export class ChunkWriter {
       }
       const only = assessed[0];
       if (only?.kind !== 'change') throw err;
-      this.o.log.warn('partner store refused a row; dead-lettering the event', { group: this.o.group, topic: only.event.topic, partition: only.event.partition, offset: only.event.offset, sqlState: (err as { code?: string }).code });
+      this.o.log.warn('partner store refused a row; dead-lettering the event', {
+        group: this.o.group,
+        topic: only.event.topic,
+        partition: only.event.partition,
+        offset: only.event.offset,
+        sqlState: (err as { code?: string }).code,
+      });
       await this.bisect([{ kind: 'dead-letter', event: only.event, entity: only.change.entity, reason: 'store-rejected', detail: (err as Error).message }], total);
     }
   }
@@ -80,7 +86,9 @@ export class ChunkWriter {
     }
     const result = await this.withClient(async (c) => {
       for (const [entity, f] of fields) await this.o.store.prepare(c, entity, f);
-      return this.o.store.apply(c, { changes: newest.map((a) => a.change), deadLetters }, (recorded) => (recorded.length === 0 ? Promise.resolve() : this.o.deadLetters.send(recorded, raw)));
+      return this.o.store.apply(c, { changes: newest.map((a) => a.change), deadLetters }, (recorded) =>
+        recorded.length === 0 ? Promise.resolve() : this.o.deadLetters.send(recorded, raw),
+      );
     });
     return { applied: result.applied, stale: result.stale, superseded: superseded.map((a) => a.change), recordedDeadLetters: result.recordedDeadLetters };
   }

@@ -22,12 +22,38 @@ describe('dead-letter records', () => {
   });
 
   it('shows what the meta of a well-formed envelope says, next to its bytes', () => {
-    const meta = encodeMeta({ op: 'd', position: { lsn: parseLsn('0/16B3748'), index: 2 }, xid: 9, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123' }, 'cand.c10-20261127-0a1b2c3d');
+    const meta = encodeMeta(
+      {
+        op: 'd',
+        position: { lsn: parseLsn('0/16B3748'), index: 2 },
+        xid: 9,
+        commitTs: 1_764_201_600_000_000,
+        ministry: 'cand',
+        entity: 'person',
+        agreementId: 'TTDL-CAND-QDND-2025-01',
+        agreementVersion: 1,
+        sourceEpoch: '7441139201358532123',
+      },
+      'cand.c10-20261127-0a1b2c3d',
+    );
     const envelope = encodeEnvelope(meta, Buffer.alloc(64, 7), Buffer.alloc(8));
     expect(storedHeaders({ [H.event]: envelope })).toEqual({
       [H.event]: {
         base64: envelope.toString('base64'),
-        decoded: { op: 'd', lsn: '0/16B3748', txIndex: 2, xid: 9, commitTs: '2025-11-27T00:00:00.000Z', eventId: 'cand:0/16B3748:2', ministry: 'cand', entity: 'person', keyId: 'cand.c10-20261127-0a1b2c3d', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123' },
+        decoded: {
+          op: 'd',
+          lsn: '0/16B3748',
+          txIndex: 2,
+          xid: 9,
+          commitTs: '2025-11-27T00:00:00.000Z',
+          eventId: 'cand:0/16B3748:2',
+          ministry: 'cand',
+          entity: 'person',
+          keyId: 'cand.c10-20261127-0a1b2c3d',
+          agreementId: 'TTDL-CAND-QDND-2025-01',
+          agreementVersion: 1,
+          sourceEpoch: '7441139201358532123',
+        },
       },
     });
   });
@@ -40,12 +66,20 @@ describe('dead-letter records', () => {
       toString: [Buffer.from('t'), null],
       'nul\u0000name': 'a\u0000b',
       nulBytes: Buffer.from([0x61, 0x00, 0x62]),
-      [H.event]: encodeEnvelope(encodeMeta({ op: 'u', position: { lsn: 1n, index: 0 }, xid: 1, commitTs: 1, ministry: 'cand', entity: 'person', agreementId: 'A\u0000B', agreementVersion: 1, sourceEpoch: '1' }, 'key\u0000id'), Buffer.alloc(64), Buffer.alloc(0)),
+      [H.event]: encodeEnvelope(
+        encodeMeta(
+          { op: 'u', position: { lsn: 1n, index: 0 }, xid: 1, commitTs: 1, ministry: 'cand', entity: 'person', agreementId: 'A\u0000B', agreementVersion: 1, sourceEpoch: '1' },
+          'key\u0000id',
+        ),
+        Buffer.alloc(64),
+        Buffer.alloc(0),
+      ),
     });
     const rec = deadLetterRecord({ ...event, headers: headers as never }, 'bad-signature', 'key key\u0000id unknown', 'person');
     const json = JSON.stringify(rec.headers);
     // jsonb refuses U+0000 in any string, text refuses it anywhere
-    const nul = (v: unknown): boolean => (typeof v === 'string' ? v.includes('\u0000') : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => nul(k) || nul(x)) : false);
+    const nul = (v: unknown): boolean =>
+      typeof v === 'string' ? v.includes('\u0000') : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => nul(k) || nul(x)) : false;
     const parsed = JSON.parse(json) as Record<string, unknown>;
     expect(nul(parsed)).toBe(false);
     expect(rec.detail).not.toContain('\u0000');

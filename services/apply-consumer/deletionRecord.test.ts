@@ -33,9 +33,7 @@ function sample(k: SigningKey): DeletionRecord {
 
 describe('deletion record', () => {
   it('digests keys in a fixed order and case, so the provider can recompute it from its own ids', () => {
-    const expected = createHash('sha256')
-      .update('0fc1e0a2-0000-4000-8000-000000000003\na1c1e0a2-0000-4000-8000-000000000001\nb3c1e0a2-0000-4000-8000-000000000002')
-      .digest('hex');
+    const expected = createHash('sha256').update('0fc1e0a2-0000-4000-8000-000000000003\na1c1e0a2-0000-4000-8000-000000000001\nb3c1e0a2-0000-4000-8000-000000000002').digest('hex');
     expect(keysDigest(ids)).toBe(expected);
     expect(keysDigest([...ids].reverse())).toBe(expected);
     expect(keysDigest([])).toBe(createHash('sha256').update('').digest('hex'));

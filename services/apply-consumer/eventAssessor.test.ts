@@ -69,7 +69,17 @@ function assessor(resolver: PolicyResolver = { resolve: () => policy }, source =
 
 let lsn = 100n;
 function meta(op: EventMeta['op'], entity = 'person'): EventMeta {
-  return { op, position: { lsn: lsn++, index: 0 }, xid: 7, commitTs: 1_764_201_600_000_000, ministry: 'cand', entity, agreementId: 'TTDL-TEST', agreementVersion: 3, sourceEpoch: '7441139201358532123' };
+  return {
+    op,
+    position: { lsn: lsn++, index: 0 },
+    xid: 7,
+    commitTs: 1_764_201_600_000_000,
+    ministry: 'cand',
+    entity,
+    agreementId: 'TTDL-TEST',
+    agreementVersion: 3,
+    sourceEpoch: '7441139201358532123',
+  };
 }
 
 function personEvent(
@@ -157,7 +167,7 @@ describe('event assessment and dead-letter classification', () => {
     expect(await reasonOf(signed({ ...meta('u'), ministry: 'qdnd' }))).toBe('wrong-ministry');
   });
 
-  it('refuses garbage, unknown schema ids and another entity\'s schema', async () => {
+  it("refuses garbage, unknown schema ids and another entity's schema", async () => {
     const id = randomUUID();
     const { key } = encodeRecord(person, 1, 2, null, id);
     const sign = (value: Buffer | null, op: EventMeta['op'] = 'u') => signEvents([{ topic: 'tp.cand.TTDL-TEST.person', key, value, meta: meta(op) }], trusted)[0];
@@ -195,7 +205,13 @@ describe('event assessment and dead-letter classification', () => {
   });
 
   it('dead-letters a field or a row the version the event names does not share (policy violation)', async () => {
-    const declared: DeclaredPolicy = { agreementId: 'TTDL-TEST', version: 3, fields: ['id', 'full_name', 'is_military'], predicate: (r) => r.is_military === true, filterFields: ['is_military'] };
+    const declared: DeclaredPolicy = {
+      agreementId: 'TTDL-TEST',
+      version: 3,
+      fields: ['id', 'full_name', 'is_military'],
+      predicate: (r) => r.is_military === true,
+      filterFields: ['is_military'],
+    };
     const strict: PolicyResolver = { resolve: () => policy, declared: (_p, _e, v) => (v === 3 ? declared : null) };
     const a = assessor(strict);
     const within = personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'] });
@@ -205,7 +221,9 @@ describe('event assessment and dead-letter classification', () => {
     // inside the projection, outside the filter
     expect(await reasonOf(personEvent(sampleRecord(person, { is_military: false }), { valueSchemaId: 7, fields: ['full_name', 'is_military'] }), a)).toBe('policy-violation');
     // a version that was never confirmed
-    expect(await reasonOf(personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'], meta: { agreementVersion: 9 } }), a)).toBe('policy-violation');
+    expect(
+      await reasonOf(personEvent(sampleRecord(person, { is_military: true }), { valueSchemaId: 7, fields: ['full_name', 'is_military'], meta: { agreementVersion: 9 } }), a),
+    ).toBe('policy-violation');
     // a delete carries no value: nothing to violate
     expect(await reasonOf(personEvent(null, { op: 'd' }), a)).toBe('change');
   });
@@ -251,7 +269,14 @@ describe('event assessment and dead-letter classification', () => {
   });
 
   it('dead-letters a record the filter cannot evaluate', async () => {
-    const throwing: PolicyResolver = { resolve: () => ({ ...policy, predicate: () => { throw new RangeError('not canonical'); } }) };
+    const throwing: PolicyResolver = {
+      resolve: () => ({
+        ...policy,
+        predicate: () => {
+          throw new RangeError('not canonical');
+        },
+      }),
+    };
     expect(await reasonOf(personEvent(sampleRecord(person)), assessor(throwing))).toBe('filter-error');
   });
 

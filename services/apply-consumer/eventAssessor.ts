@@ -187,8 +187,9 @@ export class EventAssessor {
         row = {};
         // Only what the event carries: a field the version in force shares and the event's version did
         // not is left as the store holds it, never overwritten with null.
-        for (const f of applied.fields) if (f === 'id') row.id = id;
-        else if (f in record) row[f] = (record[f] as StoreValue | undefined) ?? null;
+        for (const f of applied.fields)
+          if (f === 'id') row.id = id;
+          else if (f in record) row[f] = (record[f] as StoreValue | undefined) ?? null;
       }
     }
     return {

@@ -78,7 +78,11 @@ export class OffsetCommitter {
         await this.o.commit(offsets);
       } catch (err) {
         // The store is already ahead, so nothing is lost: a restart repeats events, which changes nothing.
-        this.o.log.warn('offset commit failed after the store commit; retried on the next flush', { group: this.o.group, partitions: offsets.length, error: (err as Error).message });
+        this.o.log.warn('offset commit failed after the store commit; retried on the next flush', {
+          group: this.o.group,
+          partitions: offsets.length,
+          error: (err as Error).message,
+        });
         for (const o of offsets) {
           const k = `${o.topic}/${o.partition}`;
           if (!this.pending.has(k)) this.pending.set(k, o);

@@ -16,7 +16,22 @@ import { registrySchemaSource } from './schemaSource';
 import { WireDecoder } from './wireDecoder';
 
 /** What the replayer shares with the consumer's options, and the partner schema and prefix resolved. */
-export type ReplayerOptions = Pick<ApplyConsumerOptions, 'receiver' | 'provider' | 'agreementId' | 'policy' | 'contracts' | 'providerKeys' | 'pgUrl' | 'kafkaBrokers' | 'registryUrl' | 'log' | 'applyBatchSize' | 'partitionsConcurrently' | 'schemaSource'> & {
+export type ReplayerOptions = Pick<
+  ApplyConsumerOptions,
+  | 'receiver'
+  | 'provider'
+  | 'agreementId'
+  | 'policy'
+  | 'contracts'
+  | 'providerKeys'
+  | 'pgUrl'
+  | 'kafkaBrokers'
+  | 'registryUrl'
+  | 'log'
+  | 'applyBatchSize'
+  | 'partitionsConcurrently'
+  | 'schemaSource'
+> & {
   partnerSchema: string;
   topicPrefix: string;
 };
@@ -101,7 +116,11 @@ export class Replayer {
 
   async open(): Promise<void> {
     installFetchFastPath();
-    this.pool = new Pool({ connectionString: this.o.pgUrl, max: (this.o.partitionsConcurrently ?? 2) + 1, application_name: `thahs-replay-${this.o.agreementId}-${this.o.receiver}` });
+    this.pool = new Pool({
+      connectionString: this.o.pgUrl,
+      max: (this.o.partitionsConcurrently ?? 2) + 1,
+      application_name: `thahs-replay-${this.o.agreementId}-${this.o.receiver}`,
+    });
     this.pool.on('error', (err) => this.o.log.warn('idle database connection failed', { group: this.group, error: err.message }));
     const c = await this.pool.connect();
     try {
@@ -197,7 +216,10 @@ export class Replayer {
     } finally {
       await consumer.disconnect().catch(() => undefined);
       const admin = this.kafka!.admin();
-      await admin.connect().then(() => admin.deleteGroups([groupId])).catch(() => undefined);
+      await admin
+        .connect()
+        .then(() => admin.deleteGroups([groupId]))
+        .catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
     }
   }

@@ -284,7 +284,13 @@ export class ScopeEnforcer {
     });
     await this.o.publish(record);
     if (reason !== 'agreement_end') {
-      this.o.log.info('partner data purged', { agreement: this.o.agreementId, schema: this.o.schema, reason, record: record.recordId, entities: record.entities.map((e) => e.entity) });
+      this.o.log.info('partner data purged', {
+        agreement: this.o.agreementId,
+        schema: this.o.schema,
+        reason,
+        record: record.recordId,
+        entities: record.entities.map((e) => e.entity),
+      });
     }
     return record;
   }

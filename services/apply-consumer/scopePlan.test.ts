@@ -39,7 +39,16 @@ describe('scope plan: what a partner table must lose to fit the version in force
     const h = new AgreementHistory(doc);
     h.confirm(doc, first);
     const v2 = withShares(doc, 2, [
-      { entity: 'person', fields: person.fields.filter((f) => f !== 'national_id' && f !== 'full_name'), filter: { and: [{ field: 'is_military', op: 'eq', value: true }, { field: 'date_of_birth', op: 'ge', value: '1990-01-01' }] } },
+      {
+        entity: 'person',
+        fields: person.fields.filter((f) => f !== 'national_id' && f !== 'full_name'),
+        filter: {
+          and: [
+            { field: 'is_military', op: 'eq', value: true },
+            { field: 'date_of_birth', op: 'ge', value: '1990-01-01' },
+          ],
+        },
+      },
       judgment,
     ]);
     const s = h.confirm(v2, second);

@@ -1,12 +1,4 @@
-import {
-  canonicalJson,
-  checkFilter,
-  compileFilterSql,
-  type AgreementDocument,
-  type AgreementState,
-  type CheckedFilter,
-  type EntityShare,
-} from '../../libs/agreements';
+import { canonicalJson, checkFilter, compileFilterSql, type AgreementDocument, type AgreementState, type CheckedFilter, type EntityShare } from '../../libs/agreements';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { FIRST_CONDITION_PARAM, METADATA_COLUMNS, type RowCondition } from '../../libs/partner-store';

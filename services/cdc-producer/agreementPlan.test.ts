@@ -40,7 +40,19 @@ describe('the provider view of an agreement', () => {
     const state = h.terminate('2027-01-01T00:00:00.000Z', 'kết thúc');
     const segments = agreementSegments(state);
     for (let i = 1; i < segments.length; i++) expect(segments[i].fromMs).toBe(segments[i - 1].toMs);
-    const probes = ['2025-06-30T23:59:59Z', '2025-07-01T00:00:00Z', '2025-12-31T00:00:00Z', '2026-01-03T00:00:00Z', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z', '2026-03-10T00:00:00Z', '2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2031-01-01T00:00:00Z'];
+    const probes = [
+      '2025-06-30T23:59:59Z',
+      '2025-07-01T00:00:00Z',
+      '2025-12-31T00:00:00Z',
+      '2026-01-03T00:00:00Z',
+      '2026-02-01T00:00:00Z',
+      '2026-03-01T00:00:00Z',
+      '2026-03-05T00:00:00Z',
+      '2026-03-10T00:00:00Z',
+      '2026-12-31T23:59:59Z',
+      '2027-01-01T00:00:00Z',
+      '2031-01-01T00:00:00Z',
+    ];
     for (const p of probes) {
       const at = t(p);
       const seg = segments.find((s) => s.fromMs <= at && at < s.toMs)!;
@@ -94,7 +106,11 @@ describe('scope transitions', () => {
     const plan = PublicationPlan.build([state], 'cand', contracts, 'thahs');
     expect(planTransitions(plan, new Map(), t('2025-06-30T00:00:00Z'), canSign)).toEqual([]);
     const now = planTransitions(plan, new Map(), t('2025-08-01T00:00:00Z'), canSign);
-    expect(now.map((x) => (x.kind === 'publish' ? `${x.rules.entity}:${x.reason}:${x.fullScope}` : x.kind)).sort()).toEqual(['enforcement_case:first:true', 'judgment:first:true', 'person:first:true']);
+    expect(now.map((x) => (x.kind === 'publish' ? `${x.rules.entity}:${x.reason}:${x.fullScope}` : x.kind)).sort()).toEqual([
+      'enforcement_case:first:true',
+      'judgment:first:true',
+      'person:first:true',
+    ]);
     // Done once: the same moment asks nothing more.
     expect(planTransitions(plan, record(now), t('2025-08-01T00:00:00Z'), canSign)).toEqual([]);
   });
@@ -105,7 +121,9 @@ describe('scope transitions', () => {
     const before = record(planTransitions(PublicationPlan.build([v1], 'cand', contracts, 'thahs'), new Map(), t('2025-08-01T00:00:00Z'), canSign));
     const v2 = amended(new AgreementHistory(doc));
     const after = planTransitions(PublicationPlan.build([v2], 'cand', contracts, 'thahs'), before, t('2026-02-01T00:00:00Z'), canSign);
-    const kinds = Object.fromEntries(after.map((x) => [x.kind === 'publish' ? x.rules.entity : x.scope.entity, x.kind === 'publish' ? `publish:${x.reason}` : `record:${x.scope.state}:v${x.scope.version}`]));
+    const kinds = Object.fromEntries(
+      after.map((x) => [x.kind === 'publish' ? x.rules.entity : x.scope.entity, x.kind === 'publish' ? `publish:${x.reason}` : `record:${x.scope.state}:v${x.scope.version}`]),
+    );
     expect(kinds).toEqual({ person: 'record:active:v2', court: 'publish:first', enforcement_case: 'record:active:v2', judgment: 'record:active:v2' });
     // Back to the wider person projection: a widening, every row of the scope again.
     const v3doc: AgreementDocument = { ...doc, version: 3 };

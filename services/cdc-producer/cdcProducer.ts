@@ -186,7 +186,8 @@ export class CdcProducer implements PipelineService, StreamSink {
         return;
       } catch (err) {
         await this.close();
-        if (attempt % 10 === 1) this.o.log.warn('cdc producer could not start again yet; retrying with backoff', { ministry: this.o.ministry, attempt, retryInMs: wait, error: (err as Error).message });
+        if (attempt % 10 === 1)
+          this.o.log.warn('cdc producer could not start again yet; retrying with backoff', { ministry: this.o.ministry, attempt, retryInMs: wait, error: (err as Error).message });
         wait = Math.min(wait * 2, RESTART_MAX_MS);
       }
     }
@@ -233,7 +234,12 @@ export class CdcProducer implements PipelineService, StreamSink {
     // TOAST columns and tell whether the row was inside an agreement's filter before.
     for (const e of entities) await this.db.query(`ALTER TABLE "${this.schema}"."${e}" REPLICA IDENTITY FULL`);
     // TRUNCATE is not published: it carries no keys. Reconciliation reports what it would leave behind.
-    await ensurePublication(this.db, this.publication, entities.map((table) => ({ schema: this.schema, table })), ['insert', 'update', 'delete']);
+    await ensurePublication(
+      this.db,
+      this.publication,
+      entities.map((table) => ({ schema: this.schema, table })),
+      ['insert', 'update', 'delete'],
+    );
 
     const kafka = createKafka(this.name, this.o.kafkaBrokers, log);
     // TLS and credentials of the registry from the settings (the secure profile, a deployment), at the URL given.
@@ -276,7 +282,14 @@ export class CdcProducer implements PipelineService, StreamSink {
       this.bind(rel);
     }
 
-    this.source = new StreamingSource({ pgUrl: this.o.pgUrl, slot: this.slot, publication: this.publication, applicationName: this.name, batch: this.o.publishBatch ?? PUBLISH_BATCH, log });
+    this.source = new StreamingSource({
+      pgUrl: this.o.pgUrl,
+      slot: this.slot,
+      publication: this.publication,
+      applicationName: this.name,
+      batch: this.o.publishBatch ?? PUBLISH_BATCH,
+      log,
+    });
     await this.dropSlotIfWalLost();
     const { slot, systemId } = await this.source.open();
     this.sourceEpoch = systemId;

@@ -143,7 +143,10 @@ function signByKey(events: readonly ChangeEvent[], digests: readonly Buffer[]): 
   for (const [key, indexes] of byKey) {
     for (let g = 0; g < indexes.length; g += SIGNING_GROUP) {
       const group = indexes.slice(g, g + SIGNING_GROUP);
-      const signed = signBatch(group.map((i) => digests[i]), key);
+      const signed = signBatch(
+        group.map((i) => digests[i]),
+        key,
+      );
       group.forEach((i, j) => {
         proofs[i] = signed[j];
       });

@@ -68,7 +68,23 @@ export function parserFor(kind: FieldKind): ValueParser {
 }
 
 /** PostgreSQL type OIDs each contract kind may be read from; anything else is drift. */
-const PG = { bool: 16, int8: 20, int2: 21, int4: 23, text: 25, json: 114, float4: 700, float8: 701, bpchar: 1042, varchar: 1043, date: 1082, timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802 };
+const PG = {
+  bool: 16,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+};
 const TEXTUAL = [PG.text, PG.varchar, PG.bpchar];
 const compatibleOids: Record<FieldKind, readonly number[]> = {
   string: TEXTUAL,

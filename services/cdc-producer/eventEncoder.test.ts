@@ -2,7 +2,14 @@ import { Type } from 'avsc';
 import { encodeWire } from './eventEncoder';
 
 describe('wire-format encoding', () => {
-  const type = Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'id', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }] });
+  const type = Type.forSchema({
+    type: 'record',
+    name: 'R',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'note', type: ['null', 'string'], default: null },
+    ],
+  });
   const reference = (id: number, v: unknown): Buffer => {
     const head = Buffer.alloc(5);
     head.writeUInt32BE(id, 1);

@@ -136,10 +136,7 @@ export class ProducerState {
   }
 
   async requestSnapshot(entity: string): Promise<void> {
-    await this.db.query(
-      'INSERT INTO thahs_cdc.snapshot_request (entity) VALUES ($1) ON CONFLICT (entity) DO UPDATE SET requested_at = now(), last_error = NULL',
-      [entity],
-    );
+    await this.db.query('INSERT INTO thahs_cdc.snapshot_request (entity) VALUES ($1) ON CONFLICT (entity) DO UPDATE SET requested_at = now(), last_error = NULL', [entity]);
   }
 
   async snapshotRequests(): Promise<string[]> {
@@ -153,10 +150,26 @@ export class ProducerState {
   }
 
   async publishedScopes(): Promise<PublishedScope[]> {
-    const r = await this.db.query<{ agreement_id: string; entity: string; version: number; scope_hash: string; fields: string[]; filter: unknown; audience: string; state: PublishedScope['state'] }>(
-      'SELECT agreement_id, entity, version, scope_hash, fields, filter, audience, state FROM thahs_cdc.route_scope',
-    );
-    return r.rows.map((x) => ({ agreementId: x.agreement_id, entity: x.entity, version: x.version, scopeHash: x.scope_hash, fields: x.fields, filter: x.filter ?? null, audience: x.audience, state: x.state }));
+    const r = await this.db.query<{
+      agreement_id: string;
+      entity: string;
+      version: number;
+      scope_hash: string;
+      fields: string[];
+      filter: unknown;
+      audience: string;
+      state: PublishedScope['state'];
+    }>('SELECT agreement_id, entity, version, scope_hash, fields, filter, audience, state FROM thahs_cdc.route_scope');
+    return r.rows.map((x) => ({
+      agreementId: x.agreement_id,
+      entity: x.entity,
+      version: x.version,
+      scopeHash: x.scope_hash,
+      fields: x.fields,
+      filter: x.filter ?? null,
+      audience: x.audience,
+      state: x.state,
+    }));
   }
 
   async recordScope(s: PublishedScope): Promise<void> {
@@ -181,7 +194,9 @@ export class ProducerState {
   }
 
   async keyFloors(): Promise<{ agreementId: string; entity: string; id: string; floor: string }[]> {
-    const r = await this.db.query<{ agreement_id: string; entity: string; id: string; floor_lsn: string }>('SELECT agreement_id, entity, id::text, floor_lsn::text FROM thahs_cdc.key_floor');
+    const r = await this.db.query<{ agreement_id: string; entity: string; id: string; floor_lsn: string }>(
+      'SELECT agreement_id, entity, id::text, floor_lsn::text FROM thahs_cdc.key_floor',
+    );
     return r.rows.map((x) => ({ agreementId: x.agreement_id, entity: x.entity, id: x.id, floor: x.floor_lsn }));
   }
 

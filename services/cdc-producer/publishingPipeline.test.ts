@@ -20,7 +20,17 @@ const event = (r: EventRoute, n: number): ChangeEvent => ({
   route: r,
   id: `id-${n}`,
   value: Buffer.from(`v${n}`),
-  meta: { op: 'u', position: { lsn: BigInt(100 + n), index: 0 }, xid: 1, commitTs: 1, ministry: 'cand', entity: 'person', agreementId: r.topic.split('.')[2], agreementVersion: 1, sourceEpoch: '1' },
+  meta: {
+    op: 'u',
+    position: { lsn: BigInt(100 + n), index: 0 },
+    xid: 1,
+    commitTs: 1,
+    ministry: 'cand',
+    entity: 'person',
+    agreementId: r.topic.split('.')[2],
+    agreementVersion: 1,
+    sourceEpoch: '1',
+  },
 });
 
 /** A sender that holds each send until the test lets it go (or fails it). */
@@ -64,7 +74,13 @@ describe('publishing pipeline', () => {
     const sender = new HeldSender();
     const confirmed: bigint[] = [];
     const acked: number[] = [];
-    const p = new PublishingPipeline({ ministry: 'cand', publisher: new ChangePublisher('cand', sender), confirm: (l) => confirmed.push(l), log, onAcked: (_e, _t, n) => acked.push(n) });
+    const p = new PublishingPipeline({
+      ministry: 'cand',
+      publisher: new ChangePublisher('cand', sender),
+      confirm: (l) => confirmed.push(l),
+      log,
+      onAcked: (_e, _t, n) => acked.push(n),
+    });
     const r = route('tp.cand.A.person', a);
     await p.flush([event(r, 1)], 10n, 0, 3);
     await p.flush([event(r, 2)], 20n, 0, 5);

@@ -11,7 +11,10 @@ const message: fc.Arbitrary<Message> = fc.record({
   value: fc.option(bytes, { nil: null }),
   headers: fc.dictionary(fc.constantFrom('thahs.event', 'x-a', 'x-b'), fc.oneof(bytes, fc.array(bytes, { minLength: 1, maxLength: 3 }))),
 });
-const requests: fc.Arbitrary<PreparedBatch[]> = fc.array(fc.array(fc.record({ topic: fc.constantFrom('t.a', 't.b'), messages: fc.array(message, { maxLength: 5 }) }), { maxLength: 3 }), { maxLength: 4 });
+const requests: fc.Arbitrary<PreparedBatch[]> = fc.array(
+  fc.array(fc.record({ topic: fc.constantFrom('t.a', 't.b'), messages: fc.array(message, { maxLength: 5 }) }), { maxLength: 3 }),
+  { maxLength: 4 },
+);
 
 /** A Kafka record body (key, value, headers with zigzag varint lengths) read back, as the broker would. */
 function readBody(b: Buffer): Message {
@@ -97,7 +100,21 @@ describe('packing prepared requests for the sender thread', () => {
   });
 
   it('keeps a tombstone apart from an empty value, and reads text keys as UTF-8', () => {
-    const [[{ messages }]] = read(unpackRequests(packRequests([[{ topic: 't', messages: [{ key: 'khóa', value: null }, { key: Buffer.alloc(0), value: Buffer.alloc(0) }] }]])));
+    const [[{ messages }]] = read(
+      unpackRequests(
+        packRequests([
+          [
+            {
+              topic: 't',
+              messages: [
+                { key: 'khóa', value: null },
+                { key: Buffer.alloc(0), value: Buffer.alloc(0) },
+              ],
+            },
+          ],
+        ]),
+      ),
+    );
     expect(messages[0].key).toEqual(Buffer.from('khóa', 'utf8'));
     expect(messages[0].value).toBeNull();
     expect(messages[1].value).toEqual(Buffer.alloc(0));

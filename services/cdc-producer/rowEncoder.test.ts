@@ -13,7 +13,13 @@ const LSN = 0x16b3748n;
 
 /** The table: the contract's fields in a shuffled column order, with extra columns the contract does not name. */
 function relationFor(contract: EntityContract, order: readonly number[]): Relation {
-  const cols: RelationColumn[] = order.map((i) => ({ name: contract.fields[i].name, isKey: contract.fields[i].name === 'id', flags: 0, typeOid: OID[contract.fields[i].kind], typeMod: -1 }));
+  const cols: RelationColumn[] = order.map((i) => ({
+    name: contract.fields[i].name,
+    isKey: contract.fields[i].name === 'id',
+    flags: 0,
+    typeOid: OID[contract.fields[i].kind],
+    typeMod: -1,
+  }));
   cols.splice(1, 0, { name: 'internal_note', isKey: false, flags: 0, typeOid: 25, typeMod: -1 });
   return { oid: 1, namespace: 'thahs', name: contract.entity, replicaIdentity: 'full', columns: cols };
 }
@@ -96,21 +102,30 @@ function encodeRow(rows: RowEncoder, newTuple: Tuple, oldTuple: Tuple | null = n
 
 /** The kinds no contract has yet (long, double) and the decimal/boolean/date unions, on top of person's fields. */
 const person = loadContracts().get('person');
-const synthetic = contractFromSchemas('probe', { ...person.keySchema, namespace: 'vn.thahs.probe' }, {
-  ...person.valueSchema,
-  namespace: 'vn.thahs.probe',
-  fields: [
-    ...(person.valueSchema.fields as object[]),
-    { name: 'count', type: 'long', doc: 'Số | Count', 'x-sensitivity': 1 },
-    { name: 'ratio', type: ['null', 'double'], default: null, doc: 'Tỷ lệ | Ratio', 'x-sensitivity': 1 },
-    { name: 'amount', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 2 }], default: null, doc: 'Số tiền | Amount', 'x-sensitivity': 1 },
-    { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' }, doc: 'Lúc | At', 'x-sensitivity': 1 },
-    { name: 'flag', type: ['null', 'boolean'], default: null, doc: 'Cờ | Flag', 'x-sensitivity': 1 },
-    { name: 'day', type: ['null', { type: 'int', logicalType: 'date' }], default: null, doc: 'Ngày | Day', 'x-sensitivity': 1 },
-  ],
-});
+const synthetic = contractFromSchemas(
+  'probe',
+  { ...person.keySchema, namespace: 'vn.thahs.probe' },
+  {
+    ...person.valueSchema,
+    namespace: 'vn.thahs.probe',
+    fields: [
+      ...(person.valueSchema.fields as object[]),
+      { name: 'count', type: 'long', doc: 'Số | Count', 'x-sensitivity': 1 },
+      { name: 'ratio', type: ['null', 'double'], default: null, doc: 'Tỷ lệ | Ratio', 'x-sensitivity': 1 },
+      { name: 'amount', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 2 }], default: null, doc: 'Số tiền | Amount', 'x-sensitivity': 1 },
+      { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' }, doc: 'Lúc | At', 'x-sensitivity': 1 },
+      { name: 'flag', type: ['null', 'boolean'], default: null, doc: 'Cờ | Flag', 'x-sensitivity': 1 },
+      { name: 'day', type: ['null', { type: 'int', logicalType: 'date' }], default: null, doc: 'Ngày | Day', 'x-sensitivity': 1 },
+    ],
+  },
+);
 
-const contracts = [...loadContracts().entities().map((e) => loadContracts().get(e)), synthetic];
+const contracts = [
+  ...loadContracts()
+    .entities()
+    .map((e) => loadContracts().get(e)),
+  synthetic,
+];
 
 describe('RowEncoder writes what parsing the text and encoding the record with avsc wrote', () => {
   it.each(contracts.map((c) => [c.entity, c] as const))('%s: same bytes, or the same refusal', (_entity, contract) => {

@@ -56,7 +56,8 @@ export class RowEncoder {
     private readonly schemaId: number,
   ) {
     const avroFields = (valueType as unknown as { fields: readonly { name: string; type: Type }[] }).fields;
-    if (avroFields.length !== contract.fields.length) throw new Error(`${contract.entity}: the Avro value type has ${avroFields.length} fields, the contract ${contract.fields.length}`);
+    if (avroFields.length !== contract.fields.length)
+      throw new Error(`${contract.entity}: the Avro value type has ${avroFields.length} fields, the contract ${contract.fields.length}`);
     this.plan = contract.fields.map((f, i) => {
       const af = avroFields[i];
       if (af.name !== f.name) throw new Error(`${contract.entity}: Avro field ${i} is ${af.name}, the contract's is ${f.name}`);

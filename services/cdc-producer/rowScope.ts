@@ -59,7 +59,8 @@ export class RowScope {
           if (!(err instanceof ValueFormatError)) throw err;
           throw new ContractDriftError(this.ministry, this.contract.entity, c.name, `${err.message} in the field the agreement filters on`, formatLsn(lsn));
         }
-      } else throw new ContractDriftError(this.ministry, this.contract.entity, c.name, 'the filtered value is not in the change (REPLICA IDENTITY FULL is required)', formatLsn(lsn));
+      } else
+        throw new ContractDriftError(this.ministry, this.contract.entity, c.name, 'the filtered value is not in the change (REPLICA IDENTITY FULL is required)', formatLsn(lsn));
     }
     return this.share.matches(r);
   }

@@ -34,7 +34,16 @@ export type Transition =
   | { kind: 'record'; scope: PublishedScope };
 
 function scopeOf(rules: RouteRules, state: PublishedScope['state']): PublishedScope {
-  return { agreementId: rules.agreementId, entity: rules.entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, audience: rules.audience, state };
+  return {
+    agreementId: rules.agreementId,
+    entity: rules.entity,
+    version: rules.version,
+    scopeHash: rules.scopeHash,
+    fields: rules.projection.fields,
+    filter: rules.filter,
+    audience: rules.audience,
+    state,
+  };
 }
 
 export function scopeKey(agreementId: string, entity: string): string {
@@ -86,7 +95,8 @@ function transitionOf(a: AgreementPlan, entity: string, old: PublishedScope | un
   if (!publishing) return old?.state === 'parked' && old.version === rules.version ? null : { kind: 'record', scope: scopeOf(rules, 'parked') };
   if (!old) return rules.initialSnapshot ? { kind: 'publish', rules, reason: 'first', fullScope: true, parkedKeys: false } : { kind: 'record', scope: scopeOf(rules, 'active') };
   if (old.state === 'parked') return { kind: 'publish', rules, reason: 'resumed', fullScope: rules.initialSnapshot, parkedKeys: true };
-  if (old.state === 'inactive') return rules.initialSnapshot ? { kind: 'publish', rules, reason: 'widened', fullScope: true, parkedKeys: false } : { kind: 'record', scope: scopeOf(rules, 'active') };
+  if (old.state === 'inactive')
+    return rules.initialSnapshot ? { kind: 'publish', rules, reason: 'widened', fullScope: true, parkedKeys: false } : { kind: 'record', scope: scopeOf(rules, 'active') };
   if (old.scopeHash === rules.scopeHash) return old.version === rules.version ? null : { kind: 'record', scope: scopeOf(rules, 'active') };
   if (onlyNarrower(old, rules) || !rules.initialSnapshot) return { kind: 'record', scope: scopeOf(rules, 'active') };
   return { kind: 'publish', rules, reason: 'changed', fullScope: true, parkedKeys: false };

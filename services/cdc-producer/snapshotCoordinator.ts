@@ -198,7 +198,16 @@ export class SnapshotCoordinator {
         await state.setRouteFloor(rules.agreementId, entity, c);
         this.o.floors.setRoute(rules.agreementId, entity, consistentPoint);
         await state.recordBackfill(rules.agreementId, entity, 'resnapshot', c, results[i].upserts + results[i].deletes, true);
-        await this.recordScope({ agreementId: rules.agreementId, entity, version: rules.version, scopeHash: rules.scopeHash, fields: rules.projection.fields, filter: rules.filter, audience: rules.audience, state: 'active' });
+        await this.recordScope({
+          agreementId: rules.agreementId,
+          entity,
+          version: rules.version,
+          scopeHash: rules.scopeHash,
+          fields: rules.projection.fields,
+          filter: rules.filter,
+          audience: rules.audience,
+          state: 'active',
+        });
       }
     }
     if (wasStopped) await state.resumeTable(entity);
@@ -217,7 +226,11 @@ export class SnapshotCoordinator {
       const rules = seg && seg.kind === 'publish' ? a!.rules(seg.record.version, r.entity) : null;
       const route = rules ? this.signedRoute(rules) : null;
       if (!rules || !route) {
-        const why = !a ? `no agreement ${r.agreementId} in which ${this.o.ministry} provides` : !rules ? `agreement ${r.agreementId} shares no ${r.entity} now (not in force, suspended or not shared)` : `table ${r.entity} is stopped or no provider key of ${r.agreementId} is held here`;
+        const why = !a
+          ? `no agreement ${r.agreementId} in which ${this.o.ministry} provides`
+          : !rules
+            ? `agreement ${r.agreementId} shares no ${r.entity} now (not in force, suspended or not shared)`
+            : `table ${r.entity} is stopped or no provider key of ${r.agreementId} is held here`;
         await this.o.state.finishRepublish(r.requestId, { error: why });
         this.o.log.warn('re-publication refused', { ministry: this.o.ministry, request: r.requestId, agreement: r.agreementId, entity: r.entity, reason: why });
         continue;
@@ -236,7 +249,15 @@ export class SnapshotCoordinator {
       await this.o.state.setKeyFloors(job.rules.agreementId, job.rules.entity, r.keys, c);
       this.o.floors.setKeys(job.rules.agreementId, job.rules.entity, r.keys, consistentPoint);
       await this.o.state.finishRepublish(requestId, { upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
-      this.o.log.info('keys re-published', { ministry: this.o.ministry, request: requestId, agreement: job.rules.agreementId, entity: job.rules.entity, upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });
+      this.o.log.info('keys re-published', {
+        ministry: this.o.ministry,
+        request: requestId,
+        agreement: job.rules.agreementId,
+        entity: job.rules.entity,
+        upserts: r.upserts,
+        deletes: r.deletes,
+        snapshotLsn: c,
+      });
     }
   }
 }

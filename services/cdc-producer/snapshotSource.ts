@@ -127,7 +127,10 @@ export async function publishFromSnapshot(jobs: readonly SnapshotJob[], o: Snaps
       }
       if (job.deleteIfOutside && job.deleteIfOutside.length > 0) {
         const present = new Set((await byKeys(job.deleteIfOutside)).map((row) => route.binding.keyOf(Tuple.fromValues(row))));
-        const events = job.deleteIfOutside.map((k) => k.toLowerCase()).filter((id) => !present.has(id)).map(remove);
+        const events = job.deleteIfOutside
+          .map((k) => k.toLowerCase())
+          .filter((id) => !present.has(id))
+          .map(remove);
         result.deletes += events.length;
         result.keys.push(...events.map((e) => e.id));
         await o.publish(events);

@@ -7,7 +7,27 @@ import { summarizeEvent } from './eventSummary';
 describe('event summaries for operators', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = { keyId: 'cand.c10-20261127-0a1b2c3d', privateKey, publicKey };
-  const [e] = signEvents([{ topic: 'thahs.cand.person', key: Buffer.from('k'), value: Buffer.from('Nguyễn Văn An'), meta: { op: 'u', position: { lsn: 0x16_b374d848n, index: 3 }, xid: 42, commitTs: 1_764_201_600_123_456, ministry: 'cand', entity: 'person', agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123' } }], key);
+  const [e] = signEvents(
+    [
+      {
+        topic: 'thahs.cand.person',
+        key: Buffer.from('k'),
+        value: Buffer.from('Nguyễn Văn An'),
+        meta: {
+          op: 'u',
+          position: { lsn: 0x16_b374d848n, index: 3 },
+          xid: 42,
+          commitTs: 1_764_201_600_123_456,
+          ministry: 'cand',
+          entity: 'person',
+          agreementId: 'TTDL-CAND-QDND-2025-01',
+          agreementVersion: 1,
+          sourceEpoch: '7441139201358532123',
+        },
+      },
+    ],
+    key,
+  );
   const msg = { ...e, partition: 1, offset: '17' };
   const verifier = new EventVerifier((id) => (id === key.keyId ? publicKey : undefined));
 
@@ -26,7 +46,9 @@ describe('event summaries for operators', () => {
       ministry: 'cand',
       entity: 'person',
       keyId: key.keyId,
-      agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, sourceEpoch: '7441139201358532123',
+      agreementId: 'TTDL-CAND-QDND-2025-01',
+      agreementVersion: 1,
+      sourceEpoch: '7441139201358532123',
       valueBytes: Buffer.byteLength('Nguyễn Văn An'),
     });
     expect(JSON.stringify(s)).not.toContain('Nguy');

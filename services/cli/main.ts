@@ -14,10 +14,7 @@ export interface CommandModule {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('thahs')
-    .description('Operate the THAHS data exchange between cand (Bộ Công an) and qdnd (Bộ Quốc phòng)')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command('thahs').description('Operate the THAHS data exchange between cand (Bộ Công an) and qdnd (Bộ Quốc phòng)').showHelpAfterError().exitOverride();
   const dir = path.join(__dirname, 'commands');
   for (const file of fs.readdirSync(dir).sort()) {
     if (!/\.(ts|js)$/.test(file) || /\.test\.|\.d\.ts$/.test(file)) continue;

@@ -51,7 +51,10 @@ export function recordRunMetrics(run: StoredRun): void {
     const l = { agreement: run.agreementId, entity: r.entity };
     // A re-check compares only the keys that differed: it settles the differences of the run before,
     // whose checked and matched rows stay what the gauges show.
-    const figures = r.mode === 'recheck' ? { missing: r.missing, extra: r.extra, different: r.different } : { checked: r.checked, matched: r.matched, missing: r.missing, extra: r.extra, different: r.different };
+    const figures =
+      r.mode === 'recheck'
+        ? { missing: r.missing, extra: r.extra, different: r.different }
+        : { checked: r.checked, matched: r.matched, missing: r.missing, extra: r.extra, different: r.different };
     for (const [outcome, n] of Object.entries(figures)) lastRows.set({ ...l, outcome }, n);
     lastDifferences.set(l, r.missing + r.extra + r.different);
     lastFinished.set({ ...l, mode: r.mode }, Date.parse(r.finishedAt) / 1000);

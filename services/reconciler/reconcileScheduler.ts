@@ -103,7 +103,8 @@ export class ReconcileScheduler implements PipelineService {
     for (const r of this.o.receivers) {
       for (const state of await r.store.allStates()) {
         const rec = versionRecordInForce(state, this.now().getTime());
-        if (rec && rec.document.place.partnerStore.database === r.ministry && rec.document.parties.provider.ministry !== r.ministry) out.push({ id: state.agreementId, receiver: r.ministry });
+        if (rec && rec.document.place.partnerStore.database === r.ministry && rec.document.parties.provider.ministry !== r.ministry)
+          out.push({ id: state.agreementId, receiver: r.ministry });
       }
     }
     return out;

@@ -41,7 +41,8 @@ function compareLsn(a: string, b: string): number {
 function instant(option: string, v: string | undefined): string | null {
   if (v === undefined) return null;
   const ms = Date.parse(v);
-  if (!/[zZ]|[+-]\d{2}:?\d{2}$/.test(v) || Number.isNaN(ms)) throw new ReconcileError(`${option} must be an ISO 8601 instant with an offset, got ${JSON.stringify(v)}`, { field: option });
+  if (!/[zZ]|[+-]\d{2}:?\d{2}$/.test(v) || Number.isNaN(ms))
+    throw new ReconcileError(`${option} must be an ISO 8601 instant with an offset, got ${JSON.stringify(v)}`, { field: option });
   return new Date(ms).toISOString();
 }
 
@@ -150,23 +151,28 @@ export class ReconcilerService {
   async run(req: ReconcileRequest): Promise<StoredRun> {
     const resolved = await resolveAgreement(this.o.databases, this.o.contracts, req.agreementId, req.entities, this.now());
     const mode = req.mode ?? 'full';
-    return this.locked(resolved.scope, mode, async (store, pool) => {
-      await this.declareReads(pool, resolved.scope, req.startedBy);
-      return runReconciliation(
-        {
-          scope: resolved.scope,
-          mode,
-          startedBy: req.startedBy,
-          providerUrl: this.o.databases[resolved.scope.provider],
-          receiverUrl: this.o.databases[resolved.scope.receiver],
-          options: this.options,
-          workers: this.o.workers ?? 1,
-          onProgress: req.onProgress,
-          onEntity: req.onEntity,
-        },
-        store,
-      );
-    }, resolved);
+    return this.locked(
+      resolved.scope,
+      mode,
+      async (store, pool) => {
+        await this.declareReads(pool, resolved.scope, req.startedBy);
+        return runReconciliation(
+          {
+            scope: resolved.scope,
+            mode,
+            startedBy: req.startedBy,
+            providerUrl: this.o.databases[resolved.scope.provider],
+            receiverUrl: this.o.databases[resolved.scope.receiver],
+            options: this.options,
+            workers: this.o.workers ?? 1,
+            onProgress: req.onProgress,
+            onEntity: req.onEntity,
+          },
+          store,
+        );
+      },
+      resolved,
+    );
   }
 
   /** Compares again only the keys a stored run found differing, under the same agreement version. */
@@ -194,23 +200,28 @@ export class ReconcilerService {
     const keys = new Map<string, string[]>();
     for (const d of differences) keys.set(d.entity, [...(keys.get(d.entity) ?? []), d.key]);
     const narrowed: RunScope = { ...scope, entities: scope.entities.filter((e) => earlier!.entities.includes(e.entity)) };
-    return this.locked(narrowed, 'recheck', async (store, p) => {
-      await this.declareReads(p, narrowed, req.startedBy);
-      return runReconciliation(
-        {
-          scope: narrowed,
-          mode: 'recheck',
-          startedBy: req.startedBy,
-          providerUrl: this.o.databases[scope.provider],
-          receiverUrl: this.o.databases[scope.receiver],
-          options: this.options,
-          workers: this.o.workers ?? 1,
-          recheck: { runId: req.runId, keys },
-          onProgress: req.onProgress,
-        },
-        store,
-      );
-    }, resolved);
+    return this.locked(
+      narrowed,
+      'recheck',
+      async (store, p) => {
+        await this.declareReads(p, narrowed, req.startedBy);
+        return runReconciliation(
+          {
+            scope: narrowed,
+            mode: 'recheck',
+            startedBy: req.startedBy,
+            providerUrl: this.o.databases[scope.provider],
+            receiverUrl: this.o.databases[scope.receiver],
+            options: this.options,
+            workers: this.o.workers ?? 1,
+            recheck: { runId: req.runId, keys },
+            onProgress: req.onProgress,
+          },
+          store,
+        );
+      },
+      resolved,
+    );
   }
 
   /**
@@ -230,7 +241,9 @@ export class ReconcilerService {
     let keys = await this.differingKeys(current);
     const rechecks: string[] = [];
     for (let round = 0; round < (this.o.settleRounds ?? 4) && current.status === 'differences'; round++) {
-      const wait = await waitUntilApplied(this.o.databases[resolved.scope.provider], this.o.pipeline, resolved.scope, current.sourceLsn!, { timeoutMs: this.o.applyTimeoutMs ?? 120_000 });
+      const wait = await waitUntilApplied(this.o.databases[resolved.scope.provider], this.o.pipeline, resolved.scope, current.sourceLsn!, {
+        timeoutMs: this.o.applyTimeoutMs ?? 120_000,
+      });
       if (wait.outcome === 'skipped') {
         this.o.log.warn('reconcile differences not re-checked', { agreementId: run.agreementId, run: run.id, reason: wait.reason });
         return { first: run, final: current, rechecks, unsettled: wait.reason };
@@ -271,7 +284,15 @@ export class ReconcilerService {
     try {
       for (const [entity, keys] of byEntity) {
         for (let i = 0; i < keys.length; i += MAX_REPUBLISH_KEYS) {
-          ids.push(await requestRepublish(db, { agreementId, entity, ids: keys.slice(i, i + MAX_REPUBLISH_KEYS), requestedBy: `${RECONCILER_APPLICATION}:${startedBy}`, reason: `reconcile run ${run.id}` }));
+          ids.push(
+            await requestRepublish(db, {
+              agreementId,
+              entity,
+              ids: keys.slice(i, i + MAX_REPUBLISH_KEYS),
+              requestedBy: `${RECONCILER_APPLICATION}:${startedBy}`,
+              reason: `reconcile run ${run.id}`,
+            }),
+          );
         }
       }
       this.o.log.info('reconcile repair requested', { ...ctx, requests: ids.length, keys: differences.length });
@@ -284,7 +305,8 @@ export class ReconcilerService {
             requests.push(st);
             break;
           }
-          if (Date.now() > until) throw new ReconcileError(`the producer did not serve re-publication request ${id} in time (is the CDC producer of ${run.provider} running?)`, ctx);
+          if (Date.now() > until)
+            throw new ReconcileError(`the producer did not serve re-publication request ${id} in time (is the CDC producer of ${run.provider} running?)`, ctx);
           await new Promise((r) => setTimeout(r, 500));
         }
       }
@@ -334,7 +356,8 @@ export class ReconcilerService {
       await ensureReconcileSchema(pool);
       const store = new RunStore(pool);
       const run = runId === undefined ? await store.latest(agreementId) : await store.run(runId);
-      if (!run || run.agreementId !== agreementId) throw new ReconcileError(runId === undefined ? 'the agreement has no stored run' : 'no such run of this agreement', { agreementId, runId });
+      if (!run || run.agreementId !== agreementId)
+        throw new ReconcileError(runId === undefined ? 'the agreement has no stored run' : 'no such run of this agreement', { agreementId, runId });
       return { format: 'thahs-reconcile-run/1', run, differences: await store.differences(run.id) };
     } finally {
       await pool.end();
@@ -359,7 +382,9 @@ export class ReconcilerService {
     try {
       const statistics = await operationStatistics(pool, { agreementId, partnerSchema: run.partnerSchema, runId: run.id, period: { from, to } });
       const unitIds = [
-        ...new Set([...run.results.flatMap((r) => (r.byReportingUnit ?? []).map((u) => u.unit)), ...statistics.unitDifferences.map((d) => d.unit)].filter((u): u is string => u !== null)),
+        ...new Set(
+          [...run.results.flatMap((r) => (r.byReportingUnit ?? []).map((u) => u.unit)), ...statistics.unitDifferences.map((d) => d.unit)].filter((u): u is string => u !== null),
+        ),
       ];
       const unitLabels = await this.unitLabels(run.provider, unitIds);
       const entityLabels: Record<string, string> = {};
@@ -424,7 +449,10 @@ export class ReconcilerService {
       const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [RUN_LOCK_CLASS, scope.agreementId]);
       if (!got.rows[0].ok) throw new ReconcileBusyError(ctx);
       const store = new RunStore(pool);
-      const abandoned = await store.abandon(scope.agreementId, scope.entities.map((e) => e.entity));
+      const abandoned = await store.abandon(
+        scope.agreementId,
+        scope.entities.map((e) => e.entity),
+      );
       if (abandoned > 0) this.o.log.warn('reconcile runs left running by a stopped process marked failed', { ...ctx, runs: abandoned });
       this.o.log.info('reconcile run starting', {
         ...ctx,

@@ -118,12 +118,20 @@ export class ApplyConsumerManager implements PipelineService {
         if (this.stopped) return;
         await this.follow(state).catch((err: Error) => {
           this.failing.set(state.agreementId, err.message);
-          this.o.log.error('apply consumer could not follow its agreement; retried at the next poll', { receiver: this.o.receiver, agreement: state.agreementId, error: err.message });
+          this.o.log.error('apply consumer could not follow its agreement; retried at the next poll', {
+            receiver: this.o.receiver,
+            agreement: state.agreementId,
+            error: err.message,
+          });
         });
       }
     } catch (err) {
       this.pollOk = false;
-      this.o.log.error('reading the agreement store failed; retried at the next poll', { receiver: this.o.receiver, database: this.o.store.database, error: (err as Error).message });
+      this.o.log.error('reading the agreement store failed; retried at the next poll', {
+        receiver: this.o.receiver,
+        database: this.o.store.database,
+        error: (err as Error).message,
+      });
     } finally {
       this.busy = false;
     }

@@ -38,7 +38,14 @@ function partialHistory(doc: AgreementDocument, upTo: 'draft' | 'propose'): Agre
   step(createAgreementEvent(null, 'draft', { agreementId: doc.id, version: doc.version, at: times.draft, payload: { document: doc } }, provider));
   if (upTo === 'propose') {
     const s = state!;
-    step(createAgreementEvent(s, 'propose', { version: doc.version, at: times.propose, payload: { signature: signAgreementDocument(pendingVersion(s)!.document, provider) } }, provider));
+    step(
+      createAgreementEvent(
+        s,
+        'propose',
+        { version: doc.version, at: times.propose, payload: { signature: signAgreementDocument(pendingVersion(s)!.document, provider) } },
+        provider,
+      ),
+    );
   }
   return state!;
 }

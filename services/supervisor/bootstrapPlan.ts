@@ -2,15 +2,9 @@ import { partyKeyIds, pendingVersion, statusAt, versionRecordInForce, type Agree
 
 /** One lifecycle step the local demo takes through AgreementExchangeClient, acting as `party`. */
 export type BootstrapStep =
-  | { kind: 'draft'; party: string; version: number }
-  | { kind: 'propose'; party: string }
-  | { kind: 'confirm'; party: string }
-  | { kind: 'resume'; party: string };
+  { kind: 'draft'; party: string; version: number } | { kind: 'propose'; party: string } | { kind: 'confirm'; party: string } | { kind: 'resume'; party: string };
 
-export type BootstrapPlan =
-  | { action: 'skip'; reason: string }
-  | { action: 'blocked'; reason: string }
-  | { action: 'steps'; steps: BootstrapStep[] };
+export type BootstrapPlan = { action: 'skip'; reason: string } | { action: 'blocked'; reason: string } | { action: 'steps'; steps: BootstrapStep[] };
 
 /**
  * What brings one example agreement into force from the history a ministry's database holds, so that
@@ -26,7 +20,11 @@ export function planBootstrap(state: AgreementState | null, template: AgreementD
   const provider = template.parties.provider.id;
   const fresh = (version: number): BootstrapPlan => ({
     action: 'steps',
-    steps: [{ kind: 'draft', party: provider, version }, { kind: 'propose', party: provider }, ...template.parties.consumers.map((c) => ({ kind: 'confirm' as const, party: c.id }))],
+    steps: [
+      { kind: 'draft', party: provider, version },
+      { kind: 'propose', party: provider },
+      ...template.parties.consumers.map((c) => ({ kind: 'confirm' as const, party: c.id })),
+    ],
   });
   if (state === null) return fresh(template.version);
   if (state.provider !== provider) return { action: 'blocked', reason: `the stored agreement's provider is ${state.provider}, the example's ${provider}` };
@@ -49,7 +47,10 @@ export function planBootstrap(state: AgreementState | null, template: AgreementD
   const unsigned = pending.requiredSigners.filter((p) => !signed.has(p));
   const stale = unsigned.filter((p) => !partyKeyIds(pending.document, p).includes(signingKeyId(p)));
   if (stale.length > 0) {
-    return { action: 'blocked', reason: `version ${pending.version} is proposed with keys not held here for ${stale.join(', ')}; withdraw it (thahs agreement withdraw) or reset the stack` };
+    return {
+      action: 'blocked',
+      reason: `version ${pending.version} is proposed with keys not held here for ${stale.join(', ')}; withdraw it (thahs agreement withdraw) or reset the stack`,
+    };
   }
   return { action: 'steps', steps: unsigned.map((party) => ({ kind: 'confirm' as const, party })) };
 }

@@ -26,7 +26,11 @@ describe('the example agreements as the local demo signs them', () => {
     const first = ensurePartyKeys(dir, partiesOf(templates), log);
     const again = ensurePartyKeys(dir, partiesOf(templates), log);
     expect(again).toEqual(first);
-    expect(listPartySigningKeys(dir).map((k) => k.keyId).sort()).toEqual([...first.values()].sort());
+    expect(
+      listPartySigningKeys(dir)
+        .map((k) => k.keyId)
+        .sort(),
+    ).toEqual([...first.values()].sort());
     for (const keyId of first.values()) expect(fs.existsSync(path.join(dir, 'public', `${keyId}.pub.pem`))).toBe(true);
   });
 
@@ -49,7 +53,18 @@ describe('the example agreements as the local demo signs them', () => {
     expect(late.version).toBe(3);
     expect(late.period).toEqual({ validFrom: '2026-11-27T00:59:00Z', validTo: '2027-11-27T01:00:00Z' });
     expect(() => demoDocument(c2q, 1, new Map([['cand.c10', 'x']]), NOW, lookup)).toThrow(/no key for party qdnd\.cuc-dths/);
-    expect(() => demoDocument(c2q, 1, new Map([['cand.c10', 'cand/c10'], ['qdnd.cuc-dths', 'q']]), NOW, lookup)).toThrow(AgreementValidationError);
+    expect(() =>
+      demoDocument(
+        c2q,
+        1,
+        new Map([
+          ['cand.c10', 'cand/c10'],
+          ['qdnd.cuc-dths', 'q'],
+        ]),
+        NOW,
+        lookup,
+      ),
+    ).toThrow(AgreementValidationError);
   });
 
   it('a consumer runs while the agreement binds the receiver or its deletion is pending, and finishes once it is due', async () => {

@@ -6,10 +6,7 @@ import { allParties, loadAgreementFile, publicKeySha256, validateAgreementDocume
 import type { Logger } from '../../libs/logger';
 
 /** The two example agreements `npm start` puts in force on the local stack, one per direction. */
-export const DEMO_AGREEMENT_FILES: readonly string[] = [
-  path.join(repoRoot(), 'deploy/agreements/cand-to-qdnd.yaml'),
-  path.join(repoRoot(), 'deploy/agreements/qdnd-to-cand.yaml'),
-];
+export const DEMO_AGREEMENT_FILES: readonly string[] = [path.join(repoRoot(), 'deploy/agreements/cand-to-qdnd.yaml'), path.join(repoRoot(), 'deploy/agreements/qdnd-to-cand.yaml')];
 
 export function loadDemoTemplates(contracts: ContractLookup, files: readonly string[] = DEMO_AGREEMENT_FILES): Promise<AgreementDocument[]> {
   return Promise.all(files.map((f) => loadAgreementFile(f, { contracts })));

@@ -77,7 +77,7 @@ export class DemoData implements PipelineService {
       log.info('demo data seeded', { ministry, persons: seeded.persons, rows: seeded.rows, seconds: Number(seeded.seconds.toFixed(1)) });
       if (ministry === 'cand') {
         const n = await markServiceMembers(db, CAND_SERVICE_MEMBER_SHARE);
-        log.info('demo: some of cand\'s persons recorded as service members', { ministry, persons: n });
+        log.info("demo: some of cand's persons recorded as service members", { ministry, persons: n });
       }
     } finally {
       await db.end();
@@ -97,7 +97,15 @@ export class DemoData implements PipelineService {
             // A restarted run draws new choices (and new persons) rather than repeating the previous run's.
             seed: Math.floor(Date.now() / 1000) % 2 ** 31,
             reportEverySec: 60,
-            onReport: (r) => log.info('demo workload', { ministry, changes: r.changes, inserted: r.inserted, updated: r.updated, deleted: r.deleted, ratePerSec: Number(r.intervalRatePerSec.toFixed(1)) }),
+            onReport: (r) =>
+              log.info('demo workload', {
+                ministry,
+                changes: r.changes,
+                inserted: r.inserted,
+                updated: r.updated,
+                deleted: r.deleted,
+                ratePerSec: Number(r.intervalRatePerSec.toFixed(1)),
+              }),
             // Only the error class and constraint: PostgreSQL's detail text carries row values.
             onTransactionError: (err) => {
               const e = err as { code?: string; constraint?: string };

@@ -121,7 +121,12 @@ export class LocalDemoAgreements implements PipelineService {
           return { agreementId: id, result: 'in-force', detail: plan.reason };
         }
         if (template.method.initialSnapshot) await this.republishShared(template);
-        log.info('example agreement brought into force', { agreement: id, detail: plan.reason, provider: template.parties.provider.id, consumers: template.parties.consumers.map((c) => c.id) });
+        log.info('example agreement brought into force', {
+          agreement: id,
+          detail: plan.reason,
+          provider: template.parties.provider.id,
+          consumers: template.parties.consumers.map((c) => c.id),
+        });
         return { agreementId: id, result: 'brought-into-force', detail: plan.reason };
       }
       for (const step of plan.steps) await this.take(template, step);
@@ -162,7 +167,8 @@ export class LocalDemoAgreements implements PipelineService {
         const state = await e.store.state(template.id);
         const doc = state ? versionRecordInForce(state, Date.now())?.document : undefined;
         if (doc && partyKeyIds(doc, providerParty).includes(wanted)) break;
-        if (Date.now() > until) throw new DemoBootstrapError(template.id, ministry, `the ${ministry} database does not show the agreement in force; is its agreement-sync service running?`);
+        if (Date.now() > until)
+          throw new DemoBootstrapError(template.id, ministry, `the ${ministry} database does not show the agreement in force; is its agreement-sync service running?`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -186,7 +192,8 @@ export class LocalDemoAgreements implements PipelineService {
         await state.requestSnapshot(entity);
         requested.push(entity);
       }
-      if (requested.length > 0) this.o.log.info('rows published before the agreement came into force will be published again', { agreement: template.id, ministry, entities: requested });
+      if (requested.length > 0)
+        this.o.log.info('rows published before the agreement came into force will be published again', { agreement: template.id, ministry, entities: requested });
     } finally {
       await db.end();
     }

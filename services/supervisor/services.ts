@@ -214,7 +214,11 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
   }
   if (demo && (demo.workloadRate > 0 || MINISTRIES.some((m) => demo && demo.seedPersons[m] > 0))) {
     const d = demo;
-    stages.push(MINISTRIES.map((m) => new DemoData({ ministry: m, pgUrl: urls[m], persons: d.seedPersons[m], workloadRate: d.workloadRate, log: log.child({ component: `demo-data-${m}` }) })));
+    stages.push(
+      MINISTRIES.map(
+        (m) => new DemoData({ ministry: m, pgUrl: urls[m], persons: d.seedPersons[m], workloadRate: d.workloadRate, log: log.child({ component: `demo-data-${m}` }) }),
+      ),
+    );
   }
   return stages;
 }

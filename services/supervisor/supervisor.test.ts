@@ -34,11 +34,13 @@ class FakeService implements PipelineService {
 
 function getHealth(port: number): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      })
+      .on('error', reject);
   });
 }
 

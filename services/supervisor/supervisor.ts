@@ -74,7 +74,11 @@ export class Supervisor {
       this.log.info('service started', { component: s.name });
     }
     if (this.stopping) return;
-    this.log.info('supervisor ready', { metrics: `http://127.0.0.1:${this.port}/metrics`, health: `http://127.0.0.1:${this.port}/health`, services: this.services.map((s) => s.name) });
+    this.log.info('supervisor ready', {
+      metrics: `http://127.0.0.1:${this.port}/metrics`,
+      health: `http://127.0.0.1:${this.port}/health`,
+      services: this.services.map((s) => s.name),
+    });
   }
 
   health(): HealthReport {

@@ -139,8 +139,7 @@ function authorLiteral(kind: FieldKind, v: CanonicalValue, style: number): Filte
   }
 }
 
-const literalValueArb = (f: ContractField): fc.Arbitrary<CanonicalValue> =>
-  f.kind === 'double' ? valueArb(f).filter((x) => Number.isFinite(x as number)) : valueArb(f);
+const literalValueArb = (f: ContractField): fc.Arbitrary<CanonicalValue> => (f.kind === 'double' ? valueArb(f).filter((x) => Number.isFinite(x as number)) : valueArb(f));
 
 function leafArb(): fc.Arbitrary<RowFilter> {
   return fc.constantFrom(...dataFields).chain((f) => {
@@ -179,9 +178,7 @@ const filterArb: fc.Arbitrary<RowFilter> = fc.letrec<{ node: RowFilter }>((tie) 
 })).node;
 
 const recordArb: fc.Arbitrary<Record<string, CanonicalValue>> = fc.record(
-  Object.fromEntries(
-    dataFields.map((f) => [f.name, f.nullable ? fc.option(valueArb(f), { nil: null, freq: 3 }) : valueArb(f)]),
-  ) as Record<string, fc.Arbitrary<CanonicalValue>>,
+  Object.fromEntries(dataFields.map((f) => [f.name, f.nullable ? fc.option(valueArb(f), { nil: null, freq: 3 }) : valueArb(f)])) as Record<string, fc.Arbitrary<CanonicalValue>>,
 );
 
 // ---- PostgreSQL side -------------------------------------------------------------------------------
@@ -232,8 +229,7 @@ describe('row filter: compiled predicate and generated SQL agree (PostgreSQL as 
     );
     textCollation = icu.rows[0] ? ` COLLATE "${icu.rows[0].collname}"` : '';
     const columns = contract.fields.map(
-      (f) =>
-        `"${f.name}" ${SQL_TYPES[f.kind]}${f.kind === 'string' ? textCollation : ''}${f.nullable ? '' : ' NOT NULL'}${f.name === 'id' ? ' PRIMARY KEY' : ''}`,
+      (f) => `"${f.name}" ${SQL_TYPES[f.kind]}${f.kind === 'string' ? textCollation : ''}${f.nullable ? '' : ' NOT NULL'}${f.name === 'id' ? ' PRIMARY KEY' : ''}`,
     );
     await client.query(`CREATE TEMP TABLE probe (${columns.join(', ')})`);
   });
@@ -268,12 +264,12 @@ describe('row filter: compiled predicate and generated SQL agree (PostgreSQL as 
     // Occupy the parameters before firstParamIndex, as a caller with its own parameters would.
     const leading = Array.from({ length: firstParamIndex - 1 }, (_, i) => i);
     const guard = leading.map((_, i) => `$${i + 1}::int IS NOT NULL`).join(' AND ');
-    const result = await client.query<{ id: string }>(
-      `SELECT id FROM probe WHERE ${guard ? `${guard} AND ` : ''}${sql} ORDER BY id`,
-      [...leading, ...params],
-    );
+    const result = await client.query<{ id: string }>(`SELECT id FROM probe WHERE ${guard ? `${guard} AND ` : ''}${sql} ORDER BY id`, [...leading, ...params]);
     const fromSql = result.rows.map((r) => r.id);
-    const fromPredicate = rows.filter((r) => predicate(r)).map((r) => r.id as string).sort();
+    const fromPredicate = rows
+      .filter((r) => predicate(r))
+      .map((r) => r.id as string)
+      .sort();
     if (fromSql.length > 0 && fromSql.length < rows.length) discriminating++;
     if (JSON.stringify(fromSql) === JSON.stringify(fromPredicate)) return undefined;
     const onlySql = fromSql.filter((id) => !fromPredicate.includes(id));

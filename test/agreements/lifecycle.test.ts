@@ -5,14 +5,7 @@ import * as path from 'path';
 import { Writable } from 'stream';
 import { Command } from 'commander';
 import winston from 'winston';
-import {
-  AgreementStore,
-  ExchangePublisher,
-  loadPartySigningKey,
-  StepRefusedError,
-  StepRejectedError,
-  type AgreementExchangeClient,
-} from '../../libs/agreement-exchange';
+import { AgreementStore, ExchangePublisher, loadPartySigningKey, StepRefusedError, StepRejectedError, type AgreementExchangeClient } from '../../libs/agreement-exchange';
 import {
   agreementEventHash,
   canonicalJson,
@@ -147,7 +140,10 @@ describe('agreement lifecycle between cand and qdnd on the real stack', () => {
     for (const side of [h.cand, h.qdnd]) {
       const recorded = await side.store.recordedKeys();
       const ring = new Map(recorded.map((k) => [k.keyId, { keyId: k.keyId, party: k.party, publicKey: createPublicKey(k.publicKeyPem) } as PartyPublicKey]));
-      const replay = replayAgreementEvents((await side.store.history(id())).map((e) => e.event), (k) => ring.get(k));
+      const replay = replayAgreementEvents(
+        (await side.store.history(id())).map((e) => e.event),
+        (k) => ring.get(k),
+      );
       expect(replay.refusal).toBeUndefined();
       expect(replay.applied).toBe(11);
     }
@@ -216,10 +212,7 @@ describe('agreement lifecycle between cand and qdnd on the real stack', () => {
       ]);
       expect(history[0].eventHash).toBe(genuine.eventHash);
       const rejected = await side.store.rejected({ stream: 'agreement', subjectId: forgedDoc.id });
-      expect(rejected.map((r) => [r.code, r.eventHash])).toEqual([
-        ...forged.map((e) => ['bad_signature', agreementEventHash(e)]),
-        ['broken_chain', genuine.eventHash],
-      ]);
+      expect(rejected.map((r) => [r.code, r.eventHash])).toEqual([...forged.map((e) => ['bad_signature', agreementEventHash(e)]), ['broken_chain', genuine.eventHash]]);
       expect(rejected[1].reason).toMatch(/unknown key/);
       expect((await side.store.rejected({ stream: 'agreement' })).some((r) => r.code === 'malformed' && r.subjectId === null)).toBe(true);
       const stored = await side.pool.query('SELECT count(*)::int AS n FROM agreement.agreement_event WHERE event_hash = ANY($1)', [forged.map((e) => agreementEventHash(e))]);
@@ -251,7 +244,15 @@ describe('agreement lifecycle between cand and qdnd on the real stack', () => {
     fs.writeFileSync(file, cand2qdndAgreementText(h, { provider: keyIds['cand.c10'], consumer: keyIds['qdnd.cuc-dths'] }, '-CLI'));
     const agreementId = `TTDL-${h.prefix.toUpperCase()}-CLI`;
     const side = (s: ExchangeHarness['cand'], party?: string): string[] => [
-      '--ministry', s.ministry, '--db-url', s.db.url, '--topic-prefix', h.prefix, '--keys-dir', s.keysDir, ...(party ? ['--party', party] : []),
+      '--ministry',
+      s.ministry,
+      '--db-url',
+      s.db.url,
+      '--topic-prefix',
+      h.prefix,
+      '--keys-dir',
+      s.keysDir,
+      ...(party ? ['--party', party] : []),
     ];
     try {
       expect(await thahs(['agreement', 'validate', file])).toMatch(/valid — agreement .*-CLI version 1/);
@@ -301,7 +302,10 @@ describe('agreement lifecycle between cand and qdnd on the real stack', () => {
     // seeks back to the start of the log and rebuilds the whole history.
     const rebuilt = await ScratchDatabase.create(loadConfig().qdndPgUrl, 'lifecycle_rebuild');
     const seen: string[] = [];
-    const log = winston.createLogger({ level: 'warn', transports: [new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, done) => (seen.push(String(chunk)), done()) }) })] });
+    const log = winston.createLogger({
+      level: 'warn',
+      transports: [new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, done) => (seen.push(String(chunk)), done()) }) })],
+    });
     const service = new AgreementSyncService({ ...syncOptions(h, h.qdnd), pgUrl: rebuilt.url, groupId: `${h.prefix}-sync-qdnd`, log });
     const store = AgreementStore.open(rebuilt.url);
     try {

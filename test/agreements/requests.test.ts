@@ -56,7 +56,13 @@ describe('requests between cand and qdnd on the real stack', () => {
     const report = await dths.reportError({ agreementId: doc.id, entity: 'person', recordKey, field: 'full_name', description: 'Họ tên ghi sai dấu so với bản án' });
     const requestId = report.event.requestId;
     let [onCand] = await onBothSides(requestId);
-    expect(onCand).toMatchObject({ type: 'data_error', status: 'reported', requester: 'qdnd.cuc-dths', recipient: 'cand.c10', subject: { entity: 'person', recordKey, field: 'full_name' } });
+    expect(onCand).toMatchObject({
+      type: 'data_error',
+      status: 'reported',
+      requester: 'qdnd.cuc-dths',
+      recipient: 'cand.c10',
+      subject: { entity: 'person', recordKey, field: 'full_name' },
+    });
     expect((await h.cand.store.requests({ party: 'cand.c10', status: 'reported' })).map((r) => r.requestId)).toEqual([requestId]);
 
     // Only the provider answers an error report.

@@ -85,7 +85,7 @@ describe('access audit: reads of partner data by any database client (pgaudit)',
     }
   });
 
-  it('records a direct read by another login with who, what, purpose and client address — once, and not the service\'s own writes', async () => {
+  it("records a direct read by another login with who, what, purpose and client address — once, and not the service's own writes", async () => {
     // A partner store as the apply consumer makes and writes it: the guarded upsert reads the rows it
     // replaces, so pgaudit logs it too.
     const store = new PartnerStore({
@@ -116,11 +116,16 @@ describe('access audit: reads of partner data by any database client (pgaudit)',
     }
 
     // The logging collector writes the file a moment later.
-    const rows = await waitFor('the direct read in the access log', async () => {
-      await collect();
-      const r = await audited();
-      return r.length > 0 ? r : undefined;
-    }, 30_000, 500);
+    const rows = await waitFor(
+      'the direct read in the access log',
+      async () => {
+        await collect();
+        const r = await audited();
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(rows).toEqual([
       {
         who: reader,
@@ -154,11 +159,16 @@ describe('access audit: reads of partner data by any database client (pgaudit)',
     } finally {
       await psql.end();
     }
-    const rows = await waitFor('the read under the service role', async () => {
-      await collect();
-      const r = (await audited()).filter((x) => x.application_name === 'psql');
-      return r.length > 0 ? r : undefined;
-    }, 30_000, 500);
+    const rows = await waitFor(
+      'the read under the service role',
+      async () => {
+        await collect();
+        const r = (await audited()).filter((x) => x.application_name === 'psql');
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(rows).toEqual([expect.objectContaining({ db_user: 'thahs', what: 'partner_cand.person SELECT', purpose: 'UNDECLARED_DIRECT_READ' })]);
   });
 
@@ -169,7 +179,11 @@ describe('access audit: reads of partner data by any database client (pgaudit)',
       { source: 'pgaudit', n: 2 },
       { source: 'tool', n: 1 },
     ]);
-    for (const sql of [`UPDATE partner_state.access_log SET who = 'someone else' WHERE source = 'pgaudit'`, `DELETE FROM partner_state.access_log WHERE source = 'pgaudit'`, 'TRUNCATE partner_state.access_log']) {
+    for (const sql of [
+      `UPDATE partner_state.access_log SET who = 'someone else' WHERE source = 'pgaudit'`,
+      `DELETE FROM partner_state.access_log WHERE source = 'pgaudit'`,
+      'TRUNCATE partner_state.access_log',
+    ]) {
       await expect(service.query(sql)).rejects.toThrow(/append-only/);
     }
     expect(await audited()).toHaveLength(2);

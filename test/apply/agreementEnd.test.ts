@@ -50,7 +50,6 @@ function stepsNow(): { draft: Date; propose: Date; confirm: Date } {
   return { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) };
 }
 
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('agreement changes: narrowing, termination, expiry, anonymisation', () => {
@@ -189,8 +188,7 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
   }
 
   /** A CCCD number that agrees with a man's date of birth (province 001, century-and-sex digit, year). */
-  const nationalId = (dob: string): string =>
-    `001${dob < '2000' ? '0' : '2'}${dob.slice(2, 4)}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  const nationalId = (dob: string): string => `001${dob < '2000' ? '0' : '2'}${dob.slice(2, 4)}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
   const insertPerson = async (military: boolean, dob: string, name = 'Nguyễn Văn An'): Promise<string> => {
     const r = await src.query<{ id: string }>(
       `INSERT INTO thahs.person (ministry, full_name, national_id, date_of_birth, sex, is_military, military_rank) VALUES ('CAND', $1, $2, $3, 'M', $4, $5) RETURNING id::text AS id`,
@@ -213,11 +211,25 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     await migrate(source.url, 'cand');
     src = new Client({ connectionString: source.url });
     await src.connect();
-    courtId = (await src.query<{ id: string }>(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id`)).rows[0].id;
+    courtId = (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id`,
+      )
+    ).rows[0].id;
     // military and civilian, born before and after 1990; judgments before 2015, in 2015, after 2016
     for (let i = 0; i < 12; i++) await insertPerson(i % 3 !== 0, i % 2 === 0 ? '1985-03-0' + ((i % 9) + 1) : '1994-07-1' + (i % 10), `Người thứ ${i}`);
-    for (const [d, n] of [['2012-01-05', '1/2012/HS-ST'], ['2015-06-01', '7/2015/HS-ST'], ['2015-12-31', '8/2015/HS-ST'], ['2017-03-03', '2/2017/HS-ST'], ['2021-09-09', '4/2021/HS-PT']]) await insertJudgment(d, n);
-    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    for (const [d, n] of [
+      ['2012-01-05', '1/2012/HS-ST'],
+      ['2015-06-01', '7/2015/HS-ST'],
+      ['2015-12-31', '8/2015/HS-ST'],
+      ['2017-03-03', '2/2017/HS-ST'],
+      ['2021-09-09', '4/2021/HS-PT'],
+    ])
+      await insertJudgment(d, n);
+    producer = testProducer(
+      { pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts },
+      { partitions: 2, heartbeatMs: 500 },
+    );
     await producer.start();
   });
 
@@ -248,7 +260,11 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
       dispatch: { ...v1.dispatch, number: '131/C10-P4' },
       data: {
         entities: [
-          { entity: 'person', fields: person.fields.filter((f) => f !== 'national_id' && f !== 'full_name'), filter: { and: [person.filter!, { field: 'date_of_birth', op: 'ge', value: '1990-01-01' }] } },
+          {
+            entity: 'person',
+            fields: person.fields.filter((f) => f !== 'national_id' && f !== 'full_name'),
+            filter: { and: [person.filter!, { field: 'date_of_birth', op: 'ge', value: '1990-01-01' }] },
+          },
           { ...share(v1, 'judgment'), filter: { field: 'judgment_date', op: 'ge', value: '2016-01-01' } },
         ],
       },
@@ -283,7 +299,10 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     expect(p.columnsDropped).toEqual(['full_name', 'national_id']);
     const j = record.entities.find((e) => e.entity === 'judgment')!;
     expect(j.keysDigest).toBe(keysDigest(judgmentV1.filter((id) => !judgmentV2.includes(id))));
-    const logged = await client.query<{ action: string; n: number }>(`SELECT action, count(*)::int AS n FROM partner_state.update_log WHERE event_id = $1 GROUP BY action ORDER BY action`, [`deletion:${record.recordId}`]);
+    const logged = await client.query<{ action: string; n: number }>(
+      `SELECT action, count(*)::int AS n FROM partner_state.update_log WHERE event_id = $1 GROUP BY action ORDER BY action`,
+      [`deletion:${record.recordId}`],
+    );
     expect(logged.rows).toEqual([
       { action: 'clear', n: personV2.length },
       { action: 'purge', n: gonePersons.length + j.rowsDeleted },
@@ -349,7 +368,9 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
     expect(sent).toEqual(record);
     expect(verifyDeletionRecord(sent, receiverKey.publicKey)).toBe(true);
 
-    const purges = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner_state.update_log WHERE action = 'purge' AND event_id = $1`, [`deletion:${record.recordId}`]);
+    const purges = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner_state.update_log WHERE action = 'purge' AND event_id = $1`, [
+      `deletion:${record.recordId}`,
+    ]);
     expect(purges.rows[0].n).toBe(before.person.length + before.judgment.length);
     await expect(client.query(`DELETE FROM partner_state.deletion_record`)).rejects.toThrow(/append-only/);
 
@@ -473,7 +494,9 @@ describe('agreement changes: narrowing, termination, expiry, anonymisation', () 
       `SELECT count(*) FILTER (WHERE full_name IS NOT NULL OR national_id IS NOT NULL)::int AS named, count(*) FILTER (WHERE is_military IS NOT NULL AND date_of_birth IS NOT NULL)::int AS kept FROM partner_cand.person`,
     );
     expect(left.rows[0]).toEqual({ named: 0, kept: persons.length });
-    const cleared = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner_state.update_log WHERE action = 'clear' AND event_id = $1`, [`deletion:${end.recordId}`]);
+    const cleared = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner_state.update_log WHERE action = 'clear' AND event_id = $1`, [
+      `deletion:${end.recordId}`,
+    ]);
     expect(cleared.rows[0].n).toBe(persons.length);
 
     // within the retention period the anonymised rows stay; once it ends they go, with their own record

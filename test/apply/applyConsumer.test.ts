@@ -39,7 +39,6 @@ const kafka = new Kafka({ clientId: 'apply-test', brokers: config.kafkaBrokers, 
 const registry = new SchemaRegistry({ host: config.registryUrl }, { AVRO: AVRO_FOR_SCHEMA_OPTIONS });
 const ENTITIES = ['enforcement_case', 'judgment', 'person'];
 
-
 function signingKey(keyId: string): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return { keyId, privateKey, publicKey };
@@ -48,7 +47,6 @@ function signingKey(keyId: string): SigningKey {
 const producerKey = signingKey('cand-c10-2025');
 const ring = new PublicKeyRing();
 ring.add(producerKey.keyId, producerKey.publicKey);
-
 
 describe('apply consumer on the real stack', () => {
   let source: ScratchDatabase;
@@ -87,15 +85,24 @@ describe('apply consumer on the real stack', () => {
 
   /** The provider's rows as the agreement shares them: same field list, same filter, as SQL on the source. */
   async function expected(entity: string): Promise<string[]> {
-    const share = compileEntityShare(doc.data.entities.find((e) => e.entity === entity)!, contracts.get(entity));
+    const share = compileEntityShare(
+      doc.data.entities.find((e) => e.entity === entity)!,
+      contracts.get(entity),
+    );
     const where = share.whereSql(1);
     const cols = share.fields.map((f) => `"${f}"`).join(', ');
-    const r = await src.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM (SELECT ${cols} FROM thahs."${entity}" WHERE ${where.sql}) t ORDER BY t.id`, where.params as unknown[]);
+    const r = await src.query<{ j: string }>(
+      `SELECT row_to_json(t)::text AS j FROM (SELECT ${cols} FROM thahs."${entity}" WHERE ${where.sql}) t ORDER BY t.id`,
+      where.params as unknown[],
+    );
     return r.rows.map((x) => x.j);
   }
 
   async function held(entity: string, db: Client = dst): Promise<string[]> {
-    const share = compileEntityShare(doc.data.entities.find((e) => e.entity === entity)!, contracts.get(entity));
+    const share = compileEntityShare(
+      doc.data.entities.find((e) => e.entity === entity)!,
+      contracts.get(entity),
+    );
     const exists = await db.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`partner_cand.${entity}`]);
     if (!exists.rows[0].t) return [];
     const cols = share.fields.map((f) => `"${f}"`).join(', ');
@@ -152,7 +159,11 @@ describe('apply consumer on the real stack', () => {
     await dst.connect();
     await src.query("SET TimeZone = 'UTC'");
     await dst.query("SET TimeZone = 'UTC'");
-    courtId = (await src.query<{ id: string }>(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id`)).rows[0].id;
+    courtId = (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id`,
+      )
+    ).rows[0].id;
     raw = kafka.producer();
     await raw.connect();
   });
@@ -209,13 +220,19 @@ describe('apply consumer on the real stack', () => {
     expect(await held('judgment')).toEqual(await expected('judgment'));
 
     // only the agreed columns exist; metadata says where each row came from
-    const cols = await dst.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'partner_cand' AND table_name = 'person' ORDER BY column_name`);
+    const cols = await dst.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'partner_cand' AND table_name = 'person' ORDER BY column_name`,
+    );
     const personShare = doc.data.entities.find((e) => e.entity === 'person')!;
-    expect(cols.rows.map((r) => r.column_name).sort()).toEqual([...personShare.fields, '_agreement_id', '_agreement_version', '_applied_at', '_commit_ts', '_source_index', '_source_lsn'].sort());
+    expect(cols.rows.map((r) => r.column_name).sort()).toEqual(
+      [...personShare.fields, '_agreement_id', '_agreement_version', '_applied_at', '_commit_ts', '_source_index', '_source_lsn'].sort(),
+    );
     const meta = await dst.query(`SELECT DISTINCT _agreement_id, _agreement_version FROM partner_cand.person`);
     expect(meta.rows).toEqual([{ _agreement_id: doc.id, _agreement_version: 1 }]);
     // tombstones remember what left; the receiver's own schema is untouched (Art. 3.2)
-    const tomb = await dst.query<{ n: string }>(`SELECT count(*)::text AS n FROM partner_cand._tombstone WHERE entity = 'person' AND id = ANY($1)`, [[military[5], civilian[3], military[0]]]);
+    const tomb = await dst.query<{ n: string }>(`SELECT count(*)::text AS n FROM partner_cand._tombstone WHERE entity = 'person' AND id = ANY($1)`, [
+      [military[5], civilian[3], military[0]],
+    ]);
     expect(tomb.rows[0].n).toBe('3');
     const own = await dst.query<{ n: string }>(`SELECT (SELECT count(*) FROM thahs.person) + (SELECT count(*) FROM thahs.judgment) AS n`);
     expect(Number(own.rows[0].n)).toBe(0);
@@ -249,7 +266,9 @@ describe('apply consumer on the real stack', () => {
     }
     const metrics = await metricsRegistry.getSingleMetricAsString('thahs_apply_applied_total');
     expect(metrics).toMatch(new RegExp(`thahs_apply_applied_total\\{receiver="qdnd",provider="cand",entity="person",agreement="${doc.id}",action="upsert"\\} \\d+`));
-    expect(await metricsRegistry.getSingleMetricAsString('thahs_apply_latency_seconds')).toMatch(/thahs_apply_latency_seconds_count\{receiver="qdnd",provider="cand",entity="person"\} [1-9]/);
+    expect(await metricsRegistry.getSingleMetricAsString('thahs_apply_latency_seconds')).toMatch(
+      /thahs_apply_latency_seconds_count\{receiver="qdnd",provider="cand",entity="person"\} [1-9]/,
+    );
   });
 
   it('3. no agreement in force: nothing is applied, every event is counted withheld', async () => {
@@ -284,7 +303,17 @@ describe('apply consumer on the real stack', () => {
     const personValueId = await registry.getLatestSchemaId(`${topic('person')}-value`);
     const judgmentValueId = await registry.getLatestSchemaId(`${topic('judgment')}-value`);
     const person = contracts.get('person');
-    const metaFor = (index: number) => ({ op: 'u' as const, position: { lsn: parseLsn('0/10'), index }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity: 'person', agreementId: doc.id, agreementVersion: 1, sourceEpoch: '1' });
+    const metaFor = (index: number) => ({
+      op: 'u' as const,
+      position: { lsn: parseLsn('0/10'), index },
+      xid: 1,
+      commitTs: Date.now() * 1000,
+      ministry: 'cand',
+      entity: 'person',
+      agreementId: doc.id,
+      agreementVersion: 1,
+      sourceEpoch: '1',
+    });
     const id = () => randomUUID();
     const personFields = doc.data.entities.find((e) => e.entity === 'person')!.fields;
     const valid = (i: string) => encodeRecord(person, personKeyId, personValueId, sampleRecord(person, { id: i, is_military: true }), i, personFields);
@@ -296,10 +325,20 @@ describe('apply consumer on the real stack', () => {
     alteredValue[alteredValue.length - 1] ^= 1;
     const altered: TestEvent = { topic: real.topic, key: real.key!, value: alteredValue, headers: real.headers };
     const garbageId = id();
-    const [undecodable] = signEvents([{ topic: topic('person'), key: valid(garbageId).key, value: wire(personValueId, Buffer.from('garbage, not avro')), meta: metaFor(2) }], producerKey);
+    const [undecodable] = signEvents(
+      [{ topic: topic('person'), key: valid(garbageId).key, value: wire(personValueId, Buffer.from('garbage, not avro')), meta: metaFor(2) }],
+      producerKey,
+    );
     const wrongId = id();
     const judgmentFields = doc.data.entities.find((e) => e.entity === 'judgment')!.fields;
-    const judgmentValue = encodeRecord(contracts.get('judgment'), personKeyId, judgmentValueId, sampleRecord(contracts.get('judgment'), { id: wrongId }), wrongId, judgmentFields).value;
+    const judgmentValue = encodeRecord(
+      contracts.get('judgment'),
+      personKeyId,
+      judgmentValueId,
+      sampleRecord(contracts.get('judgment'), { id: wrongId }),
+      wrongId,
+      judgmentFields,
+    ).value;
     const [wrongSchema] = signEvents([{ topic: topic('person'), key: valid(wrongId).key, value: judgmentValue, meta: metaFor(3) }], producerKey);
     // authentic and well-formed, but a date no column can hold: the store refuses it, the batch is split until it stands alone
     const farId = id();

@@ -39,7 +39,22 @@ const KILLS = 3;
 function startConsumer(dbUrl: string): ChildProcess {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', 'apply-consumer', '--receiver', 'qdnd', '--provider', 'cand', '--agreements', agreementsDir, '--topic-prefix', prefix, '--db-url', dbUrl],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      'services/cli/main.ts',
+      'apply-consumer',
+      '--receiver',
+      'qdnd',
+      '--provider',
+      'cand',
+      '--agreements',
+      agreementsDir,
+      '--topic-prefix',
+      prefix,
+      '--db-url',
+      dbUrl,
+    ],
     { cwd: repo, env: { ...process.env, THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
@@ -73,7 +88,10 @@ describe('apply consumer crash safety', () => {
       await c.query("SET TimeZone = 'UTC'");
     }
     const state = confirmedHistory(doc, keys).state;
-    producer = testProducer({ pgUrl: source.url, signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))], agreements: async () => [state], prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    producer = testProducer(
+      { pgUrl: source.url, signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))], agreements: async () => [state], prefix, log, contracts },
+      { partitions: 2, heartbeatMs: 500 },
+    );
     await producer.start();
   });
 
@@ -124,7 +142,11 @@ describe('apply consumer crash safety', () => {
   }
 
   it('converges to the projection and filter of the source, each change applied once and in order, across repeated kill -9', async () => {
-    const courtId = (await src.query<{ id: string }>(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HCM', 'Tòa án nhân dân Thành phố Hồ Chí Minh', 'TAND_TINH') RETURNING id`)).rows[0].id;
+    const courtId = (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HCM', 'Tòa án nhân dân Thành phố Hồ Chí Minh', 'TAND_TINH') RETURNING id`,
+      )
+    ).rows[0].id;
     const persons: string[] = [];
     const judgments: string[] = [];
     const pick = (ids: string[]): string | undefined => ids[Math.floor(Math.random() * ids.length)];
@@ -217,7 +239,12 @@ describe('apply consumer crash safety', () => {
     writing = false;
     await writer;
 
-    const shares = ENTITIES.map((e) => compileEntityShare(doc.data.entities.find((s) => s.entity === e)!, contracts.get(e)));
+    const shares = ENTITIES.map((e) =>
+      compileEntityShare(
+        doc.data.entities.find((s) => s.entity === e)!,
+        contracts.get(e),
+      ),
+    );
     const converged = async (): Promise<boolean> => {
       for (const s of shares) if (JSON.stringify(await sharedRows(src, s)) !== JSON.stringify(await heldRows(dst, 'partner_cand', s.entity, s.fields))) return false;
       return true;
@@ -258,7 +285,8 @@ describe('apply consumer crash safety', () => {
         const topic = agreementTopic(prefix, 'cand', doc.id, e);
         const ends = await admin.fetchTopicOffsets(topic);
         const [committed] = await admin.fetchOffsets({ groupId: `${prefix}-apply-${doc.id}-qdnd`, topics: [topic] });
-        for (const end of ends) expect(`${topic}/${end.partition}@${committed.partitions.find((p) => p.partition === end.partition)?.offset}`).toBe(`${topic}/${end.partition}@${end.high}`);
+        for (const end of ends)
+          expect(`${topic}/${end.partition}@${committed.partitions.find((p) => p.partition === end.partition)?.offset}`).toBe(`${topic}/${end.partition}@${end.high}`);
       }
     } finally {
       await admin.disconnect();

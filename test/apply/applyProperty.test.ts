@@ -142,10 +142,7 @@ const shareArb: fc.Arbitrary<Share> = fc
     return filter.map((f) => ({ fields, filter: f }));
   });
 
-type Op =
-  | { kind: 'insert'; values: Record<string, SqlValue> }
-  | { kind: 'update'; target: number; values: Record<string, SqlValue> }
-  | { kind: 'delete'; target: number };
+type Op = { kind: 'insert'; values: Record<string, SqlValue> } | { kind: 'update'; target: number; values: Record<string, SqlValue> } | { kind: 'delete'; target: number };
 const rowArb = fc.record(Object.fromEntries(WRITABLE_NAMES.map((n) => [n, fc.constantFrom(...WRITABLE[n].values)])) as Record<string, fc.Arbitrary<SqlValue>>);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: rowArb.map((values): Op => ({ kind: 'insert', values })) },
@@ -205,7 +202,10 @@ describe('apply consumer: projection and filter hold at every observed moment (p
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    producer = testProducer(
+      { pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts },
+      { partitions: 2, heartbeatMs: 500 },
+    );
     await producer.start();
   });
 
@@ -385,7 +385,12 @@ describe('apply consumer: projection and filter hold at every observed moment (p
             const want = await expected(share);
             // the SQL twin of the filter selects the same rows on the source: the oracle agrees with itself
             expect(await sharedRows(src, compileEntityShare({ entity: 'person', fields: share.fields, filter: share.filter }, PERSON))).toEqual(want);
-            await waitFor(`run ${run} to converge`, async () => JSON.stringify(await heldRows(dst, schema, 'person', share.fields)) === JSON.stringify(want) || undefined, 60_000, 100);
+            await waitFor(
+              `run ${run} to converge`,
+              async () => JSON.stringify(await heldRows(dst, schema, 'person', share.fields)) === JSON.stringify(want) || undefined,
+              60_000,
+              100,
+            );
           } finally {
             watching = false;
             await watcher;

@@ -73,14 +73,25 @@ async function workload(rows: SourceRows, sql: Client, rounds: number): Promise<
     const conviction = await rows.conviction({ judgmentId: judgment, personId: person });
     const decision = await rows.executionDecision({ courtId: court, convictionId: conviction, unitId: unit });
     const closedAt = i % 3 === 0 ? null : i % 3 === 1 ? '2019-12-31T16:59:59Z' : '2021-05-05T00:00:00Z';
-    const c = await rows.enforcementCase({ personId: person, decisionId: decision, unitId: unit, caseType: caseTypes[i % caseTypes.length], status: statuses[i % statuses.length], openedAt: '2018-01-01T00:00:00Z', closedAt });
+    const c = await rows.enforcementCase({
+      personId: person,
+      decisionId: decision,
+      unitId: unit,
+      caseType: caseTypes[i % caseTypes.length],
+      status: statuses[i % statuses.length],
+      openedAt: '2018-01-01T00:00:00Z',
+      closedAt,
+    });
     cases.push(c);
     events.push(await rows.enforcementEvent({ caseId: c, type: eventTypes[i % eventTypes.length], at: i % 2 === 0 ? '2019-06-01T00:00:00Z' : '2022-06-01T00:00:00Z' }));
     if (i % 4 === 3) {
       // one transaction moving rows across every filter at once
       await sql.query('BEGIN');
       await sql.query(`UPDATE thahs.person SET is_military = NOT is_military WHERE id = ANY($1::uuid[])`, [free.slice(-3)]);
-      await sql.query(`UPDATE thahs.enforcement_case SET status = CASE status WHEN 'UNKNOWN' THEN 'HOAN' ELSE 'UNKNOWN' END, case_type = 'CUSTODIAL', closed_at = NULL WHERE id = ANY($1::uuid[])`, [cases.slice(-2)]);
+      await sql.query(
+        `UPDATE thahs.enforcement_case SET status = CASE status WHEN 'UNKNOWN' THEN 'HOAN' ELSE 'UNKNOWN' END, case_type = 'CUSTODIAL', closed_at = NULL WHERE id = ANY($1::uuid[])`,
+        [cases.slice(-2)],
+      );
       await sql.query(`UPDATE thahs.enforcement_event SET event_type = 'RELEASE', event_at = '2023-01-01T00:00:00Z' WHERE id = $1`, [events[events.length - 2]]);
       await sql.query(`UPDATE thahs.judgment SET judgment_date = '2015-01-01', effective_date = '2015-01-01' WHERE id = $1`, [judgment]);
       await sql.query('COMMIT');
@@ -114,7 +125,16 @@ describe('both directions at once', () => {
       const doc = docs[ministry];
       const state = confirmedHistory(doc, keys).state;
       const producer = testProducer(
-        { ministry, pgUrl: db.url, signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))], agreements: async () => [state], prefix, suffix: ministry, log, contracts },
+        {
+          ministry,
+          pgUrl: db.url,
+          signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))],
+          agreements: async () => [state],
+          prefix,
+          suffix: ministry,
+          log,
+          contracts,
+        },
         { partitions: 2, heartbeatMs: 500 },
       );
       sides.push({ ministry, doc, db, sql, rows: new SourceRows(sql, ministry), producer, consumer: undefined as unknown as ApplyConsumer });
@@ -173,12 +193,19 @@ describe('both directions at once', () => {
     await waitFor(
       'both partner stores to match the other side',
       async () => {
-        for (const [p, r] of [[cand, qdnd], [qdnd, cand]] as const) for (const c of await compare(p, r)) if (JSON.stringify(c.want) !== JSON.stringify(c.got)) return undefined;
+        for (const [p, r] of [
+          [cand, qdnd],
+          [qdnd, cand],
+        ] as const)
+          for (const c of await compare(p, r)) if (JSON.stringify(c.want) !== JSON.stringify(c.got)) return undefined;
         return true;
       },
       120_000,
     );
-    for (const [p, r] of [[cand, qdnd], [qdnd, cand]] as const) {
+    for (const [p, r] of [
+      [cand, qdnd],
+      [qdnd, cand],
+    ] as const) {
       for (const c of await compare(p, r)) {
         expect({ direction: `${p.ministry}→${r.ministry}`, entity: c.entity, rows: c.got }).toEqual({ direction: `${p.ministry}→${r.ministry}`, entity: c.entity, rows: c.want });
         // the filters kept some rows back and let some through, so the comparison is not trivially equal
@@ -193,7 +220,10 @@ describe('both directions at once', () => {
     }
 
     // The receiver's own tables: exactly the rows its own workload wrote, unchanged by what was received.
-    for (const [own, other] of [[cand, qdnd], [qdnd, cand]] as const) {
+    for (const [own, other] of [
+      [cand, qdnd],
+      [qdnd, cand],
+    ] as const) {
       const foreign = other.rows.allIds();
       for (const t of EXCHANGED_TABLES) {
         const ids = (await own.sql.query<{ id: string }>(`SELECT id::text FROM thahs."${t}"`)).rows.map((r) => r.id);
@@ -207,7 +237,9 @@ describe('both directions at once', () => {
     // Never published again: the publications hold the own schema only, and every event on a ministry's
     // topics is about a row of its own.
     for (const s of sides) {
-      const pub = await s.sql.query<{ schemaname: string; tablename: string }>(`SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY tablename`, [`pub_${prefix}_${s.ministry}`]);
+      const pub = await s.sql.query<{ schemaname: string; tablename: string }>(`SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY tablename`, [
+        `pub_${prefix}_${s.ministry}`,
+      ]);
       expect(new Set(pub.rows.map((r) => r.schemaname))).toEqual(new Set(['thahs']));
       expect(pub.rows.map((r) => r.tablename).sort()).toEqual([...EXCHANGED_TABLES].sort());
       const partnerPublished = await s.sql.query(`SELECT pubname, schemaname, tablename FROM pg_publication_tables WHERE schemaname <> 'thahs'`);

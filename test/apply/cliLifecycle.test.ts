@@ -56,10 +56,18 @@ describe('the CLI-started consumer follows lifecycle changes', () => {
 
   it('a termination written to the folder after the start deletes the partner data', async () => {
     const base = exampleAgreement('cand-to-qdnd');
-    const doc = { ...base, id: `TTDL-CLI-${prefix}`, data: { entities: base.data.entities.filter((e) => e.entity === 'person') }, deletion: { method: 'hard_delete' as const, afterEnd: 'P0D' } };
+    const doc = {
+      ...base,
+      id: `TTDL-CLI-${prefix}`,
+      data: { entities: base.data.entities.filter((e) => e.entity === 'person') },
+      deletion: { method: 'hard_delete' as const, afterEnd: 'P0D' },
+    };
     // One key per party: the provider's signs its agreement events and its Kafka events alike.
     const keys = partyKeys([doc]);
-    const history = new AgreementHistory(doc, keys.map((k) => ({ keyId: k.keyId, party: k.party, privateKey: createPrivateKey(k.privateKeyPem) })));
+    const history = new AgreementHistory(
+      doc,
+      keys.map((k) => ({ keyId: k.keyId, party: k.party, privateKey: createPrivateKey(k.privateKeyPem) })),
+    );
     history.confirm(doc, FIRST);
     installKeys(keysDir, keys, []);
     generateKeyPair(keysDir, 'qdnd');
@@ -73,10 +81,21 @@ describe('the CLI-started consumer follows lifecycle changes', () => {
     src = new Client({ connectionString: source.url });
     dst = new Client({ connectionString: receiver.url });
     for (const c of [src, dst]) await c.connect();
-    for (let i = 0; i < 3; i++) await src.query(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military) VALUES ('CAND', $1, '1990-01-01', 'M', true)`, [`Quân nhân ${i}`]);
+    for (let i = 0; i < 3; i++)
+      await src.query(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military) VALUES ('CAND', $1, '1990-01-01', 'M', true)`, [`Quân nhân ${i}`]);
 
     // The provider follows the same folder; its events are signed with the key the agreement lists.
-    producer = testProducer({ pgUrl: source.url, signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))], agreements: () => loadAgreementHistories(agreementsDir, keysDir, contracts), prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
+    producer = testProducer(
+      {
+        pgUrl: source.url,
+        signingKeys: [eventSigningKey(keyOf(doc, doc.parties.provider.id, keys))],
+        agreements: () => loadAgreementHistories(agreementsDir, keysDir, contracts),
+        prefix,
+        log,
+        contracts,
+      },
+      { partitions: 2, heartbeatMs: 300 },
+    );
     await producer.start();
 
     const set = await createApplyConsumerSet({ receiver: 'qdnd', provider: 'cand', agreements: agreementsDir, topicPrefix: prefix, dbUrl: receiver.url });

@@ -70,10 +70,16 @@ describe('consumer hardening on the real stack', () => {
   const home = (key: Buffer): number => (murmur2(key) & 0x7fffffff) % 2;
 
   const soldier = async (name: string): Promise<string> =>
-    (await src.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military) VALUES ('CAND', $1, '1990-01-01', 'M', true) RETURNING id::text AS id`, [name])).rows[0].id;
+    (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military) VALUES ('CAND', $1, '1990-01-01', 'M', true) RETURNING id::text AS id`,
+        [name],
+      )
+    ).rows[0].id;
   const held = async (id: string): Promise<{ full_name: string } | undefined> =>
     (await dst.query<{ full_name: string }>('SELECT full_name FROM partner_cand.person WHERE id = $1', [id]).catch(() => ({ rows: [] as { full_name: string }[] }))).rows[0];
-  const deadLetters = async (reason: string): Promise<number> => (await dst.query<{ n: number }>('SELECT count(*)::int AS n FROM partner_state.dead_letter WHERE reason = $1', [reason])).rows[0].n;
+  const deadLetters = async (reason: string): Promise<number> =>
+    (await dst.query<{ n: number }>('SELECT count(*)::int AS n FROM partner_state.dead_letter WHERE reason = $1', [reason])).rows[0].n;
   /** A real event's key and value schema ids, as the producer registered them. */
   async function realIds(): Promise<{ keyId: number; valueId: number }> {
     const [m] = (await readTopicWindow(kafka, topic(), { count: 1000 })).filter((x) => x.value !== null);
@@ -174,7 +180,22 @@ describe('consumer hardening on the real stack', () => {
     const parts = Array.from({ length: 3000 }, (_, i) => {
       const id = randomUUID();
       const { key } = encodeRecord(person, keyId, valueId, null, id);
-      return { topic: topic(), key, value: wire(valueId, Buffer.alloc(4000, i % 251)), meta: { op: 'u' as const, position: { lsn: parseLsn('0/20'), index: i }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity: 'person', agreementId: doc.id, agreementVersion: 1, sourceEpoch: '1' } };
+      return {
+        topic: topic(),
+        key,
+        value: wire(valueId, Buffer.alloc(4000, i % 251)),
+        meta: {
+          op: 'u' as const,
+          position: { lsn: parseLsn('0/20'), index: i },
+          xid: 1,
+          commitTs: Date.now() * 1000,
+          ministry: 'cand',
+          entity: 'person',
+          agreementId: doc.id,
+          agreementVersion: 1,
+          sourceEpoch: '1',
+        },
+      };
     });
     // 3,000 × 4 kB: one chunk's dead letters are ~12 MB, more than any single request may carry
     const events = signEvents(parts, k1);
@@ -191,11 +212,36 @@ describe('consumer hardening on the real stack', () => {
     await waitFor('the row applied', async () => (await held(id)) !== undefined || undefined);
     // Version 2 drops k2 (revoked); the producer keeps signing with k1.
     const t = Date.now();
-    policy.update(history.confirm({ ...doc, version: 2, security: { ...doc.security, keys: doc.security.keys.map((k) => (k.keyIds.includes(k2.keyId) ? { ...k, keyIds: [k1.keyId] } : k)) } }, { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) }));
+    policy.update(
+      history.confirm(
+        { ...doc, version: 2, security: { ...doc.security, keys: doc.security.keys.map((k) => (k.keyIds.includes(k2.keyId) ? { ...k, keyIds: [k1.keyId] } : k)) } },
+        { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) },
+      ),
+    );
     const { keyId, valueId } = await realIds();
     const { key, value } = encodeRecord(person, keyId, valueId, sampleRecord(person, { id, is_military: true, full_name: 'Do khóa bị thu hồi ký' }), id, fields);
     // committed "under version 1", at the largest position there is: it would win over every real change
-    const [forged] = signEvents([{ topic: topic(), key, value, meta: { op: 'u', position: { lsn: parseLsn('FFFFF/FFFFFFF0'), index: 0 }, xid: 1, commitTs: Date.parse(FIRST.confirm) * 1000 + 86_400_000_000 * 60, ministry: 'cand', entity: 'person', agreementId: doc.id, agreementVersion: 1, sourceEpoch: '1' } }], k2);
+    const [forged] = signEvents(
+      [
+        {
+          topic: topic(),
+          key,
+          value,
+          meta: {
+            op: 'u',
+            position: { lsn: parseLsn('FFFFF/FFFFFFF0'), index: 0 },
+            xid: 1,
+            commitTs: Date.parse(FIRST.confirm) * 1000 + 86_400_000_000 * 60,
+            ministry: 'cand',
+            entity: 'person',
+            agreementId: doc.id,
+            agreementVersion: 1,
+            sourceEpoch: '1',
+          },
+        },
+      ],
+      k2,
+    );
     await raw.send({ topic: topic(), messages: [{ key: forged.key, value: forged.value, headers: forged.headers, partition: home(forged.key) }] });
     await waitFor('the revoked key refused', async () => (await deadLetters('key-not-in-agreement')) > 0 || undefined);
     await src.query(`UPDATE thahs.person SET full_name = 'Tên thật mới' WHERE id = $1`, [id]);
@@ -239,7 +285,16 @@ describe('consumer hardening on the real stack', () => {
     // Version 3 adds a field: the producer registers a new projection, whose id the registry then "loses".
     proxy.answerUnknown({ status: 404 });
     const t = Date.now();
-    policy.update(history.confirm({ ...history.state.versions[history.state.versions.length - 1].document, version: 3, data: { entities: [{ entity: 'person', fields: [...fields, 'sex'], filter: { field: 'is_military', op: 'eq', value: true } }] } }, { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) }));
+    policy.update(
+      history.confirm(
+        {
+          ...history.state.versions[history.state.versions.length - 1].document,
+          version: 3,
+          data: { entities: [{ entity: 'person', fields: [...fields, 'sex'], filter: { field: 'is_military', op: 'eq', value: true } }] },
+        },
+        { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) },
+      ),
+    );
     await waitFor('the producer to take version 3', async () => {
       const r = await src.query<{ version: number }>(`SELECT version FROM thahs_cdc.route_scope WHERE agreement_id = $1 AND entity = 'person'`, [doc.id]);
       return r.rows[0]?.version === 3 || undefined;

@@ -157,13 +157,30 @@ describe('agreement changes at the provider: backfills, suspension, resumption, 
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    courtId = (await src.query<{ id: string }>(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id::text AS id`)).rows[0].id;
+    courtId = (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id::text AS id`,
+      )
+    ).rows[0].id;
     for (let i = 0; i < 4; i++) soldiers.push(await person(true));
     for (let i = 0; i < 4; i++) civilians.push(await person(false));
-    for (const [d, n] of [['2012-01-05', '1/2012/HS-ST'], ['2019-06-01', '7/2019/HS-ST']]) {
-      judgments.push((await src.query<{ id: string }>(`INSERT INTO thahs.judgment (ministry, judgment_no, judgment_date, court_id, instance, effective_date) VALUES ('CAND', $1, $2, $3, 'SO_THAM', $2) RETURNING id::text AS id`, [n, d, courtId])).rows[0].id);
+    for (const [d, n] of [
+      ['2012-01-05', '1/2012/HS-ST'],
+      ['2019-06-01', '7/2019/HS-ST'],
+    ]) {
+      judgments.push(
+        (
+          await src.query<{ id: string }>(
+            `INSERT INTO thahs.judgment (ministry, judgment_no, judgment_date, court_id, instance, effective_date) VALUES ('CAND', $1, $2, $3, 'SO_THAM', $2) RETURNING id::text AS id`,
+            [n, d, courtId],
+          )
+        ).rows[0].id,
+      );
     }
-    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
+    producer = testProducer(
+      { pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts },
+      { partitions: 2, heartbeatMs: 300 },
+    );
     await producer.start();
     raw = kafka.producer();
     await raw.connect();
@@ -193,7 +210,15 @@ describe('agreement changes at the provider: backfills, suspension, resumption, 
     expect((await heldRows(dst, 'partner_cand', 'person', ['id'])).length).toBe(soldiers.length);
 
     // Version 2: every person, with their national ids and dates of birth, and the judgments too.
-    const v2 = doc(v1.id, 'partner_cand', [{ entity: 'person', fields: [...narrow.fields, 'national_id', 'date_of_birth'] }, { entity: 'judgment', fields: ['id', 'ministry', 'judgment_no', 'judgment_date'] }], 2);
+    const v2 = doc(
+      v1.id,
+      'partner_cand',
+      [
+        { entity: 'person', fields: [...narrow.fields, 'national_id', 'date_of_birth'] },
+        { entity: 'judgment', fields: ['id', 'ministry', 'judgment_no', 'judgment_date'] },
+      ],
+      2,
+    );
     policy.update(history.confirm(v2, stepsNow()));
     // The receiver's manager restarts a consumer whose agreement shares new entities; so does this test.
     await first.stop();
@@ -214,7 +239,12 @@ describe('agreement changes at the provider: backfills, suspension, resumption, 
     const { history, policy, v1 } = wide;
     const before = await endOffsets(agreementTopic(prefix, 'cand', v1.id, 'person'));
     const t = Date.now();
-    policy.update(history.join({ id: 'qdnd.cuc-tac-chien', ministry: 'qdnd', nameVi: 'Cục Tác chiến, Bộ Tổng Tham mưu' }, 'qdnd-cuc-tac-chien-2026', { request: new Date(t), confirm: new Date(t + 1) }));
+    policy.update(
+      history.join({ id: 'qdnd.cuc-tac-chien', ministry: 'qdnd', nameVi: 'Cục Tác chiến, Bộ Tổng Tham mưu' }, 'qdnd-cuc-tac-chien-2026', {
+        request: new Date(t),
+        confirm: new Date(t + 1),
+      }),
+    );
     const scope = await waitFor('the producer to take version 3', async () => {
       const r = await src.query<{ version: number; reason: string }>(
         `SELECT s.version, b.reason FROM thahs_cdc.route_scope s JOIN thahs_cdc.backfill_progress b USING (agreement_id, entity) WHERE s.agreement_id = $1 AND s.entity = 'person'`,
@@ -322,7 +352,10 @@ describe('agreement changes at the provider: backfills, suspension, resumption, 
     altered[altered.length - 1] ^= 1;
     await raw.send({ topic, messages: [{ key: real.key, value: altered, headers: real.headers, partition: real.partition }] });
     const dead = await waitFor('the dead letter', async () => {
-      const r = await dst.query<{ reason: string; raw_value: Buffer | null; value_sha256: string | null }>(`SELECT reason, raw_value, value_sha256 FROM partner_state.dead_letter WHERE topic = $1`, [topic]);
+      const r = await dst.query<{ reason: string; raw_value: Buffer | null; value_sha256: string | null }>(
+        `SELECT reason, raw_value, value_sha256 FROM partner_state.dead_letter WHERE topic = $1`,
+        [topic],
+      );
       return r.rows[0];
     });
     expect(dead.reason).toBe('bad-signature');

@@ -59,7 +59,9 @@ describe('no personal value or secret in logs and error messages (issue 14 item 
     expect(ids.length).toBeGreaterThan(10);
 
     // Contract drift on a row value: a code that is an ID number (the check constraints dropped first).
-    const checks = await sql.query<{ conname: string }>("SELECT conname FROM pg_constraint WHERE conrelid = 'thahs.person'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%sex%'");
+    const checks = await sql.query<{ conname: string }>(
+      "SELECT conname FROM pg_constraint WHERE conrelid = 'thahs.person'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%sex%'",
+    );
     for (const c of checks.rows) await sql.query(`ALTER TABLE thahs.person DROP CONSTRAINT "${c.conname}"`);
     await sql.query('UPDATE thahs.person SET sex = national_id WHERE id = (SELECT id FROM thahs.person WHERE national_id IS NOT NULL ORDER BY id LIMIT 1)');
     const reason = await waitFor(
@@ -72,7 +74,11 @@ describe('no personal value or secret in logs and error messages (issue 14 item 
     expect(reason).toMatch(/not in the contract enum/);
 
     // A decimal amount wider than its contract, as the producer's encoder meets it.
-    const amounts = (await sql.query<{ v: string }>('SELECT court_fee_vnd::text AS v FROM thahs.judgment UNION SELECT civil_obligation_vnd::text FROM thahs.judgment WHERE civil_obligation_vnd IS NOT NULL')).rows.map((r) => r.v);
+    const amounts = (
+      await sql.query<{ v: string }>(
+        'SELECT court_fee_vnd::text AS v FROM thahs.judgment UNION SELECT civil_obligation_vnd::text FROM thahs.judgment WHERE civil_obligation_vnd IS NOT NULL',
+      )
+    ).rows.map((r) => r.v);
     expect(amounts.length).toBeGreaterThan(3);
     const feeField = contracts.get('judgment').fields.find((f) => f.name === 'court_fee_vnd')!;
     const decimal = createAvroType({ type: 'bytes', logicalType: 'decimal', precision: feeField.precision, scale: feeField.scale ?? 0 });
@@ -81,9 +87,17 @@ describe('no personal value or secret in logs and error messages (issue 14 item 
 
     // Filter literals that are personal values, in an agreement document and against a record.
     const file = path.join(repoRoot(), 'deploy', 'agreements', 'cand-to-qdnd.yaml');
-    const doc = JSON.parse(JSON.stringify(parseAgreementText(fs.readFileSync(file, 'utf8'), file, { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) }))) as { data: { entities: { entity: string; filter?: unknown }[] } };
+    const doc = JSON.parse(JSON.stringify(parseAgreementText(fs.readFileSync(file, 'utf8'), file, { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) }))) as {
+      data: { entities: { entity: string; filter?: unknown }[] };
+    };
     const share = doc.data.entities.find((e) => e.entity === 'person')!;
-    share.filter = { and: [{ field: 'is_military', op: 'eq', value: ids[1] }, { field: 'sex', op: 'in', values: [ids[2]] }, { field: 'date_of_birth', op: 'lt', value: persons[3].full_name }] };
+    share.filter = {
+      and: [
+        { field: 'is_military', op: 'eq', value: ids[1] },
+        { field: 'sex', op: 'in', values: [ids[2]] },
+        { field: 'date_of_birth', op: 'lt', value: persons[3].full_name },
+      ],
+    };
     capture(() => parseAgreementText(JSON.stringify(doc), 'leaky.json', { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) }));
     const predicate = compileFilterPredicate({ field: 'date_of_birth', op: 'lt', value: '2000-01-01' }, contracts.get('person'));
     capture(() => predicate({ date_of_birth: persons[4].full_name }));
@@ -91,7 +105,10 @@ describe('no personal value or secret in logs and error messages (issue 14 item 
     // A configuration URL with a password, and an error whose cause quotes one.
     capture(() => loadConfig({ ...process.env, THAHS_CAND_PG_URL: `mysql://thahs:${PASSWORD}@127.0.0.1:15432/thahs` }));
     capture(() => loadConfig({ ...process.env, THAHS_REGISTRY_PASSWORD: PASSWORD, THAHS_REGISTRY_URL: `ftp://registry:${PASSWORD}@h/` }));
-    log.error('could not reach the registry', { err: new Error('request failed', { cause: new Error(`GET https://registry:${PASSWORD}@127.0.0.1:28081/x refused`) }), attempt: { url: `postgres://apply:${PASSWORD}@db/thahs` } });
+    log.error('could not reach the registry', {
+      err: new Error('request failed', { cause: new Error(`GET https://registry:${PASSWORD}@127.0.0.1:28081/x refused`) }),
+      attempt: { url: `postgres://apply:${PASSWORD}@db/thahs` },
+    });
     log.debug('a row seen', { row: { full_name: persons[5].full_name, nested: { national_id: ids[5] } } });
 
     expect(messages.length).toBeGreaterThanOrEqual(7);

@@ -95,7 +95,9 @@ suite('the pipeline rides out the loss of its servers (issue 14 item 13)', () =>
     await workload.pause();
     const during = workload.changes - before;
     await waitFor(`the partner store to match the source after the ${name} outage`, async () => (await converged()) || undefined, RECOVERY_MS, 500);
-    figures.push(`${name}: away ${Math.round((restoredAt - t0) / 1000)} s, ${during} source changes meanwhile, converged ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after the return`);
+    figures.push(
+      `${name}: away ${Math.round((restoredAt - t0) / 1000)} s, ${during} source changes meanwhile, converged ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after the return`,
+    );
     return during;
   }
 
@@ -128,7 +130,14 @@ suite('the pipeline rides out the loss of its servers (issue 14 item 13)', () =>
     policy = new AgreementPolicy(confirmedHistory(doc, fx.keys).state, 'qdnd', contracts);
     workload = new PersonWorkload(fx.sql);
 
-    producer = fx.producer({ log, pgUrl: sourceProxy.rewrite(fx.db.url), kafkaBrokers: [broker.bootstrap], registryUrl: registryProxy.rewrite(config.registryUrl), partitions: 2, heartbeatMs: 500 });
+    producer = fx.producer({
+      log,
+      pgUrl: sourceProxy.rewrite(fx.db.url),
+      kafkaBrokers: [broker.bootstrap],
+      registryUrl: registryProxy.rewrite(config.registryUrl),
+      partitions: 2,
+      heartbeatMs: 500,
+    });
     await producer.start();
     const kafka = new Kafka({ clientId: 'outages-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();

@@ -38,10 +38,7 @@ describe('cdc producer on the real stack', () => {
   });
 
   const insertPerson = async (name: string): Promise<string> => {
-    const r = await sql.query<{ id: string }>(
-      `INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1990-05-01', 'M') RETURNING id`,
-      [name],
-    );
+    const r = await sql.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1990-05-01', 'M') RETURNING id`, [name]);
     return r.rows[0].id;
   };
 

@@ -92,7 +92,9 @@ describe('cdc producer crash safety', () => {
   it('loses no committed change across repeated kill -9 during a write burst', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
-      const r = await sql.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1985-01-01', 'F') RETURNING id`, [`Phạm Thị ${i}`]);
+      const r = await sql.query<{ id: string }>(`INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex) VALUES ('CAND', $1, '1985-01-01', 'F') RETURNING id`, [
+        `Phạm Thị ${i}`,
+      ]);
       ids.push(r.rows[0].id);
     }
     child = startProducer(db.url);

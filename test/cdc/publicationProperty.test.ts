@@ -58,7 +58,12 @@ const personFilter: fc.Arbitrary<RowFilter | undefined> = fc.constantFrom<RowFil
   { field: 'is_military', op: 'eq', value: false },
   { field: 'date_of_birth', op: 'ge', value: '1990-01-01' },
   { field: 'sex', op: 'in', values: ['F'] },
-  { and: [{ field: 'is_military', op: 'eq', value: true }, { field: 'date_of_birth', op: 'lt', value: '1995-01-01' }] },
+  {
+    and: [
+      { field: 'is_military', op: 'eq', value: true },
+      { field: 'date_of_birth', op: 'lt', value: '1995-01-01' },
+    ],
+  },
 );
 const judgmentFilter: fc.Arbitrary<RowFilter | undefined> = fc.constantFrom<RowFilter | undefined>(undefined, { field: 'judgment_date', op: 'ge', value: '2015-01-01' });
 
@@ -94,7 +99,14 @@ const dates = fc.constantFrom('1980-02-29', '1989-12-31', '1990-01-01', '1994-06
 const judgmentDates = fc.constantFrom('2012-05-05', '2014-12-31', '2015-01-01', '2019-09-09');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('insert-person' as const), military: fc.boolean(), dob: dates, sex: fc.constantFrom('M' as const, 'F' as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('update-person' as const), target: fc.nat(), set: fc.constantFrom('is_military' as const, 'date_of_birth' as const, 'occupation' as const, 'sex' as const, 'full_name' as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('update-person' as const),
+      target: fc.nat(),
+      set: fc.constantFrom('is_military' as const, 'date_of_birth' as const, 'occupation' as const, 'sex' as const, 'full_name' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete-person' as const), target: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert-judgment' as const), date: judgmentDates }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('update-judgment' as const), target: fc.nat(), date: judgmentDates }) },
@@ -132,7 +144,13 @@ describe('publication per agreement (property, real stack)', () => {
           case 'update-person': {
             const id = pick(persons, op.target);
             if (!id) break;
-            const set = { is_military: 'is_military = NOT is_military', date_of_birth: `date_of_birth = CASE WHEN date_of_birth < '1990-01-01' THEN date '1996-01-01' ELSE date '1985-01-01' END`, occupation: `occupation = 'Nghề ' || md5(random()::text)`, sex: `sex = CASE WHEN sex = 'M' THEN 'F' ELSE 'M' END`, full_name: `full_name = full_name || '.'` }[op.set];
+            const set = {
+              is_military: 'is_military = NOT is_military',
+              date_of_birth: `date_of_birth = CASE WHEN date_of_birth < '1990-01-01' THEN date '1996-01-01' ELSE date '1985-01-01' END`,
+              occupation: `occupation = 'Nghề ' || md5(random()::text)`,
+              sex: `sex = CASE WHEN sex = 'M' THEN 'F' ELSE 'M' END`,
+              full_name: `full_name = full_name || '.'`,
+            }[op.set];
             await src.query(`UPDATE thahs.person SET ${set} WHERE id = $1`, [id]);
             break;
           }
@@ -193,7 +211,8 @@ describe('publication per agreement (property, real stack)', () => {
       // Allowed only while the provider could not yet know of the successor.
       const successor = state.versions.find((v) => v.version > version && v.status === 'confirmed' && v.confirmedAt !== undefined);
       const since = successor ? commitMs - Date.parse(successor.confirmedAt!) : Infinity;
-      if (!(since >= 0 && since < KNOWLEDGE_WINDOW_MS)) return `committed at ${new Date(commitMs).toISOString()} under version ${version}, in force then: ${inForce?.version ?? 'none'}`;
+      if (!(since >= 0 && since < KNOWLEDGE_WINDOW_MS))
+        return `committed at ${new Date(commitMs).toISOString()} under version ${version}, in force then: ${inForce?.version ?? 'none'}`;
     }
     if (value === null) return null;
     const allowed = new Set(share.fields);
@@ -215,7 +234,11 @@ describe('publication per agreement (property, real stack)', () => {
       await c.connect();
       await c.query("SET TimeZone = 'UTC'");
     }
-    courtId = (await src.query<{ id: string }>(`INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-PP', 'Tòa án nhân dân tỉnh Phú Thọ', 'TAND_TINH') RETURNING id::text AS id`)).rows[0].id;
+    courtId = (
+      await src.query<{ id: string }>(
+        `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-PP', 'Tòa án nhân dân tỉnh Phú Thọ', 'TAND_TINH') RETURNING id::text AS id`,
+      )
+    ).rows[0].id;
     await apply([
       { kind: 'insert-person', military: true, dob: '1985-01-01', sex: 'M' },
       { kind: 'insert-person', military: false, dob: '1995-01-01', sex: 'F' },
@@ -241,7 +264,13 @@ describe('publication per agreement (property, real stack)', () => {
       fc.asyncProperty(sharesArb, fc.option(sharesArb, { freq: 2 }), streamArb, async (first, amended, stream) => {
         run++;
         const schema = `partner_cand_q${run}`;
-        const v1: AgreementDocument = { ...base, id: `TTDL-Q${run}-${prefix}`, data: { entities: first }, place: { ...base.place, partnerStore: { database: 'qdnd', schema } }, method: { ...base.method, scope: 'partial' } };
+        const v1: AgreementDocument = {
+          ...base,
+          id: `TTDL-Q${run}-${prefix}`,
+          data: { entities: first },
+          place: { ...base.place, partnerStore: { database: 'qdnd', schema } },
+          method: { ...base.method, scope: 'partial' },
+        };
         const history = new AgreementHistory(v1);
         const policy = new AgreementPolicy(history.confirm(v1, FIRST), 'qdnd', contracts);
         // Only this run's agreement: the earlier runs' end (nothing more is published for them).

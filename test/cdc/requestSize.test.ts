@@ -9,7 +9,7 @@ import { readTopics } from '../support/topicReader';
  * a topic created before the exchange topics' 8 MiB default): the producer sizes its requests to the
  * limit instead of failing with MESSAGE_TOO_LARGE and stalling the slot.
  */
-describe('cdc producer requests sized to the topics\' max.message.bytes', () => {
+describe("cdc producer requests sized to the topics' max.message.bytes", () => {
   const config = loadConfig();
   const kafka = new Kafka({ clientId: 'reqsize-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
   let fx: ProducerFixture;
@@ -26,7 +26,16 @@ describe('cdc producer requests sized to the topics\' max.message.bytes', () => 
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: fx.topic('person'), numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'max.message.bytes', value: '65536' }] }],
+      topics: [
+        {
+          topic: fx.topic('person'),
+          numPartitions: 1,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: '65536' },
+          ],
+        },
+      ],
     });
     await admin.disconnect();
     const producer = fx.producer();

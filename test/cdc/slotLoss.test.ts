@@ -71,7 +71,7 @@ describe('a lost replication slot (issue 14 item 12)', () => {
     await admin.query(`UPDATE thahs.person SET occupation = 'Đổi trong lúc mất slot' WHERE id = ANY($1::uuid[])`, [during.slice(0, 5)]);
     await admin.query(`UPDATE thahs.person SET occupation = 'Đổi cũ' WHERE full_name LIKE 'Người trước %' AND date_of_birth < DATE '1980-01-05'`);
 
-    await waitFor('the slot-lost metric', async () => ((await lostCount()) > 0) || undefined, 60_000, 300);
+    await waitFor('the slot-lost metric', async () => (await lostCount()) > 0 || undefined, 60_000, 300);
     const alarms = metricAlarms(parsePrometheusText(await metricsRegistry.metrics())).filter((a) => a.code === 'slot-lost' && a.message.includes(p.fx.slot));
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ severity: 'critical', ministry: 'cand' });

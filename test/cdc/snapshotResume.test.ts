@@ -67,10 +67,14 @@ describe('cdc producer resumes an unfinished backfill', () => {
       return out;
     };
     // every row's newest event is its current state, including the change made while the producer was down
-    const final = await waitFor('every person in its current state on the topic', async () => {
-      const l = await latest();
-      return ids.every((r) => l.get(r.id)?.occupation === r.occupation) ? l : undefined;
-    }, 120_000);
+    const final = await waitFor(
+      'every person in its current state on the topic',
+      async () => {
+        const l = await latest();
+        return ids.every((r) => l.get(r.id)?.occupation === r.occupation) ? l : undefined;
+      },
+      120_000,
+    );
     expect(final.size).toBe(8);
     expect(ids.filter((r) => r.occupation === 'Thợ may')).toHaveLength(1);
 

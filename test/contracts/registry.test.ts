@@ -47,7 +47,10 @@ afterAll(async () => {
 describe('contract schemas in the schema registry', () => {
   it.each(contracts.entities().map((e) => [e]))('%s: key and value register and read back unchanged', async (entity) => {
     const contract = contracts.get(entity);
-    for (const [part, schema] of [['key', contract.keySchema], ['value', contract.valueSchema]] as const) {
+    for (const [part, schema] of [
+      ['key', contract.keySchema],
+      ['value', contract.valueSchema],
+    ] as const) {
       const subject = testSubject(entity, part);
       const id = await register(schema, subject);
       expect(await storedSchema(id)).toEqual(schema);

@@ -25,11 +25,16 @@ describe('thahs seed / thahs workload', () => {
   });
 
   it('seed rejects a bad ministry with a usage error', async () => {
-    await expect(run(thahs, ['seed', '--ministry', 'army', '--persons', '1', '--url', db.url])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/expected cand or qdnd/) });
+    await expect(run(thahs, ['seed', '--ministry', 'army', '--persons', '1', '--url', db.url])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/expected cand or qdnd/),
+    });
   });
 
   it('workload runs for the given duration and prints the achieved rate', async () => {
     const { stdout } = await run(thahs, ['workload', '--ministry', 'cand', '--rate', '40', '--mix', '80:20:0', '--duration', '2', '--url', db.url]);
-    expect(stdout.trim()).toMatch(/^workload cand: \d+\.\d s, \d+ changes \(\d+ inserted \/ \d+ updated \/ 0 deleted\) in \d+ transactions, [\d.]+ changes\/s overall, [\d.]+\/s lately, 0 failed$/);
+    expect(stdout.trim()).toMatch(
+      /^workload cand: \d+\.\d s, \d+ changes \(\d+ inserted \/ \d+ updated \/ 0 deleted\) in \d+ transactions, [\d.]+ changes\/s overall, [\d.]+\/s lately, 0 failed$/,
+    );
   });
 });

@@ -1,15 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
-import {
-  COLUMN_CODE_LISTS,
-  createDataSource,
-  EXCHANGED_TABLES,
-  migrate,
-  MinistryMismatchError,
-  TABLE_COLUMNS,
-  type ExchangedTable,
-} from '../../libs/model';
+import { COLUMN_CODE_LISTS, createDataSource, EXCHANGED_TABLES, migrate, MinistryMismatchError, TABLE_COLUMNS, type ExchangedTable } from '../../libs/model';
 import { loadConfig } from '../../libs/config';
 import { ScratchDatabase } from '../support/scratchDatabase';
 
@@ -282,16 +274,72 @@ describe('rejected rows name the rule they break', () => {
     ['org_unit', 'org_unit_unit_kind_code', { ministry: 'CAND', unit_code: 'T-2', name: 'x', unit_kind: 'NHA_TU', valid_from: '2020-01-01' }],
     ['org_unit', 'org_unit_validity_order', { ministry: 'CAND', unit_code: 'T-3', name: 'x', unit_kind: 'TRAI_GIAM', valid_from: '2020-01-01', valid_to: '2019-01-01' }],
     ['court', 'court_court_code_key', { ministry: 'CAND', court_code: 'T-COURT', name: 'x', court_kind: 'TAND_TINH' }],
-    ['legal_person', 'legal_person_enterprise_code_format', { ministry: 'CAND', enterprise_code: '01234', name: 'x', head_office_address: 'x', province_code: '001', legal_rep_name: 'x', status: 'HOAT_DONG' }],
+    [
+      'legal_person',
+      'legal_person_enterprise_code_format',
+      { ministry: 'CAND', enterprise_code: '01234', name: 'x', head_office_address: 'x', province_code: '001', legal_rep_name: 'x', status: 'HOAT_DONG' },
+    ],
     ['judgment', 'judgment_court_no_date_key', { ministry: 'CAND', judgment_no: '1/2024/HS-ST', judgment_date: '2024-03-01', court_id: COURT, instance: 'SO_THAM' }],
-    ['judgment', 'judgment_amounts_nonnegative', { ministry: 'CAND', judgment_no: '2/2024/HS-ST', judgment_date: '2024-03-01', court_id: COURT, instance: 'SO_THAM', court_fee_vnd: -1 }],
+    [
+      'judgment',
+      'judgment_amounts_nonnegative',
+      { ministry: 'CAND', judgment_no: '2/2024/HS-ST', judgment_date: '2024-03-01', court_id: COURT, instance: 'SO_THAM', court_fee_vnd: -1 },
+    ],
     ['conviction', 'conviction_one_subject', { ministry: 'CAND', judgment_id: JUDGMENT }],
-    ['execution_decision', 'execution_decision_court_no_date_key', { ministry: 'CAND', decision_no: '7/2024/QĐ-CA', decision_date: '2024-04-01', court_id: COURT, issuer_name: 'x', issuer_title: 'x', conviction_id: CONVICTION, executing_unit_id: UNIT, kind: 'IMPRISONMENT' }],
-    ['enforcement_case', 'enforcement_case_unit_case_no_key', { ministry: 'CAND', case_no: 'HS-2024-00001', subject_person_id: PERSON, execution_decision_id: DECISION, managing_unit_id: UNIT, case_type: 'CUSTODIAL', status: 'DANG_THI_HANH', opened_at: '2024-04-03T02:00:00Z' }],
-    ['enforcement_case', 'enforcement_case_status_code', { ministry: 'CAND', case_no: 'HS-2024-00002', subject_person_id: PERSON, execution_decision_id: DECISION, managing_unit_id: UNIT, case_type: 'CUSTODIAL', status: 'DONE', opened_at: '2024-04-03T02:00:00Z' }],
+    [
+      'execution_decision',
+      'execution_decision_court_no_date_key',
+      {
+        ministry: 'CAND',
+        decision_no: '7/2024/QĐ-CA',
+        decision_date: '2024-04-01',
+        court_id: COURT,
+        issuer_name: 'x',
+        issuer_title: 'x',
+        conviction_id: CONVICTION,
+        executing_unit_id: UNIT,
+        kind: 'IMPRISONMENT',
+      },
+    ],
+    [
+      'enforcement_case',
+      'enforcement_case_unit_case_no_key',
+      {
+        ministry: 'CAND',
+        case_no: 'HS-2024-00001',
+        subject_person_id: PERSON,
+        execution_decision_id: DECISION,
+        managing_unit_id: UNIT,
+        case_type: 'CUSTODIAL',
+        status: 'DANG_THI_HANH',
+        opened_at: '2024-04-03T02:00:00Z',
+      },
+    ],
+    [
+      'enforcement_case',
+      'enforcement_case_status_code',
+      {
+        ministry: 'CAND',
+        case_no: 'HS-2024-00002',
+        subject_person_id: PERSON,
+        execution_decision_id: DECISION,
+        managing_unit_id: UNIT,
+        case_type: 'CUSTODIAL',
+        status: 'DONE',
+        opened_at: '2024-04-03T02:00:00Z',
+      },
+    ],
     ['enforcement_event', 'enforcement_event_event_type_code', { ministry: 'CAND', case_id: CASE, event_type: 'PARTY', event_at: '2024-05-01T02:00:00Z' }],
-    ['enforcement_event', 'enforcement_event_details_object', { ministry: 'CAND', case_id: CASE, event_type: 'CONDUCT_RATING', event_at: '2024-05-01T02:00:00Z', details: JSON.stringify('TOT') }],
-    ['enforcement_event', 'enforcement_event_case_id_fk', { ministry: 'CAND', case_id: '00000000-0000-4000-8000-0000000000ff', event_type: 'ADMISSION', event_at: '2024-05-01T02:00:00Z' }],
+    [
+      'enforcement_event',
+      'enforcement_event_details_object',
+      { ministry: 'CAND', case_id: CASE, event_type: 'CONDUCT_RATING', event_at: '2024-05-01T02:00:00Z', details: JSON.stringify('TOT') },
+    ],
+    [
+      'enforcement_event',
+      'enforcement_event_case_id_fk',
+      { ministry: 'CAND', case_id: '00000000-0000-4000-8000-0000000000ff', event_type: 'ADMISSION', event_at: '2024-05-01T02:00:00Z' },
+    ],
     ['conviction_offence', 'conviction_offence_code_article_range', { ministry: 'CAND', conviction_id: CONVICTION, code_article: 999, offence_name: 'x' }],
     ['monetary_obligation', 'monetary_obligation_amounts_valid', { ministry: 'CAND', conviction_id: CONVICTION, kind: 'FINE', amount_vnd: 100, paid_vnd: 200 }],
   ] as [ExchangedTable, string, Record<string, unknown>][])('%s row rejected by %s', async (table, constraint, values) => {

@@ -48,7 +48,9 @@ async function catalogShape(url: string): Promise<{ constraints: string[]; index
     const cons = await c.query<{ x: string }>(
       "SELECT conrelid::regclass::text || '.' || conname || ' ' || pg_get_constraintdef(oid) AS x FROM pg_constraint WHERE connamespace = 'thahs'::regnamespace ORDER BY 1",
     );
-    const idx = await c.query<{ x: string }>("SELECT pg_get_indexdef(indexrelid) AS x FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'thahs'::regnamespace ORDER BY 1");
+    const idx = await c.query<{ x: string }>(
+      "SELECT pg_get_indexdef(indexrelid) AS x FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'thahs'::regnamespace ORDER BY 1",
+    );
     return { constraints: cons.rows.map((r) => r.x), indexes: idx.rows.map((r) => r.x) };
   });
 }
@@ -68,7 +70,17 @@ describe('seedDatabase', () => {
     expect(r.persons).toBe(400);
     expect(r.firstOrdinal).toBe(0);
     expect(r.rowsByTable.person).toBe(400);
-    for (const t of ['judgment', 'conviction', 'conviction_offence', 'penalty', 'execution_decision', 'enforcement_case', 'custody_placement', 'enforcement_event', 'monetary_obligation'] as const) {
+    for (const t of [
+      'judgment',
+      'conviction',
+      'conviction_offence',
+      'penalty',
+      'execution_decision',
+      'enforcement_case',
+      'custody_placement',
+      'enforcement_event',
+      'monetary_obligation',
+    ] as const) {
       expect([t, r.rowsByTable[t] > 0]).toEqual([t, true]);
     }
     expect(r.rows).toBe(Object.values(r.rowsByTable).reduce((x, y) => x + y, 0));
@@ -91,7 +103,9 @@ describe('seedDatabase', () => {
     const other = await seedDatabase({ url: a.url, ministry: 'cand', persons: 100, seed: 6 });
     expect(other.firstOrdinal).toBe(0);
     const state = await withClient(a.url, async (c) => {
-      const persons = await c.query<{ n: string; ids: string }>('SELECT count(*)::text AS n, count(DISTINCT national_id)::text AS ids FROM thahs.person WHERE national_id IS NOT NULL');
+      const persons = await c.query<{ n: string; ids: string }>(
+        'SELECT count(*)::text AS n, count(DISTINCT national_id)::text AS ids FROM thahs.person WHERE national_id IS NOT NULL',
+      );
       const all = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM thahs.person');
       const runs = await c.query<{ seed: string; first_ordinal: string; persons_done: string }>(
         'SELECT seed::text, first_ordinal::text, persons_done::text FROM thahs_meta.datagen_run WHERE finished_at IS NOT NULL ORDER BY run_id',
@@ -114,7 +128,9 @@ describe('seedDatabase', () => {
       courts: await c.query<{ kind: string }>('SELECT DISTINCT k.court_kind AS kind FROM thahs.judgment j JOIN thahs.court k ON k.id = j.court_id'),
       soldiers: await c.query<{ share: number }>('SELECT avg(is_military::int)::float AS share FROM thahs.person'),
       ministry: await c.query<{ m: string }>('SELECT DISTINCT ministry AS m FROM thahs.enforcement_event'),
-      units: await c.query<{ n: string }>("SELECT count(*)::text AS n FROM thahs.person p JOIN thahs.org_unit u ON u.id = p.military_unit_id WHERE u.unit_kind = 'DON_VI_QUAN_DOI'"),
+      units: await c.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM thahs.person p JOIN thahs.org_unit u ON u.id = p.military_unit_id WHERE u.unit_kind = 'DON_VI_QUAN_DOI'",
+      ),
     }));
     for (const row of r.courts.rows) expect(row.kind).toMatch(/^TAQS_/);
     expect(r.soldiers.rows[0]?.share).toBeGreaterThan(0.8);

@@ -35,7 +35,17 @@ describe('runWorkload', () => {
   it('keeps the requested rate and insert:update:delete mix, reporting as it goes', async () => {
     const before = await counts();
     const reports: WorkloadReport[] = [];
-    const final = await runWorkload({ url: db.url, ministry: 'cand', rate: 150, mix: { insert: 60, update: 30, delete: 10 }, durationSec: 4, reportEverySec: 1, seed: 3, connections: 1, onReport: (r) => reports.push(r) });
+    const final = await runWorkload({
+      url: db.url,
+      ministry: 'cand',
+      rate: 150,
+      mix: { insert: 60, update: 30, delete: 10 },
+      durationSec: 4,
+      reportEverySec: 1,
+      seed: 3,
+      connections: 1,
+      onReport: (r) => reports.push(r),
+    });
     expect(final.final).toBe(true);
     expect(final.failedTransactions).toBe(0);
     expect(final.changes).toBeGreaterThan(150 * 4 * 0.75);

@@ -20,7 +20,10 @@ describe('thahs dlq', () => {
     signed = await fx.deadLetter('person', 'bad-signature', 'signature does not verify', [1, 2], { full_name: NAME });
     // A provider that published a field the agreement does not share (father_name): a forged event.
     const personFields = fx.doc.data.entities.find((e) => e.entity === 'person')!.fields;
-    [forged] = await fx.deadLetter('person', 'key-not-in-agreement', 'signed by a key the agreement does not list', [3], { full_name: NAME, father_name: FATHER }, [...personFields, 'father_name']);
+    [forged] = await fx.deadLetter('person', 'key-not-in-agreement', 'signed by a key the agreement does not list', [3], { full_name: NAME, father_name: FATHER }, [
+      ...personFields,
+      'father_name',
+    ]);
     [undecodable] = await fx.deadLetter('judgment', 'undecodable', 'value does not decode', [5]);
   });
 
@@ -61,7 +64,12 @@ describe('thahs dlq', () => {
       key: { decoded: boolean; id: string };
       value: { decoded: boolean; fields: { name: string; isNull: boolean; value?: unknown }[]; outsideAgreement: string[] };
     };
-    expect(s).toMatchObject({ reason: 'key-not-in-agreement', detail: 'signed by a key the agreement does not list', meta: { agreementId: fx.agreementId, entity: 'person' }, judgedBy: { version: 1 } });
+    expect(s).toMatchObject({
+      reason: 'key-not-in-agreement',
+      detail: 'signed by a key the agreement does not list',
+      meta: { agreementId: fx.agreementId, entity: 'person' },
+      judgedBy: { version: 1 },
+    });
     expect(s.key).toMatchObject({ decoded: true, id: forged.recordId });
     expect(s.value.decoded).toBe(true);
     expect(s.value.fields.find((f) => f.name === 'full_name')).toEqual({ name: 'full_name', isNull: false });
@@ -75,7 +83,9 @@ describe('thahs dlq', () => {
     expect(withValues.stdout).toContain(NAME);
     expect(withValues.stdout).not.toContain(FATHER);
 
-    const log = await fx.receiver.query<{ who: string; what: string; purpose: string }>(`SELECT who, what, purpose FROM partner_state.access_log WHERE who = 'ops-test' ORDER BY id`);
+    const log = await fx.receiver.query<{ who: string; what: string; purpose: string }>(
+      `SELECT who, what, purpose FROM partner_state.access_log WHERE who = 'ops-test' ORDER BY id`,
+    );
     expect(log.rows).toEqual([
       { who: 'ops-test', what: `partner_state.dead_letter ${forged.id} (${fx.agreementId}/person): meta, key, agreed fields`, purpose: 'EXCHANGE_MAINTENANCE' },
       { who: 'ops-test', what: `partner_state.dead_letter ${forged.id} (${fx.agreementId}/person): meta, key, agreed fields with values`, purpose: 'EXCHANGE_MAINTENANCE' },
@@ -92,9 +102,12 @@ describe('thahs dlq', () => {
     expect(r.stdout).toContain('2 dead letter(s) discarded and recorded in partner_state.operator_action');
     const left = await fx.receiver.query<{ id: string }>('SELECT id::text AS id FROM partner_state.dead_letter ORDER BY id');
     expect(left.rows.map((x) => x.id)).toEqual([forged.id, undecodable.id]);
-    const recorded = await fx.receiver.query<{ who: string; reason: string; result: string; subject: { deadLetterId: string; deadLetterReason: string; offset: string; entity: string } }>(
-      `SELECT who, reason, result, subject FROM partner_state.operator_action WHERE action = 'dlq.discard' ORDER BY id`,
-    );
+    const recorded = await fx.receiver.query<{
+      who: string;
+      reason: string;
+      result: string;
+      subject: { deadLetterId: string; deadLetterReason: string; offset: string; entity: string };
+    }>(`SELECT who, reason, result, subject FROM partner_state.operator_action WHERE action = 'dlq.discard' ORDER BY id`);
     expect(recorded.rows.map((x) => [x.who, x.reason, x.result, x.subject.deadLetterId, x.subject.deadLetterReason, x.subject.offset, x.subject.entity])).toEqual([
       ['ops-test', 'replayed by the provider after the key fix', 'done', signed[0].id, 'bad-signature', '1', 'person'],
       ['ops-test', 'replayed by the provider after the key fix', 'done', signed[1].id, 'bad-signature', '2', 'person'],
@@ -107,7 +120,22 @@ describe('thahs dlq', () => {
     expect(again.code).toBe(1);
     expect(again.stdout).toContain(`not found (already discarded, or not in this database): ${signed[0].id}`);
 
-    const matching = await thahs(['dlq', 'discard', ...side(), '--all-matching', '--agreement', fx.agreementId, '--dead-letter-reason', 'undecodable', '--reason', 'provider re-published the judgment', '--json'], fx.env());
+    const matching = await thahs(
+      [
+        'dlq',
+        'discard',
+        ...side(),
+        '--all-matching',
+        '--agreement',
+        fx.agreementId,
+        '--dead-letter-reason',
+        'undecodable',
+        '--reason',
+        'provider re-published the judgment',
+        '--json',
+      ],
+      fx.env(),
+    );
     expect(matching.code).toBe(0);
     expect((JSON.parse(matching.stdout) as { discarded: { deadLetter: { id: string } }[] }).discarded.map((d) => d.deadLetter.id)).toEqual([undecodable.id]);
   });

@@ -66,7 +66,11 @@ describe('thahs offsets', () => {
   it('shows the group on every partition of the agreement', async () => {
     const r = await thahs(['offsets', 'show', ...base(), '--json'], fx.env());
     expect(r.code).toBe(0);
-    const g = JSON.parse(r.stdout) as { group: { groupId: string; members: unknown[] }; partitions: { topic: string; committed: string; high: string; lag: string }[]; totalLag: string };
+    const g = JSON.parse(r.stdout) as {
+      group: { groupId: string; members: unknown[] };
+      partitions: { topic: string; committed: string; high: string; lag: string }[];
+      totalLag: string;
+    };
     expect(g.group.groupId).toBe(fx.group);
     expect(g.partitions).toHaveLength(9);
     expect(g.partitions.every((p) => p.committed === p.high && p.lag === '0')).toBe(true);
@@ -91,7 +95,10 @@ describe('thahs offsets', () => {
     await fx.produce('person', 2);
     const r = await thahs(['offsets', 'reset', ...base(), '--to-datetime', at, '--topic', 'person', '--json'], fx.env());
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { executed: boolean; plan: { rows: { topic: string; current: string; target: string; high: string }[]; repeated: string; skipped: string } };
+    const out = JSON.parse(r.stdout) as {
+      executed: boolean;
+      plan: { rows: { topic: string; current: string; target: string; high: string }[]; repeated: string; skipped: string };
+    };
     expect(out.executed).toBe(false);
     expect(out.plan.rows.every((x) => x.topic === fx.topic('person'))).toBe(true);
     // The group is 2 behind (the new events); the time lies before them: the new events are read, nothing again.

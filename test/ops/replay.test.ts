@@ -50,7 +50,10 @@ describe('thahs replay and dlq retry', () => {
 
   /** This test's consumer groups (the broker is shared with other tests). */
   async function groups(): Promise<string[]> {
-    return (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(fx.prefix)).sort();
+    return (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(fx.prefix))
+      .sort();
   }
 
   async function ends(): Promise<Map<number, string>> {
@@ -63,11 +66,16 @@ describe('thahs replay and dlq retry', () => {
 
   /** The pipeline has applied everything published (its committed offsets reached every end). */
   async function drained(): Promise<void> {
-    await waitFor('the pipeline to apply every published event', async () => {
-      const high = await ends();
-      const c = (await admin.fetchOffsets({ groupId: fx.group, topics: [person()] }))[0].partitions;
-      return c.every((p) => p.offset === high.get(p.partition)) || undefined;
-    }, 180_000, 500);
+    await waitFor(
+      'the pipeline to apply every published event',
+      async () => {
+        const high = await ends();
+        const c = (await admin.fetchOffsets({ groupId: fx.group, topics: [person()] }))[0].partitions;
+        return c.every((p) => p.offset === high.get(p.partition)) || undefined;
+      },
+      180_000,
+      500,
+    );
   }
 
   /** Every key holds exactly the newest state published for it. */
@@ -128,7 +136,11 @@ describe('thahs replay and dlq retry', () => {
 
     const all = await thahs(['replay', ...side(), '--agreement', fx.agreementId, '--json'], env());
     expect(all.code).toBe(0);
-    const plan = JSON.parse(all.stdout) as { executed: boolean; entities: string[]; plan: { events: string; ranges: { topic: string; partition: number; start: string; end: string; events: string }[] } };
+    const plan = JSON.parse(all.stdout) as {
+      executed: boolean;
+      entities: string[];
+      plan: { events: string; ranges: { topic: string; partition: number; start: string; end: string; events: string }[] };
+    };
     expect(plan.executed).toBe(false);
     expect(plan.entities).toEqual(['enforcement_case', 'judgment', 'person']);
     const personRanges = plan.plan.ranges.filter((r) => r.topic === person());
@@ -138,7 +150,9 @@ describe('thahs replay and dlq retry', () => {
 
     const narrow = await thahs(['replay', ...side(), '--topic', person(), '--partition', '1', '--from-offset', '2', '--to-offset', '5', '--json'], env());
     expect(narrow.code).toBe(0);
-    expect((JSON.parse(narrow.stdout) as typeof plan).plan.ranges).toEqual([{ topic: person(), partition: 1, low: '0', high: before.ends.find(([p]) => p === 1)![1], start: '2', end: '6', events: '4' }]);
+    expect((JSON.parse(narrow.stdout) as typeof plan).plan.ranges).toEqual([
+      { topic: person(), partition: 1, low: '0', high: before.ends.find(([p]) => p === 1)![1], start: '2', end: '6', events: '4' },
+    ]);
 
     const rebuild = await thahs(['replay', ...side(), '--agreement', fx.agreementId, '--entity', 'person', '--rebuild'], env());
     expect(rebuild.code).toBe(0);
@@ -152,7 +166,10 @@ describe('thahs replay and dlq retry', () => {
   it('a rebuild, while the pipeline runs, ends with the partner store it started from, and is recorded', async () => {
     const before = await rows();
     expect(before).toHaveLength(ids.length - 6);
-    const r = await thahs(['replay', ...side(), '--agreement', fx.agreementId, '--entity', 'person', '--rebuild', '--execute', '--operator', 'ops-test', '--reason', 'restore test', '--json'], env());
+    const r = await thahs(
+      ['replay', ...side(), '--agreement', fx.agreementId, '--entity', 'person', '--rebuild', '--execute', '--operator', 'ops-test', '--reason', 'restore test', '--json'],
+      env(),
+    );
     expect(r.stderr).not.toMatch(/"level":"error"/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { result: { read: number; applied: number; deadLettered: number; emptied: { entity: string; rows: number; tombstones: number }[] } };
@@ -164,7 +181,9 @@ describe('thahs replay and dlq retry', () => {
     // The deleted keys stay deleted: their tombstones came back with them.
     const tombs = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner_cand._tombstone WHERE entity = 'person' AND id = ANY($1::uuid[])`, [ids.slice(0, 6)]);
     expect(tombs.rows[0].n).toBe(6);
-    const logged = await db.query<{ who: string; action: string; reason: string; result: string; agreement_id: string }>(`SELECT who, action, reason, result, agreement_id FROM partner_state.operator_action WHERE action LIKE 'replay%' ORDER BY id`);
+    const logged = await db.query<{ who: string; action: string; reason: string; result: string; agreement_id: string }>(
+      `SELECT who, action, reason, result, agreement_id FROM partner_state.operator_action WHERE action LIKE 'replay%' ORDER BY id`,
+    );
     expect(logged.rows).toEqual([{ who: 'ops-test', action: 'replay.rebuild', reason: 'restore test', result: 'done', agreement_id: fx.agreementId }]);
   }, 600_000);
 
@@ -176,7 +195,12 @@ describe('thahs replay and dlq retry', () => {
     let n = 4;
     const workload = (async () => {
       while (!stop) {
-        await publish(ids.slice(6).filter((_, i) => i % 2 === n % 2).map(version(n)));
+        await publish(
+          ids
+            .slice(6)
+            .filter((_, i) => i % 2 === n % 2)
+            .map(version(n)),
+        );
         n += 1;
         await sleep(100);
       }
@@ -195,8 +219,12 @@ describe('thahs replay and dlq retry', () => {
     await drained();
     await expectNewestEverywhere();
     expect(await updateLogViolations(db, mark)).toEqual([]);
-    const logged = await db.query<{ action: string; result: string; subject: { plan: { from: { kind: string; at: string }; to: { kind: string; at: string } } } }>(`SELECT action, result, subject FROM partner_state.operator_action WHERE action = 'replay' ORDER BY id`);
-    expect(logged.rows.map((x) => [x.action, x.result, x.subject.plan.from, x.subject.plan.to])).toEqual([['replay', 'done', { kind: 'time', at: from }, { kind: 'time', at: to }]]);
+    const logged = await db.query<{ action: string; result: string; subject: { plan: { from: { kind: string; at: string }; to: { kind: string; at: string } } } }>(
+      `SELECT action, result, subject FROM partner_state.operator_action WHERE action = 'replay' ORDER BY id`,
+    );
+    expect(logged.rows.map((x) => [x.action, x.result, x.subject.plan.from, x.subject.plan.to])).toEqual([
+      ['replay', 'done', { kind: 'time', at: from }, { kind: 'time', at: to }],
+    ]);
   }, 600_000);
 
   it('a dead-letter retry fails while its cause lasts and applies the event once it is fixed', async () => {
@@ -226,7 +254,9 @@ describe('thahs replay and dlq retry', () => {
 
 /** Row counts of every table of the receiver's partner and state schemas (and which exist). */
 async function tableCounts(db: PoolClient): Promise<Record<string, number>> {
-  const t = await db.query<{ name: string }>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname IN ('partner_cand', 'partner_state') ORDER BY 1`);
+  const t = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname IN ('partner_cand', 'partner_state') ORDER BY 1`,
+  );
   const out: Record<string, number> = {};
   for (const { name } of t.rows) out[name] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`)).rows[0].n;
   return out;

@@ -44,7 +44,11 @@ describe('thahs stats', () => {
     // Receiver: a partner table with units, the update log of what was applied, dead letters, one discarded.
     const db = new Client({ connectionString: fx.qdnd.url });
     await db.connect();
-    const store = new PartnerStore({ schema: 'partner_cand', identity: { receiver: 'qdnd', provider: 'cand', agreementId: fx.agreementId, consumerGroup: fx.group }, contract: (e) => contracts.get(e) });
+    const store = new PartnerStore({
+      schema: 'partner_cand',
+      identity: { receiver: 'qdnd', provider: 'cand', agreementId: fx.agreementId, consumerGroup: fx.group },
+      contract: (e) => contracts.get(e),
+    });
     await store.init(db);
     await store.prepare(db, 'person', ['id', 'reporting_unit_id', 'full_name']);
     const keys = [randomUUID(), randomUUID(), randomUUID()];
@@ -78,7 +82,18 @@ describe('thahs stats', () => {
     const r = await thahs(['stats', '--ministry', 'qdnd', ...common(), '--by', 'entity', '--json'], fx.env());
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as ExchangeStats;
-    expect(rowOf(s, { entity: 'person' })).toMatchObject({ applied: 4, upserts: 3, deletes: 1, purged: 1, deadLettered: 2, discarded: 1, errorReportsFiled: 1, errorReportsReceived: 0, latencyP50: 2, latencyMax: 4 });
+    expect(rowOf(s, { entity: 'person' })).toMatchObject({
+      applied: 4,
+      upserts: 3,
+      deletes: 1,
+      purged: 1,
+      deadLettered: 2,
+      discarded: 1,
+      errorReportsFiled: 1,
+      errorReportsReceived: 0,
+      latencyP50: 2,
+      latencyMax: 4,
+    });
     expect(rowOf(s, { entity: 'judgment' })).toMatchObject({ applied: 1, purged: 0, deadLettered: 0 });
     expect(s.withheld).toMatchObject({ available: false });
     expect(s.sources.withheld).toMatch(/only given when the period reaches now/);
@@ -126,7 +141,10 @@ describe('thahs stats', () => {
     );
     await cand.end();
     expect(expected.rows.length).toBeGreaterThan(0);
-    const got = p.rows.filter((x) => x.entity === 'person' && x.changedRows !== undefined).map((x) => ({ unit: x.unitId, name: x.unitName, n: x.changedRows })).sort((a, b) => String(a.unit).localeCompare(String(b.unit)));
+    const got = p.rows
+      .filter((x) => x.entity === 'person' && x.changedRows !== undefined)
+      .map((x) => ({ unit: x.unitId, name: x.unitName, n: x.changedRows }))
+      .sort((a, b) => String(a.unit).localeCompare(String(b.unit)));
     expect(got).toEqual(expected.rows);
   });
 });

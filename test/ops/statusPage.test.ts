@@ -77,7 +77,10 @@ describe('status page', () => {
   });
 
   it('answers /status.json with the same model, and keeps /metrics and /health', async () => {
-    const doc = (await (await fetch(`${base}/status.json`)).json()) as { status: { ministries: { ministry: string; agreements: { consumer?: { totalLag: number } }[] }[] }; history: unknown[] };
+    const doc = (await (await fetch(`${base}/status.json`)).json()) as {
+      status: { ministries: { ministry: string; agreements: { consumer?: { totalLag: number } }[] }[] };
+      history: unknown[];
+    };
     const qdnd = doc.status.ministries.find((m) => m.ministry === 'qdnd')!;
     expect(qdnd.agreements[0].consumer!.totalLag).toBe(8);
     expect(doc.history.length).toBeGreaterThanOrEqual(2);

@@ -77,10 +77,15 @@ async function slotFlush(slot: string): Promise<Lsn> {
 
 /** The slot's confirmed position once `ok` holds for it. */
 function slotFlushWhen(slot: string, ok: (v: Lsn) => boolean, ms = 15_000): Promise<Lsn> {
-  return waitFor(`slot ${slot} to confirm far enough`, async () => {
-    const v = await slotFlush(slot);
-    return ok(v) ? v : undefined;
-  }, ms, 100);
+  return waitFor(
+    `slot ${slot} to confirm far enough`,
+    async () => {
+      const v = await slotFlush(slot);
+      return ok(v) ? v : undefined;
+    },
+    ms,
+    100,
+  );
 }
 
 const plain = plainMessage;
@@ -168,7 +173,12 @@ describe('protocol 1: every change kind, snapshot hand-over, confirmation', () =
     await stream.start(c.handler);
     const first = await c.until((e) => e.message.tag === 'insert');
     expect(first.message.tag === 'insert' && first.message.newTuple.value(0)).toBe('3'); // …and it is the first change streamed
-    expect(c.messages().slice(0, 3).map((m) => m.tag)).toEqual(['begin', 'relation', 'insert']);
+    expect(
+      c
+        .messages()
+        .slice(0, 3)
+        .map((m) => m.tag),
+    ).toEqual(['begin', 'relation', 'insert']);
     await c.until((e) => e.message.tag === 'commit');
   });
 
@@ -192,15 +202,39 @@ describe('protocol 1: every change kind, snapshot hand-over, confirmation', () =
     const got = c.events.slice(from);
     const seq = got.map((e) => e.message.tag);
     expect(seq).toEqual([
-      'begin', 'insert', 'insert', 'insert', 'commit',
-      'begin', 'update', 'commit',
-      'begin', 'update', 'commit',
-      'begin', 'delete', 'commit',
-      'begin', 'relation', 'insert', 'insert', 'commit',
-      'begin', 'update', 'commit',
-      'begin', 'delete', 'commit',
-      'begin', 'insert', 'message', 'commit',
-      'begin', 'relation', 'truncate', 'commit', // TRUNCATE invalidates the relation: its schema is sent again
+      'begin',
+      'insert',
+      'insert',
+      'insert',
+      'commit',
+      'begin',
+      'update',
+      'commit',
+      'begin',
+      'update',
+      'commit',
+      'begin',
+      'delete',
+      'commit',
+      'begin',
+      'relation',
+      'insert',
+      'insert',
+      'commit',
+      'begin',
+      'update',
+      'commit',
+      'begin',
+      'delete',
+      'commit',
+      'begin',
+      'insert',
+      'message',
+      'commit',
+      'begin',
+      'relation',
+      'truncate',
+      'commit', // TRUNCATE invalidates the relation: its schema is sent again
       'message',
     ]);
     const m = got.map((e) => e.message);
@@ -304,10 +338,12 @@ describe('protocol 1: every change kind, snapshot hand-over, confirmation', () =
     await first.start(c3.handler);
     const second = newStream(slot, { protoVersion: 1 });
     await second.connect();
-    const err = await second.start(() => undefined).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await second
+      .start(() => undefined)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(ReplicationStreamError);
     expect(err).toMatchObject({ slot, phase: 'start' });
     expect((err as Error).message).toMatch(/is active/);
@@ -432,7 +468,12 @@ describe('protocol 2: streamed in-progress transactions', () => {
   });
 
   it('ensures its publication and delivers heartbeats outside transactions', async () => {
-    expect(await stream.ensurePublication([{ schema: 'public', table: T }, { schema: 'public', table: F }])).toMatchObject({ created: false, altered: false });
+    expect(
+      await stream.ensurePublication([
+        { schema: 'public', table: T },
+        { schema: 'public', table: F },
+      ]),
+    ).toMatchObject({ created: false, altered: false });
     const lsn = await emitHeartbeat(db, 'hb-v2');
     const hb = await c.until((e) => isHeartbeat(e.message) && e.confirmLsn === lsn);
     expect(hb.message).toMatchObject({ tag: 'message', xid: null, transactional: false, lsn });

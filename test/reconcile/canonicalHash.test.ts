@@ -79,16 +79,25 @@ interface Probe {
 
 const VIETNAMESE = ['Nguyễn Văn Ân', 'Trần Thị Ngọc Ánh', 'Đặng Hữu Phước', 'Lê Thị Thủy', 'Phạm Quỳnh Hương', 'Võ Thành Đạt', 'Ưng Hoàng Phúc', 'Ông Ích Khiêm'];
 const ODD = ['', ' ', 'a', 'ab', 'A\u030a', '\u212b', 'x\u0301\u0323', 'ﬁ', '\u{1F600}', '"q"', '\\', 'tab\tnl\n', "O'Brien", '1:2', '~', 'Ω'];
-const textArb = fc.oneof(fc.constantFrom(...VIETNAMESE, ...ODD), fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !s.includes('\u0000')));
+const textArb = fc.oneof(
+  fc.constantFrom(...VIETNAMESE, ...ODD),
+  fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !s.includes('\u0000')),
+);
 /** Fits char(8) and varchar(n) in either normalisation form (NFD is longer). */
-const fits = (n: number) => (s: string): boolean => [...s.normalize('NFD')].length <= n && [...s.normalize('NFC')].length <= n;
+const fits =
+  (n: number) =>
+  (s: string): boolean =>
+    [...s.normalize('NFD')].length <= n && [...s.normalize('NFC')].length <= n;
 const shortTextArb = fc
   .oneof(fc.constantFrom('', 'a', '12', 'Đ', 'ắ', 'ab  c', '  x', 'Hà Nội', 'ẞ'), fc.string({ unit: 'grapheme-ascii', maxLength: 8 }))
   .map((s) => s.replace(/ +$/, ''))
   .filter(fits(8));
 const jsonArb = fc.oneof(
   fc.constantFrom('{}', '[]', 'null', '0', '"Đặng"', '{"b": 1, "a": [1, 2.50, {"z": null}]}', '{"note": "Nguyễn", "n": 1e2}'),
-  fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)).filter((j) => !j.includes('\\u0000')),
+  fc
+    .jsonValue({ maxDepth: 2 })
+    .map((v) => JSON.stringify(v))
+    .filter((j) => !j.includes('\\u0000')),
 );
 const decimalArb = fc
   .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 99_999_999_999_999n }), fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 4 }))
@@ -244,7 +253,9 @@ describe('canonical row hash: equal on both sides for the same data, whatever th
     await src.query(`CREATE SCHEMA thahs`);
     await src.query(`CREATE TABLE thahs.probe (${COLUMNS.map((c) => `"${c.field.name}" ${c.source}${c.field.name === 'id' ? ' PRIMARY KEY' : ''}`).join(', ')})`);
     await dst.query(`CREATE SCHEMA partner_cand`);
-    await dst.query(`CREATE TABLE partner_cand.probe (${COLUMNS.map((c) => `"${c.field.name}" ${c.field.name === 'id' ? 'uuid PRIMARY KEY' : columnType(c.field)}`).join(', ')}, _source_lsn pg_lsn)`);
+    await dst.query(
+      `CREATE TABLE partner_cand.probe (${COLUMNS.map((c) => `"${c.field.name}" ${c.field.name === 'id' ? 'uuid PRIMARY KEY' : columnType(c.field)}`).join(', ')}, _source_lsn pg_lsn)`,
+    );
   });
 
   afterAll(async () => {
@@ -262,7 +273,9 @@ describe('canonical row hash: equal on both sides for the same data, whatever th
     probes.forEach((p, i) => {
       const values = { ...p.values, id: idOf(i) };
       const q = { ...p, values };
-      sRows.push(`(${COLUMNS.map((c) => (sp.push(providerValue(c, q)), `$${sp.length}::${c.source === 'char(8)' ? 'text' : c.source === 'varchar(40)' ? 'text' : c.source}`)).join(', ')})`);
+      sRows.push(
+        `(${COLUMNS.map((c) => (sp.push(providerValue(c, q)), `$${sp.length}::${c.source === 'char(8)' ? 'text' : c.source === 'varchar(40)' ? 'text' : c.source}`)).join(', ')})`,
+      );
       dRows.push(
         `(${COLUMNS.map((c) => {
           dp.push(partnerValue(c, q));

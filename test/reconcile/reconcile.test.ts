@@ -77,7 +77,15 @@ describe('reconcile on the real clusters', () => {
       expect(r.matched).toBeGreaterThan(50);
       expect(r.blocks).toBeGreaterThan(1);
     }
-    expect(clean).toMatchObject({ agreementId: 'TTDL-CAND-QDND-2025-01', agreementVersion: 1, provider: 'cand', receiver: 'qdnd', partnerSchema: 'partner_cand', startedBy: 'test-operator', mode: 'full' });
+    expect(clean).toMatchObject({
+      agreementId: 'TTDL-CAND-QDND-2025-01',
+      agreementVersion: 1,
+      provider: 'cand',
+      receiver: 'qdnd',
+      partnerSchema: 'partner_cand',
+      startedBy: 'test-operator',
+      mode: 'full',
+    });
     expect(clean.sourceLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(Date.parse(clean.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(clean.startedAt));
     // Its reads of partner data are declared in the access log, one line per table, with the inspection's purpose.
@@ -92,11 +100,38 @@ describe('reconcile on the real clusters', () => {
       expected.set(key, { entity, class: cls, fields });
     };
     // --- in the partner store, bypassing the pipeline
-    add('person', await oneDst(`UPDATE partner_cand.person SET full_name = full_name || ' (sai)' WHERE id = (SELECT id FROM partner_cand.person ORDER BY id LIMIT 1 OFFSET 3) RETURNING id::text AS id`), 'different', ['full_name']);
-    add('person', await oneDst(`UPDATE partner_cand.person SET military_rank = '' WHERE id = (SELECT id FROM partner_cand.person ORDER BY id LIMIT 1 OFFSET 11) RETURNING id::text AS id`), 'different', ['military_rank']);
-    add('judgment', await oneDst(`UPDATE partner_cand.judgment SET judgment_date = judgment_date + 1, immediately_enforceable = NOT immediately_enforceable WHERE id = (SELECT id FROM partner_cand.judgment ORDER BY id DESC LIMIT 1) RETURNING id::text AS id`), 'different', ['judgment_date', 'immediately_enforceable']);
-    add('enforcement_case', await oneDst(`DELETE FROM partner_cand.enforcement_case WHERE id = (SELECT id FROM partner_cand.enforcement_case ORDER BY id LIMIT 1 OFFSET 40) RETURNING id::text AS id`), 'missing');
-    add('person', await oneDst(`DELETE FROM partner_cand.person WHERE id = (SELECT id FROM partner_cand.person ORDER BY id DESC LIMIT 1 OFFSET 7) RETURNING id::text AS id`), 'missing');
+    add(
+      'person',
+      await oneDst(
+        `UPDATE partner_cand.person SET full_name = full_name || ' (sai)' WHERE id = (SELECT id FROM partner_cand.person ORDER BY id LIMIT 1 OFFSET 3) RETURNING id::text AS id`,
+      ),
+      'different',
+      ['full_name'],
+    );
+    add(
+      'person',
+      await oneDst(`UPDATE partner_cand.person SET military_rank = '' WHERE id = (SELECT id FROM partner_cand.person ORDER BY id LIMIT 1 OFFSET 11) RETURNING id::text AS id`),
+      'different',
+      ['military_rank'],
+    );
+    add(
+      'judgment',
+      await oneDst(
+        `UPDATE partner_cand.judgment SET judgment_date = judgment_date + 1, immediately_enforceable = NOT immediately_enforceable WHERE id = (SELECT id FROM partner_cand.judgment ORDER BY id DESC LIMIT 1) RETURNING id::text AS id`,
+      ),
+      'different',
+      ['judgment_date', 'immediately_enforceable'],
+    );
+    add(
+      'enforcement_case',
+      await oneDst(`DELETE FROM partner_cand.enforcement_case WHERE id = (SELECT id FROM partner_cand.enforcement_case ORDER BY id LIMIT 1 OFFSET 40) RETURNING id::text AS id`),
+      'missing',
+    );
+    add(
+      'person',
+      await oneDst(`DELETE FROM partner_cand.person WHERE id = (SELECT id FROM partner_cand.person ORDER BY id DESC LIMIT 1 OFFSET 7) RETURNING id::text AS id`),
+      'missing',
+    );
     add(
       'person',
       await oneDst(
@@ -108,13 +143,33 @@ describe('reconcile on the real clusters', () => {
       'extra',
     );
     // --- at the source, bypassing the pipeline
-    add('person', await one(`UPDATE thahs.person SET military_rank = 'Đại úy' WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id LIMIT 1 OFFSET 20) RETURNING id::text AS id`), 'different', ['military_rank', 'updated_at']);
+    add(
+      'person',
+      await one(
+        `UPDATE thahs.person SET military_rank = 'Đại úy' WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id LIMIT 1 OFFSET 20) RETURNING id::text AS id`,
+      ),
+      'different',
+      ['military_rank', 'updated_at'],
+    );
     // With the touch trigger disabled, updated_at keeps its old value: a check by timestamp would miss this.
     await pair.src.query('ALTER TABLE thahs.person DISABLE TRIGGER person_touch');
-    add('person', await one(`UPDATE thahs.person SET full_name = full_name || ' Văn' WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id LIMIT 1 OFFSET 25) RETURNING id::text AS id`), 'different', ['full_name']);
+    add(
+      'person',
+      await one(
+        `UPDATE thahs.person SET full_name = full_name || ' Văn' WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id LIMIT 1 OFFSET 25) RETURNING id::text AS id`,
+      ),
+      'different',
+      ['full_name'],
+    );
     await pair.src.query('ALTER TABLE thahs.person ENABLE TRIGGER person_touch');
     // Leaves the filter (no longer a service member): the partner store should have dropped it.
-    add('person', await one(`UPDATE thahs.person SET is_military = false, military_rank = NULL WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id DESC LIMIT 1 OFFSET 2) RETURNING id::text AS id`), 'extra');
+    add(
+      'person',
+      await one(
+        `UPDATE thahs.person SET is_military = false, military_rank = NULL WHERE id = (SELECT id FROM thahs.person WHERE is_military ORDER BY id DESC LIMIT 1 OFFSET 2) RETURNING id::text AS id`,
+      ),
+      'extra',
+    );
     // A bulk-loaded row carrying an old updated_at.
     add(
       'person',
@@ -146,7 +201,13 @@ describe('reconcile on the real clusters', () => {
     expect(full.status).toBe('differences');
     expect(await differences(full)).toEqual(expected);
     // Rows of differing ranges fetched by passes only (never through the primary key): the same result.
-    const passesOnly = new ReconcilerService({ databases: { cand: pair.provider.url, qdnd: pair.receiver.url }, contracts, log, compare: { ...COMPARE, keyFetchRows: 0 }, workers: 2 });
+    const passesOnly = new ReconcilerService({
+      databases: { cand: pair.provider.url, qdnd: pair.receiver.url },
+      contracts,
+      log,
+      compare: { ...COMPARE, keyFetchRows: 0 },
+      workers: 2,
+    });
     expect(await differences(await passesOnly.run({ agreementId: pair.doc.id, startedBy: 'test-operator' }))).toEqual(expected);
     for (const r of full.results) {
       const mine = [...expected.values()].filter((d) => d.entity === r.entity);
@@ -214,11 +275,16 @@ describe('reconcile on the real clusters', () => {
   });
 
   it('exits 3 from `thahs reconcile` when the sides differ and writes the report; 0 once they agree', async () => {
-    const key = await oneDst(`UPDATE partner_cand.judgment SET judgment_no = judgment_no || '-X' WHERE id = (SELECT id FROM partner_cand.judgment ORDER BY id LIMIT 1) RETURNING id::text AS id`);
+    const key = await oneDst(
+      `UPDATE partner_cand.judgment SET judgment_no = judgment_no || '-X' WHERE id = (SELECT id FROM partner_cand.judgment ORDER BY id LIMIT 1) RETURNING id::text AS id`,
+    );
     const env = { ...process.env, THAHS_CAND_PG_URL: pair.provider.url, THAHS_QDND_PG_URL: pair.receiver.url, THAHS_LOG_LEVEL: 'error' };
     const bin = path.resolve(__dirname, '../../bin/thahs');
     const html = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-reconcile-')), 'report.html');
-    const cli = spawnSync(bin, ['reconcile', '--agreement', pair.doc.id, '--entity', 'judgment', '--incremental', '--json', '--html', html, '--started-by', 'cli-test'], { env, encoding: 'utf8' });
+    const cli = spawnSync(bin, ['reconcile', '--agreement', pair.doc.id, '--entity', 'judgment', '--incremental', '--json', '--html', html, '--started-by', 'cli-test'], {
+      env,
+      encoding: 'utf8',
+    });
     if (cli.status !== 3) throw new Error(`thahs reconcile exited with ${cli.status}: ${cli.stderr}`);
     const out = JSON.parse(cli.stdout) as { run: StoredRun; differences: StoredDifference[] };
     expect(out.run).toMatchObject({ startedBy: 'cli-test', entities: ['judgment'], status: 'differences' });
@@ -231,7 +297,9 @@ describe('reconcile on the real clusters', () => {
   });
 
   it('finds dense differences too: every row of an entity changed in the partner store', async () => {
-    const changed = await pair.dst.query<{ id: string }>(`UPDATE partner_cand.judgment SET instance = CASE WHEN instance = 'GIAM_DOC_THAM' THEN 'TAI_THAM' ELSE 'GIAM_DOC_THAM' END RETURNING id::text AS id`);
+    const changed = await pair.dst.query<{ id: string }>(
+      `UPDATE partner_cand.judgment SET instance = CASE WHEN instance = 'GIAM_DOC_THAM' THEN 'TAI_THAM' ELSE 'GIAM_DOC_THAM' END RETURNING id::text AS id`,
+    );
     const r = await service.run({ agreementId: pair.doc.id, entities: ['judgment'], startedBy: 'test-operator' });
     const j = r.results[0];
     expect([j.different, j.missing, j.extra, j.matched]).toEqual([changed.rowCount, 0, 0, j.sourceRows - (changed.rowCount ?? 0)]);

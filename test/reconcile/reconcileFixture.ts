@@ -178,7 +178,13 @@ export async function createPair(label: string): Promise<ReconcilePair> {
       for (const e of scope.entities) {
         if (entity !== undefined && e.entity !== entity) continue;
         const changes = await sharedChanges(src, scope, e.entity);
-        await applyChanges(partner, receiverPool, e.entity, changes, e.fields.map((f) => f.name));
+        await applyChanges(
+          partner,
+          receiverPool,
+          e.entity,
+          changes,
+          e.fields.map((f) => f.name),
+        );
       }
     },
     async resync(entity) {
@@ -201,7 +207,13 @@ export async function createPair(label: string): Promise<ReconcilePair> {
             signedBy: 'cand-c10-2025',
             row: null,
           }));
-        await applyChanges(partner, receiverPool, e.entity, [...changes, ...removals], e.fields.map((f) => f.name));
+        await applyChanges(
+          partner,
+          receiverPool,
+          e.entity,
+          [...changes, ...removals],
+          e.fields.map((f) => f.name),
+        );
       }
     },
     async storeHistory() {

@@ -42,9 +42,15 @@ describe('evaluation report in a real browser', () => {
     await pair.converge();
     await pair.storeHistory();
     // A few differences: corrupted, removed and invented partner rows.
-    const changed = await pair.dst.query<{ id: string }>(`UPDATE partner_cand.person SET military_rank = 'Đại tá' WHERE id IN (SELECT id FROM partner_cand.person ORDER BY id LIMIT 3) RETURNING id::text AS id`);
-    const removed = await pair.dst.query<{ id: string }>(`DELETE FROM partner_cand.enforcement_case WHERE id IN (SELECT id FROM partner_cand.enforcement_case ORDER BY id DESC LIMIT 2) RETURNING id::text AS id`);
-    const dated = await pair.dst.query<{ id: string }>(`UPDATE partner_cand.judgment SET effective_date = effective_date + 3 WHERE id IN (SELECT id FROM partner_cand.judgment ORDER BY id LIMIT 4) RETURNING id::text AS id`);
+    const changed = await pair.dst.query<{ id: string }>(
+      `UPDATE partner_cand.person SET military_rank = 'Đại tá' WHERE id IN (SELECT id FROM partner_cand.person ORDER BY id LIMIT 3) RETURNING id::text AS id`,
+    );
+    const removed = await pair.dst.query<{ id: string }>(
+      `DELETE FROM partner_cand.enforcement_case WHERE id IN (SELECT id FROM partner_cand.enforcement_case ORDER BY id DESC LIMIT 2) RETURNING id::text AS id`,
+    );
+    const dated = await pair.dst.query<{ id: string }>(
+      `UPDATE partner_cand.judgment SET effective_date = effective_date + 3 WHERE id IN (SELECT id FROM partner_cand.judgment ORDER BY id LIMIT 4) RETURNING id::text AS id`,
+    );
     keys = [...changed.rows, ...removed.rows, ...dated.rows].map((r) => r.id);
     names = (await pair.src.query<{ n: string }>(`SELECT full_name AS n FROM thahs.person WHERE is_military LIMIT 20`)).rows.map((r) => r.n);
     // A month of operations: changes applied with a lag that grows on busy days, a few dead letters,
@@ -129,7 +135,9 @@ describe('evaluation report in a real browser', () => {
       }
       const bars = await p.page.locator('svg.chart rect.bar').evaluateAll((els) => els.map((e) => (e as unknown as SvgShape).getBBox().width).filter((w) => w > 0).length);
       expect(bars).toBeGreaterThan(20);
-      const lines = await p.page.locator('svg.chart polyline.line').evaluateAll((els) => els.map((e) => (e as unknown as SvgShape).getBBox()).filter((b) => b.width > 0 && b.height > 0).length);
+      const lines = await p.page
+        .locator('svg.chart polyline.line')
+        .evaluateAll((els) => els.map((e) => (e as unknown as SvgShape).getBBox()).filter((b) => b.width > 0 && b.height > 0).length);
       expect(lines).toBeGreaterThanOrEqual(3);
       await p.page.screenshot({ path: path.join(path.dirname(file), 'report.png'), fullPage: true });
       expect(p.errors).toEqual([]);

@@ -49,11 +49,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('the apply consumer\'s role', () => {
+describe("the apply consumer's role", () => {
   it('appends to the update and access logs and writes its partner schema', async () => {
     const apply = await as(SERVICE_ROLES.apply);
     await expect(apply.query(LOG_ROW, [randomUUID()])).resolves.toMatchObject({ rowCount: 1 });
-    await expect(apply.query(`INSERT INTO partner_state.access_log (who, what, purpose) VALUES ('tester', 'partner_qdnd.person SELECT', 'TEST_PURPOSE')`)).resolves.toMatchObject({ rowCount: 1 });
+    await expect(apply.query(`INSERT INTO partner_state.access_log (who, what, purpose) VALUES ('tester', 'partner_qdnd.person SELECT', 'TEST_PURPOSE')`)).resolves.toMatchObject({
+      rowCount: 1,
+    });
     await apply.query('CREATE TABLE partner_qdnd.person (id uuid PRIMARY KEY, full_name text)');
     await apply.query('INSERT INTO partner_qdnd.person VALUES ($1, $2)', [randomUUID(), 'x']);
     await apply.query(`INSERT INTO partner_qdnd._tombstone VALUES ('person', $1, '0/1', 0, now(), now())`, [randomUUID()]);
@@ -79,22 +81,24 @@ describe('the apply consumer\'s role', () => {
     expect(await refused(apply, `ALTER TABLE ${t} OWNER TO ${SERVICE_ROLES.apply}`)).toMatch(/^42501: must be owner of table/);
   });
 
-  it('cannot replace the function the append-only triggers call, nor take the owner\'s role', async () => {
+  it("cannot replace the function the append-only triggers call, nor take the owner's role", async () => {
     const apply = await as(SERVICE_ROLES.apply);
-    expect(await refused(apply, `CREATE OR REPLACE FUNCTION partner_state.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`)).toMatch(/^42501: (must be owner of function|permission denied for schema)/);
+    expect(await refused(apply, `CREATE OR REPLACE FUNCTION partner_state.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`)).toMatch(
+      /^42501: (must be owner of function|permission denied for schema)/,
+    );
     expect(await refused(apply, 'SET ROLE thahs')).toMatch(/^42501: permission denied to set role/);
     expect(await refused(apply, 'SELECT * FROM partner_state.access_audit_position')).toMatch(/^42501: permission denied/);
   });
 
-  it('sees nothing of its ministry\'s own data', async () => {
+  it("sees nothing of its ministry's own data", async () => {
     const apply = await as(SERVICE_ROLES.apply);
     expect(await refused(apply, 'SELECT count(*) FROM thahs.person')).toMatch(/^42501: permission denied for schema thahs/);
     expect(await refused(apply, 'CREATE TABLE thahs_cdc.x (id int)')).toMatch(/^42501: permission denied for schema thahs_cdc/);
   });
 });
 
-describe('the producer\'s role', () => {
-  it('reads its ministry\'s tables and its state, and nothing of the partner store', async () => {
+describe("the producer's role", () => {
+  it("reads its ministry's tables and its state, and nothing of the partner store", async () => {
     const producer = await as(SERVICE_ROLES.producer);
     await expect(producer.query('SELECT count(*) FROM thahs.person')).resolves.toBeDefined();
     await expect(producer.query('SELECT count(*) FROM thahs_cdc.republish_request')).resolves.toBeDefined();
@@ -117,7 +121,7 @@ describe('operators and auditors', () => {
     expect(await refused(operator, 'INSERT INTO partner_qdnd.person (id) VALUES ($1)', [randomUUID()])).toMatch(/^42501: permission denied for table person/);
   });
 
-  it('auditors read the logs and the dead letters\' metadata, not partner data nor raw bytes', async () => {
+  it("auditors read the logs and the dead letters' metadata, not partner data nor raw bytes", async () => {
     const audit = await as(SERVICE_ROLES.audit);
     const n = await audit.query<{ n: string }>('SELECT count(*)::text AS n FROM partner_state.update_log');
     expect(Number(n.rows[0].n)).toBeGreaterThan(0);
@@ -128,9 +132,10 @@ describe('operators and auditors', () => {
 });
 
 describe('the audit exemption', () => {
-  it('is the apply consumer\'s role in the secure profile, not a name any login can take', () => {
+  it("is the apply consumer's role in the secure profile, not a name any login can take", () => {
     const own = config.accessAuditOwnSessions;
     expect(isOwnSession(own, SERVICE_ROLES.apply, 'thahs-apply-consumer-TTDL-1-cand')).toBe(true);
-    for (const role of ['thahs', SERVICE_ROLES.operator, SERVICE_ROLES.producer, SERVICE_ROLES.audit]) expect(isOwnSession(own, role, 'thahs-apply-consumer-TTDL-1-cand')).toBe(false);
+    for (const role of ['thahs', SERVICE_ROLES.operator, SERVICE_ROLES.producer, SERVICE_ROLES.audit])
+      expect(isOwnSession(own, role, 'thahs-apply-consumer-TTDL-1-cand')).toBe(false);
   });
 });

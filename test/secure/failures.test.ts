@@ -81,11 +81,29 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', ...args], { cwd: repo, env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'services/cli/main.ts', ...args], {
+    cwd: repo,
+    env: childEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 const startProducer = (): ChildProcess =>
-  cli(['cdc-producer', '--ministry', 'cand', '--db-url', source.url, '--slot', slotNameFor(prefix, 'cand'), '--publication', `pub_${prefix}`, '--topic-prefix', prefix, '--agreements', agreementsDir]);
+  cli([
+    'cdc-producer',
+    '--ministry',
+    'cand',
+    '--db-url',
+    source.url,
+    '--slot',
+    slotNameFor(prefix, 'cand'),
+    '--publication',
+    `pub_${prefix}`,
+    '--topic-prefix',
+    prefix,
+    '--agreements',
+    agreementsDir,
+  ]);
 
 function startConsumer(): ChildProcess {
   const c = cli(['apply-consumer', '--receiver', 'qdnd', '--provider', 'cand', '--agreements', agreementsDir, '--topic-prefix', prefix, '--db-url', receiver.url]);
@@ -102,7 +120,11 @@ async function kill9(p: ChildProcess): Promise<void> {
 
 /** `thahs status --json` on the test's scratch databases and prefix (the main job is not running: port 1). */
 async function status(): Promise<ExchangeStatus> {
-  const r = await thahs(['status', '--json', '--ministry', 'qdnd', '--topic-prefix', prefix, '--metrics-port', '1'], { ...childEnv(), THAHS_CAND_PG_URL: source.url, THAHS_QDND_PG_URL: receiver.url });
+  const r = await thahs(['status', '--json', '--ministry', 'qdnd', '--topic-prefix', prefix, '--metrics-port', '1'], {
+    ...childEnv(),
+    THAHS_CAND_PG_URL: source.url,
+    THAHS_QDND_PG_URL: receiver.url,
+  });
   return JSON.parse(r.stdout) as ExchangeStatus;
 }
 
@@ -149,7 +171,9 @@ async function settledStatus(members: number, also: (s: ExchangeStatus) => boole
       const c = consumerView(s);
       if (c && c.members === members && c.totalLag === 0 && also(s)) return s;
       // What waitFor reports when the time runs out.
-      throw new Error(`status shows ${c ? `${c.members} members, lag ${c.totalLag}` : 'no consumer'}, registry ${s.servers.registry.up ? 'up' : 'down'}, kafka ${s.servers.kafka.up ? 'up' : 'down'}`);
+      throw new Error(
+        `status shows ${c ? `${c.members} members, lag ${c.totalLag}` : 'no consumer'}, registry ${s.servers.registry.up ? 'up' : 'down'}, kafka ${s.servers.kafka.up ? 'up' : 'down'}`,
+      );
     },
     120_000,
     2000,
@@ -174,10 +198,20 @@ beforeAll(async () => {
   workload = new PersonWorkload(src);
   for (let i = 0; i < 20; i++) await workload.step();
   producer = startProducer();
-  await waitFor('the producer to stream', async () => (await src.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slotNameFor(prefix, 'cand')])).rowCount === 1 || undefined, 180_000, 500);
+  await waitFor(
+    'the producer to stream',
+    async () => (await src.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slotNameFor(prefix, 'cand')])).rowCount === 1 || undefined,
+    180_000,
+    500,
+  );
   startConsumer();
   startConsumer();
-  await waitFor('the partner store to match the source at the start', async () => (await heldRows(dst, 'partner_cand', 'person', share.fields)).length > 0 && (await converged()) || undefined, RECOVERY_MS, 500);
+  await waitFor(
+    'the partner store to match the source at the start',
+    async () => ((await heldRows(dst, 'partner_cand', 'person', share.fields)).length > 0 && (await converged())) || undefined,
+    RECOVERY_MS,
+    500,
+  );
   const s = await settledStatus(2);
   expect(consumerView(s)!.group).toBe(applyGroupId(prefix, doc.id, 'qdnd'));
 }, 600_000);
@@ -190,14 +224,16 @@ afterAll(async () => {
   if (producer && producer.exitCode === null) await kill9(producer);
   // Whatever happened above, the shared secure stack is left with every server running.
   await cluster?.start(180_000).catch(() => undefined);
-  await stack?.registry().start(180_000).catch(() => undefined);
+  await stack
+    ?.registry()
+    .start(180_000)
+    .catch(() => undefined);
   await src?.end().catch(() => undefined);
   await dst?.end().catch(() => undefined);
   await source?.drop().catch(() => undefined);
   await receiver?.drop().catch(() => undefined);
   fs.rmSync(work, { recursive: true, force: true });
 }, 300_000);
-
 
 (ENABLED ? describe : describe.skip)('failures on the secure stack, under load, repeated', () => {
   it('one broker killed -9 and restarted later', async () => {

@@ -32,7 +32,13 @@ beforeAll(async () => {
   await syncAcls(kafkaAs(config, 'admin'), deriveAcls(grants));
   const admin = kafkaAs(config, 'admin').admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: topicA1, numPartitions: 1 }, { topic: topicA2, numPartitions: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic: topicA1, numPartitions: 1 },
+      { topic: topicA2, numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 }, 600_000);
 
@@ -91,15 +97,15 @@ const refusal = async (p: Promise<unknown>): Promise<string> => {
 };
 
 describe('Kafka ACLs of the exchange', () => {
-  it('a producer writes its own ministry\'s agreement topic', async () => {
+  it("a producer writes its own ministry's agreement topic", async () => {
     await expect(send(kafkaAs(config, 'producer-cand', 'cdc-producer-cand'), topicA1)).resolves.toBeUndefined();
   });
 
-  it('a producer is refused writing another ministry\'s topic', async () => {
+  it("a producer is refused writing another ministry's topic", async () => {
     expect(await refusal(send(kafkaAs(config, 'producer-cand', 'cdc-producer-cand'), topicA2))).toMatch(/not authorized/i);
   });
 
-  it('a receiver reads its agreement\'s topic in its agreement\'s group', async () => {
+  it("a receiver reads its agreement's topic in its agreement's group", async () => {
     await expect(readOne(kafkaAs(config, 'apply-qdnd', `apply-consumer-${A1}-qdnd`), topicA1, applyGroupId('thahs', A1, 'qdnd'))).resolves.toMatch(/^v-/);
   });
 
@@ -109,7 +115,7 @@ describe('Kafka ACLs of the exchange', () => {
     expect(await refusal(readOne(kafkaAs(config, 'apply-qdnd'), topicA2, applyGroupId('thahs', A1, 'qdnd')))).toMatch(/Not authorized to access topics/);
   });
 
-  it('a receiver is refused joining another agreement\'s group', async () => {
+  it("a receiver is refused joining another agreement's group", async () => {
     const answers: string[] = [];
     expect(await refusal(readOne(kafkaAs(config, 'apply-qdnd', 'test-apply-qdnd', undefined, answers), topicA1, applyGroupId('thahs', A2, 'cand')))).toMatch(/group coordinator/);
     expect(answers).toContain('Not authorized to access group: Group authorization failed');

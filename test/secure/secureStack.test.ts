@@ -30,7 +30,13 @@ const errorOf = async (p: Promise<unknown>): Promise<Error> => {
 describe('the secure stack', () => {
   it('comes up with every server answering, three brokers and a controller', async () => {
     const rows = await stack.status();
-    expect(rows.map((r) => [r.name, r.running])).toEqual([['cand', true], ['qdnd', true], ['platform', true], ['kafka', true], ['registry', true]]);
+    expect(rows.map((r) => [r.name, r.running])).toEqual([
+      ['cand', true],
+      ['qdnd', true],
+      ['platform', true],
+      ['kafka', true],
+      ['registry', true],
+    ]);
     const admin = kafkaAs(config, 'admin').admin();
     await admin.connect();
     try {
@@ -61,7 +67,10 @@ describe('the secure stack', () => {
 describe('Kafka refuses', () => {
   const probe = (kafka: Kafka): Promise<unknown> => {
     const admin = kafka.admin();
-    return admin.connect().then(() => admin.listTopics()).finally(() => admin.disconnect());
+    return admin
+      .connect()
+      .then(() => admin.listTopics())
+      .finally(() => admin.disconnect());
   };
 
   it('a client without TLS', async () => {
@@ -71,12 +80,28 @@ describe('Kafka refuses', () => {
   });
 
   it('a TLS client without SASL credentials', async () => {
-    const k = new Kafka({ clientId: 'no-sasl', brokers: config.kafkaBrokers, ssl: { ca: [fs.readFileSync(config.kafkaTlsCaFile, 'utf8')] }, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000, requestTimeout: 3000 });
+    const k = new Kafka({
+      clientId: 'no-sasl',
+      brokers: config.kafkaBrokers,
+      ssl: { ca: [fs.readFileSync(config.kafkaTlsCaFile, 'utf8')] },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 3000,
+      requestTimeout: 3000,
+    });
     await errorOf(probe(k));
   });
 
-  it('a TLS client that does not trust the stack\'s CA', async () => {
-    const k = new Kafka({ clientId: 'no-ca', brokers: config.kafkaBrokers, ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'operator', password: readSecret(config.stackDir, 'kafka', 'operator') }, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 });
+  it("a TLS client that does not trust the stack's CA", async () => {
+    const k = new Kafka({
+      clientId: 'no-ca',
+      brokers: config.kafkaBrokers,
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'operator', password: readSecret(config.stackDir, 'kafka', 'operator') },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 3000,
+    });
     const err = await errorOf(probe(k));
     expect(err.message).toMatch(/certificate|self.signed|issuer/i);
   });
@@ -134,7 +159,11 @@ describe('the schema registry', () => {
   const as = (username: string, password?: string) =>
     registryFetch({ ...registryAccess(config), username, password: password ?? readSecret(config.stackDir, 'registry', username) });
   const register = (f: ReturnType<typeof as>) =>
-    f(`${config.registryUrl}/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema }) });
+    f(`${config.registryUrl}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema }),
+    });
 
   afterAll(async () => {
     for (const s of [subject, clientSubject]) await as('registry-admin')(`${config.registryUrl}/subjects/${s}`, { method: 'DELETE' }).catch(() => undefined);

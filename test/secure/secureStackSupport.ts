@@ -32,10 +32,12 @@ export function kafkaAs(config: Config, principal: string, clientId = `test-${pr
     brokers: config.kafkaBrokers,
     ...security,
     logLevel: brokerErrors ? logLevel.DEBUG : logLevel.NOTHING,
-    logCreator: () => ({ log }) => {
-      const e = (log as { error?: unknown }).error;
-      if (brokerErrors && e) brokerErrors.push(String((e as { message?: string }).message ?? e));
-    },
+    logCreator:
+      () =>
+      ({ log }) => {
+        const e = (log as { error?: unknown }).error;
+        if (brokerErrors && e) brokerErrors.push(String((e as { message?: string }).message ?? e));
+      },
     retry: { retries: 2, initialRetryTime: 100 },
     connectionTimeout: 5000,
     requestTimeout: 10000,

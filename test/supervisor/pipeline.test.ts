@@ -88,10 +88,17 @@ describe('npm start pipeline (supervisor services in process)', () => {
     early.qdnd = await sides.qdnd.rows.person({ military: false });
     for (const s of Object.values(sides)) {
       const written = (await s.sql.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-      await waitFor(`the ${s.ministry} slot past the rows written`, async () => {
-        const r = await s.sql.query<{ past: boolean }>('SELECT confirmed_flush_lsn >= $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1', [names.slot(s.ministry), written]);
-        return r.rows[0]?.past || undefined;
-      }, 60_000);
+      await waitFor(
+        `the ${s.ministry} slot past the rows written`,
+        async () => {
+          const r = await s.sql.query<{ past: boolean }>('SELECT confirmed_flush_lsn >= $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1', [
+            names.slot(s.ministry),
+            written,
+          ]);
+          return r.rows[0]?.past || undefined;
+        },
+        60_000,
+      );
     }
     const kafka = new Kafka({ clientId: 'pipeline-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -157,8 +164,24 @@ describe('npm start pipeline (supervisor services in process)', () => {
     const newJudgment = await cand.rows.judgment({ courtId: cCourt, date: '2019-05-20' });
     const conviction = await cand.rows.conviction({ judgmentId: newJudgment, personId: soldiers[0] });
     const decision = await cand.rows.executionDecision({ courtId: cCourt, convictionId: conviction, unitId: cUnit });
-    const sharedCase = await cand.rows.enforcementCase({ personId: soldiers[0], decisionId: decision, unitId: cUnit, caseType: 'CUSTODIAL', status: 'DANG_THI_HANH', openedAt: '2021-01-01T00:00:00Z', closedAt: null });
-    await cand.rows.enforcementCase({ personId: civilians[0], decisionId: decision, unitId: cUnit, caseType: 'EXPULSION', status: 'DANG_THI_HANH', openedAt: '2021-01-01T00:00:00Z', closedAt: null });
+    const sharedCase = await cand.rows.enforcementCase({
+      personId: soldiers[0],
+      decisionId: decision,
+      unitId: cUnit,
+      caseType: 'CUSTODIAL',
+      status: 'DANG_THI_HANH',
+      openedAt: '2021-01-01T00:00:00Z',
+      closedAt: null,
+    });
+    await cand.rows.enforcementCase({
+      personId: civilians[0],
+      decisionId: decision,
+      unitId: cUnit,
+      caseType: 'EXPULSION',
+      status: 'DANG_THI_HANH',
+      openedAt: '2021-01-01T00:00:00Z',
+      closedAt: null,
+    });
     // qdnd: every person is shared; events only of the listed kinds since 2020
     const qUnit = await qdnd.rows.unit();
     const qCourt = await qdnd.rows.court();
@@ -166,7 +189,15 @@ describe('npm start pipeline (supervisor services in process)', () => {
     const qJudgment = await qdnd.rows.judgment({ courtId: qCourt, date: '2020-02-02' });
     const qConviction = await qdnd.rows.conviction({ judgmentId: qJudgment, personId: qPerson });
     const qDecision = await qdnd.rows.executionDecision({ courtId: qCourt, convictionId: qConviction, unitId: qUnit });
-    const qCase = await qdnd.rows.enforcementCase({ personId: qPerson, decisionId: qDecision, unitId: qUnit, caseType: 'CUSTODIAL', status: 'DANG_THI_HANH', openedAt: '2020-03-01T00:00:00Z', closedAt: null });
+    const qCase = await qdnd.rows.enforcementCase({
+      personId: qPerson,
+      decisionId: qDecision,
+      unitId: qUnit,
+      caseType: 'CUSTODIAL',
+      status: 'DANG_THI_HANH',
+      openedAt: '2020-03-01T00:00:00Z',
+      closedAt: null,
+    });
     const release = await qdnd.rows.enforcementEvent({ caseId: qCase, type: 'RELEASE', at: '2023-04-30T00:00:00Z' });
     await qdnd.rows.enforcementEvent({ caseId: qCase, type: 'ADMISSION', at: '2020-03-02T00:00:00Z' });
 
@@ -180,13 +211,20 @@ describe('npm start pipeline (supervisor services in process)', () => {
         const share = compileEntityShare(e, contracts.get(e.entity));
         const want = await sharedRows(provider.sql, share);
         expect(want.length).toBeGreaterThan(0);
-        const got = await waitFor(`${provider.ministry} ${e.entity} in ${receiver.ministry}.${schema}`, async () => {
-          const held = await heldRows(receiver.sql, schema, e.entity, share.fields);
-          return JSON.stringify(held) === JSON.stringify(want) ? held : undefined;
-        }, 90_000);
+        const got = await waitFor(
+          `${provider.ministry} ${e.entity} in ${receiver.ministry}.${schema}`,
+          async () => {
+            const held = await heldRows(receiver.sql, schema, e.entity, share.fields);
+            return JSON.stringify(held) === JSON.stringify(want) ? held : undefined;
+          },
+          90_000,
+        );
         expect(got).toEqual(want);
         // only the agreed fields (and the store's own bookkeeping) are held
-        const cols = await receiver.sql.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, e.entity]);
+        const cols = await receiver.sql.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [
+          schema,
+          e.entity,
+        ]);
         expect(cols.rows.map((c) => c.column_name).sort()).toEqual([...new Set([...share.fields, ...METADATA_COLUMNS])].sort());
       }
     }
@@ -216,12 +254,16 @@ describe('npm start pipeline (supervisor services in process)', () => {
   it("collects this test's direct reads of each partner store into its access log, and none of the apply consumers' writes", async () => {
     for (const s of [sides.qdnd, sides.cand]) {
       // The test's own client (the service role, no application name) read both partner stores above.
-      const rows = await waitFor(`direct reads in ${s.ministry}'s access log`, async () => {
-        const r = await s.sql.query<{ db_user: string; what: string; application_name: string }>(
-          `SELECT db_user, what, application_name FROM partner_state.access_log WHERE source = 'pgaudit' AND purpose = 'UNDECLARED_DIRECT_READ'`,
-        );
-        return r.rows.length > 0 ? r.rows : undefined;
-      }, 30_000);
+      const rows = await waitFor(
+        `direct reads in ${s.ministry}'s access log`,
+        async () => {
+          const r = await s.sql.query<{ db_user: string; what: string; application_name: string }>(
+            `SELECT db_user, what, application_name FROM partner_state.access_log WHERE source = 'pgaudit' AND purpose = 'UNDECLARED_DIRECT_READ'`,
+          );
+          return r.rows.length > 0 ? r.rows : undefined;
+        },
+        30_000,
+      );
       const partner = s.ministry === 'qdnd' ? 'partner_cand' : 'partner_qdnd';
       expect(rows).toContainEqual({ db_user: 'thahs', what: `${partner}.person SELECT`, application_name: '' });
       expect(rows.filter((r) => r.application_name.startsWith('thahs-apply-consumer-'))).toEqual([]);

@@ -1,7 +1,14 @@
 import { createPrivateKey, createPublicKey } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { generateSigningKey, publicKeySha256, type AgreementDocument, type AgreementEvent, type AgreementState, type SigningKey as AgreementSigningKey } from '../../libs/agreements';
+import {
+  generateSigningKey,
+  publicKeySha256,
+  type AgreementDocument,
+  type AgreementEvent,
+  type AgreementState,
+  type SigningKey as AgreementSigningKey,
+} from '../../libs/agreements';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
 import type { SigningKey as EventSigningKey } from '../../libs/signing';
 
@@ -69,7 +76,10 @@ export function confirmedHistory(
   times: { draft: string; propose: string; confirm: string } = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' },
 ): { state: AgreementState; events: AgreementEvent[] } {
   const parties = [doc.parties.provider, ...doc.parties.consumers];
-  const h = new AgreementHistory(doc, parties.map((p) => agreementSigningKey(keyOf(doc, p.id, keys))));
+  const h = new AgreementHistory(
+    doc,
+    parties.map((p) => agreementSigningKey(keyOf(doc, p.id, keys))),
+  );
   const state = h.confirm(doc, times);
   return { state, events: h.events };
 }

@@ -10,7 +10,12 @@ export const CHROMIUM = process.env.THAHS_CHROMIUM ?? '/usr/bin/chromium';
  * does for its servers) and returns its path; throws with the command to run otherwise.
  */
 export function ensureChromium(): string {
-  const ok = ensureDebianPackage('chromium', () => fs.existsSync(CHROMIUM), (line) => process.stderr.write(`[browser] ${line}\n`), 'browser tests of the HTML report and the status page');
+  const ok = ensureDebianPackage(
+    'chromium',
+    () => fs.existsSync(CHROMIUM),
+    (line) => process.stderr.write(`[browser] ${line}\n`),
+    'browser tests of the HTML report and the status page',
+  );
   if (!ok) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium`);
   return CHROMIUM;
 }

@@ -38,11 +38,14 @@ export async function heldRows(receiver: ClientBase, schema: string, entity: str
  * `afterId` looks only at lines after that update-log id (a rebuild re-applies what was there before it).
  */
 export async function updateLogViolations(receiver: ClientBase, afterId = '0'): Promise<{ entity: string; key_id: string; source_lsn: string; source_index: number }[]> {
-  const r = await receiver.query<{ entity: string; key_id: string; source_lsn: string; source_index: number }>(`
+  const r = await receiver.query<{ entity: string; key_id: string; source_lsn: string; source_index: number }>(
+    `
     SELECT entity, key_id::text, source_lsn::text, source_index FROM (
       SELECT entity, key_id, source_lsn, source_index,
              lag(source_lsn) OVER w AS prev_lsn, lag(source_index) OVER w AS prev_index
         FROM partner_state.update_log WHERE id > $1::bigint WINDOW w AS (PARTITION BY provider, entity, key_id ORDER BY id)) x
-     WHERE prev_lsn IS NOT NULL AND (source_lsn, source_index) <= (prev_lsn, prev_index)`, [afterId]);
+     WHERE prev_lsn IS NOT NULL AND (source_lsn, source_index) <= (prev_lsn, prev_index)`,
+    [afterId],
+  );
   return r.rows;
 }

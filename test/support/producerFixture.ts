@@ -82,7 +82,12 @@ export class ProducerFixture {
    */
   static async create(
     label: string,
-    agreement: AgreementDocument = sharingEverything(loadContracts().list().filter((c) => c.providers.includes('cand')).map((c) => c.entity)),
+    agreement: AgreementDocument = sharingEverything(
+      loadContracts()
+        .list()
+        .filter((c) => c.providers.includes('cand'))
+        .map((c) => c.entity),
+    ),
     others: readonly AgreementDocument[] = [],
   ): Promise<ProducerFixture> {
     const config = loadConfig();

@@ -19,42 +19,45 @@ function contract(entity: string, providers: EntityContract['providers'], fields
   };
 }
 
-export const personContract = contract('person', ['cand', 'qdnd'], [
-  field('id', 'uuid', false),
-  field('ministry', 'enum', false, { symbols: ['CAND', 'QDND', 'UNKNOWN'] }),
-  field('reporting_unit_id', 'uuid', false),
-  field('national_id', 'string', true),
-  field('full_name', 'string', false),
-  field('date_of_birth', 'date', false),
-  field('sex', 'enum', false, { symbols: ['M', 'F', 'X', 'UNKNOWN'] }),
-  field('residence_province_code', 'string', true),
-  field('is_military', 'boolean', false),
-  field('prior_convictions', 'int', true),
-  field('biometric_refs', 'json', true, { sensitivity: 3 }),
-  field('updated_at', 'timestamp', false),
-  field('row_version', 'long', false),
-]);
+export const personContract = contract(
+  'person',
+  ['cand', 'qdnd'],
+  [
+    field('id', 'uuid', false),
+    field('ministry', 'enum', false, { symbols: ['CAND', 'QDND', 'UNKNOWN'] }),
+    field('reporting_unit_id', 'uuid', false),
+    field('national_id', 'string', true),
+    field('full_name', 'string', false),
+    field('date_of_birth', 'date', false),
+    field('sex', 'enum', false, { symbols: ['M', 'F', 'X', 'UNKNOWN'] }),
+    field('residence_province_code', 'string', true),
+    field('is_military', 'boolean', false),
+    field('prior_convictions', 'int', true),
+    field('biometric_refs', 'json', true, { sensitivity: 3 }),
+    field('updated_at', 'timestamp', false),
+    field('row_version', 'long', false),
+  ],
+);
 
-export const judgmentContract = contract('judgment', ['cand', 'qdnd'], [
-  field('id', 'uuid', false),
-  field('judgment_no', 'string', false),
-  field('judgment_date', 'date', false),
-  field('court_id', 'uuid', false),
-  field('civil_obligation_vnd', 'decimal', true, { precision: 18, scale: 0 }),
-  field('court_fee_vnd', 'decimal', true, { precision: 12, scale: 2 }),
-  field('immediately_enforceable', 'boolean', false),
-  field('effective_date', 'date', true),
-  field('score', 'double', true),
-]);
+export const judgmentContract = contract(
+  'judgment',
+  ['cand', 'qdnd'],
+  [
+    field('id', 'uuid', false),
+    field('judgment_no', 'string', false),
+    field('judgment_date', 'date', false),
+    field('court_id', 'uuid', false),
+    field('civil_obligation_vnd', 'decimal', true, { precision: 18, scale: 0 }),
+    field('court_fee_vnd', 'decimal', true, { precision: 12, scale: 2 }),
+    field('immediately_enforceable', 'boolean', false),
+    field('effective_date', 'date', true),
+    field('score', 'double', true),
+  ],
+);
 
-export const legalPersonContract = contract('legal_person', ['cand'], [
-  field('id', 'uuid', false),
-  field('enterprise_code', 'string', false),
-  field('name', 'string', false),
-]);
+export const legalPersonContract = contract('legal_person', ['cand'], [field('id', 'uuid', false), field('enterprise_code', 'string', false), field('name', 'string', false)]);
 
-export const fixtureContracts = (entity: string): EntityContract | undefined =>
-  [personContract, judgmentContract, legalPersonContract].find((c) => c.entity === entity);
+export const fixtureContracts = (entity: string): EntityContract | undefined => [personContract, judgmentContract, legalPersonContract].find((c) => c.entity === entity);
 
 /** A valid cand → qdnd agreement in authoring form (a fresh object each call, free to mutate). */
 export function validAgreementInput(): Record<string, unknown> {
@@ -82,7 +85,12 @@ export function validAgreementInput(): Record<string, unknown> {
           filter: {
             and: [
               { field: 'judgment_date', op: 'ge', value: '2020-01-01' },
-              { or: [{ field: 'civil_obligation_vnd', op: 'is_null' }, { field: 'civil_obligation_vnd', op: 'lt', value: '1000000000' }] },
+              {
+                or: [
+                  { field: 'civil_obligation_vnd', op: 'is_null' },
+                  { field: 'civil_obligation_vnd', op: 'lt', value: '1000000000' },
+                ],
+              },
             ],
           },
         },

@@ -93,7 +93,12 @@ export class AgreementHistory {
    * version — the latest confirmed one with itself appended as the last consumer, its key listed — and
    * the provider confirms. `party` gets a fresh key under `keyId`.
    */
-  join(party: { id: string; ministry: AgreementDocument['parties']['provider']['ministry']; nameVi: string }, keyId: string, at: { request: Date | string; confirm: Date | string }, dispatchNumber = 'JOIN/1'): AgreementState {
+  join(
+    party: { id: string; ministry: AgreementDocument['parties']['provider']['ministry']; nameVi: string },
+    keyId: string,
+    at: { request: Date | string; confirm: Date | string },
+    dispatchNumber = 'JOIN/1',
+  ): AgreementState {
     const base = [...this.state.versions].reverse().find((v) => v.status === 'confirmed')!.document;
     const joiner = generateSigningKey(keyId, party.id).signing;
     this.keys.set(party.id, joiner);
@@ -107,8 +112,17 @@ export class AgreementHistory {
       security: { ...base.security, keys: [...base.security.keys, { party: party.id, keyIds: [keyId] }] },
     };
     const provider = this.key(doc.parties.provider.id);
-    this.step((s) => createAgreementEvent(s, 'join_request', { version: doc.version, at: iso(at.request), payload: { document: doc, signature: signAgreementDocument(doc, joiner) } }, joiner));
-    return this.step((s) => createAgreementEvent(s, 'join_confirm', { version: doc.version, at: iso(at.confirm), payload: { signature: signAgreementDocument(pendingVersion(s!)!.document, provider) } }, provider));
+    this.step((s) =>
+      createAgreementEvent(s, 'join_request', { version: doc.version, at: iso(at.request), payload: { document: doc, signature: signAgreementDocument(doc, joiner) } }, joiner),
+    );
+    return this.step((s) =>
+      createAgreementEvent(
+        s,
+        'join_confirm',
+        { version: doc.version, at: iso(at.confirm), payload: { signature: signAgreementDocument(pendingVersion(s!)!.document, provider) } },
+        provider,
+      ),
+    );
   }
 
   /** Resumes the suspended agreement at `at`, by the provider unless another party is named. */

@@ -47,10 +47,7 @@ export interface TestEvent {
  * Events signed as the producer signs them: one Merkle batch, the envelope built after signing.
  * `metaOverride` replaces the meta in the envelope after signing (an altered or malformed meta).
  */
-export function signEvents(
-  parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; metaOverride?: Buffer }[],
-  key: SigningKey,
-): TestEvent[] {
+export function signEvents(parts: { topic: string; key: Buffer; value: Buffer | null; meta: EventMeta; metaOverride?: Buffer }[], key: SigningKey): TestEvent[] {
   const prepared = parts.map((p) => ({ topic: p.topic, key: p.key, value: p.value, meta: encodeMeta(p.meta, key.keyId) }));
   const proofs = signBatch(prepared.map(eventDigest), key);
   return prepared.map((p, i) => ({
@@ -75,6 +72,9 @@ export function encodeRecord(
 ): { key: Buffer; value: Buffer | null } {
   const key = wire(keySchemaId, createAvroType(contract.keySchema).toBuffer({ id }));
   const projected = projectValueSchema(contract, fields);
-  const value = record === null ? null : wire(valueSchemaId, createAvroType(projected).toBuffer(Object.fromEntries((projected.fields as { name: string }[]).map((f) => [f.name, record[f.name] ?? null]))));
+  const value =
+    record === null
+      ? null
+      : wire(valueSchemaId, createAvroType(projected).toBuffer(Object.fromEntries((projected.fields as { name: string }[]).map((f) => [f.name, record[f.name] ?? null]))));
   return { key, value };
 }

@@ -14,7 +14,9 @@ async function grants(fromFiles: string | undefined): Promise<AgreementGrant[]> 
 }
 
 export function register(program: Command): void {
-  const acl = program.command('acl').description('Kafka ACLs of the exchange, derived from the agreements in force (producers write their ministry\'s topics; receivers read their agreements\' topics and groups)');
+  const acl = program
+    .command('acl')
+    .description("Kafka ACLs of the exchange, derived from the agreements in force (producers write their ministry's topics; receivers read their agreements' topics and groups)");
   acl
     .command('show')
     .description('print the ACLs the agreements call for, one per line')
@@ -24,7 +26,7 @@ export function register(program: Command): void {
     });
   acl
     .command('sync')
-    .description('make the cluster\'s ACLs of the exchange\'s principals exactly the derived ones, as the admin principal (run after agreements come into force or end)')
+    .description("make the cluster's ACLs of the exchange's principals exactly the derived ones, as the admin principal (run after agreements come into force or end)")
     .option('--from-files <dir>', 'derive from the agreement files of a folder instead of the databases')
     .option('--dry-run', 'only print what would be created and deleted')
     .action(async (opts: { fromFiles?: string; dryRun?: boolean }) => {

@@ -128,7 +128,11 @@ export function print(o: { json?: boolean }, p: Printable): void {
 /** Columns padded to their widest cell. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -151,7 +155,10 @@ export function stepLine(subject: string, r: StepResult<{ kind: string; actor: s
 }
 
 function stepOutput(o: SideOptions, r: StepResult<AgreementEvent>): Printable {
-  return { data: { ok: true, outcome: r.outcome, eventHash: r.eventHash, source: r.source, event: r.event }, text: stepLine(`agreement ${r.event.agreementId}`, r, o.ministry, r.event.version) };
+  return {
+    data: { ok: true, outcome: r.outcome, eventHash: r.eventHash, source: r.source, event: r.event },
+    text: stepLine(`agreement ${r.event.agreementId}`, r, o.ministry, r.event.version),
+  };
 }
 
 /** An instant from the command line: ISO 8601 with an offset, or microseconds since the epoch (a CDC commit time). */
@@ -194,11 +201,25 @@ function stateReport(state: AgreementState, atMs: number): Printable {
     ),
   ];
   if (state.suspensions.length) {
-    lines.push('', 'Tạm dừng (suspensions):', table(['từ (from)', 'đến (to)', 'bởi (by)', 'lý do (reason)'], state.suspensions.map((s) => [s.from, s.to ?? '—', s.by, s.reason])));
+    lines.push(
+      '',
+      'Tạm dừng (suspensions):',
+      table(
+        ['từ (from)', 'đến (to)', 'bởi (by)', 'lý do (reason)'],
+        state.suspensions.map((s) => [s.from, s.to ?? '—', s.by, s.reason]),
+      ),
+    );
   }
   const refusals = refusalNotices(state);
   if (refusals.length) {
-    lines.push('', 'Từ chối (refusals):', table(['v', 'loại (kind)', 'gửi (to)', 'bởi (by)', 'lúc (at)', 'lý do (reason)'], refusals.map((r) => [String(r.version), r.kind, r.to, r.by, r.at, r.reason])));
+    lines.push(
+      '',
+      'Từ chối (refusals):',
+      table(
+        ['v', 'loại (kind)', 'gửi (to)', 'bởi (by)', 'lúc (at)', 'lý do (reason)'],
+        refusals.map((r) => [String(r.version), r.kind, r.to, r.by, r.at, r.reason]),
+      ),
+    );
   }
   if (state.termination) lines.push('', `Chấm dứt (terminated): ${state.termination.at} by ${state.termination.by}: ${state.termination.reason}`);
   return { data: { state, statusNow: statusAt(state, atMs), versionInForce: inForce?.version ?? null }, text: lines.join('\n') };
@@ -234,17 +255,22 @@ export function register(program: Command): void {
       }
     });
 
-  const step = (name: string, description: string, run: (c: AgreementExchangeClient, id: string, o: SideOptions & { reason?: string }) => Promise<StepResult<AgreementEvent>>, needsReason = false): void => {
+  const step = (
+    name: string,
+    description: string,
+    run: (c: AgreementExchangeClient, id: string, o: SideOptions & { reason?: string }) => Promise<StepResult<AgreementEvent>>,
+    needsReason = false,
+  ): void => {
     const cmd = addSideOptions(agreement.command(`${name} <agreementId>`).description(description), true);
     if (needsReason) reasonOption(cmd);
     cmd.action((id: string, o: SideOptions & { reason?: string }) => onSide(o, async (x) => stepOutput(o, await run(x.client(), id, o))));
   };
 
-  addSideOptions(agreement.command('draft <file>').description('draft a new agreement (version 1), or replace the text of the draft in progress'), true).action((file: string, o: SideOptions) =>
-    onSide(o, async (x) => stepOutput(o, await x.client().draft(await loadDocument(file)))),
+  addSideOptions(agreement.command('draft <file>').description('draft a new agreement (version 1), or replace the text of the draft in progress'), true).action(
+    (file: string, o: SideOptions) => onSide(o, async (x) => stepOutput(o, await x.client().draft(await loadDocument(file)))),
   );
-  addSideOptions(agreement.command('amend <file>').description('Art. 13: draft the next version of an agreement that has a confirmed one'), true).action((file: string, o: SideOptions) =>
-    onSide(o, async (x) => stepOutput(o, await x.client().amend(await loadDocument(file)))),
+  addSideOptions(agreement.command('amend <file>').description('Art. 13: draft the next version of an agreement that has a confirmed one'), true).action(
+    (file: string, o: SideOptions) => onSide(o, async (x) => stepOutput(o, await x.client().amend(await loadDocument(file)))),
   );
   step('propose', 'submit the pending draft for confirmation; the proposer signs it', (c, id) => c.propose(id));
   step('confirm', "sign the proposed version (or, as provider, confirm a body's request to join)", (c, id) => c.confirm(id));
@@ -307,7 +333,15 @@ export function register(program: Command): void {
         data: rows,
         text: rows.length
           ? table(
-              ['thỏa thuận (agreement)', 'bên cung cấp (provider)', 'các bên (parties)', 'trạng thái (status)', 'hiệu lực (in force)', 'mới nhất (latest)', 'sự kiện cuối (last event)'],
+              [
+                'thỏa thuận (agreement)',
+                'bên cung cấp (provider)',
+                'các bên (parties)',
+                'trạng thái (status)',
+                'hiệu lực (in force)',
+                'mới nhất (latest)',
+                'sự kiện cuối (last event)',
+              ],
               rows.map((r) => [
                 r.agreementId,
                 r.provider,
@@ -333,7 +367,16 @@ export function register(program: Command): void {
         text: [
           table(
             ['#', 'lúc (at)', 'bước (step)', 'v', 'bên (actor)', 'khóa (key)', 'băm (hash)', 'vị trí (topic offset)'],
-            events.map((e) => [String(e.seq), e.event.at, e.event.kind, String(e.event.version), e.event.actor, e.event.keyId, short(e.eventHash), `${e.source.partition}@${e.source.offset}`]),
+            events.map((e) => [
+              String(e.seq),
+              e.event.at,
+              e.event.kind,
+              String(e.event.version),
+              e.event.actor,
+              e.event.keyId,
+              short(e.eventHash),
+              `${e.source.partition}@${e.source.offset}`,
+            ]),
           ),
           `Chữ ký và chuỗi (signatures and chain): ${events.length}/${events.length} verified with the keys recorded in the database`,
         ].join('\n'),
@@ -363,7 +406,10 @@ export function register(program: Command): void {
   );
 
   addSideOptions(
-    agreement.command('rejected').description('steps and requests the sync service refused (forged, out of chain, not allowed), with the reason').option('--agreement <id>', 'only this agreement'),
+    agreement
+      .command('rejected')
+      .description('steps and requests the sync service refused (forged, out of chain, not allowed), with the reason')
+      .option('--agreement <id>', 'only this agreement'),
     false,
   ).action((o: SideOptions & { agreement?: string }) =>
     onSide(o, async (x) => {
@@ -398,15 +444,29 @@ export function register(program: Command): void {
     .action((o: { dir?: string; json?: boolean }) => {
       const dir = o.dir ?? loadConfig().keysDir;
       const own = listPartySigningKeys(dir).map((k) => ({ party: k.party, keyId: k.keyId }));
-      const trusted = fs.existsSync(dir) ? PartyKeyRing.fromDir(dir).entries().map((k) => ({ party: k.party, keyId: k.keyId })) : [];
+      const trusted = fs.existsSync(dir)
+        ? PartyKeyRing.fromDir(dir)
+            .entries()
+            .map((k) => ({ party: k.party, keyId: k.keyId }))
+        : [];
       print(o, {
         data: { own, trusted },
         text: [
           'Khóa riêng (private keys, can sign):',
-          own.length ? table(['party', 'key id'], own.map((k) => [k.party, k.keyId])) : '  none',
+          own.length
+            ? table(
+                ['party', 'key id'],
+                own.map((k) => [k.party, k.keyId]),
+              )
+            : '  none',
           '',
           'Khóa công khai tin cậy (trusted public keys):',
-          trusted.length ? table(['party', 'key id'], trusted.map((k) => [k.party, k.keyId])) : '  none',
+          trusted.length
+            ? table(
+                ['party', 'key id'],
+                trusted.map((k) => [k.party, k.keyId]),
+              )
+            : '  none',
         ].join('\n'),
       });
     });
@@ -430,5 +490,4 @@ export function register(program: Command): void {
       });
       return runAgreementSync(service);
     });
-
 }

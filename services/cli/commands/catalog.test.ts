@@ -44,7 +44,11 @@ describe('thahs catalog', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(dir, 'catalog.json'), 'utf8')) as CatalogDocument;
     const person = (id: string) => doc.agreements.find((a) => a.id === id)?.entities.find((e) => e.entity === 'person');
     const toQdnd = person('TTDL-CAND-QDND-2025-01');
-    expect(toQdnd).toMatchObject({ topic: 'thahs.cand.TTDL-CAND-QDND-2025-01.person', valueSubject: 'thahs.cand.TTDL-CAND-QDND-2025-01.person-value', filterVi: 'is_military = true' });
+    expect(toQdnd).toMatchObject({
+      topic: 'thahs.cand.TTDL-CAND-QDND-2025-01.person',
+      valueSubject: 'thahs.cand.TTDL-CAND-QDND-2025-01.person-value',
+      filterVi: 'is_military = true',
+    });
     expect(toQdnd?.fields.map((f) => f.name)).toContain('military_rank');
     expect(toQdnd?.fields.map((f) => f.name)).not.toContain('permanent_address');
     const toCand = person('TTDL-QDND-CAND-2025-01');

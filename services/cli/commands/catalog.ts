@@ -1,14 +1,7 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import { DEFAULT_AGREEMENT_DIR, loadCatalogAgreementSources } from '../../../libs/agreements';
-import {
-  assertCatalogCurrent,
-  DEFAULT_CATALOG_DIR,
-  DEFAULT_SCHEMA_DIR,
-  loadContracts,
-  renderCatalogFiles,
-  writeCatalogFiles,
-} from '../../../libs/contracts';
+import { assertCatalogCurrent, DEFAULT_CATALOG_DIR, DEFAULT_SCHEMA_DIR, loadContracts, renderCatalogFiles, writeCatalogFiles } from '../../../libs/contracts';
 
 interface CatalogOptions {
   out?: string;

@@ -14,7 +14,9 @@ function ministryOf(raw: string): Ministry {
 export function register(program: Command): void {
   const db = program.command('db').description("the ministry database's admin steps: least-privilege roles and what the owner prepares before services start");
   db.command('prepare')
-    .description('as the database owner: migrations, the partner store\'s bookkeeping (logs owned by the owner, append-only) and the service roles\' grants; run before the services start with their own roles')
+    .description(
+      "as the database owner: migrations, the partner store's bookkeeping (logs owned by the owner, append-only) and the service roles' grants; run before the services start with their own roles",
+    )
     .requiredOption('--ministry <ministry>', 'cand | qdnd')
     .option('--db-url <url>', "the owner's URL (default: THAHS_<MINISTRY>_PG_URL)")
     .action(async (o: { ministry: string; dbUrl?: string }) => {

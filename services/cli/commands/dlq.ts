@@ -45,7 +45,7 @@ const MAINTENANCE_PURPOSE = 'EXCHANGE_MAINTENANCE';
 
 function side(cmd: Command): Command {
   return cmd
-    .requiredOption('--receiver <ministry>', "the receiving ministry, whose database holds the dead letters: cand | qdnd", ministryArg)
+    .requiredOption('--receiver <ministry>', 'the receiving ministry, whose database holds the dead letters: cand | qdnd', ministryArg)
     .option('--db-url <url>', "the receiver's database (default: THAHS_<RECEIVER>_PG_URL)")
     .option('--json', 'print JSON for scripts');
 }
@@ -88,7 +88,9 @@ function listText(total: number, rows: DeadLetterSummary[]): string {
   if (rows.length === 0) return 'Không có sự kiện lỗi (no dead letters match)';
   const lines = [
     'ID  LÚC (AT)  THỎA THUẬN (AGREEMENT)  THỰC THỂ (ENTITY)  LÝ DO (REASON)  VỊ TRÍ (TOPIC[PARTITION]@OFFSET)  SỰ KIỆN (EVENT ID)',
-    ...rows.map((d) => `${d.id}  ${d.at.toISOString()}  ${d.agreementId}  ${d.entity ?? '—'}  ${d.reason}  ${d.topic}[${d.partition}]@${d.offset}  ${d.eventId ?? '(meta did not decode)'}`),
+    ...rows.map(
+      (d) => `${d.id}  ${d.at.toISOString()}  ${d.agreementId}  ${d.entity ?? '—'}  ${d.reason}  ${d.topic}[${d.partition}]@${d.offset}  ${d.eventId ?? '(meta did not decode)'}`,
+    ),
   ];
   if (total > rows.length) lines.push(`… ${total - rows.length} more (raise --limit or narrow the filter)`);
   return lines.join('\n');
@@ -105,7 +107,9 @@ function listText(total: number, rows: DeadLetterSummary[]): string {
  * outcome in the operator log and removes those that no longer fail.
  */
 export function register(program: Command): void {
-  const dlq = program.command('dlq').description("dead letters of a receiver's apply consumers: list, show (recorded in the access log), retry, discard (both recorded in the operator log)");
+  const dlq = program
+    .command('dlq')
+    .description("dead letters of a receiver's apply consumers: list, show (recorded in the access log), retry, discard (both recorded in the operator log)");
 
   filters(side(dlq.command('list').description('dead letters matching the filters: coordinates, reason, event id (no contents)')), '--reason')
     .option('--limit <n>', 'at most this many', limitArg, 100)
@@ -125,19 +129,26 @@ export function register(program: Command): void {
         const letter = await readDeadLetter(db, id);
         if (!letter) throw new Error(`no dead letter ${id} in ${o.receiver}'s database`);
         // Recorded before anything is shown: a read that cannot be logged is not made.
-        await recordAccess(db, operatorName(o.operator), `partner_state.dead_letter ${id} (${letter.agreementId}/${letter.entity ?? '?'}): meta, key, agreed fields${o.values ? ' with values' : ''}`, o.purpose);
+        await recordAccess(
+          db,
+          operatorName(o.operator),
+          `partner_state.dead_letter ${id} (${letter.agreementId}/${letter.entity ?? '?'}): meta, key, agreed fields${o.values ? ' with values' : ''}`,
+          o.purpose,
+        );
         const store = new AgreementStore(db, databaseLabel(url));
         const state = await store.state(letter.agreementId).catch(() => null);
         const content = await decodeDeadLetter(letter, { state, contracts: loadContracts(), schemas: registrySchemas(loadConfig().registryUrl), values: o.values === true });
         const meta = (letter.headers['thahs.event'] as { decoded?: unknown } | undefined)?.decoded ?? null;
         const shown = {
-          printed: o.values ? 'coordinates, reason, detail, meta, key, agreed fields with their values' : 'coordinates, reason, detail, meta, key, agreed fields (null or not) and the names of fields outside the agreement',
+          printed: o.values
+            ? 'coordinates, reason, detail, meta, key, agreed fields with their values'
+            : 'coordinates, reason, detail, meta, key, agreed fields (null or not) and the names of fields outside the agreement',
           id: letter.id,
           at: letter.at.toISOString(),
           receiver: letter.receiver,
           provider: letter.provider,
           agreementId: letter.agreementId,
-          titleVi: state ? agreementScope(state)?.titleVi ?? null : null,
+          titleVi: state ? (agreementScope(state)?.titleVi ?? null) : null,
           group: letter.consumerGroup,
           reason: letter.reason,
           detail: letter.detail,
@@ -151,7 +162,10 @@ export function register(program: Command): void {
       }),
     );
 
-  filters(side(dlq.command('retry [ids...]').description('send dead letters through verification and apply again (after their cause is fixed); each outcome is recorded')), '--dead-letter-reason')
+  filters(
+    side(dlq.command('retry [ids...]').description('send dead letters through verification and apply again (after their cause is fixed); each outcome is recorded')),
+    '--dead-letter-reason',
+  )
     .option('--all-matching', 'retry every dead letter the filters match (without ids)')
     .option('--topic-prefix <prefix>', 'pipeline prefix of topics and groups', 'thahs')
     .option('--reason <text>', 'why (what was fixed), recorded')
@@ -173,7 +187,11 @@ export function register(program: Command): void {
         for (const agreementId of [...new Set(rows.map((r) => r.agreementId))]) {
           const state = await store.state(agreementId);
           if (!state) throw new Error(`no agreement ${agreementId} in the ${o.receiver} database: its dead letters cannot be judged`);
-          const replayer = replayerFor(state, o.receiver, contracts, { pgUrl: url, topicPrefix: o.topicPrefix, log: createLogger('thahs-dlq', config.logLevel === 'info' ? 'warn' : config.logLevel) });
+          const replayer = replayerFor(state, o.receiver, contracts, {
+            pgUrl: url,
+            topicPrefix: o.topicPrefix,
+            log: createLogger('thahs-dlq', config.logLevel === 'info' ? 'warn' : config.logLevel),
+          });
           await replayer.open();
           try {
             const mine = rows.filter((r) => r.agreementId === agreementId).map((r) => r.id);
@@ -185,8 +203,13 @@ export function register(program: Command): void {
         const missing = ids.filter((id) => !done.some((d) => d.deadLetter.id === id));
         if (o.json) process.stdout.write(`${JSON.stringify({ retried: done, missing }, null, 2)}\n`);
         else {
-          for (const d of done) process.stdout.write(`${d.deadLetter.id}: ${d.outcome}${d.reasonAgain ? ` (${d.reasonAgain}; the dead letter stays)` : ' (dead letter removed)'} → operator_action #${d.actionId}\n`);
-          process.stdout.write(`${done.length} dead letter(s) retried: ${done.filter((d) => d.outcome === 'applied').length} applied, ${done.filter((d) => d.outcome === 'stale').length} stale, ${done.filter((d) => d.outcome === 'withheld').length} withheld, ${done.filter((d) => d.outcome === 'dead-again').length} failed again\n`);
+          for (const d of done)
+            process.stdout.write(
+              `${d.deadLetter.id}: ${d.outcome}${d.reasonAgain ? ` (${d.reasonAgain}; the dead letter stays)` : ' (dead letter removed)'} → operator_action #${d.actionId}\n`,
+            );
+          process.stdout.write(
+            `${done.length} dead letter(s) retried: ${done.filter((d) => d.outcome === 'applied').length} applied, ${done.filter((d) => d.outcome === 'stale').length} stale, ${done.filter((d) => d.outcome === 'withheld').length} withheld, ${done.filter((d) => d.outcome === 'dead-again').length} failed again\n`,
+          );
           if (missing.length) process.stdout.write(`not found (already resolved, or not in this database): ${missing.join(', ')}\n`);
         }
         if (missing.length || done.some((d) => d.outcome === 'dead-again')) process.exitCode = 1;
@@ -205,7 +228,9 @@ export function register(program: Command): void {
         const missing = ids.filter((id) => !done.some((d) => d.deadLetter.id === id));
         if (o.json) process.stdout.write(`${JSON.stringify({ discarded: done, missing }, null, 2)}\n`);
         else {
-          process.stdout.write(`${done.length} dead letter(s) discarded and recorded in partner_state.operator_action${done.length ? ` (${done.map((d) => `${d.deadLetter.id}→#${d.actionId}`).join(', ')})` : ''}\n`);
+          process.stdout.write(
+            `${done.length} dead letter(s) discarded and recorded in partner_state.operator_action${done.length ? ` (${done.map((d) => `${d.deadLetter.id}→#${d.actionId}`).join(', ')})` : ''}\n`,
+          );
           if (missing.length) process.stdout.write(`not found (already discarded, or not in this database): ${missing.join(', ')}\n`);
         }
         if (missing.length) process.exitCode = 1;

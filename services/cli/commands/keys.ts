@@ -6,7 +6,12 @@ import { generateKeyPair, PublicKeyRing } from '../../../libs/signing';
 
 export function register(program: Command): void {
   const keys = program.command('keys').description('Ed25519 keys that authenticate exchanged events and agreement steps');
-  const generator = (name: string, description: string, ministryHelp: string, generate: (dir: string, ministry: string) => { keyId: string; privateFile: string; publicFile: string }): void => {
+  const generator = (
+    name: string,
+    description: string,
+    ministryHelp: string,
+    generate: (dir: string, ministry: string) => { keyId: string; privateFile: string; publicFile: string },
+  ): void => {
     keys
       .command(name)
       .description(description)

@@ -118,7 +118,10 @@ function planText(plan: ResetPlan, executed: boolean): string {
   return [
     `${executed ? 'Đã đặt lại' : 'Kế hoạch (dry run)'} — group ${plan.groupId}, target ${plan.target.kind}${plan.target.kind === 'datetime' ? ` ${new Date(plan.target.atMs).toISOString()}` : plan.target.kind === 'offset' ? ` ${plan.target.offset}` : ''}`,
     'TOPIC  PARTITION  HIỆN TẠI (CURRENT) → MỚI (NEW)  HIỆU QUẢ (EFFECT)',
-    ...plan.rows.map((r) => `${r.topic}  ${r.partition}  ${str(r.current)} → ${r.target}${r.clampedFrom !== undefined ? ` (asked ${r.clampedFrom}, outside ${r.low}..${r.high})` : ''}  ${effect(r)}`),
+    ...plan.rows.map(
+      (r) =>
+        `${r.topic}  ${r.partition}  ${str(r.current)} → ${r.target}${r.clampedFrom !== undefined ? ` (asked ${r.clampedFrom}, outside ${r.low}..${r.high})` : ''}  ${effect(r)}`,
+    ),
     `Tổng (total): ${plan.repeated} offsets read again, ${plan.skipped} skipped${plan.skipped > 0n ? ' — skipped events never reach the partner store until re-published' : ''}`,
     executed ? '' : 'Nothing was changed. Run again with --execute to apply this plan.',
   ]
@@ -166,12 +169,17 @@ export function register(program: Command): void {
         const plan = planReset(t.group, g.partitions, target_, await timeOffsetsFor(k.admin, target_, [...new Set(g.partitions.map((p) => p.topic))]));
         if (!o.execute) {
           process.stdout.write(`${o.json ? jsonOf({ executed: false, plan, members: g.group.members }) : planText(plan, false)}\n`);
-          if (g.group.members.length > 0 && !o.json) process.stdout.write(`Note: the group has ${g.group.members.length} live member(s) now; --execute will be refused while it has.\n`);
+          if (g.group.members.length > 0 && !o.json)
+            process.stdout.write(`Note: the group has ${g.group.members.length} live member(s) now; --execute will be refused while it has.\n`);
           return;
         }
         const who = operatorName(o.operator);
         await ensureOperatorLog(t.pool);
-        const subject = { group: t.group, target: target_.kind === 'offset' ? { kind: 'offset', offset: target_.offset.toString() } : target_, rows: plan.rows.map((r) => ({ topic: r.topic, partition: r.partition, from: str(r.current), to: r.target.toString(), effect: r.effect, offsets: r.events.toString() })) };
+        const subject = {
+          group: t.group,
+          target: target_.kind === 'offset' ? { kind: 'offset', offset: target_.offset.toString() } : target_,
+          rows: plan.rows.map((r) => ({ topic: r.topic, partition: r.partition, from: str(r.current), to: r.target.toString(), effect: r.effect, offsets: r.events.toString() })),
+        };
         try {
           await executeReset(k.admin, plan, {
             force: o.force,
@@ -180,7 +188,15 @@ export function register(program: Command): void {
           });
         } catch (err) {
           const refused = err instanceof GroupLiveError;
-          await recordOperatorAction(t.pool, { who, action: 'offsets.reset', agreementId: o.agreement, reason: o.reason ?? null, subject, result: refused ? 'refused' : 'failed', detail: { error: (err as Error).message } });
+          await recordOperatorAction(t.pool, {
+            who,
+            action: 'offsets.reset',
+            agreementId: o.agreement,
+            reason: o.reason ?? null,
+            subject,
+            result: refused ? 'refused' : 'failed',
+            detail: { error: (err as Error).message },
+          });
           if (!refused) throw err;
           // Exit code 3, as `thahs status` uses it: a person must act (stop the consumer) first.
           process.stderr.write(`thahs: reset refused: ${(err as Error).message}\n`);

@@ -62,11 +62,16 @@ function service(workers: number, topicPrefix = 'thahs'): ReconcilerService {
 /** What settling and repairing changed, in a few lines (stderr when --json keeps stdout for the run). */
 function settleLines(settled: SettledRun, repair: RepairOutcome | null): string {
   const lines: string[] = [];
-  if (settled.rechecks.length > 0) lines.push(`run ${settled.first.id} re-checked once the consumer had applied past its source LSN: ${settled.rechecks.join(', ')} (${settled.final.status})`);
+  if (settled.rechecks.length > 0)
+    lines.push(`run ${settled.first.id} re-checked once the consumer had applied past its source LSN: ${settled.rechecks.join(', ')} (${settled.final.status})`);
   else if (settled.unsettled && settled.first.status === 'differences') lines.push(`differences not re-checked: ${settled.unsettled}`);
   if (repair) {
-    const per = Object.entries(repair.republished).map(([e, n]) => `${e} ${n}`).join(', ');
-    lines.push(`repair of run ${repair.repairedRunId}: re-published ${per || 'nothing'} in ${repair.requests.length} request(s); repaired ${repair.repaired}, still differing ${repair.remaining} (run ${repair.after.final.id})`);
+    const per = Object.entries(repair.republished)
+      .map(([e, n]) => `${e} ${n}`)
+      .join(', ');
+    lines.push(
+      `repair of run ${repair.repairedRunId}: re-published ${per || 'nothing'} in ${repair.requests.length} request(s); repaired ${repair.repaired}, still differing ${repair.remaining} (run ${repair.after.final.id})`,
+    );
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
@@ -97,7 +102,10 @@ function progressBar(): { update(p: CompareProgress): void; stop(): void } {
         current = key;
         if ((p.phase === 'scan' || p.phase === 'changes') && p.total < 2000) return;
         if (p.phase !== 'scan' && p.phase !== 'changes' && p.total < 50) return;
-        bar = new SingleBar({ stream: process.stderr, format: `${p.entity} | ${PHASES[p.phase]} |{bar}| {percentage}% {value}/{total}`, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+        bar = new SingleBar(
+          { stream: process.stderr, format: `${p.entity} | ${PHASES[p.phase]} |{bar}| {percentage}% {value}/{total}`, hideCursor: true, clearOnComplete: false },
+          Presets.shades_classic,
+        );
         bar.start(p.total, p.done);
         return;
       }
@@ -123,7 +131,8 @@ function summary(run: StoredRun, differences: RunExport['differences']): string 
     if (r.fallbackReason) lines.push(`  compared in full: ${r.fallbackReason}`);
     const mine = differences.filter((d) => d.entity === r.entity);
     for (const d of mine.slice(0, 20)) lines.push(`  ${d.class.padEnd(9)} ${d.key}${d.fields.length > 0 ? `  fields: ${d.fields.join(', ')}` : ''}`);
-    if (mine.length > 20 || r.keysTruncated) lines.push(`  … ${r.missing + r.extra + r.different - Math.min(mine.length, 20)} more (thahs reconcile-report --agreement ${run.agreementId} --run ${run.id} --format json)`);
+    if (mine.length > 20 || r.keysTruncated)
+      lines.push(`  … ${r.missing + r.extra + r.different - Math.min(mine.length, 20)} more (thahs reconcile-report --agreement ${run.agreementId} --run ${run.id} --format json)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -155,7 +164,8 @@ export function register(program: Command): void {
     .option('--no-settle', 'report the snapshots as compared, without waiting for changes in flight and re-checking')
     .option('--topic-prefix <prefix>', 'prefix of the pipeline (topics, consumer group, slot) to wait for', 'thahs')
     .action(async (o: ReconcileCliOptions) => {
-      if (o.recheck !== undefined && (o.incremental || o.entity)) throw new InvalidArgumentError('--recheck takes the entities of the run it re-checks; drop --incremental and --entity');
+      if (o.recheck !== undefined && (o.incremental || o.entity))
+        throw new InvalidArgumentError('--recheck takes the entities of the run it re-checks; drop --incremental and --entity');
       const s = service(o.workers, o.topicPrefix);
       const startedBy = o.startedBy ?? `${os.userInfo().username}@${os.hostname()}`;
       const bar = progressBar();
@@ -189,10 +199,15 @@ export function register(program: Command): void {
     .description('the evaluation report (Art. 5) of a stored reconciliation run: HTML with Vietnamese labels for officials, or JSON with the differing keys')
     .requiredOption('--agreement <id>', 'the agreement')
     .option('--run <id>', 'the run (default: the newest run of the agreement)')
-    .option('--format <format>', 'html | json', (v: string) => {
-      if (v !== 'html' && v !== 'json') throw new InvalidArgumentError('expected html or json');
-      return v;
-    }, 'html')
+    .option(
+      '--format <format>',
+      'html | json',
+      (v: string) => {
+        if (v !== 'html' && v !== 'json') throw new InvalidArgumentError('expected html or json');
+        return v;
+      },
+      'html',
+    )
     .option('--out <file>', 'write to <file> instead of stdout')
     .option('--from <instant>', 'start of the period of the replication and access statistics (ISO 8601; default: a year before the run)')
     .option('--to <instant>', 'end of that period (default: the end of the run)')

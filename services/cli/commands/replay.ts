@@ -81,13 +81,17 @@ function jsonOf(v: unknown): string {
 }
 
 /** The agreement and its topics the options name: --agreement, or the agreement of --topic; narrowed to --entity / --topic. */
-async function scopeOf(o: ReplayOptions, pool: Pool, url: string): Promise<{ agreementId: string; topics: string[]; entities: string[]; state: Awaited<ReturnType<typeof receivedAgreement>>['state']; partnerSchema: string }> {
+async function scopeOf(
+  o: ReplayOptions,
+  pool: Pool,
+  url: string,
+): Promise<{ agreementId: string; topics: string[]; entities: string[]; state: Awaited<ReturnType<typeof receivedAgreement>>['state']; partnerSchema: string }> {
   const fromTopic = o.topic === undefined ? null : parseAgreementTopic(o.topicPrefix, o.topic);
   const agreementId = o.agreement ?? fromTopic?.agreementId;
   if (agreementId === undefined) throw new Error('name the agreement (--agreement) or one of its topics (--topic <prefix>.<provider>.<agreement>.<entity>)');
   const { state, scope } = await receivedAgreement(new AgreementStore(pool, databaseLabel(url)), agreementId, o.receiver);
   let entities = scope.entities;
-  const wanted = o.entity ?? (o.topic === undefined ? undefined : fromTopic?.entity ?? o.topic);
+  const wanted = o.entity ?? (o.topic === undefined ? undefined : (fromTopic?.entity ?? o.topic));
   if (wanted !== undefined) {
     if (!entities.includes(wanted)) throw new Error(`${wanted} is not an entity of agreement ${agreementId} (${entities.join(', ')})`);
     entities = [wanted];
@@ -110,21 +114,26 @@ async function heldRows(pool: Pool, schema: string, entities: readonly string[],
 
 function progressBar(total: number, enabled: boolean): { update(p: Readonly<ReplayProgress>): void; stop(): void } {
   if (!enabled) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar(
-    {
-      format: 'replay [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted} | applied {applied}, stale {stale}, withheld {withheld}, dead letters {dead}',
-      stream: process.stderr,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      etaBuffer: 50,
-    },
-  );
+  const bar = new SingleBar({
+    format:
+      'replay [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted} | applied {applied}, stale {stale}, withheld {withheld}, dead letters {dead}',
+    stream: process.stderr,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+    etaBuffer: 50,
+  });
   const t0 = Date.now();
   bar.start(Math.max(total, 1), 0, { rate: 0, applied: 0, stale: 0, withheld: 0, dead: 0 });
   return {
     update(p) {
       const s = (Date.now() - t0) / 1000;
-      bar.update(Math.min(p.read, Math.max(total, 1)), { rate: s > 0 ? Math.round(p.read / s) : 0, applied: p.applied, stale: p.stale, withheld: p.withheld, dead: p.deadLettered });
+      bar.update(Math.min(p.read, Math.max(total, 1)), {
+        rate: s > 0 ? Math.round(p.read / s) : 0,
+        applied: p.applied,
+        stale: p.stale,
+        withheld: p.withheld,
+        dead: p.deadLettered,
+      });
     },
     stop() {
       bar.stop();
@@ -179,16 +188,33 @@ export function register(program: Command): void {
           throw new Error(`--rebuild refused: topics of agreement ${s.agreementId} do not exist: ${plan.missing.join(', ')} (check --topic-prefix and the brokers)`);
         }
         const removes = o.rebuild ? await heldRows(pool, s.partnerSchema, s.entities, s.agreementId) : undefined;
-        const what = { agreementId: s.agreementId, receiver: o.receiver, rebuild: o.rebuild === true, partnerSchema: s.partnerSchema, entities: s.entities, ...(removes ? { removes } : {}) };
+        const what = {
+          agreementId: s.agreementId,
+          receiver: o.receiver,
+          rebuild: o.rebuild === true,
+          partnerSchema: s.partnerSchema,
+          entities: s.entities,
+          ...(removes ? { removes } : {}),
+        };
         if (!o.execute) {
-          const note = o.rebuild ? `\nA rebuild would first remove from ${s.partnerSchema}: ${Object.entries(removes!).map(([e, n]) => `${e} ${n} rows`).join(', ')} (and their tombstones).` : '';
-          process.stdout.write(`${o.json ? jsonOf({ executed: false, ...what, plan: replayPlanJson(plan) }) : `${planText(plan, `Kế hoạch phát lại (replay plan, dry run) — ${s.agreementId} → ${o.receiver}`)}${note}\nNothing was changed. Run again with --execute to replay.`}\n`);
+          const note = o.rebuild
+            ? `\nA rebuild would first remove from ${s.partnerSchema}: ${Object.entries(removes!)
+                .map(([e, n]) => `${e} ${n} rows`)
+                .join(', ')} (and their tombstones).`
+            : '';
+          process.stdout.write(
+            `${o.json ? jsonOf({ executed: false, ...what, plan: replayPlanJson(plan) }) : `${planText(plan, `Kế hoạch phát lại (replay plan, dry run) — ${s.agreementId} → ${o.receiver}`)}${note}\nNothing was changed. Run again with --execute to replay.`}\n`,
+          );
           return;
         }
         const who = operatorName(o.operator);
         await ensureOperatorLog(pool);
         const subject = { ...what, plan: replayPlanJson(plan) };
-        const replayer = replayerFor(s.state, o.receiver, loadContracts(), { pgUrl: url, topicPrefix: o.topicPrefix, log: createLogger('thahs-replay', config.logLevel === 'info' ? 'warn' : config.logLevel) });
+        const replayer = replayerFor(s.state, o.receiver, loadContracts(), {
+          pgUrl: url,
+          topicPrefix: o.topicPrefix,
+          log: createLogger('thahs-replay', config.logLevel === 'info' ? 'warn' : config.logLevel),
+        });
         const t0 = Date.now();
         let emptied: Awaited<ReturnType<typeof replayer.emptyStore>> | undefined;
         const bar = progressBar(Number(plan.events), o.progress && !o.json);
@@ -199,7 +225,15 @@ export function register(program: Command): void {
           bar.stop();
           const seconds = (Date.now() - t0) / 1000;
           const detail = { ...done, seconds, eventsPerSecond: seconds > 0 ? Math.round(done.read / seconds) : null, ...(emptied ? { emptied } : {}) };
-          const actionId = await recordOperatorAction(pool, { who, action: o.rebuild ? 'replay.rebuild' : 'replay', agreementId: s.agreementId, reason: o.reason ?? null, subject, result: 'done', detail });
+          const actionId = await recordOperatorAction(pool, {
+            who,
+            action: o.rebuild ? 'replay.rebuild' : 'replay',
+            agreementId: s.agreementId,
+            reason: o.reason ?? null,
+            subject,
+            result: 'done',
+            detail,
+          });
           if (o.json) process.stdout.write(`${jsonOf({ executed: true, ...what, plan: replayPlanJson(plan), result: detail, actionId })}\n`);
           else {
             process.stdout.write(
@@ -211,7 +245,15 @@ export function register(program: Command): void {
           if (done.deadLettered > 0) process.exitCode = 1;
         } catch (err) {
           bar.stop();
-          await recordOperatorAction(pool, { who, action: o.rebuild ? 'replay.rebuild' : 'replay', agreementId: s.agreementId, reason: o.reason ?? null, subject, result: 'failed', detail: { error: (err as Error).message, ...(emptied ? { emptied } : {}) } }).catch(() => undefined);
+          await recordOperatorAction(pool, {
+            who,
+            action: o.rebuild ? 'replay.rebuild' : 'replay',
+            agreementId: s.agreementId,
+            reason: o.reason ?? null,
+            subject,
+            result: 'failed',
+            detail: { error: (err as Error).message, ...(emptied ? { emptied } : {}) },
+          }).catch(() => undefined);
           throw err;
         } finally {
           await replayer.close();

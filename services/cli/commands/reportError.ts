@@ -65,7 +65,8 @@ export function requestReport(s: RequestState): Printable {
     ['Mở lúc (opened)', s.openedAt],
     ...subject.map(([k, v]) => [k, v] as [string, string]),
   ];
-  if (s.acknowledgement) pairs.push(['Tiếp nhận (acknowledged)', `${s.acknowledgement.at} by ${s.acknowledgement.by}${s.acknowledgement.note ? `: ${s.acknowledgement.note}` : ''}`]);
+  if (s.acknowledgement)
+    pairs.push(['Tiếp nhận (acknowledged)', `${s.acknowledgement.at} by ${s.acknowledgement.by}${s.acknowledgement.note ? `: ${s.acknowledgement.note}` : ''}`]);
   if (s.resolution) pairs.push(['Xử lý (resolved)', `${s.resolution.at} by ${s.resolution.by}: ${s.resolution.resolution}`]);
   if (s.refusal) pairs.push(['Từ chối (refused)', `${s.refusal.at} by ${s.refusal.by}: ${s.refusal.reason}`]);
   const lines = [labelled(pairs)];
@@ -84,7 +85,13 @@ export function requestReport(s: RequestState): Printable {
       ]),
     );
   }
-  lines.push('', table(['bước (step)', 'bên (actor)', 'lúc (at)', 'băm (hash)'], s.events.map((e) => [e.kind, e.actor, e.at, short(requestEventHash(e))])));
+  lines.push(
+    '',
+    table(
+      ['bước (step)', 'bên (actor)', 'lúc (at)', 'băm (hash)'],
+      s.events.map((e) => [e.kind, e.actor, e.at, short(requestEventHash(e))]),
+    ),
+  );
   return { data: s, text: lines.join('\n') };
 }
 
@@ -124,9 +131,7 @@ export function registerRequestQueries(parent: Command, type: RequestType): void
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('report-error')
-    .description('Art. 15.2(c): report an error in received data to the provider, and track it (acknowledge, resolve, refuse)');
+  const cmd = program.command('report-error').description('Art. 15.2(c): report an error in received data to the provider, and track it (acknowledge, resolve, refuse)');
 
   addSideOptions(
     cmd
@@ -150,11 +155,13 @@ export function register(program: Command): void {
   addSideOptions(cmd.command('acknowledge <requestId>').description('(provider) acknowledge a report').option('--note <text>', 'what happens next', ''), true).action(
     (id: string, o: SideOptions & { note: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().acknowledgeError(id, o.note))),
   );
-  addSideOptions(cmd.command('resolve <requestId>').description('(provider) record how the error was resolved').requiredOption('--resolution <text>', 'what was corrected'), true).action(
-    (id: string, o: SideOptions & { resolution: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().resolveError(id, o.resolution))),
-  );
-  addSideOptions(cmd.command('refuse <requestId>').description('(provider) Art. 14.1(a): refuse the report; the reason reaches the requester').requiredOption('--reason <text>', 'why'), true).action(
-    (id: string, o: SideOptions & { reason: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().refuseRequest(id, o.reason))),
-  );
+  addSideOptions(
+    cmd.command('resolve <requestId>').description('(provider) record how the error was resolved').requiredOption('--resolution <text>', 'what was corrected'),
+    true,
+  ).action((id: string, o: SideOptions & { resolution: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().resolveError(id, o.resolution))));
+  addSideOptions(
+    cmd.command('refuse <requestId>').description('(provider) Art. 14.1(a): refuse the report; the reason reaches the requester').requiredOption('--reason <text>', 'why'),
+    true,
+  ).action((id: string, o: SideOptions & { reason: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().refuseRequest(id, o.reason))));
   registerRequestQueries(cmd, 'data_error');
 }

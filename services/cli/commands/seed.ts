@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .requiredOption('--persons <n>', 'persons to add', intArg(0))
     .option('--seed <s>', 'generator seed: the same seed on the same database state gives the same data', intArg(0), 1)
     .option('--url <url>', 'database URL (default: THAHS_CAND_PG_URL or THAHS_QDND_PG_URL)')
-    .option('--as-of <date>', "simulated today (YYYY-MM-DD); fixed so runs do not depend on the clock", DEFAULT_AS_OF)
+    .option('--as-of <date>', 'simulated today (YYYY-MM-DD); fixed so runs do not depend on the clock', DEFAULT_AS_OF)
     .option('--mode <mode>', 'bulk (one transaction, constraints rebuilt at the end), batches (commit per batch), auto (bulk if no persons yet)', modeArg, 'auto')
     .option('--batch-persons <n>', 'persons per COPY batch', intArg(1), 2000)
     .option('--workers <n>', 'generator threads; part of what makes a run reproducible, so it does not follow the CPU count', intArg(1), 2)

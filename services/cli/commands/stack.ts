@@ -8,7 +8,8 @@ import { COMPONENTS, ComponentName, formatStatus, StackManager } from '../../../
  * (the profile changes the defaults of the folder, ports and client settings).
  */
 function manager(profile: string | undefined): StackManager {
-  if (profile !== undefined && !(STACK_PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown profile "${profile}"; expected one of ${STACK_PROFILES.join(', ')}`);
+  if (profile !== undefined && !(STACK_PROFILES as readonly string[]).includes(profile))
+    throw new Error(`unknown profile "${profile}"; expected one of ${STACK_PROFILES.join(', ')}`);
   return new StackManager(loadConfig(profile === undefined ? process.env : { ...process.env, THAHS_STACK_PROFILE: profile }));
 }
 

@@ -39,8 +39,23 @@ function keyCells(r: StatsRow, by: StatsGrouping): string[] {
 }
 
 function statsText(s: ExchangeStats): string {
-  const head = s.by === 'agreement' ? ['THỎA THUẬN (AGREEMENT)'] : s.by === 'entity' ? ['THỰC THỂ (ENTITY)'] : ['THỎA THUẬN (AGREEMENT)', 'THỰC THỂ (ENTITY)', 'ĐƠN VỊ BÁO CÁO (REPORTING UNIT)', 'TÊN (NAME)'];
-  const cols = [...head, 'ĐÃ PHÁT (PUBLISHED)', ...(s.by === 'unit' ? ['BẢN GHI ĐỔI (CHANGED ROWS)'] : []), 'ĐÃ ÁP DỤNG (APPLIED)', 'XÓA THEO THỎA THUẬN (PURGED)', 'SỰ KIỆN LỖI (DEAD-LETTERED)', 'ĐÃ BỎ (DISCARDED)', 'BÁO LỖI GỬI/NHẬN (ERROR REPORTS FILED/RECEIVED)', 'ĐỘ TRỄ P50/P95/MAX s (LAG)'];
+  const head =
+    s.by === 'agreement'
+      ? ['THỎA THUẬN (AGREEMENT)']
+      : s.by === 'entity'
+        ? ['THỰC THỂ (ENTITY)']
+        : ['THỎA THUẬN (AGREEMENT)', 'THỰC THỂ (ENTITY)', 'ĐƠN VỊ BÁO CÁO (REPORTING UNIT)', 'TÊN (NAME)'];
+  const cols = [
+    ...head,
+    'ĐÃ PHÁT (PUBLISHED)',
+    ...(s.by === 'unit' ? ['BẢN GHI ĐỔI (CHANGED ROWS)'] : []),
+    'ĐÃ ÁP DỤNG (APPLIED)',
+    'XÓA THEO THỎA THUẬN (PURGED)',
+    'SỰ KIỆN LỖI (DEAD-LETTERED)',
+    'ĐÃ BỎ (DISCARDED)',
+    'BÁO LỖI GỬI/NHẬN (ERROR REPORTS FILED/RECEIVED)',
+    'ĐỘ TRỄ P50/P95/MAX s (LAG)',
+  ];
   const rows = s.rows.map((r) => [
     ...keyCells(r, s.by),
     r.published === null ? '—' : String(r.published),
@@ -53,7 +68,11 @@ function statsText(s: ExchangeStats): string {
     `${sec(r.latencyP50)}/${sec(r.latencyP95)}/${sec(r.latencyMax)}`,
   ]);
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Thống kê trao đổi (exchange statistics, Art. 16–18) — ${s.ministry} — ${s.from} → ${s.to} — by ${s.by}`,
     line(cols),

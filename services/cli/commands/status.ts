@@ -55,7 +55,8 @@ export function register(program: Command): void {
         mainJobEndpoint: `http://127.0.0.1:${port}`,
       });
       const gatherer = new StatusGatherer({ ...options, thresholds: { ...DEFAULT_THRESHOLDS, ...(o.maxLag ? { lagWarn: o.maxLag } : {}) } });
-      const show = (s: ExchangeStatus): string => (o.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatusText(s, { allPartitions: o.allPartitions, color: process.stdout.isTTY === true }));
+      const show = (s: ExchangeStatus): string =>
+        o.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatusText(s, { allPartitions: o.allPartitions, color: process.stdout.isTTY === true });
       try {
         if (!o.watch) {
           const s = await gatherer.gather();

@@ -45,8 +45,9 @@ export function register(program: Command): void {
   addSideOptions(cmd.command('answer <requestId>').description("(consumer) answer with figures from this ministry's access log and partner store"), true).action(
     (id: string, o: SideOptions) => onSide(o, async (x) => requestStepOutput(o, await x.client().answerUsageReport(id))),
   );
-  addSideOptions(cmd.command('refuse <requestId>').description('(consumer) refuse the request; the reason reaches the provider').requiredOption('--reason <text>', 'why'), true).action(
-    (id: string, o: SideOptions & { reason: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().refuseRequest(id, o.reason))),
-  );
+  addSideOptions(
+    cmd.command('refuse <requestId>').description('(consumer) refuse the request; the reason reaches the provider').requiredOption('--reason <text>', 'why'),
+    true,
+  ).action((id: string, o: SideOptions & { reason: string }) => onSide(o, async (x) => requestStepOutput(o, await x.client().refuseRequest(id, o.reason))));
   registerRequestQueries(cmd, 'usage_report');
 }

@@ -55,12 +55,23 @@ export interface OpsFixture {
    * (or `fields`), signed with `providerKey`, each with the partition its key belongs to and a source
    * position newer than any before. A null record is a delete.
    */
-  signed(entity: string, items: readonly { id: string; record: Record<string, unknown> | null }[], fields?: readonly string[]): Promise<(TestEvent & { partition: number; lsn: bigint })[]>;
+  signed(
+    entity: string,
+    items: readonly { id: string; record: Record<string, unknown> | null }[],
+    fields?: readonly string[],
+  ): Promise<(TestEvent & { partition: number; lsn: bigint })[]>;
   /** Publishes signed events (see signed) to the agreement topic of `entity`, each to its key's partition. */
   publishSigned(entity: string, items: readonly { id: string; record: Record<string, unknown> | null }[]): Promise<{ partition: number; lsn: bigint }[]>;
   /** The provider's key (id cand-c10-2025, which the agreement lists) signing the fixture's events; not in any keys folder. */
   providerKey: SigningKey;
-  deadLetter(entity: string, reason: string, detail: string, offsets: readonly number[], overrides?: Record<string, unknown>, fields?: readonly string[]): Promise<{ id: string; recordId: string }[]>;
+  deadLetter(
+    entity: string,
+    reason: string,
+    detail: string,
+    offsets: readonly number[],
+    overrides?: Record<string, unknown>,
+    fields?: readonly string[],
+  ): Promise<{ id: string; recordId: string }[]>;
   /** A data-error report (Art. 15.2(c)) the receiver's body files, stored in both databases as the sync services store it. */
   reportError(entity: string, recordKey: string, field: string): Promise<void>;
   /** Environment for a `thahs` process aimed at the scratch databases. */
@@ -104,11 +115,16 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
   const config = loadConfig();
   const prefix = `o${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   const agreementId = `TTDL-OPS-${prefix.toUpperCase()}`;
-  const base = await loadAgreementFile(path.resolve(__dirname, '../../../deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
+  const base = await loadAgreementFile(path.resolve(__dirname, '../../../deploy/agreements/cand-to-qdnd.yaml'), {
+    contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined),
+  });
   const doc: AgreementDocument = { ...base, id: agreementId, data: { entities: base.data.entities.filter((e) => ENTITIES.includes(e.entity)) } };
   // The parties' keys are ours: the receiver's body also signs a data-error report below.
   const partyKeys = [doc.parties.provider, ...doc.parties.consumers].map((p) => generateSigningKey(doc.security.keys.find((k) => k.party === p.id)!.keyIds[0], p.id));
-  const history = new AgreementHistory(doc, partyKeys.map((k) => k.signing));
+  const history = new AgreementHistory(
+    doc,
+    partyKeys.map((k) => k.signing),
+  );
   const state = history.confirm(doc, { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' });
   const events = history.events;
   const publicKeys = history.publicKeys;
@@ -159,7 +175,10 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
       const valueSchema = projectValueSchema(contract, fields ?? share.fields);
       const { id: keyId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(contract.keySchema) }, { subject: agreementSubject(t, 'key') });
       // A wider schema goes under a subject of its own: the agreement topic's subject keeps its rules.
-      const { id: valueId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) }, { subject: fields ? `${t}-forged-value` : agreementSubject(t, 'value') });
+      const { id: valueId } = await registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(valueSchema) },
+        { subject: fields ? `${t}-forged-value` : agreementSubject(t, 'value') },
+      );
       const valueType = createAvroType(valueSchema);
       const parts = items.map((item) => {
         const key = encodeRecord(contract, keyId, valueId, null, item.id).key;
@@ -167,11 +186,21 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
         if (item.record !== null) {
           const full = sampleRecord(contract, { id: item.id, ...item.record });
           const projected: Record<string, unknown> = {};
-          for (const f of (valueSchema.fields as { name: string }[])) projected[f.name] = full[f.name] ?? null;
+          for (const f of valueSchema.fields as { name: string }[]) projected[f.name] = full[f.name] ?? null;
           value = wire(valueId, valueType.toBuffer(projected));
         }
         lsn += 0x100n;
-        const meta: EventMeta = { op: item.record === null ? 'd' : 'u', position: { lsn, index: 0 }, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity, agreementId, agreementVersion: 1, sourceEpoch: '7000000000000000001' };
+        const meta: EventMeta = {
+          op: item.record === null ? 'd' : 'u',
+          position: { lsn, index: 0 },
+          xid: 1,
+          commitTs: Date.now() * 1000,
+          ministry: 'cand',
+          entity,
+          agreementId,
+          agreementVersion: 1,
+          sourceEpoch: '7000000000000000001',
+        };
         return { topic: t, key, value, meta };
       });
       const signed = signEvents(parts, providerKey);
@@ -185,7 +214,11 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
     async deadLetter(entity, reason, detail, offsets, overrides = {}, fields) {
       const t = topic(entity);
       const parts = offsets.map(() => ({ recordId: randomUUID() }));
-      const signed = await fixture.signed(entity, parts.map((p) => ({ id: p.recordId, record: overrides })), fields);
+      const signed = await fixture.signed(
+        entity,
+        parts.map((p) => ({ id: p.recordId, record: overrides })),
+        fields,
+      );
       // Plain SQL over the columns the dead-letter table has had from the start: the consumer's own
       // insert helper is being reworked (issue 14), and what the tools read must not depend on it.
       const r = await receiver.query<{ id: string; kafka_offset: string }>(
@@ -193,20 +226,41 @@ export async function startOpsFixture(label: string): Promise<OpsFixture> {
          SELECT 'qdnd', 'cand', $1, $2, $3, $4, $5, d.kafka_partition, d.kafka_offset, $6, d.raw_key, d.raw_value, d.headers
            FROM unnest($7::bigint[], $8::bytea[], $9::bytea[], $10::jsonb[], $11::int[]) AS d(kafka_offset, raw_key, raw_value, headers, kafka_partition)
          RETURNING id::text AS id, kafka_offset::text AS kafka_offset`,
-        [agreementId, applyGroupId(prefix, agreementId, 'qdnd'), reason, detail, t, entity, offsets, signed.map((e) => e.key), signed.map((e) => e.value), signed.map((e) => JSON.stringify(storedMeta(e.headers))), signed.map((e) => e.partition)],
+        [
+          agreementId,
+          applyGroupId(prefix, agreementId, 'qdnd'),
+          reason,
+          detail,
+          t,
+          entity,
+          offsets,
+          signed.map((e) => e.key),
+          signed.map((e) => e.value),
+          signed.map((e) => JSON.stringify(storedMeta(e.headers))),
+          signed.map((e) => e.partition),
+        ],
       );
       return offsets.map((off, i) => ({ id: r.rows.find((x) => x.kafka_offset === String(off))!.id, recordId: parts[i].recordId }));
     },
     async reportError(entity, recordKey, field) {
       const consumer = partyKeys.find((k) => k.signing.party === doc.parties.consumers[0].id)!.signing;
-      const event = createRequestEvent(null, 'error_report', { agreementId, basis: state.lastEventHash, at: new Date(), payload: { entity, recordKey, field, description: 'test report' } }, consumer);
+      const event = createRequestEvent(
+        null,
+        'error_report',
+        { agreementId, basis: state.lastEventHash, at: new Date(), payload: { entity, recordKey, field, description: 'test report' } },
+        consumer,
+      );
       const keys = publicKeyRing(publicKeys.map((k) => ({ keyId: k.keyId, party: k.party, publicKey: k.publicKeyPem })));
       for (const db of [cand, qdnd]) {
         const pool = new Pool({ connectionString: db.url, max: 2 });
         try {
           const handler = new RequestEventHandler(new AgreementStore(pool, databaseLabel(db.url)), keys, 5000);
           const m = { topic: 'fixture.requests', partition: 0, offset: String(requestOffset), value: Buffer.from(JSON.stringify(event)) };
-          const prepared = await handler.prepare(m, async () => undefined, () => false);
+          const prepared = await handler.prepare(
+            m,
+            async () => undefined,
+            () => false,
+          );
           const c = await pool.connect();
           try {
             await c.query('BEGIN');
