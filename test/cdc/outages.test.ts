@@ -18,6 +18,7 @@ import { ProducerFixture } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { TcpProxy } from '../support/tcpProxy';
 import { exampleAgreement } from '../support/testAgreements';
+import { describeLong } from '../support/longTests';
 import { sleep, waitFor } from '../support/waitFor';
 
 /**
@@ -40,7 +41,8 @@ const PG_OUTAGE_MS = 20_000;
 const REGISTRY_OUTAGE_MS = 20_000;
 const RECOVERY_MS = 180_000;
 
-const suite = config.stackProfile === 'secure' ? describe.skip : describe;
+// Long (THAHS_LONG_TESTS=on, see longTests.ts); the private broker has no TLS, so never in the secure profile.
+const suite = config.stackProfile === 'secure' ? describe.skip : describeLong;
 
 const restarts = async (): Promise<number> => (await cdcMetrics.restarts.get()).values.filter((v) => v.labels.ministry === 'cand').reduce((n, v) => n + v.value, 0);
 

@@ -16,6 +16,7 @@ import { buildServices } from '../../services/supervisor/services';
 import { Supervisor } from '../../services/supervisor/supervisor';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { SourceRows } from '../support/sourceRows';
+import { describeLong } from '../support/longTests';
 import { sleep, waitFor } from '../support/waitFor';
 
 /**
@@ -68,7 +69,8 @@ class Workload {
   }
 }
 
-describe('reconcile against the live pipeline', () => {
+// Long (THAHS_LONG_TESTS=on, see longTests.ts).
+describeLong('reconcile against the live pipeline', () => {
   let cand: ScratchDatabase;
   let qdnd: ScratchDatabase;
   let src: Client;

@@ -21,6 +21,7 @@ import { ScratchDatabase } from '../support/scratchDatabase';
 import { secureSuiteEnvironment } from '../support/secureSuiteEnvironment';
 import { exampleAgreement } from '../support/testAgreements';
 import { sleep, waitFor } from '../support/waitFor';
+import { describeLong, LONG_TESTS } from '../support/longTests';
 import { upSecureStack } from './secureStackSupport';
 
 /**
@@ -31,12 +32,8 @@ import { upSecureStack } from './secureStackSupport';
  * ends equal to the source's projection and filter, no dead letter, each change logged once and in
  * order per key, and `thahs status --json` shows the group, its members and the servers as they were.
  */
-/**
- * Opt-in (THAHS_FAILURE_TESTS=on): one run takes ~25 minutes on the 2-core development machine (each
- * broker restart alone takes minutes under load), which CI's 30-minute budget for the whole suite cannot
- * hold, and it kills servers of the shared secure stack under any other secure test running beside it.
- */
-const ENABLED = process.env.THAHS_FAILURE_TESTS === 'on';
+// Long (THAHS_LONG_TESTS=on, see longTests.ts): ~25 minutes here, and it restarts servers of the shared secure stack.
+const ENABLED = LONG_TESTS;
 
 const contracts = loadContracts();
 const repo = path.resolve(__dirname, '..', '..');
@@ -235,7 +232,7 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 }, 300_000);
 
-(ENABLED ? describe : describe.skip)('failures on the secure stack, under load, repeated', () => {
+describeLong('failures on the secure stack, under load, repeated', () => {
   it('one broker killed -9 and restarted later', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const node = cluster.nodes[(round + 1) % cluster.nodes.length];
