@@ -17,6 +17,7 @@ import { confirmedHistory, eventSigningKey, installKeys, keyOf, partyKeys, write
 import { heldRows, sharedRows, updateLogViolations } from '../support/partnerView';
 import { testProducer } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
+import { describeLong } from '../support/longTests';
 import { sleep, waitFor } from '../support/waitFor';
 
 /**
@@ -61,7 +62,8 @@ function startConsumer(dbUrl: string): ChildProcess {
 
 type Observed = Map<string, SourcePosition>;
 
-describe('apply consumer crash safety', () => {
+// Long (THAHS_LONG_TESTS=on, see longTests.ts): kill -9 rounds under a burst, 130-140 s in CI.
+describeLong('apply consumer crash safety', () => {
   let doc: AgreementDocument;
   let source: ScratchDatabase;
   let receiver: ScratchDatabase;

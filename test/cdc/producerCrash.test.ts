@@ -14,6 +14,7 @@ import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../support/agreementHistory';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { sharingEverything } from '../support/testAgreements';
+import { describeLong } from '../support/longTests';
 import { readTopics } from '../support/topicReader';
 
 /**
@@ -70,7 +71,8 @@ async function waitStreaming(sql: Client): Promise<void> {
   throw new Error('producer did not start streaming');
 }
 
-describe('cdc producer crash safety', () => {
+// Long (THAHS_LONG_TESTS=on, see longTests.ts): kill -9 rounds under a burst, 130-140 s in CI.
+describeLong('cdc producer crash safety', () => {
   let db: ScratchDatabase;
   let sql: Client;
   let child: ChildProcess | undefined;
