@@ -405,7 +405,10 @@ export class CdcProducer implements PipelineService, StreamSink {
   }
 
   private confirm(lsn: Lsn): void {
-    this.source!.confirm(lsn);
+    // A send acknowledged after the stream closed (stop, restart): nothing to confirm to; the slot keeps
+    // the last confirmed position and the next stream re-publishes from there (seen as 'publishing failed').
+    if (!this.source) return;
+    this.source.confirm(lsn);
     if (lsn > this.confirmedLsn) this.confirmedLsn = lsn;
   }
 
