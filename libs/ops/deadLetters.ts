@@ -185,19 +185,7 @@ export async function discardDeadLetters(db: ClientBase, f: DeadLetterFilter, wh
         action: 'dlq.discard',
         agreementId: d.agreementId,
         reason,
-        subject: {
-          deadLetterId: d.id,
-          deadLetteredAt: d.at.toISOString(),
-          deadLetterReason: d.reason,
-          receiver: d.receiver,
-          provider: d.provider,
-          group: d.consumerGroup,
-          topic: d.topic,
-          partition: d.partition,
-          offset: d.offset,
-          entity: d.entity,
-          eventId: d.eventId,
-        },
+        subject: deadLetterSubject(d),
         result: 'done',
       });
       out.push({ deadLetter: d, actionId });
@@ -209,6 +197,23 @@ export async function discardDeadLetters(db: ClientBase, f: DeadLetterFilter, wh
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/** What the operator log records of a dead letter an action resolved: its coordinates, never its value. */
+function deadLetterSubject(d: DeadLetterSummary): Record<string, string | number | null> {
+  return {
+    deadLetterId: d.id,
+    deadLetteredAt: d.at.toISOString(),
+    deadLetterReason: d.reason,
+    receiver: d.receiver,
+    provider: d.provider,
+    group: d.consumerGroup,
+    topic: d.topic,
+    partition: d.partition,
+    offset: d.offset,
+    entity: d.entity,
+    eventId: d.eventId,
+  };
 }
 
 /**
@@ -252,19 +257,7 @@ export async function retryDeadLetters(db: ClientBase, f: DeadLetterFilter, who:
         action: 'dlq.retry',
         agreementId: d.agreementId,
         reason,
-        subject: {
-          deadLetterId: d.id,
-          deadLetteredAt: d.at.toISOString(),
-          deadLetterReason: d.reason,
-          receiver: d.receiver,
-          provider: d.provider,
-          group: d.consumerGroup,
-          topic: d.topic,
-          partition: d.partition,
-          offset: d.offset,
-          entity: d.entity,
-          eventId: d.eventId,
-        },
+        subject: deadLetterSubject(d),
         result: r.outcome === 'dead-again' ? 'failed' : 'done',
         detail: r.outcome === 'dead-again' ? { outcome: r.outcome, reasonAgain: r.reason } : { outcome: r.outcome },
       });
