@@ -49,7 +49,7 @@ function legend(series: readonly Series[], x: number, y: number): string {
 }
 
 /** A label cut to fit `width` pixels, with an ellipsis. */
-function fit(label: string, width: number, px = 12): string {
+function fitLabel(label: string, width: number, px = 12): string {
   const chars = [...label];
   const max = Math.max(4, Math.floor(width / (px * 0.58)));
   return chars.length <= max ? label : `${chars.slice(0, max - 1).join('')}…`;
@@ -77,7 +77,7 @@ export function horizontalBars(o: { title: string; categories: readonly string[]
   const parts: string[] = [];
   o.categories.forEach((c, i) => {
     const y0 = top + i * groupH;
-    parts.push(`<text x="${labelW - 8}" y="${y0 + (groupH - 10) / 2 + 4}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fit(c, labelW - 12))}</text>`);
+    parts.push(`<text x="${labelW - 8}" y="${y0 + (groupH - 10) / 2 + 4}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fitLabel(c, labelW - 12))}</text>`);
     o.series.forEach((s, j) => {
       const v = s.values[i] ?? 0;
       const w = v > 0 ? Math.max(2, (v / max) * plotW) : 0;
@@ -106,7 +106,7 @@ export function stackedShares(o: { title: string; categories: readonly string[];
   o.categories.forEach((c, i) => {
     const y = top + i * (barH + 10);
     const total = o.series.reduce((n, s) => n + (s.values[i] ?? 0), 0);
-    parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fit(c, labelW - 12))}</text>`);
+    parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" text-anchor="end" font-size="12" ${FONT}>${escapeXml(fitLabel(c, labelW - 12))}</text>`);
     if (total === 0) {
       parts.push(`<rect x="${labelW}" y="${y}" width="${plotW}" height="${barH}" fill="none" stroke="#999"/>`);
       return;
