@@ -6,7 +6,7 @@ import { loadConfig } from '../../libs/config';
 import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { projectValueSchema } from '../../libs/contracts/projectedContract';
-import { parseLsn } from '../../libs/events';
+import { H, parseLsn } from '../../libs/events';
 import { readTopicWindow } from '../../libs/kafka';
 import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import { createLogger } from '../../libs/logger';
@@ -80,9 +80,16 @@ describe('consumer hardening on the real stack', () => {
     (await dst.query<{ full_name: string }>('SELECT full_name FROM partner_cand.person WHERE id = $1', [id]).catch(() => ({ rows: [] as { full_name: string }[] }))).rows[0];
   const deadLetters = async (reason: string): Promise<number> =>
     (await dst.query<{ n: number }>('SELECT count(*)::int AS n FROM partner_state.dead_letter WHERE reason = $1', [reason])).rows[0].n;
-  /** A real event's key and value schema ids, as the producer registered them. */
+  /**
+   * A real event's key and value schema ids, as the producer registered them. Only the producer's own
+   * events qualify: the records the tests write themselves (a 16-byte zero value, whose "schema id" is 0)
+   * sit in the same topic, and which partition a window lists first is not fixed.
+   */
   async function realIds(): Promise<{ keyId: number; valueId: number }> {
-    const [m] = (await readTopicWindow(kafka, topic(), { count: 1000 })).filter((x) => x.value !== null);
+    const produced = (x: { value: Buffer | null; headers: Record<string, unknown> }): boolean =>
+      x.value !== null && x.value.length > 5 && x.value[0] === 0 && x.value.readUInt32BE(1) > 0 && x.headers[H.event] !== undefined;
+    const [m] = (await readTopicWindow(kafka, topic(), { count: 1000 })).filter(produced);
+    if (!m) throw new Error(`no event of the producer in ${topic()}`);
     return { keyId: m.key!.readUInt32BE(1), valueId: m.value!.readUInt32BE(1) };
   }
 
