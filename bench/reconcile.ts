@@ -16,7 +16,7 @@ import { loadDocument, storeConfirmedHistory } from '../test/reconcile/reconcile
 import type { Benchmark } from './main';
 
 /**
- * `npm run bench -- reconcile [rows] [--reload] [--drop]`: the integrity reconciliation of the cand →
+ * `npm run bench -- reconcile [rows] [--reload] [--load-only] [--drop]`: the integrity reconciliation of the cand →
  * qdnd agreement's person share (11 of 36 fields, filter is_military) over `rows` rows per side
  * (default 10,000,000), in scratch databases of its own on the two ministry clusters: the provider's
  * thahs.person in the real model (migrated by libs/model), the receiver's partner_cand.person made by
@@ -29,8 +29,8 @@ import type { Benchmark } from './main';
  * Loading twice 10M rows takes minutes on two cores, so the tables are kept and reused by later runs
  * (the output says so, with their load date): reuse is honest because every run starts with a full
  * comparison that must find the two sides in sync, and every change a run makes is undone before it
- * ends (or at the start of the next, after a crash). `--reload` loads again, `--drop` drops the
- * databases and stops.
+ * ends (or at the start of the next, after a crash). `--reload` loads again, `--load-only` loads (or
+ * checks the load) and stops, `--drop` drops the databases and stops.
  *
  * Measured, in one run, each reconciliation in a child process of its own (its peak RSS is the
  * reconciler's alone): a bare hash scan of both tables at once (`sum(hashtextextended(t::text, 0))`,
@@ -399,6 +399,7 @@ export const benchmark: Benchmark = {
       say(`loading ${rows} rows per side into ${DB} on cand and qdnd`);
       say(`  loaded in ${(await load(config, providerUrl, receiverUrl, rows)).toFixed(0)} s`);
     }
+    if (args.includes('--load-only')) return;
     const rss: number[] = [];
     // The machine is shared: the load says what else ran while this measured.
     const loadAverage = (): string =>

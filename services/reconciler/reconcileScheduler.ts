@@ -10,10 +10,13 @@ import type { ReconcilerService } from './reconcilerService';
 /** Who the schedule's runs are stored as started by. */
 export const SCHEDULE_STARTER = 'schedule';
 
+/** What the schedule needs of the reconciler service (the unit test gives a fake). */
+export type ScheduledReconciler = Pick<ReconcilerService, 'lastStarted' | 'runSettled'>;
+
 export interface ReconcileSchedulerOptions {
-  service: ReconcilerService;
+  service: ScheduledReconciler;
   /** Each ministry's copy of the agreement histories: the schedule reconciles the agreements it receives under. */
-  receivers: readonly { ministry: Ministry; store: AgreementStore }[];
+  receivers: readonly { ministry: Ministry; store: Pick<AgreementStore, 'allStates' | 'close'> }[];
   entries: readonly ScheduleEntry[];
   log: Logger;
   /** How often it looks whether an entry is due (default 60 s). */
