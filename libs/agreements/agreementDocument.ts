@@ -106,6 +106,22 @@ export interface PartyKeys {
    */
   publicKeySha256?: Readonly<Record<string, string>>;
 }
+/** The one algorithm of protected fields: libs/field-encryption's envelope. */
+export type FieldEncryptionAlgorithm = 'X25519-HKDF-SHA256-AES-256-GCM';
+
+/**
+ * The receiving ministry's encryption key (`thahs keys generate-encryption`): every tier-3 field the
+ * version shares is sealed to it by the provider and stays sealed in the partner store. Bound like the
+ * signing keys: a public key file under the id with another SHA-256 is refused.
+ */
+export interface FieldEncryptionElement {
+  algorithm: FieldEncryptionAlgorithm;
+  /** `<receiving ministry>-enc-<YYYYMMDD>-<8 hex>`. */
+  keyId: string;
+  /** SHA-256 of the X25519 public key's SPKI DER, lowercase hex. */
+  publicKeySha256: string;
+}
+
 /** (8) Security and authentication of transmission, storage and access. */
 export interface SecurityElement {
   signature: SignatureAlgorithm;
@@ -114,6 +130,8 @@ export interface SecurityElement {
   authentication: ClientAuthentication;
   storageEncryption: StorageEncryption;
   keys: readonly PartyKeys[];
+  /** Optional: when present, every tier-3 field shared is sealed to this key (protectedFields.ts). */
+  fieldEncryption?: FieldEncryptionElement;
 }
 
 /** An ISO 8601 duration counted from receipt, or 'until_end' (kept while the agreement lasts). */

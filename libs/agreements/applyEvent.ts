@@ -10,6 +10,7 @@ import { parseInstantMs } from './calendar';
 import { canonicalJson } from './canonicalJson';
 import { EventRefusal, type RefusalCode } from './eventRefusal';
 import { parseAgreementDocument } from './parseAgreementDocument';
+import { protectionChanges } from './protectedFields';
 import { formatIssue } from './validationIssue';
 
 export type ApplyResult = { ok: true; state: AgreementState } | { ok: false; refusal: EventRefusal };
@@ -115,6 +116,14 @@ function transition(state: AgreementState | null, event: AgreementEvent, keys: P
       }
       if (doc.parties.provider.id !== state.provider) {
         refuse('provider_changed', `the provider of ${state.agreementId} is ${state.provider}; it cannot become ${doc.parties.provider.id}`);
+      }
+      const confirmed = latestConfirmedVersion(state);
+      const flips = confirmed && options.contracts ? protectionChanges(confirmed.document, doc, options.contracts) : [];
+      if (flips.length > 0) {
+        refuse(
+          'invalid_document',
+          `${flips.join(', ')} would switch between sealed and clear from version ${confirmed!.version}: a field stays sealed (or clear) for the life of the agreement, so keep security.fieldEncryption as version ${confirmed!.version} has it, or make a new agreement`,
+        );
       }
       const pending = pendingVersion(state);
       if (pending) {

@@ -19,6 +19,8 @@ export type {
   DispatchChannel,
   EntityShare,
   ExchangeScope,
+  FieldEncryptionAlgorithm,
+  FieldEncryptionElement,
   MethodElement,
   Party,
   PartyKeys,
@@ -35,6 +37,7 @@ export type {
 } from './agreementDocument';
 
 export { parseAgreementDocument, validateAgreementDocument } from './parseAgreementDocument';
+export { sealedFields, filterFieldNames, protectionChanges, FIELD_ENCRYPTION_ALGORITHM } from './protectedFields';
 export type { ParseAgreementOptions, ParseAgreementResult } from './parseAgreementDocument';
 export { parseAgreementText, loadAgreementFile, loadAgreementDirectory } from './loadAgreementFile';
 export { AgreementValidationError, AgreementFileError } from './agreementValidationError';

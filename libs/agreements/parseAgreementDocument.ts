@@ -1,4 +1,5 @@
 import { MINISTRIES, type EntityContract, type Ministry } from '../contracts/contractTypes';
+import { unprotectableReason } from '../contracts/protectedFields';
 import {
   AGREEMENT_FORMAT,
   DISPATCH_CHANNELS,
@@ -6,6 +7,7 @@ import {
   type ContractLookup,
   type DeletionElement,
   type EntityShare,
+  type FieldEncryptionElement,
   type Party,
   type PartyKeys,
   type Purpose,
@@ -15,6 +17,7 @@ import { parseInstantMs, parseIsoDate } from './calendar';
 import { checkFilterInto, type CheckedFilter } from './checkFilter';
 import { DocumentReader, isPlainObject, type Path } from './documentReader';
 import { parseIsoDuration } from './isoDuration';
+import { FIELD_ENCRYPTION_ALGORITHM, filterFieldNames } from './protectedFields';
 import { readRowFilter } from './rowFilter';
 import { IssueCollector, type ValidationIssue } from './validationIssue';
 
@@ -103,6 +106,7 @@ export function parseAgreementDocument(input: unknown, options: ParseAgreementOp
   const filters = new Map<string, CheckedFilter | undefined>();
   if (options.contracts && entities && parties) {
     checkAgainstContracts(r, entities, parties.provider, options.contracts, filters, method?.scope, deletion);
+    if (isPlainObject(doc.security) && doc.security.fieldEncryption !== undefined) checkSealable(r, entities, options.contracts);
   }
 
   if (issues.count > 0) return { ok: false, issues: issues.issues };
@@ -323,6 +327,7 @@ function readConditions(r: DocumentReader, v: unknown): AgreementDocument['condi
 function readSecurity(r: DocumentReader, v: unknown, parties: AgreementDocument['parties'] | undefined): AgreementDocument['security'] | undefined {
   const o = r.object(['security'], v, {
     required: ['signature', 'digest', 'transport', 'authentication', 'storageEncryption', 'keys'],
+    optional: ['fieldEncryption'],
   });
   if (!o) return undefined;
   const signature = r.oneOf(['security', 'signature'], o.signature, ['Ed25519'] as const);
@@ -374,8 +379,47 @@ function readSecurity(r: DocumentReader, v: unknown, parties: AgreementDocument[
       }
     }
   }
+  const fieldEncryption = o.fieldEncryption === undefined ? undefined : readFieldEncryption(r, o.fieldEncryption, parties, keyOwner);
+  if (fieldEncryption === null) ok = false;
   if (!ok || !signature || !digest || !transport || !authentication || !storageEncryption) return undefined;
-  return { signature, digest, transport, authentication, storageEncryption, keys };
+  return { signature, digest, transport, authentication, storageEncryption, keys, ...(fieldEncryption ? { fieldEncryption } : {}) };
+}
+
+const ENCRYPTION_KEY_ID_RE = /^(cand|qdnd)-enc-\d{8}-[0-9a-f]{8}$/;
+
+/** security.fieldEncryption: the receiving ministry's X25519 key, bound by its SHA-256. Null when wrong (reported). */
+function readFieldEncryption(
+  r: DocumentReader,
+  v: unknown,
+  parties: AgreementDocument['parties'] | undefined,
+  signingKeys: ReadonlyMap<string, string>,
+): FieldEncryptionElement | null {
+  const path = ['security', 'fieldEncryption'];
+  const o = r.object(path, v, { required: ['algorithm', 'keyId', 'publicKeySha256'] });
+  if (!o) return null;
+  const algorithm = r.oneOf([...path, 'algorithm'], o.algorithm, [FIELD_ENCRYPTION_ALGORITHM] as const);
+  const keyId = r.string([...path, 'keyId'], o.keyId, {
+    pattern: ENCRYPTION_KEY_ID_RE,
+    patternHint: 'an encryption key id <ministry>-enc-<YYYYMMDD>-<8 hex> (thahs keys generate-encryption prints it)',
+  });
+  const hash = r.string([...path, 'publicKeySha256'], o.publicKeySha256, {
+    pattern: SHA256_HEX,
+    patternHint: 'the SHA-256 of the encryption public key (64 lowercase hex digits, thahs keys generate-encryption prints it)',
+  });
+  let ok = algorithm !== undefined && keyId !== undefined && hash !== undefined;
+  if (keyId !== undefined) {
+    const receiver = parties?.consumers[0]?.ministry;
+    const owner = keyId.slice(0, 4);
+    if (receiver !== undefined && owner !== receiver) {
+      r.fail([...path, 'keyId'], `${keyId} is ${owner}'s key; protected fields are sealed to the receiving ministry's key (${receiver})`);
+      ok = false;
+    }
+    if (signingKeys.has(keyId)) {
+      r.fail([...path, 'keyId'], `${keyId} is listed as a signing key of ${signingKeys.get(keyId)}; an encryption key is a key of its own`);
+      ok = false;
+    }
+  }
+  return ok ? { algorithm: algorithm!, keyId: keyId!, publicKeySha256: hash! } : null;
 }
 
 function readRetention(r: DocumentReader, path: Path, v: unknown): string | undefined {
@@ -511,6 +555,31 @@ function checkAgainstContracts(
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Under security.fieldEncryption every tier-3 field shared is sealed (protectedFields.ts): each must be
+ * of a sealable kind, and no row filter may read one — the receiver re-checks filters on what it
+ * receives and cannot read a sealed value.
+ */
+function checkSealable(r: DocumentReader, entities: readonly (EntityShare | undefined)[], contracts: ContractLookup): void {
+  entities.forEach((e, i) => {
+    const contract = e ? contracts(e.entity) : undefined;
+    if (!e || !contract) return;
+    const byName = new Map(contract.fields.map((f) => [f.name, f]));
+    const filtered = filterFieldNames(e.filter);
+    e.fields.forEach((name, j) => {
+      const f = byName.get(name);
+      if (!f || f.sensitivity !== 3 || contract.keyFields.includes(name)) return;
+      const why = unprotectableReason(contract, f);
+      if (why) r.fail(['data', 'entities', i, 'fields', j], `${name} is tier 3 and security.fieldEncryption seals every tier-3 field shared, but ${why}`);
+      if (filtered.has(name))
+        r.fail(
+          ['data', 'entities', i, 'filter'],
+          `reads ${name}, a tier-3 field sealed to the receiver's key: the receiver cannot check a filter on a sealed value; filter on another field`,
+        );
+    });
+  });
+}
 
 /**
  * The SHA-256 of each listed key's public key (SPKI DER, lowercase hex): exactly the key ids listed,

@@ -41,6 +41,12 @@ export interface ContractField {
   symbolLabels?: Readonly<Record<string, string>>;
   /** For kind 'json': the keys the JSON object may carry, grouped by a discriminating code (e.g. event_type). */
   jsonKeys?: Readonly<Record<string, Readonly<Record<string, JsonKeySpec>>>>;
+  /**
+   * Sealed to the receiving ministry's key (libs/field-encryption): the value travels as Avro bytes and
+   * is stored as bytea. Never set by the contract files: only on the view of a contract an agreement
+   * protecting the field makes (protectFields).
+   */
+  protected?: true;
 }
 
 /** One key of a JSON-valued field, as documented by the contract's `x-json-keys` attribute. */

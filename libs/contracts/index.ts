@@ -35,6 +35,7 @@ export { renderCatalogFiles, writeCatalogFiles, staleCatalogFiles, assertCatalog
 export type { CatalogFileName, CatalogFiles } from './catalogFiles';
 export { projectContract, projectValueSchema, projectionFields, checkProjectedSchema } from './projectedContract';
 export type { ProjectedContract } from './projectedContract';
+export { protectFields, protectedFieldNames, unprotectableReason, PROTECTED_ATTRIBUTE } from './protectedFields';
 export { canonicalSchemaText } from './canonicalSchema';
 export { agreementTopic, parseAgreementTopic, agreementSubject, dlqTopic, applyGroupId, DEFAULT_TOPIC_PREFIX } from './agreementTopics';
 export type { AgreementTopicName } from './agreementTopics';

@@ -1,5 +1,6 @@
 import { canonicalSchemaText } from './canonicalSchema';
 import type { ContractField, EntityContract } from './contractTypes';
+import { PROTECTED_ATTRIBUTE, protectFields } from './protectedFields';
 
 /**
  * What an agreement version shares of one entity, as a contract of its own: the contract's fields
@@ -12,6 +13,10 @@ import type { ContractField, EntityContract } from './contractTypes';
  * topic, so each version's schema must read the others' records (BACKWARD and FORWARD compatible). The
  * contract still decides what may be null: the producer refuses a null in a field the contract
  * requires, as before.
+ *
+ * A field the contract view marks protected (protectFields: a tier-3 field under an agreement naming the
+ * receiver's encryption key) is ["null", "bytes"] with `"x-protected": true`: it carries the sealed
+ * envelope (libs/field-encryption), and the registry's copy of the schema says so.
  */
 export interface ProjectedContract {
   contract: EntityContract;
@@ -93,9 +98,12 @@ export function projectValueSchema(contract: EntityContract, fields: Iterable<st
   namedTypes(value as AvroSchema, undefined, all);
   const defined = new Set<string>();
   const keys = new Set(contract.keyFields);
+  const sealed = new Set(contract.fields.filter((f) => f.protected).map((f) => f.name));
   const out = (value.fields as Record<string, unknown>[])
     .filter((f) => names.has(f.name as string))
     .map((f) => {
+      // Sealable kinds are strings, which define no named type a later field could need.
+      if (sealed.has(f.name as string)) return { ...f, type: ['null', 'bytes'], default: null, [PROTECTED_ATTRIBUTE]: true };
       const type = selfContained(f.type as AvroSchema, namespace, all, defined);
       if (keys.has(f.name as string) || isNullableUnion(type)) return { ...f, type };
       return { ...f, type: ['null', type], default: null };
@@ -115,13 +123,23 @@ export function projectContract(contract: EntityContract, fields: Iterable<strin
   };
 }
 
+const SEALED_TYPE = canonicalSchemaText(['null', 'bytes']);
+
+function isSealedType(t: unknown): boolean {
+  try {
+    return canonicalSchemaText(t) === SEALED_TYPE;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether `schema` is exactly the projection of the contract over its own field names: the receiver
  * pins writer schemas this way, so a registry (run by the other ministry, Art. 8.3) that serves a
  * schema with renamed, reordered or retyped fields under a known id cannot make the same signed bytes
  * decode to other values. Returns the field names when it is, or why not.
  */
-export function checkProjectedSchema(contract: EntityContract, schema: object): { ok: true; fields: string[] } | { ok: false; reason: string } {
+export function checkProjectedSchema(contract: EntityContract, schema: object): { ok: true; fields: string[]; sealed?: string[] } | { ok: false; reason: string } {
   const s = schema as Record<string, unknown>;
   if (s.type !== 'record' || !Array.isArray(s.fields)) return { ok: false, reason: 'not a record schema' };
   const names = (s.fields as { name?: unknown }[]).map((f) => f.name);
@@ -130,12 +148,15 @@ export function checkProjectedSchema(contract: EntityContract, schema: object): 
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) return { ok: false, reason: `fields ${unknown.join(', ')} are not in the contract of ${contract.entity}` };
   if (new Set(names).size !== names.length) return { ok: false, reason: 'a field appears twice' };
+  // Sealed fields are read from the schema itself; whether the agreement version asks for them sealed is
+  // the receiver's policy check (a contract field is never bytes, so nothing else can look like one).
+  const sealed = (s.fields as { name: string; type?: unknown }[]).filter((f) => isSealedType(f.type)).map((f) => f.name);
   let expected: string;
   try {
-    expected = canonicalSchemaText(projectValueSchema(contract, names));
+    expected = canonicalSchemaText(projectValueSchema(protectFields(contract, sealed), names));
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
   if (canonicalSchemaText(schema) !== expected) return { ok: false, reason: `not the ${contract.entity} contract's projection over its fields (types, order or names differ)` };
-  return { ok: true, fields: names };
+  return { ok: true, fields: names, ...(sealed.length > 0 ? { sealed } : {}) };
 }
