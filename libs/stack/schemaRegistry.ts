@@ -134,6 +134,13 @@ export class SchemaRegistry {
         'apicurio.rest.deletion.artifact-version.enabled': 'true',
         'apicurio.rest.deletion.group.enabled': 'true',
         'quarkus.log.level': 'INFO',
+        // Apicurio opens 20 pooled connections at start with a 5 s acquisition timeout: on two shared cores
+        // under load, with TLS and SCRAM in the secure profile, start-up failed on "Acquisition timeout".
+        // A local registry serves a handful of clients: a small pool, and time to open it.
+        'apicurio.datasource.jdbc.initial-size': '2',
+        'apicurio.datasource.jdbc.min-size': '2',
+        'apicurio.datasource.jdbc.max-size': '20',
+        'quarkus.datasource.postgresql.jdbc.acquisition-timeout': '60S',
       };
       const sec = this.spec.security;
       if (sec) {
