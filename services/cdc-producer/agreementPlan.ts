@@ -11,11 +11,14 @@ import {
   type AgreementState,
   type AgreementVersionRecord,
   type CompiledEntityShare,
+  type FieldEncryptionElement,
 } from '../../libs/agreements';
+import { sealedFields } from '../../libs/agreements/protectedFields';
 import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { projectContract, type ProjectedContract } from '../../libs/contracts/projectedContract';
+import { protectFields } from '../../libs/contracts/protectedFields';
 
 /**
  * One agreement version's rules for one entity, as the provider applies them before anything is
@@ -41,6 +44,8 @@ export interface RouteRules {
   initialSnapshot: boolean;
   /** Element (8): the provider body's key ids, any of which may sign. */
   providerKeyIds: readonly string[];
+  /** The receiver's encryption key when the projection seals fields (tier 3 under security.fieldEncryption); absent otherwise. */
+  sealTo?: FieldEncryptionElement;
 }
 
 /** What an agreement asks of the provider over a span of commit times. */
@@ -161,8 +166,9 @@ export class AgreementPlan {
     if (!record || !share || !this.contracts.has(entity)) return null;
     const contract = this.contracts.get(entity);
     const compiled = compileEntityShare(share, contract);
-    const projection = projectContract(contract, compiled.fields);
     const doc = record.document;
+    const sealed = sealedFields(doc, entity, contract);
+    const projection = projectContract(protectFields(contract, sealed), compiled.fields);
     const filter = share.filter ?? null;
     const audience = sha256Hex(canonicalJson({ store: doc.place.partnerStore, consumers: doc.parties.consumers.map((c) => c.id).sort() }));
     return {
@@ -177,6 +183,7 @@ export class AgreementPlan {
       audience,
       initialSnapshot: doc.method.initialSnapshot,
       providerKeyIds: doc.security.keys.find((k) => k.party === doc.parties.provider.id)?.keyIds ?? [],
+      ...(sealed.length > 0 ? { sealTo: doc.security.fieldEncryption } : {}),
     };
   }
 }

@@ -31,6 +31,7 @@ import { SlotMonitor } from './slotMonitor';
 import { StreamingSource, StreamSink } from './streamingSource';
 import { readRelation } from './tableRelation';
 import { TableState, TableStates } from './tableState';
+import { routeSealer } from './fieldSealing';
 
 /** The agreement histories the producer follows (its ministry's copy, e.g. AgreementStore.allStates). */
 export type AgreementSource = () => Promise<readonly AgreementState[]>;
@@ -436,14 +437,16 @@ export class CdcProducer implements PipelineService, StreamSink {
   }
 
   private canSign(rules: RouteRules): boolean {
-    return this.o.keys.find(rules.providerKeyIds) !== undefined;
+    return this.o.keys.find(rules.providerKeyIds) !== undefined && routeSealer(rules, this.o.keys) !== null;
   }
 
   private compile(table: TableState, _a: AgreementPlan, rules: RouteRules): PublishRoute | null {
     if (!table.binding) return null;
     const schemas = this.provisioner!.encoderFor(rules);
     if (!schemas) return null;
-    return new PublishRoute(rules, table.binding, schemas, this.o.keys.find(rules.providerKeyIds));
+    // A version sealing fields whose receiver key is not here publishes nothing, as one without a signing key.
+    const sealer = routeSealer(rules, this.o.keys);
+    return new PublishRoute(rules, table.binding, schemas, sealer === null ? undefined : this.o.keys.find(rules.providerKeyIds), sealer ?? undefined);
   }
 
   // ---- the stream sink ---------------------------------------------------------------------------

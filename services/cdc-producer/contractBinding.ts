@@ -1,5 +1,6 @@
 import type { Type } from 'avsc';
 import { EntityContract } from '../../libs/contracts/contractTypes';
+import type { FieldSealer } from '../../libs/field-encryption';
 import { COLUMN, Relation, Tuple } from '../../libs/pgoutput';
 import { ContractDriftError } from './cdcErrors';
 import { columnTypeMaps } from './columnValueParser';
@@ -43,7 +44,7 @@ export class ContractBinding {
   }
 
   /** Writes values of `projected` (a projection of this contract, see libs/contracts projectContract) from this table's rows. */
-  encoder(projected: EntityContract, valueType: Type, valueSchemaId: number): RowEncoder {
-    return new RowEncoder(this.ministry, projected, this.columns, valueType, valueSchemaId);
+  encoder(projected: EntityContract, valueType: Type, valueSchemaId: number, sealer?: FieldSealer): RowEncoder {
+    return new RowEncoder(this.ministry, projected, this.columns, valueType, valueSchemaId, sealer);
   }
 }

@@ -1,7 +1,9 @@
-import { createPrivateKey, createPublicKey } from 'crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { loadEncryptionPublicKey } from '../../libs/field-encryption';
 import { KeyError, type SigningKey } from '../../libs/signing';
+import type { EncryptionKeySource } from './fieldSealing';
 
 /**
  * The provider body's signing keys held here. A receiver accepts an event only when its key id is
@@ -9,7 +11,7 @@ import { KeyError, type SigningKey } from '../../libs/signing';
  * the signature; so each agreement's events are signed with a key that agreement lists (element 8),
  * and an agreement listing no key held here publishes nothing (its changes are parked until one is).
  */
-export interface ProviderKeys {
+export interface ProviderKeys extends EncryptionKeySource {
   /** The first of `keyIds` whose private key is held, or undefined. */
   find(keyIds: readonly string[]): SigningKey | undefined;
 }
@@ -60,11 +62,19 @@ export function keysFolderProviderKeys(dir: string, recheckMs = 5000): ProviderK
       }
       return undefined;
     },
+    encryptionKey(keyId) {
+      // The receiver's public key for its protected fields, `<dir>/public/encryption/<keyId>.pub.pem`.
+      try {
+        return loadEncryptionPublicKey(dir, keyId);
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
 /** Keys given in memory (tests, tools that hold a key already). */
-export function providerKeysOf(keys: readonly SigningKey[]): ProviderKeys {
+export function providerKeysOf(keys: readonly SigningKey[], encryptionKeys: ReadonlyMap<string, KeyObject> = new Map()): ProviderKeys {
   const byId = new Map(keys.map((k) => [k.keyId, k]));
   return {
     find(keyIds) {
@@ -74,5 +84,6 @@ export function providerKeysOf(keys: readonly SigningKey[]): ProviderKeys {
       }
       return undefined;
     },
+    encryptionKey: (keyId) => encryptionKeys.get(keyId),
   };
 }

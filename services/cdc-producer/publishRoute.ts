@@ -1,3 +1,4 @@
+import type { FieldSealer } from '../../libs/field-encryption';
 import type { Lsn, Tuple } from '../../libs/pgoutput';
 import type { SigningKey } from '../../libs/signing';
 import type { RouteRules } from './agreementPlan';
@@ -21,9 +22,11 @@ export class PublishRoute {
     private readonly schemas: EventEncoder,
     /** The provider body's key the version lists and this producer holds; without one nothing is published. */
     readonly key: SigningKey | undefined,
+    /** Seals the version's protected fields; absent when it protects none. */
+    sealer?: FieldSealer,
   ) {
     this.scope = new RowScope(binding.ministry, binding.contract, rules.share, binding.columns);
-    this.values = binding.encoder(rules.projection.projected, schemas.valueType, schemas.valueSchemaId);
+    this.values = binding.encoder(rules.projection.projected, schemas.valueType, schemas.valueSchemaId, sealer);
   }
 
   canSign(): this is SignedRoute {

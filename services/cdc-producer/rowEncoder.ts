@@ -1,14 +1,16 @@
 import type { Type } from 'avsc';
 import { EntityContract, FieldKind } from '../../libs/contracts/contractTypes';
+import type { FieldSealer } from '../../libs/field-encryption';
 import { formatLsn } from '../../libs/events';
 // Avro writes an int as Kafka writes a varint: zigzag, then 7 bits per byte.
 import { writeVarInt } from '../../libs/kafka/recordBody';
 import { COLUMN, Lsn, Tuple } from '../../libs/pgoutput';
 import { ContractDriftError } from './cdcErrors';
 import { parseDateDays, parserFor, parseTimestampMicros, ValueFormatError } from './columnValueParser';
+import { SEAL_SLACK, writeSealed } from './fieldSealing';
 
 /** How one field's text is written: straight from its bytes where the Avro type allows, else parsed. */
-type Writer = 'bytes' | 'enum' | 'boolean' | 'int' | 'date' | 'timestamp' | 'long' | 'parsed';
+type Writer = 'bytes' | 'enum' | 'boolean' | 'int' | 'date' | 'timestamp' | 'long' | 'parsed' | 'sealed';
 
 interface FieldPlan {
   name: string;
@@ -46,6 +48,11 @@ const FAST_LONG_LIMIT = 2 ** 51;
 export class RowEncoder {
   private readonly plan: FieldPlan[];
   private scratch = Buffer.allocUnsafe(16 * 1024);
+  /** Room the sealed fields' envelopes need beyond their text (0 when none is sealed). */
+  private readonly sealSlack: number;
+  private readonly idColumn: number;
+  /** The key of the row being encoded, set only when a field is sealed (its envelope is bound to the row). */
+  private rowKey = '';
 
   constructor(
     private readonly ministry: string,
@@ -54,6 +61,7 @@ export class RowEncoder {
     columns: ReadonlyMap<string, number>,
     valueType: Type,
     private readonly schemaId: number,
+    private readonly sealer?: FieldSealer,
   ) {
     const avroFields = (valueType as unknown as { fields: readonly { name: string; type: Type }[] }).fields;
     if (avroFields.length !== contract.fields.length)
@@ -75,8 +83,12 @@ export class RowEncoder {
       }
       const symbols = ((type as unknown as { symbols?: readonly string[] }).symbols ?? []).map((s) => Buffer.from(s, 'utf8'));
       const contractSymbols = f.symbols ? new Set(f.symbols) : undefined;
-      return { name: f.name, kind: f.kind, column, nullBranch, valueBranch, writer: writerFor(f.kind, type.typeName), type, nullable: f.nullable, symbols, contractSymbols };
+      if (f.protected && !sealer) throw new Error(`${contract.entity}.${f.name}: a protected field needs the receiver's sealer`);
+      const writer: Writer = f.protected ? 'sealed' : writerFor(f.kind, type.typeName);
+      return { name: f.name, kind: f.kind, column, nullBranch, valueBranch, writer, type, nullable: f.nullable, symbols, contractSymbols };
     });
+    this.sealSlack = SEAL_SLACK * this.plan.filter((f) => f.writer === 'sealed').length;
+    this.idColumn = columns.get('id') ?? -1;
   }
 
   /**
@@ -85,7 +97,8 @@ export class RowEncoder {
    */
   encode(newTuple: Tuple, oldTuple: Tuple | null, lsn: Lsn): Buffer {
     // Every writer needs at most its text's length plus a union index and a 10-byte varint.
-    const bound = 5 + newTuple.bytes.length + (oldTuple ? oldTuple.bytes.length : 0) + 16 * this.plan.length;
+    const bound = 5 + newTuple.bytes.length + (oldTuple ? oldTuple.bytes.length : 0) + 16 * this.plan.length + this.sealSlack;
+    if (this.sealer) this.rowKey = newTuple.text(this.idColumn);
     if (this.scratch.length < bound) this.scratch = Buffer.allocUnsafe(2 * bound);
     const buf = this.scratch;
     buf[0] = 0;
@@ -156,6 +169,8 @@ export class RowEncoder {
         if (us !== null && Math.abs(us) < FAST_LONG_LIMIT) return writeLong(buf, p, us);
         break;
       }
+      case 'sealed':
+        return writeSealed(this.sealer!, this.contract.entity, f.name, this.rowKey, src, s, e, buf, p);
       case 'parsed':
         break;
     }
