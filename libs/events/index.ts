@@ -20,3 +20,16 @@ export {
 } from './eventHeaders';
 export type { EventMeta, EventSequence, ReceivedMeta, Operation, Envelope, MetaSummary } from './eventHeaders';
 export { crc64Avro } from './avroFingerprint';
+export {
+  WATERMARK_HEADER,
+  WATERMARK_TAIL,
+  MAX_WATERMARK_BYTES,
+  WatermarkError,
+  watermarkTopic,
+  encodeWatermark,
+  decodeWatermark,
+  watermarkDigest,
+  encodeWatermarkProof,
+  decodeWatermarkProof,
+} from './watermark';
+export type { Watermark, WatermarkPartition } from './watermark';

@@ -110,4 +110,17 @@ describe('metricAlarms', () => {
       ['gap', 'cand', undefined],
     ]);
   });
+
+  it('says how long the provider has sent no signed watermark, and nothing while one arrives in time', () => {
+    const labels = { receiver: 'qdnd', provider: 'cand', agreement: 'A' };
+    const a = metricAlarms([
+      { name: 'thahs_apply_watermark_missing', labels, value: 1 },
+      { name: 'thahs_apply_watermark_age_seconds', labels, value: 73 },
+      { name: 'thahs_apply_watermark_missing', labels: { ...labels, agreement: 'B' }, value: 0 },
+      { name: 'thahs_apply_watermark_age_seconds', labels: { ...labels, agreement: 'B' }, value: 4 },
+    ]);
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ code: 'watermark-missing', severity: 'critical', ministry: 'qdnd', agreementId: 'A' });
+    expect(a[0].message).toContain('no signed watermark for 73 s from cand under A');
+  });
 });

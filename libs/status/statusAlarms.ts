@@ -166,9 +166,28 @@ function sourceEpochAlarms(samples: readonly MetricSample[]): Alarm[] {
     }));
 }
 
-/** Alarms the main job raises itself: lost slots, stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0). */
+/** No valid signed watermark of the provider for longer than its bound: the platform may withhold everything (issue 14, defect 6). */
+function watermarkAlarms(samples: readonly MetricSample[]): Alarm[] {
+  const same = (a: MetricSample, b: MetricSample): boolean =>
+    a.labels.receiver === b.labels.receiver && a.labels.provider === b.labels.provider && a.labels.agreement === b.labels.agreement;
+  return samples
+    .filter((s) => s.name === 'thahs_apply_watermark_missing' && s.value > 0)
+    .map((s) => {
+      const age = samples.find((a) => a.name === 'thahs_apply_watermark_age_seconds' && same(a, s))?.value;
+      return {
+        severity: 'critical' as const,
+        code: 'watermark-missing',
+        ministry: s.labels.receiver === 'cand' || s.labels.receiver === 'qdnd' ? s.labels.receiver : undefined,
+        agreementId: s.labels.agreement,
+        message: `no signed watermark ${age === undefined ? '' : `for ${age} s `}from ${s.labels.provider ?? 'the provider'} under ${s.labels.agreement ?? 'an agreement'}: events withheld now would go unnoticed`,
+        hint: "is the provider's producer running? Otherwise the platform withholds them: docs/operations.md, no signed watermark",
+      };
+    });
+}
+
+/** Alarms the main job raises itself: lost slots, stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0), silent watermarks. */
 export function metricAlarms(samples: readonly MetricSample[]): Alarm[] {
-  return [...stallAndGapAlarms(samples), ...slotLossAlarms(samples), ...sourceEpochAlarms(samples)];
+  return [...stallAndGapAlarms(samples), ...slotLossAlarms(samples), ...sourceEpochAlarms(samples), ...watermarkAlarms(samples)];
 }
 
 function stallAndGapAlarms(samples: readonly MetricSample[]): Alarm[] {

@@ -4,6 +4,7 @@ import type { AgreementState } from '../../libs/agreements';
 import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '../../libs/contracts/agreementTopics';
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
+import { protectFields } from '../../libs/contracts/protectedFields';
 import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
@@ -22,6 +23,8 @@ import { EnforcementLoop } from './enforcementLoop';
 import { EpochWatch } from './epochWatch';
 import { EventAssessor } from './eventAssessor';
 import { SequenceWatch } from './sequenceWatch';
+import { WatermarkReader } from './watermarkReader';
+import { WatermarkWatch } from './watermarkWatch';
 import { OffsetCommitter } from './offsetCommitter';
 import { PartitionProgress } from './partitionProgress';
 import type { PolicyResolver } from './policyResolver';
@@ -93,6 +96,8 @@ export interface ApplyConsumerOptions {
   offsetCommitIntervalMs?: number;
   /** A partition with events waiting that applies none for this long is reported stalled (default 120 s; THAHS_APPLY_STALL_SEC). */
   stallMs?: number;
+  /** How long after the provider's signed watermark announced an event the consumer may take to see it (default 30 s; THAHS_APPLY_WATERMARK_ALLOWANCE_SEC). */
+  watermarkAllowanceMs?: number;
   dlqPartitions?: number;
   /** Where schemas are looked up by id; default the registry at registryUrl. */
   schemaSource?: SchemaSource;
@@ -160,6 +165,9 @@ export class ApplyConsumer implements PipelineService {
   private readonly accounting: ApplyAccounting;
   private readonly offsets: OffsetCommitter;
   private readonly progress: PartitionProgress;
+  private readonly sequence: SequenceWatch;
+  private readonly watermarkWatch: WatermarkWatch;
+  private watermarks?: WatermarkReader;
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
   private readonly partitionCounts = new Map<string, number>();
@@ -183,9 +191,11 @@ export class ApplyConsumer implements PipelineService {
     this.store = new PartnerStore({
       schema: this.s.schema,
       identity: { receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, consumerGroup: this.groupId },
-      contract: (entity) => o.contracts.get(entity),
+      // Sealed fields are stored as they arrived, in bytea columns: this process never holds the receiver's private key.
+      contract: (entity) => protectFields(o.contracts.get(entity), o.policy.sealedFields?.(o.provider, entity) ?? []),
     });
     const ring = o.providerKeys;
+    this.sequence = new SequenceWatch({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.s.group, log: o.log });
     this.epochs = new EpochWatch({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, partnerSchema: this.s.schema, pool: () => this.pool!, log: o.log });
     this.assessor = new EventAssessor({
       provider: o.provider,
@@ -197,11 +207,26 @@ export class ApplyConsumer implements PipelineService {
       policy: o.policy,
       partitionsOf: (topic) => this.partitionCounts.get(topic),
       epochs: this.epochs,
-      sequence: new SequenceWatch({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.s.group, log: o.log }),
+      sequence: this.sequence,
     });
     this.accounting = new ApplyAccounting({ receiver: o.receiver, provider: o.provider, agreementId: o.agreementId, group: this.groupId, log: o.log });
     this.offsets = new OffsetCommitter({ commit: (offsets) => this.consumer!.commitOffsets(offsets), intervalMs: this.s.commitEveryMs, group: this.groupId, log: o.log });
     this.progress = new PartitionProgress({ group: this.groupId, stallMs: this.s.stallMs, log: o.log });
+    const watermarkVerifier = new EventVerifier((keyId) => ring.get(keyId), 1024);
+    this.watermarkWatch = new WatermarkWatch({
+      receiver: o.receiver,
+      provider: o.provider,
+      agreementId: o.agreementId,
+      group: this.groupId,
+      prefix: this.s.prefix,
+      topics: this.topics(),
+      log: o.log,
+      verify: (digest, proof) => watermarkVerifier.verify(digest, proof),
+      keyAllowed: (keyId) => o.policy.keyAllowedNow?.(o.provider, keyId) ?? true,
+      seen: (topic, partition, run) => this.sequence.seen(topic, partition, run),
+      waiting: (topic, partition) => this.progress.waiting(topic, partition),
+      allowanceMs: o.watermarkAllowanceMs ?? 30_000,
+    });
   }
 
   /** Running, not crashed, and no partition stalled. */
@@ -321,6 +346,8 @@ export class ApplyConsumer implements PipelineService {
       const held = new Set(Object.entries(ev.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
       this.offsets.retainOnly(held);
       this.progress.retainOnly(held);
+      this.sequence.retainOnly(held);
+      this.watermarkWatch.retainOnly(held);
       // A rebalance may follow partitions added to a topic: the key check must use the new counts.
       void this.readTopics().catch((err: Error) => log.warn('reading the topics’ partition counts failed', { group: this.groupId, error: err.message }));
     });
@@ -338,6 +365,8 @@ export class ApplyConsumer implements PipelineService {
       eachBatch: (p) => this.onBatch(p),
     });
     this.offsets.start();
+    this.watermarks = new WatermarkReader({ kafka, group: this.groupId, watch: this.watermarkWatch, log });
+    this.watermarks.start();
     this.stallTimer = setInterval(() => this.progress.check(), Math.min(15_000, Math.max(1000, this.s.stallMs / 4)));
     this.running = true;
     log.info('apply consumer running', {
@@ -356,6 +385,7 @@ export class ApplyConsumer implements PipelineService {
     this.enforcement?.stop();
     this.offsets.stop();
     clearInterval(this.stallTimer);
+    await this.watermarks?.stop();
     // The chunk in progress finishes its transaction; its offsets go out while the consumer can still
     // commit (kafkajs drops commits once stopped). disconnect() then lets the batch in progress end.
     await this.gate.exclusive(async () => undefined);

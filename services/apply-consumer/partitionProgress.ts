@@ -112,6 +112,12 @@ export class PartitionProgress {
     return out;
   }
 
+  /** Whether events are known to wait on the partition beyond what was applied. */
+  waiting(topic: string, partition: number): boolean {
+    const p = this.partitions.get(`${topic}/${partition}`);
+    return p !== undefined && p.end > p.next;
+  }
+
   get anyStalled(): boolean {
     for (const p of this.partitions.values()) if (p.stalled) return true;
     return false;

@@ -56,6 +56,19 @@ describe('sequence watch', () => {
     expect(await missing(2)).toBe(0);
   });
 
+  it('remembers the highest number of each run seen per partition, for watermarks, and forgets partitions it no longer holds', () => {
+    watch.observe(event(3, 0), meta('w1', 5));
+    watch.observe(event(3, 1), meta('w1', 3)); // redelivery
+    expect(watch.seen('t.cand.A.person', 3, 'w1')).toBe(5);
+    watch.observe(event(3, 2), meta('w2', 1));
+    expect(watch.seen('t.cand.A.person', 3, 'w1')).toBe(5);
+    expect(watch.seen('t.cand.A.person', 3, 'w2')).toBe(1);
+    expect(watch.seen('t.cand.A.person', 3, 'other')).toBe(0);
+    watch.retainOnly(new Set(['t.cand.A.person/0']));
+    expect(watch.seen('t.cand.A.person', 3, 'w1')).toBe(0);
+    expect(watch.seen('t.cand.A.person', 3, 'w2')).toBe(0);
+  });
+
   it('is fed by the producer: numbers per partition of the key, from 1, one run per publisher', () => {
     const s = new PartitionSequencer((t) => (t === 'known' ? 3 : undefined));
     const seqs = Array.from({ length: 30 }, (_, i) => s.next('known', Buffer.from(`key-${i}`))!);

@@ -19,9 +19,14 @@ export interface SequenceWatchOptions {
 interface Last {
   run: string;
   seq: number;
+  /** Highest number of the run seen on the partition (a redelivery goes back, what was seen stays seen). */
+  max: number;
   commitUs: number;
   offset: string;
 }
+
+/** Earlier runs remembered per partition (their highest number seen), for watermarks that arrive after a run changed. */
+const RUNS_KEPT = 4;
 
 /** Clock skew between the provider's commit times and this host that the compaction check allows. */
 const SKEW_MS = 5 * 60_000;
@@ -39,6 +44,8 @@ const SKEW_MS = 5 * 60_000;
  */
 export class SequenceWatch {
   private readonly last = new Map<string, Last[]>();
+  /** Per `topic/partition`, the highest number seen of runs before the last one; written only when the run changes. */
+  private readonly earlier = new Map<string, Map<string, number>>();
   private readonly lagMs: number;
   private readonly now: () => number;
 
@@ -56,8 +63,10 @@ export class SequenceWatch {
       this.last.set(e.topic, parts);
     }
     const prev = parts[e.partition];
-    parts[e.partition] = { run: s.run, seq: s.seq, commitUs: meta.commitTs, offset: e.offset };
-    if (!prev || prev.run !== s.run || s.seq <= prev.seq + 1) return;
+    const sameRun = prev !== undefined && prev.run === s.run;
+    parts[e.partition] = { run: s.run, seq: s.seq, max: sameRun && prev.max > s.seq ? prev.max : s.seq, commitUs: meta.commitTs, offset: e.offset };
+    if (prev && !sameRun) this.rememberRun(e.topic, e.partition, prev);
+    if (!prev || !sameRun || s.seq <= prev.seq + 1) return;
     if (this.now() - prev.commitUs / 1000 > this.lagMs - SKEW_MS) return;
     const missing = s.seq - prev.seq - 1;
     const { receiver, provider, agreementId, group, log } = this.o;
@@ -77,5 +86,31 @@ export class SequenceWatch {
       offsetAfter: e.offset,
       eventAfter: meta.eventId,
     });
+  }
+
+  /** The highest number of `run` seen on the partition since this process started (or since it was assigned again); 0 when none. */
+  seen(topic: string, partition: number, run: string): number {
+    const l = this.last.get(topic)?.[partition];
+    const earlier = this.earlier.get(`${topic}/${partition}`)?.get(run) ?? 0;
+    return l && l.run === run && l.max > earlier ? l.max : earlier;
+  }
+
+  /** Partitions the member no longer holds start afresh if they come back (another member may have seen their events meanwhile). */
+  retainOnly(held: ReadonlySet<string>): void {
+    for (const [topic, parts] of this.last) parts.forEach((_, p) => !held.has(`${topic}/${p}`) && delete parts[p]);
+    for (const k of this.earlier.keys()) if (!held.has(k)) this.earlier.delete(k);
+  }
+
+  private rememberRun(topic: string, partition: number, prev: Last): void {
+    const k = `${topic}/${partition}`;
+    let runs = this.earlier.get(k);
+    if (!runs) {
+      runs = new Map();
+      this.earlier.set(k, runs);
+    }
+    const before = runs.get(prev.run) ?? 0;
+    runs.delete(prev.run);
+    runs.set(prev.run, Math.max(prev.max, before));
+    if (runs.size > RUNS_KEPT) runs.delete(runs.keys().next().value!);
   }
 }

@@ -28,4 +28,14 @@ export class PartitionSequencer {
     const p = (murmur2(key) & 0x7fffffff) % c.length;
     return { run: this.run, seq: ++c[p] };
   }
+
+  /** The numbers given so far, per topic and partition (a copy): taken once per batch, never per event. */
+  mark(): SequenceMark {
+    const out = new Map<string, readonly number[]>();
+    for (const [topic, c] of this.counters) out.set(topic, c.slice());
+    return out;
+  }
 }
+
+/** Per topic, the last number given on each partition (index = partition). */
+export type SequenceMark = ReadonlyMap<string, readonly number[]>;

@@ -1,6 +1,7 @@
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
 import type { Lsn } from '../../libs/pgoutput';
+import { AckedSequence } from './ackedSequence';
 import { cdcMetrics } from './cdcMetrics';
 import type { ChangeEvent } from './changeEvent';
 import type { ChangePublisher } from './changePublisher';
@@ -31,6 +32,8 @@ export class PublishingPipeline {
   private failure?: Error;
   /** Commit time (µs) of the last acknowledged transaction, for the slot-lag gauge. */
   lastAckedCommitUs = 0;
+  /** How far Kafka acknowledged each partition of the run: what signed watermarks state (WatermarkEmitter). */
+  readonly acked = new AckedSequence();
 
   constructor(private readonly o: PublishingPipelineOptions) {}
 
@@ -47,10 +50,12 @@ export class PublishingPipeline {
     const batch = events.splice(0);
     if (batch.length === 0 && confirm === null && sourceChanges === 0) return;
     const prepared = this.o.publisher.prepare(batch);
+    const mark = this.o.publisher.sequencer.mark();
     const { ministry } = this.o;
     const sent = this.sendTail.then(async () => {
       if (this.failure) throw this.failure;
       await this.o.publisher.send(prepared);
+      this.acked.record(mark, batch);
       const now = Date.now();
       this.o.onAcked?.(batch, now, sourceChanges);
       for (const e of batch) cdcMetrics.events.inc({ ministry, agreement: e.meta.agreementId, entity: e.meta.entity, op: e.meta.op });
