@@ -32,6 +32,7 @@ import { StreamingSource, StreamSink } from './streamingSource';
 import { readRelation } from './tableRelation';
 import { TableState, TableStates } from './tableState';
 import { routeSealer } from './fieldSealing';
+import { WatermarkEmitter } from './watermarkEmitter';
 
 /** The agreement histories the producer follows (its ministry's copy, e.g. AgreementStore.allStates). */
 export type AgreementSource = () => Promise<readonly AgreementState[]>;
@@ -102,6 +103,7 @@ export class CdcProducer implements PipelineService, StreamSink {
   private pipeline?: PublishingPipeline;
   private provisioner?: RouteProvisioner;
   private monitor?: SlotMonitor;
+  private watermarks?: WatermarkEmitter;
   private router?: ChangeRouter;
   private plan = PublicationPlan.empty();
   private pendingPlan?: PublicationPlan;
@@ -317,6 +319,19 @@ export class CdcProducer implements PipelineService, StreamSink {
       running: () => this.running,
     });
     this.monitor.start();
+    // Signed per-partition watermarks at the heartbeat interval: receivers alarm on events withheld at a partition's end.
+    this.watermarks = new WatermarkEmitter({
+      ministry,
+      kafka,
+      prefix: this.prefix,
+      keys: this.o.keys,
+      log,
+      intervalMs: this.o.heartbeatMs ?? 10_000,
+      plan: () => this.plan,
+      run: () => (this.pipeline && this.publisher ? { run: this.publisher.sequencer.run, acked: this.pipeline.acked, lastCommitUs: this.pipeline.lastAckedCommitUs } : undefined),
+      sourceEpoch: () => this.sourceEpoch,
+    });
+    this.watermarks.start();
     this.followTimer = setInterval(() => void this.follow(), this.o.agreementPollMs ?? 5000);
     log.info('cdc producer streaming', {
       ministry,
@@ -394,6 +409,7 @@ export class CdcProducer implements PipelineService, StreamSink {
     this.running = false;
     clearInterval(this.followTimer);
     this.monitor?.stop();
+    await this.watermarks?.stop();
     await this.pipeline?.settle().catch(() => undefined);
     const source = this.source;
     this.source = undefined;
