@@ -34,6 +34,8 @@ const META_PARAMS = [
   ['m_signer', 'text'],
 ] as const;
 const PROVIDER_PARAM = '$10';
+/** A sealed field's envelope travels as bytea text (`\x…`, arrayLiteral) into its bytea column. */
+const SEALED_PARAM = 'bytea';
 const ENTITY_PARAM = '$11';
 
 function unnestSource(extra: readonly { alias: string; type: string }[]): string {
@@ -61,7 +63,7 @@ export function upsertStatement(schema: string, entity: string, columns: readonl
   const rest = columns.slice(1);
   const table = `${quoteIdent(schema)}.${quoteIdent(entity)}`;
   const tomb = `${quoteIdent(schema)}.${quoteIdent(TOMBSTONE_TABLE)}`;
-  const source = unnestSource(rest.map((c, n) => ({ alias: `c${n + 1}`, type: paramType(c.kind) })));
+  const source = unnestSource(rest.map((c, n) => ({ alias: `c${n + 1}`, type: c.protected ? SEALED_PARAM : paramType(c.kind) })));
   const names = rest.map((c) => quoteIdent(c.name));
   const meta = ['_source_lsn', '_source_index', '_commit_ts', '_agreement_id', '_agreement_version', '_applied_at'];
   const text = `WITH incoming AS (${source}),
@@ -71,7 +73,7 @@ fresh AS (
 ),
 upserted AS (
   INSERT INTO ${table} AS p ("id"${names.map((n) => `, ${n}`).join('')}, ${meta.join(', ')})
-  SELECT f.k_id${rest.map((c, n) => `, ${convertParam(c.kind, `f.c${n + 1}`)}`).join('')}, f.m_lsn, f.m_idx, ${micros('f.m_commit_us')}, f.m_agreement, f.m_version, now()
+  SELECT f.k_id${rest.map((c, n) => `, ${c.protected ? `f.c${n + 1}` : convertParam(c.kind, `f.c${n + 1}`)}`).join('')}, f.m_lsn, f.m_idx, ${micros('f.m_commit_us')}, f.m_agreement, f.m_version, now()
     FROM fresh f
   ON CONFLICT ("id") DO UPDATE SET ${[...names, ...meta].map((n) => `${n} = EXCLUDED.${n}`).join(', ')}
    WHERE (p._source_lsn, p._source_index) < (EXCLUDED._source_lsn, EXCLUDED._source_index)

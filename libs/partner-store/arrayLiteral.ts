@@ -17,7 +17,8 @@ export function arrayLiteral(values: readonly StoreValue[]): string {
       out += 'NULL';
       continue;
     }
-    const s = typeof v === 'string' ? v : String(v);
+    // bytea's hex input form: a sealed field's envelope.
+    const s = typeof v === 'string' ? v : Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : String(v);
     out += NEEDS_ESCAPE.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${s}"`;
   }
   return out + '}';

@@ -36,6 +36,8 @@ const KINDS: Readonly<Record<FieldKind, KindSpec>> = {
 };
 
 export function columnType(field: ContractField): string {
+  // A sealed field holds the envelope as it arrived (libs/field-encryption), whatever its kind.
+  if (field.protected) return 'bytea';
   const spec = KINDS[field.kind];
   if (field.kind === 'decimal' && field.precision !== undefined) {
     const p = field.precision;

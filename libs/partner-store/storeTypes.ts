@@ -1,7 +1,7 @@
 import type { Operation, SourcePosition } from '../events';
 
-/** A value in the project's canonical record representation (docs/agreements.md). */
-export type StoreValue = string | number | boolean | null;
+/** A value in the project's canonical record representation (docs/agreements.md); a Buffer is a sealed field's envelope. */
+export type StoreValue = string | number | boolean | null | Buffer;
 
 /**
  * One change ready for the partner store: the newest event of its key in the batch, already verified,

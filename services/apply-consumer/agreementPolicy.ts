@@ -13,6 +13,7 @@ import {
   type CompiledEntityShare,
 } from '../../libs/agreements';
 import { scopeVersionAt } from '../../libs/agreements';
+import { sealedFields } from '../../libs/agreements/protectedFields';
 import type { AppliedPolicy, DeclaredPolicy, PolicyResolver } from './policyResolver';
 
 /**
@@ -116,7 +117,8 @@ export class AgreementPolicy implements PolicyResolver {
     let out: DeclaredPolicy | null = null;
     if (doc && share && doc.parties.provider.ministry === provider && this.contracts.has(entity)) {
       const c = compileEntityShare(share, this.contracts.get(entity));
-      out = { agreementId: doc.id, version, fields: c.fields.includes('id') ? c.fields : ['id', ...c.fields], predicate: c.matches, filterFields: c.filterFields };
+      const sealed = sealedFields(doc, entity, this.contracts.get(entity));
+      out = { agreementId: doc.id, version, fields: c.fields.includes('id') ? c.fields : ['id', ...c.fields], predicate: c.matches, filterFields: c.filterFields, sealed };
     }
     this.declarations.set(k, out);
     return out;
@@ -128,6 +130,15 @@ export class AgreementPolicy implements PolicyResolver {
     if (!now) return null;
     const fields = at.fields.filter((f) => now.fields.includes(f));
     return { ...at, fields, predicate: (r) => at.predicate(r) && now.predicate(r) };
+  }
+
+  sealedFields(provider: Ministry, entity: string): string[] {
+    const out = new Set<string>();
+    if (!this.contracts.has(entity)) return [];
+    for (const v of this.state.versions)
+      if (v.status === 'confirmed' && v.document.parties.provider.ministry === provider && this.receives(v.document))
+        for (const f of sealedFields(v.document, entity, this.contracts.get(entity))) out.add(f);
+    return [...out];
   }
 
   /** Entities any confirmed version shares: what the consumer subscribes to. */

@@ -14,6 +14,7 @@ import { checkEventLimits } from './eventLimits';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
 import type { PolicyRecord, PolicyResolver } from './policyResolver';
 import { SchemaPin, WireDecoder } from './wireDecoder';
+import { checkSealed } from './sealedFields';
 
 /** An event whose proof verified, waiting to be decoded and judged. */
 interface Authentic {
@@ -223,6 +224,7 @@ export class EventAssessor {
     const allowed = new Set(declared.fields);
     const extra = fields.filter((f) => !allowed.has(f));
     if (extra.length > 0) throw new EventRejection('policy-violation', `carries ${extra.join(', ')}, which agreement ${declared.agreementId} v${version} does not share`);
+    checkSealed(declared, record);
     if (declared.filterFields.every((f) => fields.includes(f))) {
       let inside: boolean;
       try {

@@ -40,6 +40,8 @@ export interface PolicyResolver {
    * backdated into a version that listed it.
    */
   keyAllowedNow?(provider: Ministry, keyId: string): boolean;
+  /** Fields of `entity` any confirmed version seals (they are stored as bytea); none when absent. */
+  sealedFields?(provider: Ministry, entity: string): readonly string[];
   /** Throws KeyBindingError when a held key is not the public key an agreement version binds to its id. */
   requireKeysBound?(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }): void;
 }
@@ -52,4 +54,6 @@ export interface DeclaredPolicy {
   predicate(record: PolicyRecord): boolean;
   /** Fields the row filter reads: the receiver can check the filter only when the event carries them all. */
   filterFields: readonly string[];
+  /** Fields the version seals to the receiver's key (tier 3 under security.fieldEncryption). */
+  sealed?: readonly string[];
 }
