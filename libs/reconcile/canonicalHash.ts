@@ -67,8 +67,12 @@ function padded(ref: string): string {
  * The canonical text of `ref` (a column of type `col`) for a field of `kind`, or a ReconcileError when
  * the column's type is not one the pipeline maps to that kind.
  */
-export function canonicalText(field: Pick<ContractField, 'name' | 'kind'>, col: ColumnType | null, ref: string): CanonicalField {
+export function canonicalText(field: Pick<ContractField, 'name' | 'kind' | 'protected'>, col: ColumnType | null, ref: string): CanonicalField {
   if (col === null) return { name: field.name, text: 'NULL::text', nfc: false };
+  // A sealed (tier-3) field is compared on presence only: the receiver holds ciphertext that differs per
+  // seal (random nonce, a key only the receiver's tool holds), the provider plaintext; neither side can
+  // compute the other's text, and the reconciler must not open partner values it has no purpose to read.
+  if (field.protected) return { name: field.name, text: `CASE WHEN ${ref} IS NULL THEN NULL ELSE 'sealed' END`, nfc: false };
   const t = col.type;
   const bad = (): never => {
     throw new ReconcileError(`column type ${t} cannot hold a ${field.kind} field`, { field: field.name });

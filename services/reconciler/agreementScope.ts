@@ -1,5 +1,7 @@
 import { AgreementStore, ExchangeSchemaMissingError } from '../../libs/agreement-exchange';
 import { versionRecordInForce, type AgreementDocument, type AgreementState } from '../../libs/agreements';
+import { sealedFields } from '../../libs/agreements/protectedFields';
+import { protectFields } from '../../libs/contracts/protectedFields';
 import type { ContractRegistry } from '../../libs/contracts';
 import { MINISTRIES, type Ministry } from '../../libs/contracts/contractTypes';
 import { checkPartnerSchema } from '../../libs/partner-store';
@@ -71,7 +73,7 @@ export async function resolveAgreement(
       provider,
       receiver,
       partnerSchema: checkPartnerSchema(doc.place.partnerStore.schema, provider),
-      entities: shares.map((s) => entityScope(s, contracts.get(s.entity))),
+      entities: shares.map((s) => entityScope(s, protectFields(contracts.get(s.entity), sealedFields(doc, s.entity, contracts.get(s.entity))))),
     },
   };
 }
