@@ -24,6 +24,7 @@ describe('acknowledged sequence', () => {
     acked.record(seq.mark(), first);
     const second = batch(ids.slice(10, 20));
     acked.record(seq.mark(), second);
+    for (let i = 0; i < 10; i++) acked.record(seq.mark(), []); // confirm-only flushes (heartbeats) keep the keys
     const inFlight = batch(ids.slice(20)); // prepared, never acknowledged: not stated
     void inFlight;
     const parts = acked.partitions(T);

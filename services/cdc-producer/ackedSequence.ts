@@ -4,7 +4,7 @@ import type { ChangeEvent } from './changeEvent';
 import type { SequenceMark } from './partitionSequencer';
 
 /** Acknowledged batches kept to name the keys of the last events per partition (references only: the batches are already built). */
-const BATCHES_KEPT = 4;
+const BATCHES_KEPT = 8;
 
 interface Acked {
   before: SequenceMark;
@@ -27,6 +27,8 @@ export class AckedSequence {
 
   /** A batch prepared when the sequencer stood at `mark` was acknowledged. */
   record(mark: SequenceMark, events: readonly ChangeEvent[]): void {
+    // A flush that only confirms (a heartbeat, a transaction nobody shares) numbers nothing and names no key.
+    if (events.length === 0) return;
     this.batches.push({ before: this.last, after: mark, events });
     if (this.batches.length > BATCHES_KEPT) this.batches.shift();
     this.last = mark;
