@@ -56,6 +56,9 @@ function logInsert(action: 'upsert' | 'delete', from: string): string {
  * One statement upserting a whole batch of one entity: rows newer than the stored row and than any
  * tombstone of their key are written (a replayed older event changes nothing), the tombstones they
  * supersede are dropped, and each write is appended to the update log. Returns the ids written.
+ * The tombstones are looked up by the batch's keys (`t.id = ANY($1)`, the key array itself): joined on
+ * the key alone, the planner hashed the whole tombstone table twice per statement, a cost that grew with
+ * every delete ever applied (4,356 tombstones: ~6 ms of a 25 ms statement).
  * `columns` are the table's contract columns, id first; a column the event's projection lacks is null.
  */
 export function upsertStatement(schema: string, entity: string, columns: readonly ContractField[]): PreparedStatement {
@@ -69,7 +72,7 @@ export function upsertStatement(schema: string, entity: string, columns: readonl
   const text = `WITH incoming AS (${source}),
 fresh AS (
   SELECT i.* FROM incoming i
-   WHERE NOT EXISTS (SELECT 1 FROM ${tomb} t WHERE t.entity = ${ENTITY_PARAM} AND t.id = i.k_id AND (t.lsn, t.idx) >= (i.m_lsn, i.m_idx))
+   WHERE NOT EXISTS (SELECT 1 FROM ${tomb} t WHERE t.entity = ${ENTITY_PARAM} AND t.id = ANY($1::uuid[]) AND t.id = i.k_id AND (t.lsn, t.idx) >= (i.m_lsn, i.m_idx))
 ),
 upserted AS (
   INSERT INTO ${table} AS p ("id"${names.map((n) => `, ${n}`).join('')}, ${meta.join(', ')})
@@ -80,7 +83,7 @@ upserted AS (
   RETURNING p.id
 ),
 cleared AS (
-  DELETE FROM ${tomb} t USING upserted u WHERE t.entity = ${ENTITY_PARAM} AND t.id = u.id
+  DELETE FROM ${tomb} t USING upserted u WHERE t.entity = ${ENTITY_PARAM} AND t.id = ANY($1::uuid[]) AND t.id = u.id
 ),
 logged AS (
   ${logInsert('upsert', 'FROM fresh c JOIN upserted u ON u.id = c.k_id')}
