@@ -18,6 +18,7 @@ import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../test/
 import { ScratchDatabase } from '../test/support/scratchDatabase';
 import type { Benchmark } from './main';
 import { machineCpu, percentile, procCpu } from './support/measure';
+import { cpuByGroup, cpuSnapshot, type Classifier } from './support/processCpu';
 import { producerPast as producerPastLsn, startProducerProcess, stopProducerProcess } from './support/producerProcess';
 import { eventsOf, WORKLOAD } from './support/workload';
 
@@ -86,6 +87,31 @@ interface PhaseResult {
   p99: number;
   samples: number;
   cpu: { consumer: number; producer: number; machine: number };
+  /** CPU seconds per group of processes (see processGroups). */
+  groups: Map<string, number>;
+}
+
+/**
+ * Where the machine's CPU goes, by process: this process (the apply consumer, with the latency probe and
+ * the tap), the producer, each PostgreSQL cluster's backends of the scratch databases, the walsender,
+ * Kafka, the registry; anything else (other users of the machine, the clusters' background processes)
+ * as "other".
+ */
+function processGroups(prefix: string, sourceDb: string, receiverDb: string): Classifier {
+  return (pid, cmd, parent) => {
+    if (pid === process.pid) return 'consumer (bench process)';
+    if (cmd.includes('cdc-producer') && cmd.includes(prefix)) return 'producer';
+    if (cmd.startsWith('postgres: ')) {
+      if (cmd.startsWith('postgres: walsender')) return parent.includes('/pg/cand') ? 'cand walsenders' : 'other';
+      if (cmd.includes(sourceDb)) return 'source backends';
+      if (cmd.includes(receiverDb)) return 'receiver backends';
+      if (parent.includes('/pg/cand')) return 'cand cluster, other';
+      if (parent.includes('/pg/qdnd')) return 'qdnd cluster, other';
+      return 'other';
+    }
+    if (cmd.startsWith('/usr/bin/java') || cmd.startsWith('java')) return cmd.includes('kafka.Kafka') ? 'kafka' : cmd.includes('quarkus') ? 'registry' : 'other';
+    return 'other';
+  };
 }
 
 export const benchmark: Benchmark = {
@@ -108,7 +134,8 @@ export const benchmark: Benchmark = {
     let consumers: ApplyConsumer[] = [];
     let probe: VisibilityProbe | undefined;
     let peakRss = 0;
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    // rss() alone: memoryUsage() also walks the V8 heap spaces, CPU this process would charge to the consumer
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     try {
       const doc = await loadAgreementFile(path.join(repo, 'deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
       const keys = partyKeys([doc]);
@@ -146,12 +173,14 @@ export const benchmark: Benchmark = {
         return n;
       };
 
+      const classify = processGroups(prefix, source.name, receiver.name);
       const producerPast = (lsn: string, since: number): Promise<void> => producerPastLsn(src, prefix, lsn, since);
       let publishedBase = await published();
       const phase = async (firstTxn: number, count: number, pauseMs: number): Promise<PhaseResult> => {
         const changes = eventsOf(firstTxn, count);
         probe!.take();
         const cpu0 = { consumer: process.cpuUsage(), producer: procCpu(producerPid), machine: machineCpu() };
+        const snap0 = cpuSnapshot(classify);
         const t0 = Date.now();
         await src.query('CALL bench_workload($1, $2, $3)', [firstTxn, count, pauseMs]);
         // Only what the agreement shares is published: once the producer has passed the workload, the
@@ -164,6 +193,7 @@ export const benchmark: Benchmark = {
           await sleep(10);
         }
         const seconds = (Date.now() - t0) / 1000;
+        const groups = cpuByGroup(snap0, cpuSnapshot(classify));
         await sleep(POLL_MS * 3);
         const cu = process.cpuUsage(cpu0.consumer);
         const lat = probe!.take();
@@ -175,12 +205,24 @@ export const benchmark: Benchmark = {
           p50: percentile(lat, 50),
           p99: percentile(lat, 99),
           samples: lat.length,
+          groups,
           cpu: { consumer: (cu.user + cu.system) / 1e6, producer: procCpu(producerPid) - cpu0.producer, machine: machineCpu() - cpu0.machine },
         };
       };
       const cpuText = (r: PhaseResult): string =>
         `CPU s: consumer process ${r.cpu.consumer.toFixed(1)}, producer process ${r.cpu.producer.toFixed(1)}, whole machine ${r.cpu.machine.toFixed(1)} of ${(r.seconds * os.cpus().length).toFixed(1)}`;
+      const groupText = (r: Pick<PhaseResult, 'groups' | 'events'>): string =>
+        [...r.groups]
+          .sort((a, b) => b[1] - a[1])
+          .map(([g, sec]) => `${g} ${sec.toFixed(2)} s = ${((sec * 1e6) / Math.max(1, r.events)).toFixed(1)} µs/event`)
+          .join('; ');
 
+      process.stdout.write(
+        `load average at the start: ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}\n`,
+      );
       const warm = await phase(0, 50, 0);
       process.stdout.write(`warm-up: ${warm.events} events end to end in ${warm.seconds.toFixed(1)} s\n`);
       // the producer's half of the latency: commit to arrival at a bare Kafka consumer
@@ -209,7 +251,11 @@ export const benchmark: Benchmark = {
       const full = await phase(250, txns, 0);
       process.stdout.write(
         `full speed, producer and consumer together: ${full.changes} source changes, ${full.events} events published and applied in ${full.seconds.toFixed(1)} s = ${Math.round(full.changes / full.seconds)} source changes/s, ${Math.round(full.events / full.seconds)} events/s; ` +
-          `p50 ${(full.p50 / 1000).toFixed(1)} s, p99 ${(full.p99 / 1000).toFixed(1)} s; ${cpuText(full)}\n`,
+          `p50 ${(full.p50 / 1000).toFixed(1)} s, p99 ${(full.p99 / 1000).toFixed(1)} s; ${cpuText(full)}\n` +
+          `full speed, CPU by process: ${groupText(full)}; load average now ${os
+            .loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' ')}\n`,
       );
 
       // The consumer alone: a backlog published while it is stopped, then drained.
@@ -225,6 +271,7 @@ export const benchmark: Benchmark = {
       );
       const cpuD = process.cpuUsage();
       const machineD = machineCpu();
+      const snapD = cpuSnapshot(classify);
       const td = Date.now();
       await startConsumers();
       // a new consumer object: its count starts at zero, its group resumes where the old one committed
@@ -234,9 +281,11 @@ export const benchmark: Benchmark = {
       }
       const drain = (Date.now() - td) / 1000;
       const cd = process.cpuUsage(cpuD);
+      const drainGroups = cpuByGroup(snapD, cpuSnapshot(classify));
       process.stdout.write(
         `consumer alone (start, join, drain): ${backlog} events verified, filtered and applied in ${drain.toFixed(1)} s = ${Math.round(backlog / drain)} events/s; ` +
-          `CPU s: consumer process ${((cd.user + cd.system) / 1e6).toFixed(1)}, whole machine ${(machineCpu() - machineD).toFixed(1)} of ${(drain * os.cpus().length).toFixed(1)}\n`,
+          `CPU s: consumer process ${((cd.user + cd.system) / 1e6).toFixed(1)}, whole machine ${(machineCpu() - machineD).toFixed(1)} of ${(drain * os.cpus().length).toFixed(1)}\n` +
+          `consumer alone, CPU by process: ${groupText({ groups: drainGroups, events: backlog })}\n`,
       );
       const stats = consumers[0].stats();
       const held = await dst.query<{ n: string }>(`SELECT count(*)::text AS n FROM partner_cand.person`);
