@@ -261,6 +261,13 @@ export const settings = {
     default: '120',
     parse: nonNegativeNumber,
   },
+  applyWatermarkAllowanceSec: {
+    env: 'THAHS_APPLY_WATERMARK_ALLOWANCE_SEC',
+    description:
+      "How long after the provider's signed watermark announced an event an apply consumer may take to see it before alarming (thahs_apply_event_gaps_total); no valid watermark for twice the producer's heartbeat interval plus this is an alarm too (thahs_apply_watermark_missing)",
+    default: '30',
+    parse: nonNegativeNumber,
+  },
   kafkaTls: {
     env: 'THAHS_KAFKA_TLS',
     description: "`on`: clients reach Kafka over TLS, verifying the brokers' certificates (against THAHS_KAFKA_TLS_CA_FILE when set, else the system's CAs)",

@@ -66,6 +66,7 @@ export async function createApplyConsumerSet(opts: ApplyConsumerCliOptions): Pro
         kafkaBrokers: config.kafkaBrokers,
         fetchWaitMs: config.applyFetchWaitMs,
         stallMs: config.applyStallSec * 1000,
+        watermarkAllowanceMs: config.applyWatermarkAllowanceSec * 1000,
         registryUrl: config.registryUrl,
         log: createLogger(`apply-consumer-${receiver}`, config.logLevel),
         partnerSchema: policy.partnerSchema(),

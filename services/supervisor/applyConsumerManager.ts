@@ -29,6 +29,8 @@ export interface ApplyConsumerManagerOptions {
   /** Fetch wait and stall time of the consumers (THAHS_APPLY_FETCH_WAIT_MS, THAHS_APPLY_STALL_SEC). */
   fetchWaitMs?: number;
   stallMs?: number;
+  /** THAHS_APPLY_WATERMARK_ALLOWANCE_SEC, in ms. */
+  watermarkAllowanceMs?: number;
 }
 
 /** What an agreement asks of the receiver now. */
@@ -186,6 +188,7 @@ export class ApplyConsumerManager implements PipelineService {
       topicPrefix: this.o.topicPrefix,
       fetchWaitMs: this.o.fetchWaitMs,
       stallMs: this.o.stallMs,
+      watermarkAllowanceMs: this.o.watermarkAllowanceMs,
       enforcement: { state: () => policy.current, signingKey: this.o.receiverKey },
     });
     await consumer.start();

@@ -180,6 +180,7 @@ export async function buildServices(config: Config, log: Logger, options: Pipeli
           pollMs: options.agreementPollMs,
           fetchWaitMs: config.applyFetchWaitMs,
           stallMs: config.applyStallSec * 1000,
+          watermarkAllowanceMs: config.applyWatermarkAllowanceSec * 1000,
         }),
     ),
   );
