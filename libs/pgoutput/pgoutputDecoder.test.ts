@@ -426,3 +426,24 @@ describe('PgoutputDecoder round trip', () => {
     );
   });
 });
+
+describe('PgoutputDecoder, row images kept past later messages', () => {
+  it('keeps every decoded tuple intact while later ones fill and replace the shared span slab', () => {
+    const columns = Array.from({ length: 36 }, (_, i) => ({ name: `c${i}`, isKey: i === 0, flags: i === 0 ? 1 : 0, typeOid: 25, typeMod: -1 }));
+    const relation: Relation = { oid: 9001, namespace: 'thahs', name: 'wide', replicaIdentity: 'full', columns };
+    const d = new PgoutputDecoder();
+    d.decode(encodePgoutput({ tag: 'relation', xid: null, relation }));
+    const rowOf = (n: number): TupleValue[] => columns.map((_, i) => (i % 5 === 1 ? null : i % 7 === 3 ? UNCHANGED_TOAST : `r${n}c${i}`));
+    const kept: { n: number; tuple: Tuple }[] = [];
+    // 36 columns a row: well past one slab (16,384 entries = 151 rows)
+    for (let n = 0; n < 1000; n++) {
+      const m = d.decode(encodePgoutput({ tag: 'insert', xid: null, relation, newTuple: Tuple.fromValues(rowOf(n)) }));
+      if (m.tag !== 'insert') throw new Error(`decoded ${m.tag}`);
+      kept.push({ n, tuple: m.newTuple });
+    }
+    for (const { n, tuple } of kept) {
+      expect(tuple.length).toBe(36);
+      expect(tuple.values()).toEqual(rowOf(n));
+    }
+  });
+});

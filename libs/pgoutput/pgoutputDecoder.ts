@@ -27,6 +27,8 @@ import { utf8Text } from './utf8Text';
 /** 2000-01-01T00:00:00Z in µs since the Unix epoch (PostgreSQL's timestamp epoch). */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
 const EMPTY = Buffer.alloc(0);
+/** Span entries (kind, start, end per column) per shared slab: 64 KB, a few hundred row images. */
+const SPAN_SLAB = 16_384;
 
 const TAG = {
   begin: 0x42, // B
@@ -78,6 +80,8 @@ export class PgoutputDecoder {
   private end = 0;
   private tag = 0;
   private streamXid: number | null = null;
+  private spanSlab = new Int32Array(SPAN_SLAB);
+  private spanAt = 0;
 
   constructor(relations: RelationCache = new RelationCache()) {
     this.relations = relations;
@@ -222,8 +226,17 @@ export class PgoutputDecoder {
     p += 2;
     if (n < 0) throw this.fail(p - 2, `negative column count ${n}`);
     const first = p;
-    const spans = new Int32Array(n * 3);
-    for (let i = 0, s = 0; i < n; i++, s += 3) {
+    // Spans of consecutive tuples share a slab; a slab is never written again once handed out (its
+    // zeros are the start and end of null and unchanged columns).
+    const need = n * 3;
+    if (this.spanAt + need > this.spanSlab.length) {
+      this.spanSlab = new Int32Array(Math.max(SPAN_SLAB, need));
+      this.spanAt = 0;
+    }
+    const spans = this.spanSlab;
+    const base = this.spanAt;
+    this.spanAt += need;
+    for (let i = 0, s = base; i < n; i++, s += 3) {
       if (p >= end) throw this.fail(p, `truncated tuple at column ${i}`);
       const kind = buf[p++];
       if (kind === KIND_TEXT || kind === KIND_BINARY) {
@@ -244,7 +257,9 @@ export class PgoutputDecoder {
       }
     }
     this.pos = p;
-    return new Tuple(Buffer.from(buf.subarray(first, p)), spans);
+    const bytes = Buffer.allocUnsafe(p - first);
+    bytes.set(buf.subarray(first, p));
+    return new Tuple(bytes, spans, base, n);
   }
 
   private begin(): BeginMessage {

@@ -15,15 +15,30 @@ export type ColumnKind = (typeof COLUMN)[keyof typeof COLUMN];
  * `value(i)` still gives the text form where a string is wanted.
  */
 export class Tuple {
-  /** Per column: kind, start, end — offsets into `bytes` (start = end = 0 for null and unchanged). */
+  /** Per column from `base`: kind, start, end — offsets into `bytes` (start = end = 0 for null and unchanged). */
   private readonly spans: Int32Array;
+  private readonly base: number;
+  private readonly columns: number;
 
+  /**
+   * `spans` may be a slab shared by many tuples (the decoder's): this tuple's columns are then the
+   * `columns` triples from `base`. A typed array of its own per row image cost more than decoding the
+   * row: beyond 64 bytes V8 gives each one an off-heap backing store that the GC tracks.
+   */
   constructor(
     readonly bytes: Buffer,
     spans: Int32Array,
+    base = 0,
+    columns?: number,
   ) {
-    if (spans.length % 3 !== 0) throw new RangeError('tuple spans come in threes (kind, start, end)');
+    if (columns === undefined) {
+      if ((spans.length - base) % 3 !== 0) throw new RangeError('tuple spans come in threes (kind, start, end)');
+      columns = (spans.length - base) / 3;
+    }
+    if (base < 0 || columns < 0 || base + 3 * columns > spans.length) throw new RangeError(`tuple spans ${base}..${base + 3 * columns} outside the ${spans.length} given`);
     this.spans = spans;
+    this.base = base;
+    this.columns = columns;
   }
 
   /** A tuple from values in their text form (snapshot rows read over SQL, tests). */
@@ -52,26 +67,26 @@ export class Tuple {
   }
 
   get length(): number {
-    return this.spans.length / 3;
+    return this.columns;
   }
 
   /** Unchecked, like start, end and text: they are the per-column hot path. value(i) checks i. */
   kind(i: number): ColumnKind {
-    return this.spans[i * 3] as ColumnKind;
+    return this.spans[this.base + i * 3] as ColumnKind;
   }
 
   start(i: number): number {
-    return this.spans[i * 3 + 1];
+    return this.spans[this.base + i * 3 + 1];
   }
 
   end(i: number): number {
-    return this.spans[i * 3 + 2];
+    return this.spans[this.base + i * 3 + 2];
   }
 
   /** Column i as text (string), null, UNCHANGED_TOAST, or a copy of its binary bytes. */
   value(i: number): TupleValue {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`column ${i} out of range (tuple has ${this.length})`);
-    const s = i * 3;
+    const s = this.base + i * 3;
     switch (this.spans[s]) {
       case COLUMN.null:
         return null;
@@ -86,7 +101,8 @@ export class Tuple {
 
   /** Column i's bytes decoded as UTF-8, whatever its kind says (callers check the kind first). */
   text(i: number): string {
-    return utf8Text(this.bytes, this.spans[i * 3 + 1], this.spans[i * 3 + 2]);
+    const s = this.base + i * 3;
+    return utf8Text(this.bytes, this.spans[s + 1], this.spans[s + 2]);
   }
 
   values(): TupleValue[] {

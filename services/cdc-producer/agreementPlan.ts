@@ -96,7 +96,10 @@ export function agreementSegments(state: AgreementState): Segment[] {
 export class AgreementPlan {
   private readonly segments: Segment[];
   private last: Segment;
-  private readonly rulesCache = new Map<string, RouteRules | null>();
+  private readonly rulesCache = new Map<number, Map<string, RouteRules | null>>();
+  private lastVersion = -1;
+  private lastEntity = '';
+  private lastRules: RouteRules | null = null;
   readonly entities: ReadonlySet<string>;
   /** From this instant on the agreement has ended for good (Infinity while it has not): nothing is published, whatever the commit time. */
   readonly endsAtMs: number;
@@ -136,12 +139,21 @@ export class AgreementPlan {
 
   /** The rules of `version` for `entity`, or null when that version does not share the entity. */
   rules(version: number, entity: string): RouteRules | null {
-    const k = `${version}\u0000${entity}`;
-    let r = this.rulesCache.get(k);
+    // Asked for every change: consecutive changes mostly ask the same question, answered without building a key.
+    if (version === this.lastVersion && entity === this.lastEntity) return this.lastRules;
+    let byEntity = this.rulesCache.get(version);
+    if (!byEntity) {
+      byEntity = new Map();
+      this.rulesCache.set(version, byEntity);
+    }
+    let r = byEntity.get(entity);
     if (r === undefined) {
       r = this.compile(version, entity);
-      this.rulesCache.set(k, r);
+      byEntity.set(entity, r);
     }
+    this.lastVersion = version;
+    this.lastEntity = entity;
+    this.lastRules = r;
     return r;
   }
 

@@ -1,8 +1,9 @@
 import type { Message } from 'kafkajs';
-import { encodeEnvelope, encodeMeta, H } from '../../libs/events';
+import { encodeEnvelope, H } from '../../libs/events';
 import { eventDigest, EventProof, signBatch, SigningKey } from '../../libs/signing';
 import { PublishError } from './cdcErrors';
 import { ChangeEvent } from './changeEvent';
+import { MetaWriter } from './metaWriter';
 import { PartitionSequencer } from './partitionSequencer';
 import type { RecordSender } from './senderThread';
 
@@ -69,6 +70,7 @@ export class ChangePublisher {
   readonly sentTopics = new Set<string>();
   /** This publisher's run: the sequence of every partition it sends to. */
   readonly sequencer: PartitionSequencer;
+  private readonly meta = new MetaWriter();
 
   constructor(
     private readonly ministry: string,
@@ -99,21 +101,33 @@ export class ChangePublisher {
 
   prepare(events: readonly ChangeEvent[]): PreparedBatch {
     const seq = this.sequencer;
-    const prepared = events.map((e) => {
-      const key = e.route.encodeKey(e.id);
-      return { topic: e.route.topic, key, value: e.value, meta: encodeMeta(e.meta, e.route.key.keyId, seq.next(e.route.topic, key)) };
-    });
-    const proofs = signByKey(events, prepared.map(eventDigest));
+    const n = events.length;
+    const keys = new Array<Buffer>(n);
+    const metas = new Array<Buffer>(n);
+    const digests = new Array<Buffer>(n);
+    for (let i = 0; i < n; i++) {
+      const e = events[i];
+      const route = e.route;
+      const key = route.encodeKey(e.id);
+      const meta = this.meta.write(route, e.meta, route.key.keyId, seq.next(route.topic, key));
+      keys[i] = key;
+      metas[i] = meta;
+      digests[i] = eventDigest({ topic: route.topic, key, value: e.value, meta });
+    }
+    const proofs = signByKey(events, digests);
+    const out: PreparedBatch = [];
     const byTopic = new Map<string, Message[]>();
-    prepared.forEach((p, i) => {
-      let list = byTopic.get(p.topic);
+    for (let i = 0; i < n; i++) {
+      const topic = events[i].route.topic;
+      let list = byTopic.get(topic);
       if (!list) {
         list = [];
-        byTopic.set(p.topic, list);
+        byTopic.set(topic, list);
+        out.push({ topic, messages: list });
       }
-      list.push({ key: p.key, value: p.value, headers: { [H.event]: encodeEnvelope(p.meta, proofs[i].signature, proofs[i].path) } });
-    });
-    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      list.push({ key: keys[i], value: events[i].value, headers: { [H.event]: encodeEnvelope(metas[i], proofs[i].signature, proofs[i].path) } });
+    }
+    return out;
   }
 
   async send(batch: PreparedBatch): Promise<void> {

@@ -1,5 +1,7 @@
 import { Type } from 'avsc';
-import { encodeWire } from './eventEncoder';
+import fc from 'fast-check';
+import { loadContracts } from '../../libs/contracts/contractLoader';
+import { EventEncoder, encodeWire } from './eventEncoder';
 
 describe('wire-format encoding', () => {
   const type = Type.forSchema({
@@ -27,5 +29,20 @@ describe('wire-format encoding', () => {
     const first = encodeWire(1, type, { id: 'x', note: 'one' });
     encodeWire(1, type, { id: 'y', note: 'two' });
     expect(type.fromBuffer(first.subarray(5))).toEqual({ id: 'x', note: 'one' });
+  });
+});
+
+describe('key encoding', () => {
+  const person = loadContracts().get('person');
+  const encoder = EventEncoder.compile('tp.cand.A.person', person, 300, 301);
+  const keyType = Type.forSchema(person.keySchema as Parameters<typeof Type.forSchema>[0]);
+
+  it('writes what avsc writes for the key schema, whatever the id (uuids, long and non-ASCII text)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 100 })), (id) => {
+        expect(encoder.encodeKey(id).equals(encodeWire(300, keyType, { id }))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -11,6 +11,9 @@ import { EntityContract } from '../../libs/contracts/contractTypes';
  * slow for the hot path. Values are written by RowEncoder straight from the row's bytes.
  */
 export class EventEncoder {
+  /** Whether the key schema is a record of one string field `id`: its Avro body is then the id's length and UTF-8 bytes. */
+  private readonly plainIdKey: boolean;
+
   private constructor(
     readonly topic: string,
     private readonly keyType: Type,
@@ -18,7 +21,9 @@ export class EventEncoder {
     readonly valueType: Type,
     readonly keySchemaId: number,
     readonly valueSchemaId: number,
-  ) {}
+  ) {
+    this.plainIdKey = isPlainIdKey(keyType);
+  }
 
   /**
    * Registers the key schema under `<topic>-key` and the projected value schema under `<topic>-value`
@@ -37,7 +42,22 @@ export class EventEncoder {
   }
 
   encodeKey(id: string): Buffer {
-    return encodeWire(this.keySchemaId, this.keyType, { id });
+    if (!this.plainIdKey || typeof id !== 'string') return encodeWire(this.keySchemaId, this.keyType, { id });
+    const n = Buffer.byteLength(id, 'utf8');
+    const head = 5 + varLongSize(n);
+    const out = Buffer.allocUnsafe(head + n);
+    out[0] = 0;
+    out.writeUInt32BE(this.keySchemaId, 1);
+    let p = 5;
+    for (let z = n * 2; ; z = Math.floor(z / 128)) {
+      if (z <= 0x7f) {
+        out[p++] = z;
+        break;
+      }
+      out[p++] = (z % 128) | 0x80;
+    }
+    out.write(id, head, 'utf8');
+    return out;
   }
 }
 
@@ -57,6 +77,18 @@ export function encodeWire(schemaId: number, type: Type, value: unknown): Buffer
   const out = Buffer.allocUnsafe(end);
   scratch.copy(out, 0, 0, end);
   return out;
+}
+
+function isPlainIdKey(t: Type): boolean {
+  const fields = (t as unknown as { fields?: readonly { name: string; type: Type }[] }).fields;
+  return t.typeName === 'record' && fields !== undefined && fields.length === 1 && fields[0].name === 'id' && fields[0].type.typeName === 'string';
+}
+
+/** Bytes of the Avro (zigzag) varint of a non-negative length. */
+function varLongSize(n: number): number {
+  let size = 1;
+  for (let z = n * 2; z > 0x7f; z = Math.floor(z / 128)) size++;
+  return size;
 }
 
 /**
