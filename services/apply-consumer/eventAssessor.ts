@@ -12,7 +12,7 @@ import type { EpochWatch } from './epochWatch';
 import type { SequenceWatch } from './sequenceWatch';
 import { checkEventLimits } from './eventLimits';
 import { classifyFailure, DeadLetterReason, EventRejection } from './eventRejection';
-import type { PolicyRecord, PolicyResolver } from './policyResolver';
+import type { DeclaredPolicy, PolicyRecord, PolicyResolver } from './policyResolver';
 import { SchemaPin, WireDecoder } from './wireDecoder';
 import { checkSealed } from './sealedFields';
 
@@ -63,14 +63,27 @@ interface Pins {
  */
 export class EventAssessor {
   private readonly pins = new Map<string, Pins>();
+  /** entityOf per topic name: parsing the name was ~4 % of the consumer's CPU, every event. */
+  private readonly entities = new Map<string, string | null>();
+  /**
+   * What checkDeclared found for a declared version and a writer schema's field list (both kept by
+   * identity: the policy per version, the decoder per schema id): the fields the version does not share,
+   * and whether the event carries every field the filter reads. Only the filter itself runs per event.
+   */
+  private readonly declaredChecks = new WeakMap<DeclaredPolicy, WeakMap<readonly string[], { extra: string[]; filterCovered: boolean }>>();
 
   constructor(private readonly o: AssessorOptions) {}
 
   /** The entity a topic carries, or null when the topic is not `<prefix>.<provider>.<agreement>.<entity>` of this consumer's agreement. */
   entityOf(topic: string): string | null {
+    const known = this.entities.get(topic);
+    if (known !== undefined) return known;
     const t = parseAgreementTopic(this.o.topicPrefix, topic);
-    if (!t || t.provider !== this.o.provider || t.agreementId !== this.o.agreementId) return null;
-    return this.o.contracts.has(t.entity) ? t.entity : null;
+    const entity = !t || t.provider !== this.o.provider || t.agreementId !== this.o.agreementId || !this.o.contracts.has(t.entity) ? null : t.entity;
+    // Events come from the subscribed topics; the bound keeps other names (dead letters being retried) from piling up.
+    if (this.entities.size >= 256) this.entities.clear();
+    this.entities.set(topic, entity);
+    return entity;
   }
 
   /**
@@ -221,11 +234,21 @@ export class EventAssessor {
     const declared = this.o.policy.declared?.(this.o.provider, entity, version);
     if (declared === undefined) return;
     if (declared === null) throw new EventRejection('policy-violation', `agreement ${this.o.agreementId} has no confirmed version ${version} sharing ${entity}`);
-    const allowed = new Set(declared.fields);
-    const extra = fields.filter((f) => !allowed.has(f));
+    let bySchema = this.declaredChecks.get(declared);
+    if (!bySchema) {
+      bySchema = new WeakMap();
+      this.declaredChecks.set(declared, bySchema);
+    }
+    let check = bySchema.get(fields);
+    if (!check) {
+      const allowed = new Set(declared.fields);
+      check = { extra: fields.filter((f) => !allowed.has(f)), filterCovered: declared.filterFields.every((f) => fields.includes(f)) };
+      bySchema.set(fields, check);
+    }
+    const { extra } = check;
     if (extra.length > 0) throw new EventRejection('policy-violation', `carries ${extra.join(', ')}, which agreement ${declared.agreementId} v${version} does not share`);
     checkSealed(declared, record);
-    if (declared.filterFields.every((f) => fields.includes(f))) {
+    if (check.filterCovered) {
       let inside: boolean;
       try {
         inside = declared.predicate(record);
