@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../../libs/config';
-import { generateEncryptionKeyPair } from '../../../libs/field-encryption';
+import { generateEncryptionKeyPair, loadEncryptionPublicKey } from '../../../libs/field-encryption';
 import { publicKeySha256 } from '../../../libs/agreements';
 import { generateKeyPair, PublicKeyRing } from '../../../libs/signing';
 
@@ -21,8 +21,10 @@ export function register(program: Command): void {
         if (!['cand', 'qdnd'].includes(opts.ministry)) throw new Error(`--ministry must be cand or qdnd, got "${opts.ministry}"`);
         const r = generate(opts.dir ?? loadConfig().keysDir, opts.ministry);
         process.stdout.write(`key id:      ${r.keyId}\nprivate key: ${r.privateFile} (keep secret)\npublic key:  ${r.publicFile}\n`);
-        // What the agreement lists for the id (security.keys[].publicKeySha256): generate-encryption keys are not listed there.
-        if (name === 'generate') process.stdout.write(`sha-256:     ${publicKeySha256(PublicKeyRing.fromDir(opts.dir ?? loadConfig().keysDir).get(r.keyId)!)}\n`);
+        // What the agreement binds to the id: security.keys[].publicKeySha256, or security.fieldEncryption.publicKeySha256.
+        const dir = opts.dir ?? loadConfig().keysDir;
+        const key = name === 'generate' ? PublicKeyRing.fromDir(dir).get(r.keyId)! : loadEncryptionPublicKey(dir, r.keyId);
+        process.stdout.write(`sha-256:     ${publicKeySha256(key)}\n`);
       });
   };
   generator('generate', 'create a key pair in THAHS_KEYS_DIR; give the public file to the partner ministry', 'cand | qdnd', generateKeyPair);
