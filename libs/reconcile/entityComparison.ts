@@ -1,6 +1,6 @@
-import { chunkChanges, changeThreshold, emptyChangeScan, keyStates, type ChangeScan, type KeyState } from './changeQueries';
+import { chunkBucketKeyHashes, chunkChanges, changeThreshold, emptyChangeScan, idBucket, idBuckets, keyStates, type ChangeScan, type KeyState } from './changeQueries';
 import { DifferenceLog, type RecordedDifference } from './differenceLog';
-import { boundsOfRanges, evenCuts, rangeIndex, rangesOf, type KeyRange } from './keyRanges';
+import { boundsOfRanges, evenCuts, rangesOf, type KeyRange } from './keyRanges';
 import { addTotals, differingRanges, emptyTotals, groupTotals, sameTotals, totalCount, type RangeTotals } from './rangeTotals';
 import { ReconcileError } from './reconcileError';
 import { classifyKey, compareKeyHashes, differingFields, entityFigures, type EntityFigures } from './rowComparison';
@@ -206,10 +206,11 @@ export class EntityComparison {
 
   /**
    * Only what may have changed since the baseline: the rows either side wrote since (by xmin), hashed
-   * in the same pass and compared key by key; and, per segment of the baseline's boundaries, the ids of
-   * the rows neither side changed, compared as one sum per side — a segment where they differ lost a
-   * row on one side only (a delete that leaves no row behind to be found) and is compared in full.
-   * Returns the reason instead when a full comparison is needed.
+   * in the same pass and compared key by key; and, per bucket of keys (the low bits of
+   * uuid_hash_extended(id)), the ids of the rows neither side changed, compared as one sum per side — a
+   * bucket where they differ lost a row on one side only (a delete that leaves no row behind to be
+   * found), and its rows are fetched on both sides and compared key by key. Returns the reason instead
+   * when a full comparison is needed.
    */
   async incremental(baseline: Baseline): Promise<EntityOutcome | { fallback: string }> {
     const t0 = Date.now();
@@ -217,10 +218,11 @@ export class EntityComparison {
     const [tp, tr] = await Promise.all([changeThreshold(provider, baseline.providerSnapshot), changeThreshold(partner, baseline.partnerSnapshot)]);
     if (tp.distance > MAX_XID_DISTANCE || tr.distance > MAX_XID_DISTANCE) return { fallback: 'more than 2^31 transactions since the baseline' };
     const bounds = [...baseline.boundaries];
+    const buckets = idBuckets(bounds.length + 1);
     const cap = options.maxChangedKeys;
     const [cp, cr] = await this.pass(() =>
       this.timed('changesMs', () =>
-        Promise.all([this.scanChanges(provider, pt, bounds, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, bounds, tr.age, cap) : emptyChangeScan(bounds.length + 1)]),
+        Promise.all([this.scanChanges(provider, pt, buckets, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, buckets, tr.age, cap) : emptyChangeScan(buckets)]),
       ),
     );
     if (cp.overflow || cr.overflow || cp.changedCount + cr.changedCount > cap) {
@@ -239,10 +241,14 @@ export class EntityComparison {
     );
     this.hashed.provider += sp.size;
     this.hashed.partner += sr.size;
-    subtractKeys(cr.unchanged, sr, onlyP, bounds);
-    subtractKeys(cp.unchanged, sp, onlyR, bounds);
+    subtractKeys(cr.unchanged, sr, onlyP, buckets);
+    subtractKeys(cp.unchanged, sp, onlyR, buckets);
     const dirty = differingRanges(cp.unchanged, cr.unchanged);
     const dirtySet = new Set(dirty);
+    const dirtyRows = dirty.reduce((n, b) => n + cp.current[b].count + cr.current[b].count, 0);
+    if (dirtyRows > 2 * options.fetchRows) {
+      return { fallback: `${dirty.length} key buckets lost rows on one side only (${dirtyRows} rows to re-compare): a full comparison is cheaper` };
+    }
     const hashOf = (own: Map<string, string>, other: ReadonlyMap<string, KeyState>, key: string): string | null => {
       const h = own.get(key);
       if (h !== undefined) return h;
@@ -250,13 +256,14 @@ export class EntityComparison {
       return st && st.shared ? st.rowHash : null;
     };
     for (const key of [...new Set([...cp.changed.keys(), ...cr.changed.keys()])].sort()) {
-      if (dirtySet.has(rangeIndex(bounds, key))) continue;
+      // Keys of a dirty bucket are compared with the rest of their bucket below.
+      if (dirtySet.has(cp.changedBucket.get(key) ?? cr.changedBucket.get(key)!)) continue;
       const cls = classifyKey(hashOf(cp.changed, sp, key), hashOf(cr.changed, sr, key));
       if (cls) this.log.add(cls, 1, [key]);
     }
     this.progress('keys', onlyP.length + onlyR.length, onlyP.length + onlyR.length);
-    const ranges = rangesOf(bounds);
-    await this.timed('bisectMs', () => this.resolveRanges(dirty.map((i) => ({ range: ranges[i], nP: cp.current[i].count, nR: cr.current[i].count }))));
+    this.segmentsDiffering += dirty.length;
+    if (dirty.length > 0) await this.timed('bisectMs', () => this.compareBuckets(buckets, dirty));
     await this.timed('fieldsMs', () => this.describeDifferences());
     const factor = baseline.segmentsPerBlock;
     return this.outcome({
@@ -265,7 +272,8 @@ export class EntityComparison {
       fallbackReason: null,
       bounds,
       blocks: Math.ceil((bounds.length + 1) / factor),
-      blocksDiffering: new Set(dirty.map((i) => Math.floor(i / factor))).size,
+      // Key buckets compared in full (they are not blocks of key ranges, but what was re-compared).
+      blocksDiffering: dirty.length,
       sourceRows: totalCount(cp.current),
       partnerRows: totalCount(cr.current),
       // Rows per reporting unit come from full runs: this pass counts changes, not units.
@@ -275,6 +283,30 @@ export class EntityComparison {
       segmentsPerBlock: factor,
       t0,
     });
+  }
+
+  /** Every row of the given key buckets, fetched (key and row hash) on both sides in one pass each and compared key by key. */
+  private async compareBuckets(buckets: number, wanted: readonly number[]): Promise<void> {
+    const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
+    const side = async (s: SideSession, t: SideTable): Promise<Map<number, { id: string; hash: string }[]>> => {
+      const byBucket = new Map<number, { id: string; hash: string }[]>(wanted.map((b) => [b, []]));
+      if (!t.exists) return byBucket;
+      await Promise.all(
+        pageChunks(t.pages, options.chunksPerTable).map(async (chunk) => {
+          for (const row of await chunkBucketKeyHashes(s, t, buckets, wanted, chunk)) byBucket.get(row.b)!.push(row);
+        }),
+      );
+      return byBucket;
+    };
+    const [fp, fr] = await this.pass(() => Promise.all([side(provider, pt), side(partner, rt)]));
+    const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    for (const b of wanted) {
+      const kp = fp.get(b)!.sort(byId);
+      const kr = fr.get(b)!.sort(byId);
+      this.hashed.provider += kp.length;
+      this.hashed.partner += kr.length;
+      for (const d of compareKeyHashes(kp, kr)) this.log.add(d.class, 1, [d.id]);
+    }
   }
 
   /** The given keys only (ACE's table-rerun): what a repair step re-checks once it has acted. */
@@ -341,13 +373,13 @@ export class EntityComparison {
     return [p, r];
   }
 
-  private async scanChanges(s: SideSession, t: SideTable, bounds: readonly string[], threshold: number, cap: number): Promise<ChangeScan> {
-    const into = emptyChangeScan(bounds.length + 1);
+  private async scanChanges(s: SideSession, t: SideTable, buckets: number, threshold: number, cap: number): Promise<ChangeScan> {
+    const into = emptyChangeScan(buckets);
     const chunks = pageChunks(t.pages, this.c.options.chunksPerTable);
     let done = 0;
     await Promise.all(
       chunks.map(async (chunk) => {
-        if (!into.overflow) await chunkChanges(s, t, bounds, threshold, chunk, cap, into);
+        if (!into.overflow) await chunkChanges(s, t, buckets, threshold, chunk, cap, into);
         done += chunkPages(chunk, t.pages);
         this.progress('changes', done, t.pages);
       }),
@@ -584,12 +616,12 @@ function chunkPages(chunk: { firstPage: number; endPage: number | null }, pages:
   return Math.max(0, (chunk.endPage ?? pages) - chunk.firstPage);
 }
 
-/** Takes the rows of `keys` that a side counted as unchanged out of that side's block sums. */
-function subtractKeys(unchanged: RangeTotals[], states: ReadonlyMap<string, KeyState>, keys: readonly string[], bounds: readonly string[]): void {
+/** Takes the rows of `keys` that a side counted as unchanged out of that side's bucket sums. */
+function subtractKeys(unchanged: RangeTotals[], states: ReadonlyMap<string, KeyState>, keys: readonly string[], buckets: number): void {
   for (const key of keys) {
     const s = states.get(key);
     if (!s || !s.shared || s.changed) continue;
-    const t = unchanged[rangeIndex(bounds, key)];
+    const t = unchanged[idBucket(s.idHash, buckets)];
     t.count -= 1;
     t.sum -= BigInt(s.idHash);
   }

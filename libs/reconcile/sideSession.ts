@@ -16,6 +16,13 @@ export interface DatabaseIdentity {
  * extra_float_digits, standard_conforming_strings for the NFC pattern) or because the reconciler
  * schedules its own parallel work (no parallel workers per query, no JIT: its queries run in many
  * chunks, each too short to repay a compilation).
+ *
+ * enable_sort off and work_mem 64MB: the planner has no statistics on `width_bucket(id, bounds)` and
+ * expects as many groups as rows, so it sorted every chunk by bucket (an external merge sort of the
+ * wide rows, spilling ~40 MB per chunk of 300,000 rows, before the hash was even computed) where a
+ * HashAggregate of 10,000 groups needs ~8 MB (EXPLAIN ANALYZE in docs/reconciliation.md, "Cost").
+ * Nothing the reconciler asks needs a sort the planner could not get otherwise: ordered key reads use
+ * the primary key, percentile_disc sorts inside the aggregate.
  */
 const SESSION_OPTIONS = [
   'DateStyle=ISO,YMD',
@@ -24,6 +31,8 @@ const SESSION_OPTIONS = [
   'standard_conforming_strings=on',
   'max_parallel_workers_per_gather=0',
   'jit=off',
+  'enable_sort=off',
+  'work_mem=64MB',
   'statement_timeout=0',
   'idle_in_transaction_session_timeout=0',
 ]

@@ -78,7 +78,7 @@ interface Probe {
 }
 
 const VIETNAMESE = ['Nguyễn Văn Ân', 'Trần Thị Ngọc Ánh', 'Đặng Hữu Phước', 'Lê Thị Thủy', 'Phạm Quỳnh Hương', 'Võ Thành Đạt', 'Ưng Hoàng Phúc', 'Ông Ích Khiêm'];
-const ODD = ['', ' ', 'a', 'ab', 'A\u030a', '\u212b', 'x\u0301\u0323', 'ﬁ', '\u{1F600}', '"q"', '\\', 'tab\tnl\n', "O'Brien", '1:2', '~', 'Ω'];
+const ODD = ['', ' ', 'a', 'ab', 'A\u030a', '\u212b', 'x\u0301\u0323', 'ﬁ', '\u{1F600}', '"q"', '\\', 'tab\tnl\n', "O'Brien", '1:2', '~', 'Ω', 'NULL', 'null', '{a,b}', ',', '"'];
 const textArb = fc.oneof(
   fc.constantFrom(...VIETNAMESE, ...ODD),
   fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !s.includes('\u0000')),
