@@ -123,4 +123,9 @@ describe('metricAlarms', () => {
     expect(a[0]).toMatchObject({ code: 'watermark-missing', severity: 'critical', ministry: 'qdnd', agreementId: 'A' });
     expect(a[0].message).toContain('no signed watermark for 73 s from cand under A');
   });
+
+  it('names the key files an amendment no longer binds', () => {
+    const a = metricAlarms([{ name: 'thahs_apply_keys_unbound', labels: { receiver: 'qdnd', provider: 'cand', agreement: 'A' }, value: 1 }]);
+    expect(a.map((x) => [x.code, x.ministry, x.agreementId])).toEqual([['key-unbound', 'qdnd', 'A']]);
+  });
 });

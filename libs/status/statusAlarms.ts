@@ -166,6 +166,20 @@ function sourceEpochAlarms(samples: readonly MetricSample[]): Alarm[] {
     }));
 }
 
+/** A provider key file an amendment binds to another public key (issue 14, item 12): its events are refused. */
+function keyBindingAlarms(samples: readonly MetricSample[]): Alarm[] {
+  return samples
+    .filter((s) => s.name === 'thahs_apply_keys_unbound' && s.value > 0)
+    .map((s) => ({
+      severity: 'critical' as const,
+      code: 'key-unbound',
+      ministry: s.labels.receiver === 'cand' || s.labels.receiver === 'qdnd' ? s.labels.receiver : undefined,
+      agreementId: s.labels.agreement,
+      message: `${s.value} provider key file(s) of ${s.labels.agreement ?? 'an agreement'} no longer match the SHA-256 the agreement binds to their id: their events are refused`,
+      hint: 'install the public key the agreement names (thahs agreement show), restart the consumer, then thahs dlq retry; docs/operations.md: a key rotated',
+    }));
+}
+
 /** No valid signed watermark of the provider for longer than its bound: the platform may withhold everything (issue 14, defect 6). */
 function watermarkAlarms(samples: readonly MetricSample[]): Alarm[] {
   const same = (a: MetricSample, b: MetricSample): boolean =>
@@ -187,7 +201,7 @@ function watermarkAlarms(samples: readonly MetricSample[]): Alarm[] {
 
 /** Alarms the main job raises itself: lost slots, stalled partitions, gaps (any sample of a thahs_ metric naming a stall or a gap, above 0), silent watermarks. */
 export function metricAlarms(samples: readonly MetricSample[]): Alarm[] {
-  return [...stallAndGapAlarms(samples), ...slotLossAlarms(samples), ...sourceEpochAlarms(samples), ...watermarkAlarms(samples)];
+  return [...stallAndGapAlarms(samples), ...slotLossAlarms(samples), ...sourceEpochAlarms(samples), ...watermarkAlarms(samples), ...keyBindingAlarms(samples)];
 }
 
 function stallAndGapAlarms(samples: readonly MetricSample[]): Alarm[] {

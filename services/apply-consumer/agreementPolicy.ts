@@ -4,6 +4,7 @@ import type { Ministry } from '../../libs/contracts/contractTypes';
 import {
   compileEntityShare,
   governingRecord,
+  KeyBindingError,
   partyKeyIds,
   requireBoundKeys,
   statusAt,
@@ -15,6 +16,8 @@ import {
 import { scopeVersionAt } from '../../libs/agreements';
 import { sealedFields } from '../../libs/agreements/protectedFields';
 import type { AppliedPolicy, DeclaredPolicy, PolicyResolver } from './policyResolver';
+
+type HeldKeys = { ids(): string[]; get(keyId: string): KeyObject | undefined };
 
 /**
  * The policy of one agreement for one receiving ministry, read from the agreement's signed history: the
@@ -36,6 +39,11 @@ export class AgreementPolicy implements PolicyResolver {
    * and arrive together, so most calls repeat the previous one within the same millisecond.
    */
   private last?: { provider: Ministry; entity: string; commitTimeUs: number; nowMs: number; policy: AppliedPolicy | null };
+  /** The keys held, once requireKeysBound saw them bound: checked again at every new history. */
+  private held?: HeldKeys;
+  private onUnbound?: (err: KeyBindingError) => void;
+  /** Held keys a later version binds to another public key: no longer trusted, whatever the version in force. */
+  private readonly unbound = new Map<string, KeyBindingError>();
 
   constructor(
     private state: AgreementState,
@@ -61,6 +69,27 @@ export class AgreementPolicy implements PolicyResolver {
     this.compiled.clear();
     this.declarations.clear();
     this.last = undefined;
+    this.recheckKeys();
+  }
+
+  /**
+   * An amendment may bind a listed key id to another public key (issue 14, item 12): a key file held
+   * since the start that no longer matches is not trusted from then on — its events and watermarks are
+   * refused as signed by a key the agreement does not list now — and reported once through `onUnbound`.
+   */
+  private recheckKeys(): void {
+    const held = this.held;
+    if (!held) return;
+    for (const keyId of held.ids()) {
+      if (this.unbound.has(keyId)) continue;
+      try {
+        requireBoundKeys(this.state, { ids: () => [keyId], get: (id) => held.get(id) });
+      } catch (err) {
+        if (!(err instanceof KeyBindingError)) throw err;
+        this.unbound.set(keyId, err);
+        this.onUnbound?.(err);
+      }
+    }
   }
 
   resolve(provider: Ministry, entity: string, commitTimeUs: number): AppliedPolicy | null {
@@ -98,11 +127,19 @@ export class AgreementPolicy implements PolicyResolver {
     return this.compile(doc, entity);
   }
 
-  requireKeysBound(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }): void {
+  requireKeysBound(keys: HeldKeys, onUnbound?: (err: KeyBindingError) => void): void {
     requireBoundKeys(this.state, keys);
+    this.held = keys;
+    this.onUnbound = onUnbound;
+  }
+
+  /** Key ids refused since an amendment bound them to another public key than the file held here. */
+  unboundKeys(): string[] {
+    return [...this.unbound.keys()].sort();
   }
 
   keyAllowedNow(provider: Ministry, keyId: string): boolean {
+    if (this.unbound.size > 0 && this.unbound.has(keyId)) return false;
     const now = scopeVersionAt(this.state, this.clock());
     if (!now || now.document.parties.provider.ministry !== provider) return false;
     return partyKeyIds(now.document, now.document.parties.provider.id).includes(keyId);

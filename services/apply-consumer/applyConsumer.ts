@@ -13,6 +13,7 @@ import { checkPartnerSchema, PartnerStore } from '../../libs/partner-store';
 import { EventVerifier, PublicKeyRing, SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ApplyAccounting, type ApplyStats } from './applyAccounting';
+import { applyMetrics } from './applyMetrics';
 import { ApplyConsumerError } from './applyConsumerError';
 import { ApplyGate } from './applyGate';
 import { ChunkWriter } from './chunkWriter';
@@ -168,6 +169,7 @@ export class ApplyConsumer implements PipelineService {
   private readonly sequence: SequenceWatch;
   private readonly watermarkWatch: WatermarkWatch;
   private watermarks?: WatermarkReader;
+  private unboundKeys?: string[];
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
   private readonly partitionCounts = new Map<string, number>();
@@ -267,7 +269,19 @@ export class ApplyConsumer implements PipelineService {
     this.stopping = false;
     if (this.o.entities.length === 0) throw new ApplyConsumerError(agreementId, this.groupId, 'no entity to consume');
     // A key file under a listed id but with another key than the agreement binds to it trusts no event.
-    this.o.policy.requireKeysBound?.(this.o.providerKeys);
+    this.o.policy.requireKeysBound?.(this.o.providerKeys, (err) => {
+      const unbound = new Set([...(this.unboundKeys ?? []), err.keyId]);
+      this.unboundKeys = [...unbound];
+      applyMetrics.keysUnbound.set({ receiver: this.o.receiver, provider: this.o.provider, agreement: agreementId }, unbound.size);
+      log.error('a provider key file no longer matches the key the agreement binds to its id: its events are refused from now on; install the public key the agreement names', {
+        group: this.groupId,
+        agreement: err.agreementId,
+        version: err.version,
+        keyId: err.keyId,
+        expectedSha256: err.expectedSha256,
+        actualSha256: err.actualSha256,
+      });
+    });
     for (const e of this.o.entities) {
       if (!this.o.contracts.has(e)) throw new ApplyConsumerError(agreementId, this.groupId, `entity ${e} has no contract`);
       if (!this.o.contracts.get(e).providers.includes(this.o.provider)) throw new ApplyConsumerError(agreementId, this.groupId, `${this.o.provider} does not publish ${e}`);

@@ -54,6 +54,12 @@ export const applyMetrics = {
     labelNames: ['receiver', 'provider', 'agreement', 'topic', 'partition'],
     registers: [metricsRegistry],
   }),
+  keysUnbound: new Gauge({
+    name: 'thahs_apply_keys_unbound',
+    help: "Provider key files held here that an agreement version confirmed after the consumer's start binds to another public key (SHA-256): no longer trusted",
+    labelNames: ['receiver', 'provider', 'agreement'],
+    registers: [metricsRegistry],
+  }),
   sourceEpochChanges: new Counter({
     name: 'thahs_apply_source_epoch_changes_total',
     help: "Times the provider's events came from a source cluster (system identifier) the partner store had not seen: a restore or move of the provider database, which then re-snapshots",

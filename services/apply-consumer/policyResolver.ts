@@ -1,4 +1,5 @@
 import type { KeyObject } from 'crypto';
+import type { KeyBindingError } from '../../libs/agreements';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 
 /** A decoded record in the canonical representation (dates in days, timestamps in µs, decimals as text). */
@@ -42,8 +43,11 @@ export interface PolicyResolver {
   keyAllowedNow?(provider: Ministry, keyId: string): boolean;
   /** Fields of `entity` any confirmed version seals (they are stored as bytea); none when absent. */
   sealedFields?(provider: Ministry, entity: string): readonly string[];
-  /** Throws KeyBindingError when a held key is not the public key an agreement version binds to its id. */
-  requireKeysBound?(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }): void;
+  /**
+   * Throws KeyBindingError when a held key is not the public key an agreement version binds to its id;
+   * later versions are checked as they arrive, a key failing then is refused from then on and reported through `onUnbound`.
+   */
+  requireKeysBound?(keys: { ids(): string[]; get(keyId: string): KeyObject | undefined }, onUnbound?: (err: KeyBindingError) => void): void;
 }
 
 /** What an agreement version allows a provider to send of one entity (defence in depth at the receiver). */
