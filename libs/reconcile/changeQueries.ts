@@ -19,7 +19,7 @@ import { ALIAS, chunkCondition, Params, type PageChunk, type SideTable } from '.
  */
 const ID = `${ALIAS}."id"`;
 
-/** Buckets for a table cut into `segments` segments by the baseline: a power of two, about two per segment (~500 rows each). */
+/** Buckets for a table cut into `segments` segments by the baseline: a power of two, two to four per segment (250–500 rows each with 1,000-row segments). */
 export function idBuckets(segments: number): number {
   let n = 16;
   while (n < 2 * segments && n < 1 << 20) n *= 2;
