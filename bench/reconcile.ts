@@ -428,7 +428,7 @@ export const benchmark: Benchmark = {
       const e = inc.run.results[0];
       if (e.mode !== 'incremental') throw new Error(`the incremental run compared in full: ${e.fallbackReason}`);
       say(
-        `incremental run after 10,000 changes: ${summary(inc)}, ${e.changedKeys} changed keys, ${e.blocksDiffering} blocks compared in full; ${check('incremental run', inc.differences, expected)}`,
+        `incremental run after 10,000 changes: ${summary(inc)}, ${e.changedKeys} changed keys, ${e.blocksDiffering} key buckets that lost rows on one side re-compared; ${check('incremental run', inc.differences, expected)}`,
       );
       say(`load average at the end (1 / 5 / 15 min): ${loadAverage()}`);
       if (rows !== 10_000_000) say(`the targets below are the issue's for 10,000,000 rows per side; this run compared ${rows}`);
