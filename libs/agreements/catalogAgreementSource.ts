@@ -2,6 +2,7 @@ import * as path from 'path';
 import { repoRoot } from '../config/repoRoot';
 import type { CatalogAgreementParty, CatalogAgreementSource } from '../contracts/catalogAgreement';
 import type { ContractRegistry } from '../contracts/contractRegistry';
+import { sealedFields } from './protectedFields';
 import type { AgreementDocument, ContractLookup, Party } from './agreementDocument';
 import { describeFilter } from './describeFilter';
 import { parseIsoDuration, type IsoDuration } from './isoDuration';
@@ -98,6 +99,7 @@ export function catalogAgreementSource(doc: AgreementDocument, contracts?: Contr
         filtered: share.filter !== undefined,
         filterVi: describeFilter(share.filter, 'vi', contract),
         filterEn: describeFilter(share.filter, 'en', contract),
+        ...(contract && sealedFields(doc, share.entity, contract).length > 0 ? { sealed: sealedFields(doc, share.entity, contract) } : {}),
       };
     }),
   };

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadContracts } from '../contracts/contractLoader';
 import type { AgreementDocument } from './agreementDocument';
+import { catalogAgreementSource } from './catalogAgreementSource';
 import { parseAgreementText } from './loadAgreementFile';
 import { parseAgreementDocument } from './parseAgreementDocument';
 import { FIELD_ENCRYPTION_ALGORITHM, protectionChanges, sealedFields } from './protectedFields';
@@ -79,5 +80,12 @@ describe('protected (tier-3) fields of an agreement', () => {
       protectionChanges(sealed, parse(sharingTier3({ ...KEY, keyId: 'qdnd-enc-20270101-11111111' }, ['religion', 'ethnicity', 'biometric_refs', 'photo_ref'])), contracts),
     ).toEqual([]);
     expect(protectionChanges(parse(example), sealed, contracts)).toEqual([]);
+  });
+
+  it('tells the catalogue which fields are sealed, so its schema fingerprint is the one the producer registers', () => {
+    const r = parseAgreementDocument(sharingTier3(), { contracts });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(catalogAgreementSource(r.document, contracts).entities[0].sealed).toEqual(['ethnicity', 'religion', 'biometric_refs']);
+    expect(catalogAgreementSource(example, contracts).entities[0]).not.toHaveProperty('sealed');
   });
 });

@@ -5,6 +5,7 @@ import type { CatalogEntity } from './catalogModel';
 import { COMPATIBILITY_RULE, Ministry, SensitivityTier } from './contractTypes';
 import { ContractRegistry } from './contractRegistry';
 import { projectionFields, projectValueSchema } from './projectedContract';
+import { protectFields } from './protectedFields';
 
 /**
  * What the catalogue shows of one published agreement version (Art. 7, Art. 12): who gives what to
@@ -28,6 +29,8 @@ export interface CatalogAgreementShareSource {
   /** The row filter (or its absence) in words, e.g. by libs/agreements describeFilter. */
   filterVi: string;
   filterEn: string;
+  /** Tier-3 fields the version seals to the receiver's key (security.fieldEncryption); absent when none. */
+  sealed?: readonly string[];
 }
 
 export interface CatalogPurpose {
@@ -170,7 +173,8 @@ function sharedEntity(
   }
   const shared = new Set(names);
   const topic = agreementTopic(DEFAULT_TOPIC_PREFIX, a.provider.ministry, a.id, share.entity);
-  const valueSchema = projectValueSchema(contract, names);
+  // The schema the producer registers: sealed fields as bytes, so the fingerprint matches the registry's.
+  const valueSchema = projectValueSchema(protectFields(contract, share.sealed ?? []), names);
   return {
     entity: share.entity,
     docVi: contract.docVi,
