@@ -81,6 +81,8 @@ export function agreementRules(grants: readonly AgreementGrant[], o: DerivationO
       const apply = servicePrincipal('apply', r);
       out.push(...agreementReadRules(apply, g, grants, prefix));
       out.push(groupRule(apply, applyGroupId(prefix, g.agreementId, r), 'literal'));
+      // Each consumer process reads the provider's signed watermarks in a group of its own (WatermarkReader).
+      out.push(groupRule(apply, `${applyGroupId(prefix, g.agreementId, r)}.watermarks.`, 'prefixed'));
       out.push(...topicRules(apply, dlqTopic(prefix, r, g.agreementId), 'literal', ['Write', 'Create', 'Describe']));
       out.push(clusterRule(apply, 'IdempotentWrite'));
     }
