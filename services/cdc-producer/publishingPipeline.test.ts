@@ -100,6 +100,39 @@ describe('publishing pipeline', () => {
     expect(acked).toEqual([3, 5, 1]);
   });
 
+  it('sends the batches prepared while a send was on the wire together, in order, each confirmed after it', async () => {
+    const sender = new HeldSender();
+    const confirmed: bigint[] = [];
+    const acked: number[] = [];
+    const p = new PublishingPipeline({
+      ministry: 'cand',
+      publisher: new ChangePublisher('cand', sender),
+      confirm: (l) => confirmed.push(l),
+      log,
+      onAcked: (_e, _t, n) => acked.push(n),
+    });
+    const ra = route('tp.cand.A.person', a);
+    const rb = route('tp.cand.B.person', b);
+    await p.flush([event(ra, 1)], 10n, 0, 1);
+    await tick();
+    for (let n = 2; n <= 4; n++) await p.flush([event(n === 3 ? rb : ra, n)], BigInt(10 * n), 0, 1);
+    await p.flush([], 50n, 0, 1);
+    await tick();
+    expect(sender.sent).toHaveLength(1);
+    sender.release();
+    await tick();
+    await tick();
+    // one send for the four flushes that waited, their events in flush order
+    expect(sender.sent).toHaveLength(2);
+    const ids = sender.sent[1].flatMap((request) => request.flatMap((t) => t.messages.map((m) => decodeEnvelope(m.headers![H.event] as Buffer).meta.position.lsn)));
+    expect(ids).toEqual([102n, 103n, 104n]);
+    expect(confirmed).toEqual([10n]);
+    sender.release();
+    await p.drain();
+    expect(confirmed).toEqual([10n, 20n, 30n, 40n, 50n]);
+    expect(acked).toEqual([1, 1, 1, 1, 1]);
+  });
+
   it('a failed send fails the later ones: the slot stays at the last acknowledged position', async () => {
     const sender = new HeldSender();
     const confirmed: bigint[] = [];

@@ -4,7 +4,7 @@ import type { Lsn } from '../../libs/pgoutput';
 import { AckedSequence } from './ackedSequence';
 import { cdcMetrics } from './cdcMetrics';
 import type { ChangeEvent } from './changeEvent';
-import type { ChangePublisher } from './changePublisher';
+import type { ChangePublisher, PreparedBatch } from './changePublisher';
 
 export interface PublishingPipelineOptions {
   ministry: Ministry;
@@ -20,15 +20,32 @@ export interface PublishingPipelineOptions {
 }
 
 /**
+ * Events, and flushes, that may wait behind the send on the wire before flush() waits too (the stream's
+ * backpressure): two full batches, as when every flush was sent on its own and two could wait.
+ */
+const WAITING_EVENTS = 4000;
+const WAITING_FLUSHES = 64;
+
+interface Unsent {
+  prepared: PreparedBatch;
+  /** The send that carries it, once one does. */
+  sending?: Promise<void>;
+}
+
+/**
  * The publishing stage: encode and sign a batch (while the previous one is on the wire), send it
  * through the sender thread, and only then let the slot advance. Sends run strictly one after another
- * (the idempotent producer keeps one request in flight); at most two batches wait, so memory stays
- * bounded and the stream's backpressure reaches PostgreSQL. A failed send fails every later one: the
+ * (the idempotent producer keeps one request in flight), and the batches prepared meanwhile go
+ * out together in the next send; at most WAITING_EVENTS events wait, so memory stays bounded and the
+ * stream's backpressure reaches PostgreSQL. A failed send fails every later one: the
  * slot then stays at the last acknowledged position, and a restart resumes from there.
  */
 export class PublishingPipeline {
   private sendTail: Promise<void> = Promise.resolve();
-  private readonly inFlight: Promise<void>[] = [];
+  private readonly inFlight: { sent: Promise<void>; events: number }[] = [];
+  private waitingEvents = 0;
+  /** Prepared flushes not handed to the sender yet, oldest first. */
+  private readonly unsent: Unsent[] = [];
   private failure?: Error;
   /** Commit time (µs) of the last acknowledged transaction, for the slot-lag gauge. */
   lastAckedCommitUs = 0;
@@ -49,12 +66,13 @@ export class PublishingPipeline {
     if (this.failure) throw this.failure;
     const batch = events.splice(0);
     if (batch.length === 0 && confirm === null && sourceChanges === 0) return;
-    const prepared = this.o.publisher.prepare(batch);
+    const entry: Unsent = { prepared: this.o.publisher.prepare(batch) };
+    this.unsent.push(entry);
     const mark = this.o.publisher.sequencer.mark();
     const { ministry } = this.o;
     const sent = this.sendTail.then(async () => {
       if (this.failure) throw this.failure;
-      await this.o.publisher.send(prepared);
+      await this.sendFrom(entry);
       this.acked.record(mark, batch);
       const now = Date.now();
       this.o.onAcked?.(batch, now, sourceChanges);
@@ -71,9 +89,29 @@ export class PublishingPipeline {
       this.failure ??= err;
       this.o.log.error('publishing failed; the slot stays at the last acknowledged position', { ministry, error: err.message });
     });
-    this.inFlight.push(sent);
-    while (this.inFlight.length > 2) await this.inFlight.shift()!.catch(() => undefined);
+    this.inFlight.push({ sent, events: batch.length });
+    this.waitingEvents += batch.length;
+    while (this.inFlight.length > 2 && (this.waitingEvents > WAITING_EVENTS || this.inFlight.length > WAITING_FLUSHES)) {
+      const first = this.inFlight.shift()!;
+      this.waitingEvents -= first.events;
+      await first.sent.catch(() => undefined);
+    }
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * The send that carries `entry`: every flush prepared while the previous send was on the wire goes
+   * in one, so a producer that keeps up with its source does not pay a thread hop, a Kafka request and
+   * an acknowledgement round trip per transaction (per handler call). Flushes reach here in order, each
+   * after the one before was acknowledged, so `entry` is either already taken or the oldest unsent.
+   */
+  private sendFrom(entry: Unsent): Promise<void> {
+    if (entry.sending === undefined) {
+      const taken = this.unsent.splice(0);
+      const sending = this.o.publisher.send(taken.length === 1 ? taken[0].prepared : taken.flatMap((u) => u.prepared));
+      for (const u of taken) u.sending = sending;
+    }
+    return entry.sending!;
   }
 
   /** Resolves when every queued send is acknowledged; throws the first failure. */
