@@ -40,17 +40,17 @@ if (args.length > 0 && !secureOnly) {
 const results = [];
 if (!secureOnly) {
   const ignore = secureProfileSuites.map((s) => s.replace(/[.]/g, '\\.'));
-  results.push(run('unit tests and the integration suite, plain stack', ['--runInBand', ...['/node_modules/', ...ignore].flatMap((p) => ['--testPathIgnorePatterns', p])], {}));
+  results.push(run('plain stack: unit tests and the integration suite', ['--runInBand', ...['/node_modules/', ...ignore].flatMap((p) => ['--testPathIgnorePatterns', p])], {}));
 }
 results.push(
-  run('integration suites on the secure stack (TLS, SASL/SCRAM, ACLs, least-privilege roles)', ['--selectProjects', 'integration', '--runInBand', ...secureProfileSuites], {
+  run('secure stack: integration suites over TLS, SASL/SCRAM with ACLs, least-privilege roles', ['--selectProjects', 'integration', '--runInBand', ...secureProfileSuites], {
     THAHS_STACK_PROFILE: 'secure',
   }),
 );
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const detail = results
-  .map((r) => `${r.label.split(',')[0]}: ${r.passed} passed, ${r.failed} failed${r.status !== 0 && r.failed === 0 ? ` (jest exit ${r.status})` : ''}`)
+  .map((r) => `${r.label.split(':')[0]}: ${r.passed} passed, ${r.failed} failed${r.status !== 0 && r.failed === 0 ? ` (jest exit ${r.status})` : ''}`)
   .join('; ');
 process.stdout.write(`tests: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped (${detail})\n`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);
