@@ -1,7 +1,7 @@
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
+import { clusterIdArgument, newKafkaClusterId } from './kafkaClusterId';
 import { kafkaJavaArgs, writeKafkaLog4j } from './kafkaJvm';
 import { isAlive, readPid, run, startDetached, stopProcess, waitUntil } from './processControl';
 
@@ -86,8 +86,7 @@ export class KafkaBroker {
   private format(): void {
     if (fs.existsSync(path.join(this.dataDir, 'meta.properties'))) return;
     fs.mkdirSync(this.dataDir, { recursive: true });
-    const clusterId = randomBytes(16).toString('base64url');
-    run('kafka', this.java, this.javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', this.configFile]));
+    run('kafka', this.java, this.javaArgs('kafka.tools.StorageTool', ['format', clusterIdArgument(newKafkaClusterId()), '-c', this.configFile]));
   }
 
   async start(timeoutMs: number): Promise<void> {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ADMIN_PRINCIPAL } from '../kafka-access/servicePrincipals';
+import { clusterIdArgument, newKafkaClusterId } from './kafkaClusterId';
 import { kafkaJavaArgs, writeKafkaLog4j } from './kafkaJvm';
 import { isAlive, readPid, run, sleep, startDetached, stopProcess, waitUntil } from './processControl';
 import { StackError } from './stackError';
@@ -172,7 +172,7 @@ export class SecureKafkaCluster {
 
   private clusterId(): string {
     if (fs.existsSync(this.clusterIdFile)) return fs.readFileSync(this.clusterIdFile, 'utf8').trim();
-    const id = randomBytes(16).toString('base64url');
+    const id = newKafkaClusterId();
     fs.writeFileSync(this.clusterIdFile, id);
     return id;
   }
@@ -187,7 +187,7 @@ export class SecureKafkaCluster {
     fs.mkdirSync(n.data, { recursive: true });
     const scram = Object.entries(this.spec.passwords).flatMap(([name, pw]) => ['--add-scram', `${MECHANISM}=[name=${name},password=${pw}]`]);
     try {
-      run('kafka', this.java, kafkaJavaArgs(256, this.log4jFile, this.libs, 'kafka.tools.StorageTool', ['format', '-t', this.clusterId(), '-c', n.config, ...scram]));
+      run('kafka', this.java, kafkaJavaArgs(256, this.log4jFile, this.libs, 'kafka.tools.StorageTool', ['format', clusterIdArgument(this.clusterId()), '-c', n.config, ...scram]));
     } catch (err) {
       // The command line holds passwords: say which node failed, not what it was given.
       throw new StackError(
