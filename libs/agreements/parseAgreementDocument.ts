@@ -106,7 +106,10 @@ export function parseAgreementDocument(input: unknown, options: ParseAgreementOp
   const filters = new Map<string, CheckedFilter | undefined>();
   if (options.contracts && entities && parties) {
     checkAgainstContracts(r, entities, parties.provider, options.contracts, filters, method?.scope, deletion);
-    if (isPlainObject(doc.security) && doc.security.fieldEncryption !== undefined) checkSealable(r, entities, options.contracts);
+    if (isPlainObject(doc.security)) {
+      if (doc.security.fieldEncryption !== undefined) checkSealable(r, entities, options.contracts);
+      else checkNoClearTier3(r, entities, options.contracts);
+    }
   }
 
   if (issues.count > 0) return { ok: false, issues: issues.issues };
@@ -577,6 +580,26 @@ function checkSealable(r: DocumentReader, entities: readonly (EntityShare | unde
           ['data', 'entities', i, 'filter'],
           `reads ${name}, a tier-3 field sealed to the receiver's key: the receiver cannot check a filter on a sealed value; filter on another field`,
         );
+    });
+  });
+}
+
+/**
+ * Without security.fieldEncryption nothing is sealed (protectedFields.ts), so a tier-3 field shared would
+ * travel and be stored in the clear: refused, each such field named, rather than sent unprotected
+ * because a document omitted the key.
+ */
+function checkNoClearTier3(r: DocumentReader, entities: readonly (EntityShare | undefined)[], contracts: ContractLookup): void {
+  entities.forEach((e, i) => {
+    const contract = e ? contracts(e.entity) : undefined;
+    if (!e || !contract) return;
+    const tier3 = new Set(contract.fields.filter((f) => f.sensitivity === 3 && !contract.keyFields.includes(f.name)).map((f) => f.name));
+    e.fields.forEach((name, j) => {
+      if (!tier3.has(name)) return;
+      r.fail(
+        ['data', 'entities', i, 'fields', j],
+        `${name} is a tier-3 field of ${e.entity} and would travel in the clear: name the receiving ministry's encryption key in security.fieldEncryption (every tier-3 field shared is then sealed), or stop sharing ${name}`,
+      );
     });
   });
 }

@@ -19,13 +19,21 @@ export function allFields(entity: string, registry: ContractRegistry = contracts
   return registry.get(entity).fields.map((f) => f.name);
 }
 
+/** Every contract field of the entity but its tier-3 ones, which an agreement shares only sealed (security.fieldEncryption). */
+export function clearFields(entity: string, registry: ContractRegistry = contracts): string[] {
+  const c = registry.get(entity);
+  return c.fields.filter((f) => f.sensitivity !== 3 || c.keyFields.includes(f.name)).map((f) => f.name);
+}
+
 /**
- * An agreement like cand → qdnd that shares the given entities whole (every field, every row), so a
- * test of the producer's mechanics (TOAST, crashes, drift, request sizes) sees every change published.
+ * An agreement like cand → qdnd that shares the given entities whole (every field but the tier-3 ones,
+ * every row), so a test of the producer's mechanics (TOAST, crashes, drift, request sizes) sees every
+ * change published. Tier-3 fields travel only sealed, which test/apply/protectedFields.test.ts covers; a
+ * version sharing them in the clear does not validate (the producer's and consumer's history loaders refuse it).
  */
 export function sharingEverything(entities: readonly string[], o: { id?: string; initialSnapshot?: boolean } = {}): AgreementDocument {
   const base = exampleAgreement('cand-to-qdnd');
-  const shares: EntityShare[] = entities.map((entity) => ({ entity, fields: allFields(entity) }));
+  const shares: EntityShare[] = entities.map((entity) => ({ entity, fields: clearFields(entity) }));
   return { ...base, id: o.id ?? 'TTDL-TEST-ALL', data: { entities: shares }, method: { ...base.method, scope: 'full', initialSnapshot: o.initialSnapshot ?? true } };
 }
 
@@ -33,7 +41,7 @@ export function sharingEverything(entities: readonly string[], o: { id?: string;
 export function withShare(doc: AgreementDocument, entity: string, share: Partial<EntityShare> | null): AgreementDocument {
   const others = doc.data.entities.filter((e) => e.entity !== entity);
   const old = doc.data.entities.find((e) => e.entity === entity);
-  const entities = share === null ? others : [...others, { entity, fields: old?.fields ?? allFields(entity), ...(old?.filter ? { filter: old.filter } : {}), ...share }];
+  const entities = share === null ? others : [...others, { entity, fields: old?.fields ?? clearFields(entity), ...(old?.filter ? { filter: old.filter } : {}), ...share }];
   return { ...doc, data: { entities } };
 }
 
