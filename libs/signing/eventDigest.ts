@@ -15,18 +15,35 @@ export interface SignedEventParts {
 
 const TAG = Buffer.from('thahs-event-v2');
 
-/** The parts are laid out in one buffer and hashed once: one hash update per part costs more than the hashing. */
+// The parts are laid out in one buffer and hashed once: one hash update per part costs more than the
+// hashing. The buffer is kept (hashing is synchronous) and filled with TypedArray set and byte writes:
+// Buffer.copy and writeUInt32BE calls into C++ per part cost about a quarter of the digest. The topic's
+// bytes are kept for the last topic seen (events of one route come in runs).
+let scratch = Buffer.allocUnsafe(4096);
+let lastTopic = '';
+let lastTopicBytes = Buffer.alloc(0);
+
 export function eventDigest(e: SignedEventParts): Buffer {
-  const topicLen = Buffer.byteLength(e.topic, 'utf8');
-  const size = TAG.length + 4 + topicLen + 4 + e.key.length + 1 + (e.value ? 4 + e.value.length : 0) + 4 + e.meta.length;
-  const buf = Buffer.allocUnsafe(size);
-  let o = TAG.copy(buf, 0);
-  o = buf.writeUInt32BE(topicLen, o);
-  o += buf.write(e.topic, o, 'utf8');
-  const bytes = (b: Buffer): void => {
-    o = buf.writeUInt32BE(b.length, o);
-    o += b.copy(buf, o);
+  if (e.topic !== lastTopic) {
+    lastTopicBytes = Buffer.from(e.topic, 'utf8');
+    lastTopic = e.topic;
+  }
+  const topic = lastTopicBytes;
+  const size = TAG.length + 4 + topic.length + 4 + e.key.length + 1 + (e.value ? 4 + e.value.length : 0) + 4 + e.meta.length;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(2 * size);
+  const buf = scratch;
+  buf.set(TAG, 0);
+  let o = TAG.length;
+  const bytes = (b: Uint8Array): void => {
+    const n = b.length;
+    buf[o] = n >>> 24;
+    buf[o + 1] = (n >>> 16) & 0xff;
+    buf[o + 2] = (n >>> 8) & 0xff;
+    buf[o + 3] = n & 0xff;
+    buf.set(b, o + 4);
+    o += 4 + n;
   };
+  bytes(topic);
   bytes(e.key);
   if (e.value === null) buf[o++] = 0;
   else {
@@ -34,5 +51,5 @@ export function eventDigest(e: SignedEventParts): Buffer {
     bytes(e.value);
   }
   bytes(e.meta);
-  return hash('sha256', buf, 'buffer');
+  return hash('sha256', buf.subarray(0, o), 'buffer');
 }
