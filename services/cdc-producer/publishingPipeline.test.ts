@@ -4,6 +4,7 @@ import { decodeEnvelope, H } from '../../libs/events';
 import { EventVerifier, type SigningKey } from '../../libs/signing';
 import type { ChangeEvent, EventRoute } from './changeEvent';
 import { ChangePublisher, type PreparedBatch } from './changePublisher';
+import { cdcMetrics } from './cdcMetrics';
 import { PublishingPipeline } from './publishingPipeline';
 import type { RecordSender } from './senderThread';
 
@@ -131,6 +132,21 @@ describe('publishing pipeline', () => {
     await p.drain();
     expect(confirmed).toEqual([10n, 20n, 30n, 40n, 50n]);
     expect(acked).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('counts acknowledged events per agreement, entity and operation (one increment per flush and label set)', async () => {
+    const sender = new HeldSender();
+    const p = new PublishingPipeline({ ministry: 'cand', publisher: new ChangePublisher('cand', sender), confirm: () => undefined, log });
+    const ra = route('tp.cand.MA.person', a);
+    const rb = route('tp.cand.MB.person', b);
+    const del = (e: ChangeEvent): ChangeEvent => ({ ...e, value: null, meta: { ...e.meta, op: 'd' } });
+    await p.flush([event(ra, 1), del(event(ra, 2)), event(rb, 3), event(ra, 4), { ...event(rb, 5), meta: { ...event(rb, 5).meta, entity: 'judgment' } }], 10n, 0);
+    await tick();
+    sender.release();
+    await p.drain();
+    const samples = (await cdcMetrics.events.get()).values.filter((v) => String(v.labels.agreement).startsWith('M'));
+    const counted = Object.fromEntries(samples.map((v) => [`${v.labels.agreement}/${v.labels.entity}/${v.labels.op}`, v.value]));
+    expect(counted).toEqual({ 'MA/person/u': 2, 'MA/person/d': 1, 'MB/person/u': 1, 'MB/judgment/u': 1 });
   });
 
   it('a failed send fails the later ones: the slot stays at the last acknowledged position', async () => {

@@ -1,4 +1,5 @@
 import type { Ministry } from '../../libs/contracts/contractTypes';
+import type { Operation } from '../../libs/events';
 import type { Logger } from '../../libs/logger';
 import type { Lsn } from '../../libs/pgoutput';
 import { AckedSequence } from './ackedSequence';
@@ -17,6 +18,29 @@ export interface PublishingPipelineOptions {
    * (changes an agreement does not share count too: they are done once the slot may pass them).
    */
   onAcked?: (events: readonly ChangeEvent[], ackedAtMs: number, sourceChanges: number) => void;
+}
+
+const OP_SLOT: Readonly<Record<Operation, number>> = { c: 0, u: 1, d: 2, r: 3 };
+const OP_OF = ['c', 'u', 'd', 'r'] as const;
+
+/**
+ * thahs_cdc_events_total for an acknowledged flush: counted per agreement, entity and operation first,
+ * then one increment each. prom-client makes a label key of every increment (~0.35 µs an event here).
+ */
+function countEvents(ministry: string, batch: readonly ChangeEvent[]): void {
+  if (batch.length === 0) return;
+  const counts = new Map<string, Map<string, number[]>>();
+  for (const e of batch) {
+    const m = e.meta;
+    let entities = counts.get(m.agreementId);
+    if (!entities) counts.set(m.agreementId, (entities = new Map()));
+    let n = entities.get(m.entity);
+    if (!n) entities.set(m.entity, (n = [0, 0, 0, 0]));
+    n[OP_SLOT[m.op]]++;
+  }
+  for (const [agreement, entities] of counts) {
+    for (const [entity, n] of entities) for (let k = 0; k < n.length; k++) if (n[k] > 0) cdcMetrics.events.inc({ ministry, agreement, entity, op: OP_OF[k] }, n[k]);
+  }
 }
 
 /**
@@ -76,7 +100,7 @@ export class PublishingPipeline {
       this.acked.record(mark, batch);
       const now = Date.now();
       this.o.onAcked?.(batch, now, sourceChanges);
-      for (const e of batch) cdcMetrics.events.inc({ ministry, agreement: e.meta.agreementId, entity: e.meta.entity, op: e.meta.op });
+      countEvents(ministry, batch);
       if (sourceChanges > 0) cdcMetrics.sourceChanges.inc({ ministry }, sourceChanges);
       // Never confirm past an unacknowledged event: this runs only after every earlier send succeeded.
       if (confirm !== null) this.o.confirm(confirm);
