@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { loadAgreementFile, statusAt, versionRecordInForce, type AgreementDocument, type AgreementState } from '../../libs/agreements';
+import { FIELD_ENCRYPTION_ALGORITHM, loadAgreementFile, statusAt, versionRecordInForce, type AgreementDocument, type AgreementState } from '../../libs/agreements';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { AgreementHistory } from '../apply-consumer/__fixtures__/agreementHistory';
 import { agreementSegments, PublicationPlan } from './agreementPlan';
@@ -134,6 +134,40 @@ describe('scope transitions', () => {
     expect(widened.filter((x) => x.kind === 'publish').map((x) => x.kind === 'publish' && `${x.rules.entity}:${x.reason}`)).toEqual(['person:changed']);
     // court is no longer shared by v3: nothing more is published for it.
     expect(widened.find((x) => x.kind === 'record' && x.scope.entity === 'court')).toMatchObject({ scope: { state: 'inactive' } });
+  });
+
+  it('a new receiver key for the sealed fields publishes the whole scope again, sealed to it; the entities sealing nothing only record', () => {
+    const sealedTo = (keyId: string, version: number): AgreementDocument => ({
+      ...doc,
+      version,
+      data: { entities: doc.data.entities.map((e) => (e.entity === 'person' ? { ...e, fields: [...e.fields, 'religion'] } : e)) },
+      security: { ...doc.security, fieldEncryption: { algorithm: FIELD_ENCRYPTION_ALGORITHM, keyId, publicKeySha256: 'ab'.repeat(32) } },
+    });
+    const v1doc = sealedTo('qdnd-enc-20250601-0a1b2c3d', 1);
+    const h = new AgreementHistory(v1doc);
+    const v1 = h.confirm(v1doc, first);
+    const before = record(planTransitions(PublicationPlan.build([v1], 'cand', contracts, 'thahs'), new Map(), t('2025-08-01T00:00:00Z'), canSign));
+    const rotated = h.confirm(sealedTo('qdnd-enc-20260101-11111111', 2), amend);
+    const plan = PublicationPlan.build([rotated], 'cand', contracts, 'thahs');
+    const after = planTransitions(plan, before, t('2026-02-01T00:00:00Z'), canSign);
+    const kinds = Object.fromEntries(
+      after.map((x) => [
+        x.kind === 'publish' ? x.rules.entity : x.scope.entity,
+        x.kind === 'publish' ? `publish:${x.reason}:${x.fullScope}` : `record:${x.scope.state}:v${x.scope.version}`,
+      ]),
+    );
+    expect(kinds).toEqual({ person: 'publish:changed:true', enforcement_case: 'record:active:v2', judgment: 'record:active:v2' });
+    const person = after.find((x) => x.kind === 'publish');
+    expect(person?.kind === 'publish' && person.rules.sealTo?.keyId).toBe('qdnd-enc-20260101-11111111');
+    // Done once; and a later version keeping the key (and the scope) only records.
+    expect(planTransitions(plan, record(after), t('2026-02-01T00:00:00Z'), canSign)).toEqual([]);
+    const kept = h.confirm(sealedTo('qdnd-enc-20260101-11111111', 3), {
+      draft: '2026-05-01T00:00:00.000Z',
+      propose: '2026-05-02T00:00:00.000Z',
+      confirm: '2026-05-03T00:00:00.000Z',
+    });
+    const later = planTransitions(PublicationPlan.build([kept], 'cand', contracts, 'thahs'), record(after), t('2026-06-01T00:00:00Z'), canSign);
+    expect(later.every((x) => x.kind === 'record' && x.scope.version === 3)).toBe(true);
   });
 
   it('a suspension parks; the resumption publishes the scope and the keys changed meanwhile', () => {

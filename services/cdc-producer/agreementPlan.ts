@@ -36,8 +36,10 @@ export interface RouteRules {
   /** Identifies (fields, filter, audience): two versions with the same hash send exactly the same to the same receiver. */
   scopeHash: string;
   /**
-   * Who receives: the partner store and the consumer bodies. A new store, or a body joining (Art. 10.4),
-   * receives the whole scope again, whatever the rows and fields.
+   * Who receives: the partner store, the consumer bodies and, when the projection seals fields, the
+   * receiver's encryption key they are sealed to. A new store, a body joining (Art. 10.4), or a rotated
+   * receiver key receives the whole scope again, whatever the rows and fields — after a rotation no row
+   * stays sealed to the old key only (agreements with an initial snapshot; docs/agreements.md).
    */
   audience: string;
   /** Element (4): whether the rows existing when the scope takes effect are sent. */
@@ -182,7 +184,9 @@ export class AgreementPlan {
     const sealed = sealedFields(doc, entity, contract);
     const projection = projectContract(protectFields(contract, sealed), compiled.fields);
     const filter = share.filter ?? null;
-    const audience = sha256Hex(canonicalJson({ store: doc.place.partnerStore, consumers: doc.parties.consumers.map((c) => c.id).sort() }));
+    // The key id joins the hash only when fields are sealed, so the audience of every other route keeps its value.
+    const sealedTo = sealed.length > 0 ? { sealedTo: doc.security.fieldEncryption!.keyId } : {};
+    const audience = sha256Hex(canonicalJson({ store: doc.place.partnerStore, consumers: doc.parties.consumers.map((c) => c.id).sort(), ...sealedTo }));
     return {
       agreementId: doc.id,
       version,

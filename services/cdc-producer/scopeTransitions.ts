@@ -21,7 +21,8 @@ export interface PublishedScope {
 }
 
 export type TransitionReason = 'first' | 'widened' | 'changed' | 'resumed';
-// 'changed' covers fields added, a filter that may keep more rows, and a new audience (a body joined, another partner store).
+// 'changed' covers fields added, a filter that may keep more rows, and a new audience (a body joined, another partner store,
+// another receiver key for the sealed fields: every row in scope is sealed again to it).
 
 export type Transition =
   /**

@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { KeyObject } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { FIELD_ENCRYPTION_ALGORITHM, publicKeySha256, type AgreementDocument } from '../../libs/agreements';
 import { loadConfig } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
-import { generateEncryptionKeyPair, loadEncryptionPrivateKeys, loadEncryptionPublicKey } from '../../libs/field-encryption';
+import { envelopeInfo, generateEncryptionKeyPair, loadEncryptionPrivateKeys, loadEncryptionPublicKey } from '../../libs/field-encryption';
 import { createLogger } from '../../libs/logger';
 import { migrate } from '../../libs/model';
 import { PublicKeyRing } from '../../libs/signing';
@@ -14,7 +15,7 @@ import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import { providerKeysOf } from '../../services/cdc-producer/providerKeys';
 import { readProtectedFields } from '../../services/cli/protectedRead';
-import { confirmedHistory, keyOf } from '../support/agreementHistory';
+import { confirmedHistory, keyOf, partiesHistory } from '../support/agreementHistory';
 import { ProducerFixture } from '../support/producerFixture';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { exampleAgreement } from '../support/testAgreements';
@@ -39,6 +40,9 @@ describe('tier-3 fields sealed to the receiver', () => {
   let receiver: ScratchDatabase;
   let dst: Client;
   let consumer: ApplyConsumer | undefined;
+  let policy: AgreementPolicy;
+  /** The receiver public keys the provider holds: a rotation's new key is added while it runs. */
+  const encryptionKeys = new Map<string, KeyObject>();
 
   beforeAll(async () => {
     keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-protected-'));
@@ -58,7 +62,8 @@ describe('tier-3 fields sealed to the receiver', () => {
     dst = new Client({ connectionString: receiver.url });
     await dst.connect();
     // The provider holds the receiver's public key only.
-    await fx.producer({ partitions: 1, heartbeatMs: 300, keys: providerKeysOf([fx.key], new Map([[enc.keyId, loadEncryptionPublicKey(keysDir, enc.keyId)]])) }).start();
+    encryptionKeys.set(enc.keyId, loadEncryptionPublicKey(keysDir, enc.keyId));
+    await fx.producer({ partitions: 1, heartbeatMs: 300, keys: providerKeysOf([fx.key], encryptionKeys) }).start();
     const ring = new PublicKeyRing();
     const providerKey = keyOf(doc, doc.parties.provider.id, fx.keys);
     ring.add(providerKey.keyId, providerKey.publicKeyPem);
@@ -67,7 +72,7 @@ describe('tier-3 fields sealed to the receiver', () => {
       provider: 'cand',
       agreementId: doc.id,
       entities: ['person'],
-      policy: new AgreementPolicy(confirmedHistory(doc, fx.keys).state, 'qdnd', contracts),
+      policy: (policy = new AgreementPolicy(confirmedHistory(doc, fx.keys).state, 'qdnd', contracts)),
       contracts,
       providerKeys: ring,
       pgUrl: receiver.url,
@@ -144,5 +149,73 @@ describe('tier-3 fields sealed to the receiver', () => {
     expect(logged.rows[0].what).toContain('request 2026/17');
     // Without the private key the tool cannot open it either.
     await expect(readProtectedFields({ ...request, purpose, privateKeys: new Map() })).rejects.toThrow(/no private encryption key/);
+  });
+  it('a rotated receiver key (an amendment naming another key) re-seals every row to it, the rows not changed since too', async () => {
+    const ins = await fx.sql.query<{ id: string }>(
+      `INSERT INTO thahs.person (ministry, full_name, date_of_birth, sex, is_military, religion, ethnicity) VALUES ('CAND', 'Lâm Thị Hoa', '1988-03-08', 'F', true, $1, NULL) RETURNING id`,
+      [RELIGION],
+    );
+    const untouched = ins.rows[0].id;
+    const oldKey = doc.security.fieldEncryption!.keyId;
+    /** The key id of each row's sealed religion in the partner store, by row key. */
+    const sealedTo = async (): Promise<Map<string, string>> => {
+      const r = await dst
+        .query<{ id: string; religion: Buffer }>('SELECT id::text AS id, religion FROM partner_cand.person WHERE religion IS NOT NULL')
+        .catch(() => ({ rows: [] as { id: string; religion: Buffer }[] }));
+      return new Map(r.rows.map((x) => [x.id, envelopeInfo(x.religion).keyId]));
+    };
+    await waitFor('the row sealed to the first key', async () => ((await sealedTo()).get(untouched) === oldKey ? true : undefined));
+    const rows = (await sealedTo()).size;
+    expect(rows).toBeGreaterThanOrEqual(1);
+
+    // Version 2 names a new receiver key; the provider is given its public key, nothing else changes.
+    const enc2 = generateEncryptionKeyPair(keysDir, 'qdnd');
+    encryptionKeys.set(enc2.keyId, loadEncryptionPublicKey(keysDir, enc2.keyId));
+    const v2: AgreementDocument = {
+      ...doc,
+      version: 2,
+      security: {
+        ...doc.security,
+        fieldEncryption: { algorithm: FIELD_ENCRYPTION_ALGORITHM, keyId: enc2.keyId, publicKeySha256: publicKeySha256(encryptionKeys.get(enc2.keyId)!) },
+      },
+    };
+    const history = partiesHistory(doc, fx.keys);
+    history.confirm(doc, { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' });
+    const t = Date.now();
+    const state = history.confirm(v2, { draft: new Date(t), propose: new Date(t + 1), confirm: new Date(t + 2) });
+    policy.update(state);
+    fx.feed.set([state]);
+
+    // The producer publishes the whole scope again under version 2 (a scope change, no operator step) ...
+    const scope = await waitFor('the producer to take version 2', async () => {
+      const r = await fx.sql.query<{ version: number; reason: string; done: boolean }>(
+        `SELECT s.version, b.reason, b.done FROM thahs_cdc.route_scope s JOIN thahs_cdc.backfill_progress b USING (agreement_id, entity) WHERE s.agreement_id = $1 AND s.entity = 'person'`,
+        [doc.id],
+      );
+      return r.rows[0]?.version === 2 && r.rows[0].done ? r.rows[0] : undefined;
+    });
+    expect(scope.reason).toBe('changed');
+    // ... so no row stays sealed to the old key only, the one not changed since the rotation included.
+    const after = await waitFor('every row sealed to the new key', async () => {
+      const m = await sealedTo();
+      return m.size === rows && [...m.values()].every((k) => k === enc2.keyId) ? m : undefined;
+    });
+    expect(after.get(untouched)).toBe(enc2.keyId);
+    // The receiver's tool opens it with the new private key alone.
+    const onlyNew = new Map([...loadEncryptionPrivateKeys(keysDir)].filter(([k]) => k === enc2.keyId));
+    expect(onlyNew.size).toBe(1);
+    const read = await readProtectedFields({
+      db: dst,
+      state,
+      contracts,
+      entity: 'person',
+      rowKey: untouched,
+      privateKeys: onlyNew,
+      who: 'analyst-17-rotation',
+      reason: 'request 2026/17-r',
+      purpose: doc.conditions.purposes[0].code,
+      fields: ['religion'],
+    });
+    expect(read).toMatchObject({ found: true, values: { religion: RELIGION }, keyIds: [enc2.keyId] });
   });
 });

@@ -75,13 +75,18 @@ export function confirmedHistory(
   keys: readonly PartyKey[],
   times: { draft: string; propose: string; confirm: string } = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' },
 ): { state: AgreementState; events: AgreementEvent[] } {
+  const h = partiesHistory(doc, keys);
+  const state = h.confirm(doc, times);
+  return { state, events: h.events };
+}
+
+/** An empty history of `doc`'s agreement whose parties sign with their keys from `keys`: a test confirms versions (amendments) on it. */
+export function partiesHistory(doc: AgreementDocument, keys: readonly PartyKey[]): AgreementHistory {
   const parties = [doc.parties.provider, ...doc.parties.consumers];
-  const h = new AgreementHistory(
+  return new AgreementHistory(
     doc,
     parties.map((p) => agreementSigningKey(keyOf(doc, p.id, keys))),
   );
-  const state = h.confirm(doc, times);
-  return { state, events: h.events };
 }
 
 /**
