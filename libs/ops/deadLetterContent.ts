@@ -3,21 +3,28 @@ import { createAvroType } from '../contracts/avroType';
 import { canonicalSchemaText } from '../contracts/canonicalSchema';
 import type { ContractRegistry } from '../contracts/contractRegistry';
 import { checkProjectedSchema } from '../contracts/projectedContract';
+import type { FetchLike } from '../registry-client';
 import { sharedFields } from './agreementScope';
 import type { DeadLetterRecordFull } from './deadLetters';
 
 /** A schema the registry serves under an id, parsed; null when it does not know the id. */
 export type SchemaById = (id: number) => Promise<object | null>;
 
-/** `GET <registry>/schemas/ids/<id>`; a registry that does not answer is an error the caller reports. */
-export function registrySchemas(registryUrl: string, timeoutMs = 5000): SchemaById {
+/**
+ * `GET <registry>/schemas/ids/<id>`; a registry that does not answer is an error the caller reports.
+ * `fetch` is how the registry is reached: give registryFetch(registryAccess(config)) (libs/registry-client)
+ * so the secure profile's CA is trusted and its credentials sent — the global fetch knows neither.
+ */
+export function registrySchemas(registryUrl: string, o: { timeoutMs?: number; fetch?: FetchLike } = {}): SchemaById {
   const base = registryUrl.replace(/\/+$/, '');
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const get: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
   const cache = new Map<number, Promise<object | null>>();
   return (id) => {
     let p = cache.get(id);
     if (!p) {
       p = (async () => {
-        const res = await fetch(`${base}/schemas/ids/${id}`, { signal: AbortSignal.timeout(timeoutMs) });
+        const res = await get(`${base}/schemas/ids/${id}`, { signal: AbortSignal.timeout(timeoutMs) });
         if (res.status === 404) return null;
         if (!res.ok) throw new Error(`schema registry answered HTTP ${res.status} for schema id ${id}`);
         const body = (await res.json()) as { schema?: unknown };

@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Client } from 'pg';
 import { AgreementStore, databaseLabel } from '../../../libs/agreement-exchange';
-import { loadConfig } from '../../../libs/config';
+import { loadConfig, redactUrl } from '../../../libs/config';
 import { loadContracts } from '../../../libs/contracts/contractLoader';
 import type { Ministry } from '../../../libs/contracts/contractTypes';
 import { recordAccess } from '../../../libs/partner-store/accessLog';
+import { registryAccess, registryFetch } from '../../../libs/registry-client';
 import {
   agreementScope,
   decodeDeadLetter,
@@ -72,11 +73,19 @@ function filterOf(o: FilterOptions, reason: string | undefined, ids?: string[]):
   };
 }
 
+const DB_CONNECT_TIMEOUT_MS = 15_000;
+
 async function withDb<T>(o: Side, work: (db: Client, url: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const url = o.dbUrl ?? (o.receiver === 'cand' ? config.candPgUrl : config.qdndPgUrl);
-  const db = new Client({ connectionString: url, application_name: 'thahs-dlq' });
-  await db.connect();
+  // Bounded: a database that does not answer (wrong port, a stalled TLS handshake) is an error naming it, never a wait without end.
+  const db = new Client({ connectionString: url, application_name: 'thahs-dlq', connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS });
+  try {
+    await db.connect();
+  } catch (err) {
+    await db.end().catch(() => undefined);
+    throw new Error(`cannot connect to ${o.receiver}'s database ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   try {
     return await work(db, url);
   } finally {
@@ -137,7 +146,10 @@ export function register(program: Command): void {
         );
         const store = new AgreementStore(db, databaseLabel(url));
         const state = await store.state(letter.agreementId).catch(() => null);
-        const content = await decodeDeadLetter(letter, { state, contracts: loadContracts(), schemas: registrySchemas(loadConfig().registryUrl), values: o.values === true });
+        const config = loadConfig();
+        // Through the registry client's fetch: on the secure profile the registry is HTTPS under the stack's CA, with credentials.
+        const schemas = registrySchemas(config.registryUrl, { fetch: registryFetch(registryAccess(config)) });
+        const content = await decodeDeadLetter(letter, { state, contracts: loadContracts(), schemas, values: o.values === true });
         const meta = (letter.headers['thahs.event'] as { decoded?: unknown } | undefined)?.decoded ?? null;
         const shown = {
           printed: o.values
