@@ -29,6 +29,14 @@ describe('eventDigest', () => {
     expect(eventDigest({ topic: 'thành', key, value: null, meta: Buffer.alloc(0) })).toEqual(reference('thành', key, null, Buffer.alloc(0)));
   });
 
+  it('matches the layout for values of every size, before and after a large one (the kept buffer grows, a very large event gets its own)', () => {
+    const value = (n: number): Buffer => Buffer.alloc(n, n % 251);
+    for (const n of [0, 10, 5000, 40_000, 200_000, 10, 70_000, 3]) {
+      const topic = n % 2 ? 'thahs.cand.a.person' : 'thahs.cand.b.judgment';
+      expect(eventDigest({ topic, key, value: value(n), meta })).toEqual(reference(topic, key, value(n), meta));
+    }
+  });
+
   it('tells apart events whose parts only shift bytes between fields', () => {
     const a = eventDigest({ topic: 't', key: Buffer.from('ab'), value: Buffer.from('c'), meta });
     const b = eventDigest({ topic: 't', key: Buffer.from('a'), value: Buffer.from('bc'), meta });

@@ -19,6 +19,7 @@ const TAG = Buffer.from('thahs-event-v2');
 // hashing. The buffer is kept (hashing is synchronous) and filled with TypedArray set and byte writes:
 // Buffer.copy and writeUInt32BE calls into C++ per part cost about a quarter of the digest. The topic's
 // bytes are kept for the last topic seen (events of one route come in runs).
+const SCRATCH_MAX = 64 * 1024;
 let scratch = Buffer.allocUnsafe(4096);
 let lastTopic = '';
 let lastTopicBytes = Buffer.alloc(0);
@@ -30,8 +31,9 @@ export function eventDigest(e: SignedEventParts): Buffer {
   }
   const topic = lastTopicBytes;
   const size = TAG.length + 4 + topic.length + 4 + e.key.length + 1 + (e.value ? 4 + e.value.length : 0) + 4 + e.meta.length;
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(2 * size);
-  const buf = scratch;
+  if (scratch.length < size && size <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(2 * size, SCRATCH_MAX));
+  // A larger event (a big value) gets a buffer of its own, so the module never keeps one that size.
+  const buf = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   buf.set(TAG, 0);
   let o = TAG.length;
   const bytes = (b: Uint8Array): void => {
