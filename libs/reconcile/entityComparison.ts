@@ -43,6 +43,12 @@ export interface CompareOptions {
   keyFetchRows: number;
   /** Chunks of pages each table's pass is cut into (progress, and parallel work with several workers). */
   chunksPerTable: number;
+  /**
+   * Chunks of the incremental change pass: few, because each chunk aggregates every key bucket (its
+   * cost grows with chunks × buckets while its rows cost the same however cut); four keep two server
+   * cores per side busy.
+   */
+  changeChunksPerTable: number;
   /** Rows sampled to place the boundaries. */
   sampleRows: number;
   /** Keys of differences recorded per entity; beyond it only counts. */
@@ -59,6 +65,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   lookupKeys: 1_000,
   keyFetchRows: 400_000,
   chunksPerTable: 32,
+  changeChunksPerTable: 4,
   sampleRows: 100_000,
   maxRecordedKeys: 100_000,
   maxChangedKeys: 200_000,
@@ -218,7 +225,7 @@ export class EntityComparison {
     const [tp, tr] = await Promise.all([changeThreshold(provider, baseline.providerSnapshot), changeThreshold(partner, baseline.partnerSnapshot)]);
     if (tp.distance > MAX_XID_DISTANCE || tr.distance > MAX_XID_DISTANCE) return { fallback: 'more than 2^31 transactions since the baseline' };
     const bounds = [...baseline.boundaries];
-    const buckets = idBuckets(bounds.length + 1);
+    const buckets = idBuckets((bounds.length + 1) * options.segmentRows, options.fetchRows);
     const cap = options.maxChangedKeys;
     const [cp, cr] = await this.pass(() =>
       this.timed('changesMs', () =>
@@ -375,7 +382,7 @@ export class EntityComparison {
 
   private async scanChanges(s: SideSession, t: SideTable, buckets: number, threshold: number, cap: number): Promise<ChangeScan> {
     const into = emptyChangeScan(buckets);
-    const chunks = pageChunks(t.pages, this.c.options.chunksPerTable);
+    const chunks = pageChunks(t.pages, this.c.options.changeChunksPerTable);
     let done = 0;
     await Promise.all(
       chunks.map(async (chunk) => {
