@@ -11,16 +11,15 @@ import { readTopicWindow } from '../../libs/kafka';
 import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import { createLogger } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
-import { migrate } from '../../libs/model';
 import { PublicKeyRing, SigningKey } from '../../libs/signing';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
 import { encodeRecord, sampleRecord, signEvents, wire } from '../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { testProducer } from '../support/producerFixture';
 import { RegistryProxy } from '../support/registryProxy';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { exampleAgreement } from '../support/testAgreements';
 import { sleep, waitFor } from '../support/waitFor';
 
@@ -54,8 +53,7 @@ ring.add(k1.keyId, k1.publicKey);
 ring.add(k2.keyId, k2.publicKey);
 
 describe('consumer hardening on the real stack', () => {
-  let source: ScratchDatabase;
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   let src: Client;
   let dst: Client;
   let producer: CdcProducer;
@@ -103,49 +101,27 @@ describe('consumer hardening on the real stack', () => {
     };
     history = new AgreementHistory(doc);
     policy = new AgreementPolicy(history.confirm(doc, FIRST), 'qdnd', contracts);
-    source = await ScratchDatabase.create(config.candPgUrl, 'hardsrc');
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'harddst');
-    await migrate(source.url, 'cand');
-    await migrate(receiver.url, 'qdnd');
-    src = new Client({ connectionString: source.url });
-    dst = new Client({ connectionString: receiver.url });
-    for (const c of [src, dst]) await c.connect();
+    fx = await ConsumerFixture.create({ source: 'hardsrc', receiver: 'harddst' });
+    fx.onClose(() => producer?.stop());
+    fx.onClose(() => raw?.disconnect());
+    fx.onClose(() => proxy?.stop());
+    ({ src, dst } = fx);
     await soldier('Trước');
-    producer = testProducer({ pgUrl: source.url, signingKeys: [k1], agreements: async () => [policy.current], prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
+    producer = testProducer({ pgUrl: fx.source.url, signingKeys: [k1], agreements: async () => [policy.current], prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
     await producer.start();
     raw = kafka.producer();
     await raw.connect();
     proxy = await RegistryProxy.start(config.registryUrl);
-    consumer = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ['person'],
-      policy,
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: proxy.url,
-      log,
-      topicPrefix: prefix,
-      applyBatchSize: 1000,
-      stallMs: 3000,
-      enforcement: { state: () => policy.current, signingKey: receiverKey, everyMs: 300 },
-    });
+    consumer = fx.consumer(
+      { agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix, log, contracts },
+      { registryUrl: proxy.url, applyBatchSize: 1000, stallMs: 3000, enforcement: { state: () => policy.current, signingKey: receiverKey, everyMs: 300 } },
+    );
     await consumer.start();
     await waitFor('the first row applied', async () => ((await dst.query('SELECT 1 FROM partner_cand.person')).rowCount ?? 0) > 0 || undefined);
   });
 
   afterAll(async () => {
-    await consumer?.stop().catch(() => undefined);
-    await producer?.stop().catch(() => undefined);
-    await raw?.disconnect().catch(() => undefined);
-    await proxy?.stop().catch(() => undefined);
-    await src?.end().catch(() => undefined);
-    await dst?.end().catch(() => undefined);
-    await source?.drop().catch(() => undefined);
-    await receiver?.drop().catch(() => undefined);
+    await fx?.close();
   });
 
   it('1. unsigned records with null header values, prototype-named headers and NULs are dead-lettered; the partition keeps flowing', async () => {
@@ -261,22 +237,10 @@ describe('consumer hardening on the real stack', () => {
     const swapped = { ...projected, fields: [projected.fields[0], projected.fields[2], projected.fields[1], projected.fields[3]] };
     // a new consumer group reads everything again, through a registry that now lies about the id
     proxy.answer(valueId, { schema: swapped });
-    const other = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ['person'],
-      policy,
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: proxy.url,
-      log,
-      topicPrefix: prefix,
-      groupId: `${prefix}-swapped`,
-      partnerSchema: 'partner_cand',
-    });
+    const other = fx.consumer(
+      { agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix, log, contracts },
+      { registryUrl: proxy.url, groupId: `${prefix}-swapped`, partnerSchema: 'partner_cand' },
+    );
     await other.start();
     try {
       await waitFor('events refused as wrong-schema', async () => (await deadLetters('wrong-schema')) > 0 || undefined);

@@ -10,7 +10,6 @@ import { readTopicWindow } from '../../libs/kafka';
 import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import { createLogger } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
-import { migrate } from '../../libs/model';
 import { parsePrometheusText, sumSamples } from '../../libs/ops/prometheusText';
 import { metricAlarms } from '../../libs/status';
 import { PublicKeyRing, SigningKey } from '../../libs/signing';
@@ -19,8 +18,8 @@ import { encodeRecord, sampleRecord, signEvents } from '../../services/apply-con
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { testProducer } from '../support/producerFixture';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { exampleAgreement } from '../support/testAgreements';
 import { waitFor } from '../support/waitFor';
 
@@ -49,8 +48,7 @@ const ring = new PublicKeyRing();
 ring.add(key.keyId, key.publicKey);
 
 describe('dropped events and source epochs', () => {
-  let source: ScratchDatabase;
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   let src: Client;
   let dst: Client;
   let producer: CdcProducer;
@@ -120,45 +118,23 @@ describe('dropped events and source epochs', () => {
       security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [key.keyId] } : k)) },
     };
     const policy = new AgreementPolicy(new AgreementHistory(doc).confirm(doc, FIRST), 'qdnd', contracts);
-    source = await ScratchDatabase.create(config.candPgUrl, 'integsrc');
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'integdst');
-    await migrate(source.url, 'cand');
-    await migrate(receiver.url, 'qdnd');
-    src = new Client({ connectionString: source.url });
-    dst = new Client({ connectionString: receiver.url });
-    for (const c of [src, dst]) await c.connect();
+    fx = await ConsumerFixture.create({ source: 'integsrc', receiver: 'integdst' });
+    fx.onClose(() => producer?.stop());
+    fx.onClose(() => raw?.disconnect());
+    ({ src, dst } = fx);
     epoch = (await src.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()')).rows[0].id;
     await soldier('Đầu tiên');
-    producer = testProducer({ pgUrl: source.url, signingKeys: [key], agreements: async () => [policy.current], prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
+    producer = testProducer({ pgUrl: fx.source.url, signingKeys: [key], agreements: async () => [policy.current], prefix, log, contracts }, { partitions: 2, heartbeatMs: 300 });
     await producer.start();
     raw = kafka.producer();
     await raw.connect();
-    consumer = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ['person'],
-      policy,
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      log,
-      topicPrefix: prefix,
-    });
+    consumer = fx.consumer({ agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix, log, contracts });
     await consumer.start();
     await waitFor('the first row applied', async () => ((await dst.query('SELECT 1 FROM partner_cand.person')).rowCount ?? 0) > 0 || undefined);
   });
 
   afterAll(async () => {
-    await consumer?.stop().catch(() => undefined);
-    await producer?.stop().catch(() => undefined);
-    await raw?.disconnect().catch(() => undefined);
-    await src?.end().catch(() => undefined);
-    await dst?.end().catch(() => undefined);
-    await source?.drop().catch(() => undefined);
-    await receiver?.drop().catch(() => undefined);
+    await fx?.close();
   });
 
   it('6. the producer numbers every partition’s events 1, 2, 3, … per run, and a complete stream raises no alarm', async () => {

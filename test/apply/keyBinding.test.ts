@@ -8,12 +8,11 @@ import { loadContracts } from '../../libs/contracts/contractLoader';
 import { Kafka, logLevel } from 'kafkajs';
 import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { createLogger } from '../../libs/logger';
-import { migrate } from '../../libs/model';
 import { PublicKeyRing } from '../../libs/signing';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
+import { ConsumerFixture, testConsumer } from '../support/consumerFixture';
 import { bindKeys, confirmedHistory, installKeys, keyOf, partyKeys, type PartyKey } from '../support/agreementHistory';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { exampleAgreement } from '../support/testAgreements';
 
 /**
@@ -28,7 +27,7 @@ const log = createLogger('key-binding-test', 'error');
 const prefix = `kb${Date.now()}`;
 
 describe('agreements bind key ids to the SHA-256 of their public keys (issue 14 item 12)', () => {
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   const dirs: string[] = [];
   let doc: AgreementDocument;
   let keys: PartyKey[];
@@ -40,27 +39,22 @@ describe('agreements bind key ids to the SHA-256 of their public keys (issue 14 
     return PublicKeyRing.fromDir(dir);
   };
   const consumer = (ring: PublicKeyRing): ApplyConsumer =>
-    new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
+    testConsumer({
       agreementId: doc.id,
       entities: ['person'],
       policy: new AgreementPolicy(confirmedHistory(doc, keys).state, 'qdnd', contracts),
-      contracts,
       providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
+      pgUrl: fx.receiver.url,
+      prefix,
       log,
-      topicPrefix: prefix,
+      contracts,
     });
 
   beforeAll(async () => {
     const base = { ...exampleAgreement('cand-to-qdnd'), id: 'TTDL-KEYBINDING' };
     keys = partyKeys([base]);
     doc = bindKeys(base, keys);
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'keybinding');
-    await migrate(receiver.url, 'qdnd');
+    fx = await ConsumerFixture.create({ receiver: 'keybinding' });
     // The topic the provider's producer would make: the consumer with the right key starts for real.
     const admin = new Kafka({ clientId: 'key-binding-test', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -69,7 +63,7 @@ describe('agreements bind key ids to the SHA-256 of their public keys (issue 14 
   });
 
   afterAll(async () => {
-    await receiver?.drop();
+    await fx?.close();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 

@@ -9,15 +9,13 @@ import { loadConfig } from '../../libs/config';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import { envelopeInfo, generateEncryptionKeyPair, loadEncryptionPrivateKeys, loadEncryptionPublicKey } from '../../libs/field-encryption';
 import { createLogger } from '../../libs/logger';
-import { migrate } from '../../libs/model';
 import { PublicKeyRing } from '../../libs/signing';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
-import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import { providerKeysOf } from '../../services/cdc-producer/providerKeys';
 import { readProtectedFields } from '../../services/cli/protectedRead';
 import { confirmedHistory, keyOf, partiesHistory } from '../support/agreementHistory';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { ProducerFixture } from '../support/producerFixture';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { exampleAgreement } from '../support/testAgreements';
 import { readTopics } from '../support/topicReader';
 import { waitFor } from '../support/waitFor';
@@ -37,9 +35,8 @@ describe('tier-3 fields sealed to the receiver', () => {
   let keysDir: string;
   let doc: AgreementDocument;
   let fx: ProducerFixture;
-  let receiver: ScratchDatabase;
+  let cfx: ConsumerFixture;
   let dst: Client;
-  let consumer: ApplyConsumer | undefined;
   let policy: AgreementPolicy;
   /** The receiver public keys the provider holds: a rotation's new key is added while it runs. */
   const encryptionKeys = new Map<string, KeyObject>();
@@ -57,39 +54,21 @@ describe('tier-3 fields sealed to the receiver', () => {
         fieldEncryption: { algorithm: FIELD_ENCRYPTION_ALGORITHM, keyId: enc.keyId, publicKeySha256: publicKeySha256(loadEncryptionPublicKey(keysDir, enc.keyId)) },
       },
     };
-    [fx, receiver] = await Promise.all([ProducerFixture.create('sealed', doc), ScratchDatabase.create(config.qdndPgUrl, 'sealeddst')]);
-    await migrate(receiver.url, 'qdnd');
-    dst = new Client({ connectionString: receiver.url });
-    await dst.connect();
+    [fx, cfx] = await Promise.all([ProducerFixture.create('sealed', doc), ConsumerFixture.create({ receiver: 'sealeddst' })]);
+    cfx.onClose(() => fx?.close());
+    dst = cfx.dst;
     // The provider holds the receiver's public key only.
     encryptionKeys.set(enc.keyId, loadEncryptionPublicKey(keysDir, enc.keyId));
     await fx.producer({ partitions: 1, heartbeatMs: 300, keys: providerKeysOf([fx.key], encryptionKeys) }).start();
     const ring = new PublicKeyRing();
     const providerKey = keyOf(doc, doc.parties.provider.id, fx.keys);
     ring.add(providerKey.keyId, providerKey.publicKeyPem);
-    consumer = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ['person'],
-      policy: (policy = new AgreementPolicy(confirmedHistory(doc, fx.keys).state, 'qdnd', contracts)),
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      log,
-      topicPrefix: fx.prefix,
-      applyBatchSize: 200,
-    });
-    await consumer.start();
+    policy = new AgreementPolicy(confirmedHistory(doc, fx.keys).state, 'qdnd', contracts);
+    await cfx.consumer({ agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix: fx.prefix, log, contracts }, { applyBatchSize: 200 }).start();
   });
 
   afterAll(async () => {
-    await consumer?.stop().catch(() => undefined);
-    await fx?.close();
-    await dst?.end().catch(() => undefined);
-    await receiver?.drop();
+    await cfx?.close();
     fs.rmSync(keysDir, { recursive: true, force: true });
   });
 

@@ -10,7 +10,6 @@ import { readTopicWindow } from '../../libs/kafka';
 import { murmur2 } from '../../libs/kafka/keyPartitioner';
 import { createLogger, tapLogLines } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
-import { migrate } from '../../libs/model';
 import { parsePrometheusText, sumSamples } from '../../libs/ops/prometheusText';
 import { metricAlarms } from '../../libs/status';
 import { PublicKeyRing, signBatch, SigningKey } from '../../libs/signing';
@@ -20,7 +19,7 @@ import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { testProducer } from '../support/producerFixture';
-import { ScratchDatabase } from '../support/scratchDatabase';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { exampleAgreement } from '../support/testAgreements';
 import { waitFor } from '../support/waitFor';
 
@@ -48,8 +47,7 @@ const ring = new PublicKeyRing();
 ring.add(key.keyId, key.publicKey);
 
 describe('signed watermarks bound the time to notice withheld events (issue 14, defect 6)', () => {
-  let source: ScratchDatabase;
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   let src: Client;
   let dst: Client;
   let producer: CdcProducer;
@@ -107,48 +105,25 @@ describe('signed watermarks bound the time to notice withheld events (issue 14, 
       security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [key.keyId] } : k)) },
     };
     const policy = new AgreementPolicy(new AgreementHistory(doc).confirm(doc, FIRST), 'qdnd', contracts);
-    source = await ScratchDatabase.create(config.candPgUrl, 'wmsrc');
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'wmdst');
-    await migrate(source.url, 'cand');
-    await migrate(receiver.url, 'qdnd');
-    src = new Client({ connectionString: source.url });
-    dst = new Client({ connectionString: receiver.url });
-    for (const c of [src, dst]) await c.connect();
+    fx = await ConsumerFixture.create({ source: 'wmsrc', receiver: 'wmdst' });
+    fx.onClose(() => producer?.stop());
+    fx.onClose(() => raw?.disconnect());
+    ({ src, dst } = fx);
     await soldier('Đầu tiên');
     producer = testProducer(
-      { pgUrl: source.url, signingKeys: [key], agreements: async () => [policy.current], prefix, log, contracts },
+      { pgUrl: fx.source.url, signingKeys: [key], agreements: async () => [policy.current], prefix, log, contracts },
       { partitions: 2, heartbeatMs: INTERVAL_MS },
     );
     await producer.start();
     raw = kafka.producer();
     await raw.connect();
-    consumer = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ['person'],
-      policy,
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      log,
-      topicPrefix: prefix,
-      watermarkAllowanceMs: ALLOWANCE_MS,
-    });
+    consumer = fx.consumer({ agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix, log, contracts }, { watermarkAllowanceMs: ALLOWANCE_MS });
     await consumer.start();
     await waitFor('the first row applied', async () => ((await dst.query('SELECT 1 FROM partner_cand.person')).rowCount ?? 0) > 0 || undefined);
   });
 
   afterAll(async () => {
-    await consumer?.stop().catch(() => undefined);
-    await producer?.stop().catch(() => undefined);
-    await raw?.disconnect().catch(() => undefined);
-    await src?.end().catch(() => undefined);
-    await dst?.end().catch(() => undefined);
-    await source?.drop().catch(() => undefined);
-    await receiver?.drop().catch(() => undefined);
+    await fx?.close();
   });
 
   it('the producer signs each partition’s last acknowledged number; the consumer accepts them and a complete stream raises nothing', async () => {
