@@ -12,7 +12,6 @@ import { loadContracts } from '../../libs/contracts/contractLoader';
 import { H, headerBytes, headerText, parseLsn } from '../../libs/events';
 import { createLogger } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
-import { migrate } from '../../libs/model';
 import { recordAccess } from '../../libs/partner-store';
 import { PublicKeyRing, SigningKey } from '../../libs/signing';
 import { confirmedAgreement } from '../../services/apply-consumer/__fixtures__/confirmedAgreement';
@@ -21,8 +20,8 @@ import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer, ApplyConsumerOptions } from '../../services/apply-consumer/applyConsumer';
 import { DLQ_HEADERS } from '../../services/apply-consumer/deadLetterMessage';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { testProducer } from '../support/producerFixture';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { waitFor } from '../support/waitFor';
 import { readTopics } from '../support/topicReader';
 
@@ -49,8 +48,7 @@ const ring = new PublicKeyRing();
 ring.add(producerKey.keyId, producerKey.publicKey);
 
 describe('apply consumer on the real stack', () => {
-  let source: ScratchDatabase;
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   let src: Client;
   let dst: Client;
   let producer: CdcProducer;
@@ -58,29 +56,10 @@ describe('apply consumer on the real stack', () => {
   let policy: AgreementPolicy;
   const topic = (entity: string): string => agreementTopic(prefix, 'cand', doc.id, entity);
   let raw: Producer;
-  const consumers: ApplyConsumer[] = [];
-  const scratch: ScratchDatabase[] = [];
   let courtId: string;
 
   const consumerFor = (o: Partial<ApplyConsumerOptions> = {}): ApplyConsumer => {
-    const c = new ApplyConsumer({
-      receiver: 'qdnd',
-      provider: 'cand',
-      agreementId: doc.id,
-      entities: ENTITIES,
-      policy,
-      contracts,
-      providerKeys: ring,
-      pgUrl: receiver.url,
-      kafkaBrokers: config.kafkaBrokers,
-      registryUrl: config.registryUrl,
-      log,
-      topicPrefix: prefix,
-      applyBatchSize: 50,
-      ...o,
-    });
-    consumers.push(c);
-    return c;
+    return fx.consumer({ agreementId: doc.id, entities: ENTITIES, policy, providerKeys: ring, prefix, log, contracts }, { applyBatchSize: 50, ...o });
   };
 
   /** The provider's rows as the agreement shares them: same field list, same filter, as SQL on the source. */
@@ -148,17 +127,10 @@ describe('apply consumer on the real stack', () => {
   beforeAll(async () => {
     doc = await loadAgreementFile(path.resolve(__dirname, '../../deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
     policy = new AgreementPolicy(confirmedAgreement(doc).state, 'qdnd', contracts);
-    source = await ScratchDatabase.create(config.candPgUrl, 'applysrc');
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'applydst');
-    scratch.push(source, receiver);
-    await migrate(source.url, 'cand');
-    await migrate(receiver.url, 'qdnd');
-    src = new Client({ connectionString: source.url });
-    dst = new Client({ connectionString: receiver.url });
-    await src.connect();
-    await dst.connect();
-    await src.query("SET TimeZone = 'UTC'");
-    await dst.query("SET TimeZone = 'UTC'");
+    fx = await ConsumerFixture.create({ source: 'applysrc', receiver: 'applydst', utc: true });
+    fx.onClose(() => producer?.stop());
+    fx.onClose(() => raw?.disconnect());
+    ({ src, dst } = fx);
     courtId = (
       await src.query<{ id: string }>(
         `INSERT INTO thahs.court (ministry, court_code, name, court_kind) VALUES ('CAND', 'TAND-HN', 'Tòa án nhân dân thành phố Hà Nội', 'TAND_TINH') RETURNING id`,
@@ -169,12 +141,7 @@ describe('apply consumer on the real stack', () => {
   });
 
   afterAll(async () => {
-    for (const c of consumers) await c.stop().catch(() => undefined);
-    await producer?.stop().catch(() => undefined);
-    await raw?.disconnect().catch(() => undefined);
-    await src?.end().catch(() => undefined);
-    await dst?.end().catch(() => undefined);
-    for (const db of scratch) await db.drop().catch(() => undefined);
+    await fx?.close();
   });
 
   it('1. mixed workload: the partner store equals the projection and filter of the provider data', async () => {
@@ -182,7 +149,7 @@ describe('apply consumer on the real stack', () => {
     const early = [await insertPerson(true), await insertPerson(false), await insertPerson(true)];
     const earlyJudgment = await insertJudgment('2010-03-01', '1/2010/HS-ST');
     const state = policy.current;
-    producer = testProducer({ pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [state], prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
+    producer = testProducer({ pgUrl: fx.source.url, signingKeys: [producerKey], agreements: async () => [state], prefix, log, contracts }, { partitions: 2, heartbeatMs: 500 });
     await producer.start();
     const consumer = consumerFor();
     await consumer.start();
@@ -272,8 +239,7 @@ describe('apply consumer on the real stack', () => {
   });
 
   it('3. no agreement in force: nothing is applied, every event is counted withheld', async () => {
-    const other = await ScratchDatabase.create(config.qdndPgUrl, 'applynone');
-    scratch.push(other);
+    const other = await fx.scratchDatabase('applynone');
     const total = await topicTotal();
     const none = consumerFor({ pgUrl: other.url, policy: { resolve: () => null }, groupId: `${prefix}-none` });
     await none.start();
@@ -387,11 +353,11 @@ describe('apply consumer on the real stack', () => {
     const dlq = await readTopics(kafka, [dlqTopic(prefix, 'qdnd', doc.id)], (m) => m.length >= 11);
     expect(dlq.map((m) => headerText(m.headers, DLQ_HEADERS.reason)).sort()).toEqual(dead.map((d) => d.reason).sort());
     expect(dlq.every((m) => headerText(m.headers, DLQ_HEADERS.topic) === topic('person') && headerText(m.headers, DLQ_HEADERS.offset) !== undefined)).toBe(true);
-    expect(consumers[0].healthy()).toBe(true);
+    expect(fx.consumers[0].healthy()).toBe(true);
   });
 
   it('4. replay from the beginning with a new group: same final state, nothing older applied after something newer', async () => {
-    const first = consumers[0];
+    const first = fx.consumers[0];
     await first.stop();
     const stateBefore = [await held('person'), await held('judgment')];
     const logBefore = (await dst.query<{ n: string }>(`SELECT count(*)::text AS n FROM partner_state.update_log`)).rows[0].n;

@@ -21,16 +21,14 @@ import { agreementTopic } from '../../libs/contracts/agreementTopics';
 import { loadContracts } from '../../libs/contracts/contractLoader';
 import type { ContractField } from '../../libs/contracts/contractTypes';
 import { createLogger } from '../../libs/logger';
-import { migrate } from '../../libs/model';
 import { METADATA_COLUMNS } from '../../libs/partner-store';
 import { PublicKeyRing, SigningKey } from '../../libs/signing';
 import { confirmedAgreement } from '../../services/apply-consumer/__fixtures__/confirmedAgreement';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
-import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import { CdcProducer } from '../../services/cdc-producer/cdcProducer';
+import { ConsumerFixture } from '../support/consumerFixture';
 import { heldRows, sharedRows } from '../support/partnerView';
 import { testProducer } from '../support/producerFixture';
-import { ScratchDatabase } from '../support/scratchDatabase';
 import { sleep, waitFor } from '../support/waitFor';
 
 /**
@@ -175,12 +173,10 @@ function canonicalSql(f: ContractField): string {
 
 describe('apply consumer: projection and filter hold at every observed moment (property)', () => {
   let base: AgreementDocument;
-  let source: ScratchDatabase;
-  let receiver: ScratchDatabase;
+  let fx: ConsumerFixture;
   let src: Client;
   let dst: Client;
   let producer: CdcProducer;
-  const consumers: ApplyConsumer[] = [];
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const producerKey: SigningKey = { keyId: 'cand-c10-2025', privateKey, publicKey };
   const ring = new PublicKeyRing();
@@ -193,30 +189,18 @@ describe('apply consumer: projection and filter hold at every observed moment (p
 
   beforeAll(async () => {
     base = await loadAgreementFile(path.resolve(__dirname, '../../deploy/agreements/cand-to-qdnd.yaml'), { contracts: (e) => (contracts.has(e) ? contracts.get(e) : undefined) });
-    source = await ScratchDatabase.create(config.candPgUrl, 'propsrc');
-    receiver = await ScratchDatabase.create(config.qdndPgUrl, 'propdst');
-    await migrate(source.url, 'cand');
-    await migrate(receiver.url, 'qdnd');
-    src = new Client({ connectionString: source.url });
-    dst = new Client({ connectionString: receiver.url });
-    for (const c of [src, dst]) {
-      await c.connect();
-      await c.query("SET TimeZone = 'UTC'");
-    }
+    fx = await ConsumerFixture.create({ source: 'propsrc', receiver: 'propdst', utc: true });
+    fx.onClose(() => producer?.stop());
+    ({ src, dst } = fx);
     producer = testProducer(
-      { pgUrl: source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts },
+      { pgUrl: fx.source.url, signingKeys: [producerKey], agreements: async () => [...followed.values()].map((p) => p.current), prefix, log, contracts },
       { partitions: 2, heartbeatMs: 500 },
     );
     await producer.start();
   });
 
   afterAll(async () => {
-    for (const c of consumers) await c.stop().catch(() => undefined);
-    await producer?.stop().catch(() => undefined);
-    await src?.end().catch(() => undefined);
-    await dst?.end().catch(() => undefined);
-    await source?.drop().catch(() => undefined);
-    await receiver?.drop().catch(() => undefined);
+    await fx?.close();
   });
 
   function record(rows: { j: string }[]): void {
@@ -346,24 +330,10 @@ describe('apply consumer: projection and filter hold at every observed moment (p
         const policy = new AgreementPolicy(confirmedAgreement(doc).state, 'qdnd', contracts);
         followed.clear();
         followed.set(doc.id, policy);
-        const consumer = new ApplyConsumer({
-          receiver: 'qdnd',
-          provider: 'cand',
-          agreementId: doc.id,
-          entities: ['person'],
-          policy,
-          contracts,
-          providerKeys: ring,
-          pgUrl: receiver.url,
-          kafkaBrokers: config.kafkaBrokers,
-          registryUrl: config.registryUrl,
-          log,
-          partnerSchema: schema,
-          topicPrefix: prefix,
-          groupId: `${prefix}-run${run}`,
-          applyBatchSize: batchSize,
-        });
-        consumers.push(consumer);
+        const consumer = fx.consumer(
+          { agreementId: doc.id, entities: ['person'], policy, providerKeys: ring, prefix, log, contracts },
+          { partnerSchema: schema, groupId: `${prefix}-run${run}`, applyBatchSize: batchSize },
+        );
         const problems: string[] = [];
         let polls = 0;
         let watching = true;
