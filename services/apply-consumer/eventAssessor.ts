@@ -47,9 +47,15 @@ export interface AssessorOptions {
   sequence?: SequenceWatch;
 }
 
+/** What pinning a value writer schema found, once per schema id: its field names, and which of them are bytes (sealed). */
+interface WriterFields {
+  fields: readonly string[];
+  sealed: readonly string[];
+}
+
 interface Pins {
   key: SchemaPin<true>;
-  value: SchemaPin<readonly string[]>;
+  value: SchemaPin<WriterFields>;
 }
 
 /**
@@ -66,11 +72,11 @@ export class EventAssessor {
   /** entityOf per topic name: parsing the name was ~4 % of the consumer's CPU, every event. */
   private readonly entities = new Map<string, string | null>();
   /**
-   * What checkDeclared found for a declared version and a writer schema's field list (both kept by
+   * What checkDeclared found for a declared version and a writer schema's fields (both kept by
    * identity: the policy per version, the decoder per schema id): the fields the version does not share,
    * and whether the event carries every field the filter reads. Only the filter itself runs per event.
    */
-  private readonly declaredChecks = new WeakMap<DeclaredPolicy, WeakMap<readonly string[], { extra: string[]; filterCovered: boolean }>>();
+  private readonly declaredChecks = new WeakMap<DeclaredPolicy, WeakMap<WriterFields, { extra: string[]; filterCovered: boolean }>>();
 
   constructor(private readonly o: AssessorOptions) {}
 
@@ -230,7 +236,7 @@ export class EventAssessor {
    * does not share is a policy violation. The row filter is checked when the event carries every field
    * it reads (a filter may read fields the agreement does not share).
    */
-  private checkDeclared(entity: string, version: number, fields: readonly string[], record: PolicyRecord): void {
+  private checkDeclared(entity: string, version: number, writer: WriterFields, record: PolicyRecord): void {
     const declared = this.o.policy.declared?.(this.o.provider, entity, version);
     if (declared === undefined) return;
     if (declared === null) throw new EventRejection('policy-violation', `agreement ${this.o.agreementId} has no confirmed version ${version} sharing ${entity}`);
@@ -239,15 +245,16 @@ export class EventAssessor {
       bySchema = new WeakMap();
       this.declaredChecks.set(declared, bySchema);
     }
-    let check = bySchema.get(fields);
+    let check = bySchema.get(writer);
     if (!check) {
       const allowed = new Set(declared.fields);
+      const { fields } = writer;
       check = { extra: fields.filter((f) => !allowed.has(f)), filterCovered: declared.filterFields.every((f) => fields.includes(f)) };
-      bySchema.set(fields, check);
+      bySchema.set(writer, check);
     }
     const { extra } = check;
     if (extra.length > 0) throw new EventRejection('policy-violation', `carries ${extra.join(', ')}, which agreement ${declared.agreementId} v${version} does not share`);
-    checkSealed(declared, record);
+    checkSealed(declared, writer.sealed, record);
     if (check.filterCovered) {
       let inside: boolean;
       try {
@@ -273,7 +280,7 @@ export class EventAssessor {
           key: `value:${entity}`,
           check: (schema) => {
             const r = checkProjectedSchema(c, schema);
-            return r.ok ? { ok: true, value: r.fields } : r;
+            return r.ok ? { ok: true, value: { fields: r.fields, sealed: r.sealed ?? [] } } : r;
           },
         },
       };
