@@ -1,5 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
+import { redactSecrets } from '../config/redact';
+import type { FetchLike } from '../registry-client';
 import type { ServerState } from './statusModel';
 
 /** A URL as it may be shown: user name kept, password never. */
@@ -35,11 +37,36 @@ export function probeKafka(brokers: string[], admin: () => Promise<Admin>): Prom
   });
 }
 
-export function probeRegistry(registryUrl: string, timeoutMs = 2000): Promise<ServerState> {
+/**
+ * The message of a failed request and of its cause (the global fetch says only "fetch failed", the
+ * cause says why), with any password in it masked: a URL with user info may be quoted back.
+ */
+function reason(err: unknown): string {
+  const e = err as Error & { cause?: { message?: unknown } };
+  // Duck-typed: undici's cause may come from another realm than this module's Error.
+  const inner = typeof e.cause?.message === 'string' && e.cause.message !== e.message ? `: ${e.cause.message}` : '';
+  return redactSecrets(`${e.message}${inner}`);
+}
+
+/**
+ * `GET <registry>/subjects` within `timeoutMs`. `o.fetch` is how the registry is reached: give
+ * registryFetch(registryAccess(config)) (libs/registry-client) so the secure profile's CA is trusted
+ * and its credentials sent; the global fetch knows neither and would report a running registry as down.
+ */
+export function probeRegistry(registryUrl: string, o: { timeoutMs?: number; fetch?: FetchLike } = {}): Promise<ServerState> {
   const base = registryUrl.replace(/\/+$/, '');
+  const timeoutMs = o.timeoutMs ?? 2000;
+  const get: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
   return timed('registry', shownUrl(base), async () => {
-    const res = await fetch(`${base}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    let res: Response;
+    try {
+      res = await get(`${base}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new Error(reason(err));
+    }
     await res.arrayBuffer();
+    if (res.status === 401 || res.status === 403)
+      throw new Error(`HTTP ${res.status}: the registry refused the configured credentials (THAHS_REGISTRY_USERNAME / THAHS_REGISTRY_PASSWORD)`);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
   });
 }

@@ -5,6 +5,7 @@ import { databaseLabel } from '../agreement-exchange/exchangeSchema';
 import type { Ministry } from '../contracts/contractTypes';
 import { openAdmin } from '../ops/kafkaAdmin';
 import type { MainJobSource, MainJobView } from '../ops/mainJob';
+import type { FetchLike } from '../registry-client';
 import { ministryStatus, RateMemory } from './ministryStatus';
 import { probeDatabase, probeKafka, probeRegistry } from './serverProbes';
 import { DEFAULT_THRESHOLDS, deriveAlarms, type AlarmThresholds } from './statusAlarms';
@@ -16,6 +17,11 @@ export interface StatusOptions {
   urls: Readonly<Record<Ministry, string>>;
   kafkaBrokers: string[];
   registryUrl: string;
+  /**
+   * How the registry is reached (statusOptionsFromConfig: registryFetch with the configured CA and
+   * credentials); without it the global fetch, which suits a plain-HTTP registry only.
+   */
+  registryFetch?: FetchLike;
   /** Topics, groups and slots of the pipeline: `thahs` for npm start. */
   topicPrefix: string;
   slotName(ministry: Ministry): string;
@@ -69,7 +75,11 @@ export class StatusGatherer {
 
   async gather(): Promise<ExchangeStatus> {
     const nowMs = Date.now();
-    const [kafka, registry, job] = await Promise.all([probeKafka(this.o.kafkaBrokers, () => this.kafkaAdmin()), probeRegistry(this.o.registryUrl), this.o.mainJob.read()]);
+    const [kafka, registry, job] = await Promise.all([
+      probeKafka(this.o.kafkaBrokers, () => this.kafkaAdmin()),
+      probeRegistry(this.o.registryUrl, { fetch: this.o.registryFetch }),
+      this.o.mainJob.read(),
+    ]);
     // A broker that went away leaves a client that would wait on its retries: start afresh next time.
     if (!kafka.up) await this.dropAdmin();
     const admin = kafka.up ? await this.kafkaAdmin() : null;
