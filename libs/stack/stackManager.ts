@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Config, SECURE_KAFKA_NODES } from '../config';
+import { Config, SECURE_KAFKA_NODES, tlsDir } from '../config';
 import type { Ministry } from '../contracts/contractTypes';
 import { KafkaBroker } from './kafkaBroker';
 import { resolveApicurio, resolveKafka, resolveKafkaTools } from './mavenResolver';
@@ -17,6 +17,8 @@ export const COMPONENTS: readonly ComponentName[] = ['cand', 'qdnd', 'platform',
 
 export interface ComponentStatus {
   name: ComponentName;
+  /** Whether `up` ever made this server here (its folder, data, downloads); false: nothing was asked, nothing made. */
+  created: boolean;
   running: boolean;
   endpoint: string;
   logFile: string;
@@ -197,24 +199,62 @@ export class StackManager {
     if (this.secure) for (const d of ['tls', 'secrets']) fs.rmSync(path.join(this.paths.root, d), { recursive: true, force: true });
   }
 
+  /**
+   * Whether `up` got as far as making this stack: its folder, and for the secure profile its CA (made
+   * before any server). Without them `status` has nothing to ask and must not make them.
+   */
+  private created(): boolean {
+    return fs.existsSync(this.paths.root) && (!this.secure || fs.existsSync(tlsDir(this.config.stackDir)));
+  }
+
+  private downloaded(name: 'kafka' | 'registry'): boolean {
+    const dir = name === 'kafka' ? `kafka-${KAFKA_VERSION}` : `apicurio-registry-${APICURIO_VERSION}`;
+    return fs.existsSync(path.join(this.paths.downloads, dir, '.complete'));
+  }
+
+  /** Where each server would run, from the settings alone: nothing is made, resolved or asked. */
+  private notCreated(name: ComponentName): ComponentStatus {
+    const c = this.config;
+    const tls = this.secure ? '?sslmode=verify-full' : '';
+    const pg = (role: string, port: number, database: string): string => `postgres://${role}@${c.pgHost}:${port}/${database}${tls}`;
+    const endpoint: Record<ComponentName, string> = {
+      cand: pg('thahs', c.candPgPort, 'thahs'),
+      qdnd: pg('thahs', c.qdndPgPort, 'thahs'),
+      platform: pg('apicurio', c.platformPgPort, 'registry'),
+      kafka: Array.from({ length: this.secure ? SECURE_KAFKA_NODES : 1 }, (_, i) => `127.0.0.1:${c.kafkaPort + i}`).join(','),
+      registry: `${this.secure ? 'https' : 'http'}://127.0.0.1:${c.registryPort}/apis/ccompat/v7`,
+    };
+    return { name, created: false, running: false, endpoint: endpoint[name], logFile: this.logFile(name) };
+  }
+
+  /**
+   * Read-only: a stack (or a server) `up` never made is reported "not created" — status makes no
+   * folder, CA, password or download (a status of the secure profile once made all of them).
+   */
   async status(): Promise<ComponentStatus[]> {
-    this.mkdirs();
+    if (!this.created()) return COMPONENTS.map((name) => this.notCreated(name));
     const pg = this.clusters();
     const out: ComponentStatus[] = [];
     for (const name of ['cand', 'qdnd', 'platform'] as const) {
       const c = pg[name];
-      out.push({ name, running: await c.running(), endpoint: c.url, logFile: c.currentLogFile() });
+      out.push({ name, created: c.initialised(), running: await c.running(), endpoint: c.url, logFile: c.currentLogFile() });
     }
-    const kafka = this.kafka();
-    out.push({ name: 'kafka', running: await kafka.answers(), endpoint: kafka.bootstrap, logFile: kafka.logFile });
-    const registry = this.registry();
-    out.push({ name: 'registry', running: await registry.answers(), endpoint: registry.ccompatUrl, logFile: registry.logFile });
+    if (this.downloaded('kafka')) {
+      const kafka = this.kafka();
+      out.push({ name: 'kafka', created: true, running: await kafka.answers(), endpoint: kafka.bootstrap, logFile: kafka.logFile });
+    } else out.push(this.notCreated('kafka'));
+    if (this.downloaded('registry')) {
+      const registry = this.registry();
+      out.push({ name: 'registry', created: true, running: await registry.answers(), endpoint: registry.ccompatUrl, logFile: registry.logFile });
+    } else out.push(this.notCreated('registry'));
     return out;
   }
 
   logFile(component: ComponentName): string {
     if (component === 'kafka') return path.join(this.paths.logs, this.secure ? 'kafka-1.log' : 'kafka.log');
     if (component === 'registry') return path.join(this.paths.logs, 'registry.log');
+    // Where `up` will put it: asking the clusters would make the folder and, in the secure profile, the CA and passwords.
+    if (!this.created()) return path.join(this.paths.logs, `pg-${component}.log`);
     // No toolchain check for reading a log: the binaries' folder does not matter here.
     return this.clusters(this.toolchain?.pgBin ?? '')[component].currentLogFile();
   }
@@ -222,5 +262,6 @@ export class StackManager {
 
 export function formatStatus(rows: ComponentStatus[]): string {
   const w = Math.max(...rows.map((r) => r.endpoint.length));
-  return rows.map((r) => `${r.name.padEnd(9)} ${(r.running ? 'up' : 'down').padEnd(5)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}`).join('\n');
+  const state = (r: ComponentStatus): string => (r.running ? 'up' : r.created ? 'down' : 'not created');
+  return rows.map((r) => `${r.name.padEnd(9)} ${state(r).padEnd(11)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}`).join('\n');
 }

@@ -1,0 +1,57 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadConfig } from '../config';
+import { formatStatus, StackManager } from './stackManager';
+
+/** Everything under `dir`, relative: what a command left behind. */
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+describe('StackManager.status of a stack never brought up', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-stack-status-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const manager = (profile: 'plain' | 'secure', dir: string): StackManager => new StackManager(loadConfig({ THAHS_STACK_PROFILE: profile, THAHS_STACK_DIR: dir }), () => undefined);
+
+  it.each(['plain', 'secure'] as const)('%s: reports every server "not created" and makes nothing (no folder, CA, password or download)', async (profile) => {
+    const dir = path.join(tmp, `.stack-${profile}`);
+    const rows = await manager(profile, dir).status();
+    expect(rows.map((r) => [r.name, r.created, r.running])).toEqual([
+      ['cand', false, false],
+      ['qdnd', false, false],
+      ['platform', false, false],
+      ['kafka', false, false],
+      ['registry', false, false],
+    ]);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(tree(tmp)).toEqual([]);
+    expect(formatStatus(rows).split('\n')[0]).toMatch(/^cand {6}not created postgres:\/\/thahs@/);
+  });
+
+  it("secure: shows the profile's endpoints (TLS, three brokers, https registry) from the settings", async () => {
+    const rows = await manager('secure', path.join(tmp, '.stack-secure')).status();
+    const at = Object.fromEntries(rows.map((r) => [r.name, r.endpoint]));
+    expect(at.cand).toMatch(/^postgres:\/\/thahs@127\.0\.0\.1:\d+\/thahs\?sslmode=verify-full$/);
+    expect(at.kafka.split(',')).toHaveLength(3);
+    expect(at.registry).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7$/);
+  });
+
+  it('secure: `stack logs` of a cluster names its log file and makes nothing either', () => {
+    const dir = path.join(tmp, '.stack-secure');
+    expect(manager('secure', dir).logFile('cand')).toBe(path.join(dir, 'logs', 'pg-cand.log'));
+    expect(tree(tmp)).toEqual([]);
+  });
+
+  it('secure: a folder without the CA (up never got to the servers) is "not created" and stays as it was', async () => {
+    const dir = path.join(tmp, '.stack-secure');
+    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    const rows = await manager('secure', dir).status();
+    expect(rows.every((r) => !r.created && !r.running)).toBe(true);
+    expect(tree(tmp)).toEqual(['.stack-secure', path.join('.stack-secure', 'logs')]);
+  });
+});
