@@ -271,6 +271,7 @@ export class CdcProducer implements PipelineService, StreamSink {
       log,
       sourceEpoch: () => this.sourceEpoch,
       plan: () => this.plan,
+      latestPlan: () => this.pendingPlan ?? this.plan,
       compile: (table, a, rules) => this.compile(table, a, rules),
     });
     await this.snapshots.load();

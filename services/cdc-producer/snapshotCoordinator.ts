@@ -31,8 +31,13 @@ export interface SnapshotCoordinatorOptions {
   log: Logger;
   sourceEpoch(): string;
   plan(): PublicationPlan;
+  /** The newest plan the producer knows of, applied at the next boundary or not yet (what a snapshot checks its versions against). */
+  latestPlan(): PublicationPlan;
   compile(table: TableState, agreement: AgreementPlan, rules: RouteRules): PublishRoute | null;
 }
+
+/** Snapshots a re-snapshot takes when agreement versions keep changing under it, before it gives up (and is retried). */
+const MAX_SNAPSHOT_ATTEMPTS = 5;
 
 /**
  * Everything the producer publishes from a consistent snapshot rather than from the stream, at a
@@ -63,6 +68,7 @@ export class SnapshotCoordinator {
       ministry: this.o.ministry,
       sourceEpoch: this.o.sourceEpoch(),
       applicationName: `${this.o.name}-${what}`,
+      inForceAt: (rules, atMs) => this.inForceAt(rules, atMs),
       publish: async (events) => {
         for (const e of events) cdcMetrics.snapshotRows.inc({ ministry: this.o.ministry, agreement: e.meta.agreementId, entity: e.meta.entity });
         await this.o.pipeline.flush(events, null, 0);
@@ -70,6 +76,14 @@ export class SnapshotCoordinator {
     });
     await this.o.pipeline.drain();
     return r;
+  }
+
+  /** Whether `rules` are those the agreement publishes under at `atMs` (in force, not suspended, not ended). */
+  private inForceAt(rules: RouteRules, atMs: number): boolean {
+    const a = this.o.latestPlan().agreement(rules.agreementId);
+    if (!a || a.ended(atMs)) return false;
+    const seg = a.segmentAt(atMs);
+    return seg.kind === 'publish' && seg.record.version === rules.version;
   }
 
   /** The route a snapshot job publishes through, when the table is bound and a key is held. */
@@ -117,6 +131,17 @@ export class SnapshotCoordinator {
       const { t, job } = jobs[i];
       const r = results[i];
       const { agreementId, entity } = t.rules;
+      if (r.stale) {
+        // The scope stays as it was published: the next boundary plans it under the version in force.
+        log.info('agreement backfill deferred: another version came into force while its snapshot was taken', {
+          ministry,
+          agreement: agreementId,
+          entity,
+          version: t.rules.version,
+          reason: t.reason,
+        });
+        continue;
+      }
       if (job.fullScope) {
         await this.o.state.setRouteFloor(agreementId, entity, c);
         this.o.floors.setRoute(agreementId, entity, consistentPoint);
@@ -176,25 +201,37 @@ export class SnapshotCoordinator {
     table.stopped = undefined;
     table.rebind(rel, binding);
     const parked = (await state.takeParked(entity)).map((p) => p.id);
-    const now = Date.now();
-    const jobs: SnapshotJob[] = [];
-    for (const a of this.o.plan().forEntity(entity)) {
-      if (a.ended(now)) continue;
-      const seg = a.segmentAt(now);
-      const rules = seg.kind === 'none' ? null : a.rules(seg.record.version, entity);
-      if (!rules) continue;
-      const route = this.signedRoute(rules);
-      if (seg.kind === 'publish' && route) jobs.push({ route, rules, fullScope: true, deleteIfOutside: parked });
-      // Suspended (or no key): the keys wait for the resumption like any other change made meanwhile.
-      else if (parked.length > 0) await state.parkForAgreement(parked.map((id) => ({ agreementId: a.agreementId, entity, id, lsn: '0/0' })));
-    }
+    // Jobs of the agreements sharing the table at `now` (all of them, or those in `only`).
+    const planJobs = async (now: number, only?: ReadonlySet<string>): Promise<SnapshotJob[]> => {
+      const jobs: SnapshotJob[] = [];
+      for (const a of this.o.plan().forEntity(entity)) {
+        if (a.ended(now) || (only && !only.has(a.agreementId))) continue;
+        const seg = a.segmentAt(now);
+        const rules = seg.kind === 'none' ? null : a.rules(seg.record.version, entity);
+        if (!rules) continue;
+        const route = this.signedRoute(rules);
+        if (seg.kind === 'publish' && route) jobs.push({ route, rules, fullScope: true, deleteIfOutside: parked });
+        // Suspended (or no key): the keys wait for the resumption like any other change made meanwhile.
+        else if (parked.length > 0) await state.parkForAgreement(parked.map((id) => ({ agreementId: a.agreementId, entity, id, lsn: '0/0' })));
+      }
+      return jobs;
+    };
     let rows = 0;
-    if (jobs.length > 0) {
+    const published: string[] = [];
+    let jobs = await planJobs(Date.now());
+    // A job whose version went out of force while the snapshot was taken is planned again at once.
+    for (let attempt = 1; jobs.length > 0; attempt++) {
       const { consistentPoint, results } = await this.fromSnapshot(jobs, 'resnapshot');
       const c = formatLsn(consistentPoint);
+      const stale = new Set<string>();
       for (let i = 0; i < jobs.length; i++) {
         const { rules } = jobs[i];
+        if (results[i].stale) {
+          stale.add(rules.agreementId);
+          continue;
+        }
         rows += results[i].upserts;
+        published.push(rules.agreementId);
         await state.setRouteFloor(rules.agreementId, entity, c);
         this.o.floors.setRoute(rules.agreementId, entity, consistentPoint);
         await state.recordBackfill(rules.agreementId, entity, 'resnapshot', c, results[i].upserts + results[i].deletes, true);
@@ -209,11 +246,22 @@ export class SnapshotCoordinator {
           state: 'active',
         });
       }
+      if (stale.size === 0) break;
+      if (attempt === MAX_SNAPSHOT_ATTEMPTS) {
+        // Not lost: the parked keys wait for the stale agreements, and the request says why it stopped.
+        const why = `the agreements ${[...stale].join(', ')} changed version during each of ${attempt} snapshots`;
+        for (const agreementId of stale) if (parked.length > 0) await state.parkForAgreement(parked.map((id) => ({ agreementId, entity, id, lsn: '0/0' })));
+        if (wasStopped) await state.resumeTable(entity);
+        await state.finishRequest(entity, why);
+        log.error('table re-snapshot incomplete', { ministry, entity, agreements: published, stale: [...stale], rows, reason: why });
+        return;
+      }
+      jobs = await planJobs(Date.now(), stale);
     }
     if (wasStopped) await state.resumeTable(entity);
     cdcMetrics.tablesStopped.set({ ministry }, this.o.tables.stoppedCount());
     await state.finishRequest(entity);
-    log.info('table re-snapshot published', { ministry, entity, agreements: jobs.map((j) => j.rules.agreementId), rows, resumed: wasStopped });
+    log.info('table re-snapshot published', { ministry, entity, agreements: published, rows, resumed: wasStopped });
   }
 
   /** Re-publication requests (libs/republish): each key's state now, through the signed pipeline. */
@@ -246,6 +294,8 @@ export class SnapshotCoordinator {
     for (let i = 0; i < jobs.length; i++) {
       const { requestId, job } = jobs[i];
       const r = results[i];
+      // Left pending: the next boundary publishes the keys under the version in force then.
+      if (r.stale) continue;
       await this.o.state.setKeyFloors(job.rules.agreementId, job.rules.entity, r.keys, c);
       this.o.floors.setKeys(job.rules.agreementId, job.rules.entity, r.keys, consistentPoint);
       await this.o.state.finishRepublish(requestId, { upserts: r.upserts, deletes: r.deletes, snapshotLsn: c });

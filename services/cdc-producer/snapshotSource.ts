@@ -24,6 +24,11 @@ export interface SnapshotJobResult {
   deletes: number;
   /** The keys it published (only for `keys` and `deleteIfOutside`): their floors. */
   keys: string[];
+  /**
+   * Nothing was published: the version the job was planned under was no longer in force at the
+   * snapshot's time (`inForceAt`), so the caller plans it again under the version in force.
+   */
+  stale?: true;
 }
 
 export interface SnapshotOptions {
@@ -36,6 +41,13 @@ export interface SnapshotOptions {
   /** Told after each chunk of a full-scope read, for progress records. */
   progress?(job: SnapshotJob, rows: number): Promise<void>;
   chunkRows?: number;
+  /**
+   * Whether the rules a job was planned under are still those in force at the snapshot's time. The
+   * snapshot's time is only known once its consistent point is (a temporary slot waits for the
+   * transactions running at its creation: seconds under load), and a version may come into force
+   * meanwhile: its rows must not carry a commit time at which their version was no longer in force.
+   */
+  inForceAt?(rules: RouteRules, atMs: number): boolean;
 }
 
 const quote = (n: string): string => `"${n.replace(/"/g, '""')}"`;
@@ -73,6 +85,10 @@ export async function publishFromSnapshot(jobs: readonly SnapshotJob[], o: Snaps
     });
     for (const job of jobs) {
       const { route, rules } = job;
+      if (o.inForceAt && !o.inForceAt(rules, at / 1000)) {
+        results.push({ upserts: 0, deletes: 0, keys: [], stale: true });
+        continue;
+      }
       const rel = route.binding.relation;
       const cols = rel.columns.map((c) => quote(c.name)).join(', ');
       const table = `${quote(rel.namespace)}.${quote(rel.name)}`;
