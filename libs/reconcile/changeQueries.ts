@@ -1,5 +1,6 @@
 import { addTotals, emptyTotals, type RangeTotals, type TotalsRow } from './rangeTotals';
 import type { SideSession } from './sideSession';
+import type { KeyBuckets } from './keyBuckets';
 import { ALIAS, chunkCondition, Params, type PageChunk, type SideTable } from './sideTable';
 
 /**
@@ -12,37 +13,9 @@ import { ALIAS, chunkCondition, Params, type PageChunk, type SideTable } from '.
  * by comparing, bucket by bucket, the ids of the rows both sides left unchanged (see
  * EntityComparison.incremental).
  *
- * Buckets, not the baseline's key ranges: a row's bucket is the low bits of `uuid_hash_extended(id, 0)`,
- * which costs a fifth of `width_bucket(id, <10,000 boundaries>)` (a binary search of uuid comparisons
- * per row, most of the pass's cost), and a bucket whose sums differ is re-compared by fetching the key
- * and row hash of its rows only (see idBuckets), no bisection needed.
+ * Deleted rows and rows lost on one side are found per key bucket (keyBuckets.ts).
  */
 const ID = `${ALIAS}."id"`;
-
-/**
- * Buckets for a table of about `rows` rows: the fewest (a power of two, at least 16) that keep a
- * bucket within 1/64 of the rows a re-compare fetches per side (`fetchRows`), so at least 64 buckets
- * that lost a row are re-compared before a full comparison is cheaper. No more than that:
- * each pass over a chunk of pages builds one group per bucket, and a group costs as much as a few dozen
- * rows (10M rows with 32,768 buckets: 22 s of the change pass against 6 s for the rows alone; 4,096
- * with the default 200,000 rows fetched).
- */
-export function idBuckets(rows: number, fetchRows: number): number {
-  const most = Math.max(1, Math.floor(fetchRows / 64));
-  let n = 16;
-  while (rows / n > most && n < 1 << 20) n *= 2;
-  return n;
-}
-
-/** SQL of a row's bucket among `buckets` (a power of two). */
-export function idBucketSql(buckets: number): string {
-  return `(uuid_hash_extended(${ID}, 0) & ${buckets - 1})::int`;
-}
-
-/** The bucket of a key from its `uuid_hash_extended(id, 0)` (text of an int8): BigInt's & is two's complement, as PostgreSQL's. */
-export function idBucket(idHash: string, buckets: number): number {
-  return Number(BigInt(idHash) & BigInt(buckets - 1));
-}
 
 export interface ChangeScan {
   /** Per bucket: shared rows now (count only, sum unused). */
@@ -77,13 +50,13 @@ export async function changeThreshold(s: SideSession, baselineSnapshot: string):
  * uuid_hash_extended(id)), and the key, bucket and row hash of each changed one — hashed only for those
  * rows, and collected only while there are at most `cap`. The rest of the pass costs a few times a count(*).
  */
-export async function chunkChanges(s: SideSession, t: SideTable, buckets: number, threshold: number, chunk: PageChunk, cap: number, into: ChangeScan): Promise<void> {
+export async function chunkChanges(s: SideSession, t: SideTable, buckets: KeyBuckets, threshold: number, chunk: PageChunk, cap: number, into: ChangeScan): Promise<void> {
   const p = new Params();
   const th = p.add(threshold, 'int4');
   const changed = `age(${ALIAS}.xmin) <= ${th}`;
   const c = p.add(cap, 'int8');
   const rows = await s.query<{ b: number; nu: string; su: string | null; nc: string; ids: string[] | null }>(
-    `SELECT ${idBucketSql(buckets)} AS b,
+    `SELECT ${buckets.sql()} AS b,
             count(*) FILTER (WHERE NOT ${changed}) AS nu, sum(uuid_hash_extended(${ID}, 0)) FILTER (WHERE NOT ${changed})::text AS su,
             count(*) FILTER (WHERE ${changed}) AS nc,
             CASE WHEN count(*) FILTER (WHERE ${changed}) <= ${c} THEN array_agg(${ID}::text || ' ' || (${t.rowHash})::text) FILTER (WHERE ${changed}) END AS ids
@@ -122,15 +95,15 @@ export async function chunkChanges(s: SideSession, t: SideTable, buckets: number
 export async function chunkBucketKeyHashes(
   s: SideSession,
   t: SideTable,
-  buckets: number,
+  buckets: KeyBuckets,
   wanted: readonly number[],
   chunk: PageChunk,
 ): Promise<{ b: number; id: string; hash: string }[]> {
   const p = new Params();
   const w = p.add(wanted, 'int4[]');
   return s.query<{ b: number; id: string; hash: string }>(
-    `SELECT ${idBucketSql(buckets)} AS b, ${ID}::text AS id, (${t.rowHash})::text AS hash
-       FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND ${idBucketSql(buckets)} = ANY(${w}) AND ${t.where(p)}`,
+    `SELECT ${buckets.sql()} AS b, ${ID}::text AS id, (${t.rowHash})::text AS hash
+       FROM ${t.table} WHERE ${chunkCondition(p, chunk)} AND ${buckets.sql()} = ANY(${w}) AND ${t.where(p)}`,
     p.values,
   );
 }

@@ -1,4 +1,5 @@
-import { chunkBucketKeyHashes, chunkChanges, changeThreshold, emptyChangeScan, idBucket, idBuckets, keyStates, type ChangeScan, type KeyState } from './changeQueries';
+import { chunkBucketKeyHashes, chunkChanges, changeThreshold, emptyChangeScan, keyStates, type ChangeScan, type KeyState } from './changeQueries';
+import { KeyBuckets } from './keyBuckets';
 import { DifferenceLog, type RecordedDifference } from './differenceLog';
 import { boundsOfRanges, evenCuts, rangesOf, type KeyRange } from './keyRanges';
 import { addTotals, differingRanges, emptyTotals, groupTotals, sameTotals, totalCount, type RangeTotals } from './rangeTotals';
@@ -225,11 +226,11 @@ export class EntityComparison {
     const [tp, tr] = await Promise.all([changeThreshold(provider, baseline.providerSnapshot), changeThreshold(partner, baseline.partnerSnapshot)]);
     if (tp.distance > MAX_XID_DISTANCE || tr.distance > MAX_XID_DISTANCE) return { fallback: 'more than 2^31 transactions since the baseline' };
     const bounds = [...baseline.boundaries];
-    const buckets = idBuckets((bounds.length + 1) * options.segmentRows, options.fetchRows);
+    const buckets = KeyBuckets.choose(bounds, (bounds.length + 1) * options.segmentRows, options.fetchRows);
     const cap = options.maxChangedKeys;
     const [cp, cr] = await this.pass(() =>
       this.timed('changesMs', () =>
-        Promise.all([this.scanChanges(provider, pt, buckets, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, buckets, tr.age, cap) : emptyChangeScan(buckets)]),
+        Promise.all([this.scanChanges(provider, pt, buckets, tp.age, cap), rt.exists ? this.scanChanges(partner, rt, buckets, tr.age, cap) : emptyChangeScan(buckets.count)]),
       ),
     );
     if (cp.overflow || cr.overflow || cp.changedCount + cr.changedCount > cap) {
@@ -269,8 +270,15 @@ export class EntityComparison {
       if (cls) this.log.add(cls, 1, [key]);
     }
     this.progress('keys', onlyP.length + onlyR.length, onlyP.length + onlyR.length);
-    this.segmentsDiffering += dirty.length;
-    if (dirty.length > 0) await this.timed('bisectMs', () => this.compareBuckets(buckets, dirty));
+    if (dirty.length > 0 && buckets.kind === 'prefix') {
+      // Key ranges: fetched through the primary key (or by a pass) and bisected as a full run's blocks
+      // are (resolveRanges counts them as differing segments).
+      const ranges = dirty.map((b) => ({ range: buckets.range(b), nP: cp.current[b].count, nR: cr.current[b].count }));
+      await this.timed('bisectMs', () => this.resolveRanges(ranges));
+    } else if (dirty.length > 0) {
+      this.segmentsDiffering += dirty.length;
+      await this.timed('bisectMs', () => this.compareBuckets(buckets, dirty));
+    }
     await this.timed('fieldsMs', () => this.describeDifferences());
     const factor = baseline.segmentsPerBlock;
     return this.outcome({
@@ -293,7 +301,7 @@ export class EntityComparison {
   }
 
   /** Every row of the given key buckets, fetched (key and row hash) on both sides in one pass each and compared key by key. */
-  private async compareBuckets(buckets: number, wanted: readonly number[]): Promise<void> {
+  private async compareBuckets(buckets: KeyBuckets, wanted: readonly number[]): Promise<void> {
     const { provider, partner, providerTable: pt, partnerTable: rt, options } = this.c;
     const side = async (s: SideSession, t: SideTable): Promise<Map<number, { id: string; hash: string }[]>> => {
       const byBucket = new Map<number, { id: string; hash: string }[]>(wanted.map((b) => [b, []]));
@@ -380,8 +388,8 @@ export class EntityComparison {
     return [p, r];
   }
 
-  private async scanChanges(s: SideSession, t: SideTable, buckets: number, threshold: number, cap: number): Promise<ChangeScan> {
-    const into = emptyChangeScan(buckets);
+  private async scanChanges(s: SideSession, t: SideTable, buckets: KeyBuckets, threshold: number, cap: number): Promise<ChangeScan> {
+    const into = emptyChangeScan(buckets.count);
     const chunks = pageChunks(t.pages, this.c.options.changeChunksPerTable);
     let done = 0;
     await Promise.all(
@@ -624,11 +632,11 @@ function chunkPages(chunk: { firstPage: number; endPage: number | null }, pages:
 }
 
 /** Takes the rows of `keys` that a side counted as unchanged out of that side's bucket sums. */
-function subtractKeys(unchanged: RangeTotals[], states: ReadonlyMap<string, KeyState>, keys: readonly string[], buckets: number): void {
+function subtractKeys(unchanged: RangeTotals[], states: ReadonlyMap<string, KeyState>, keys: readonly string[], buckets: KeyBuckets): void {
   for (const key of keys) {
     const s = states.get(key);
     if (!s || !s.shared || s.changed) continue;
-    const t = unchanged[idBucket(s.idHash, buckets)];
+    const t = unchanged[buckets.of(key, s.idHash)];
     t.count -= 1;
     t.sum -= BigInt(s.idHash);
   }
