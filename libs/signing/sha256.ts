@@ -92,15 +92,7 @@ export function sha256Into(prefix: number, src: Uint8Array, at: number, len: num
   S.set(IV);
   compress(m, 0);
   if (blocks === 2) compress(m, 64);
-  const s = S;
-  for (let i = 0; i < 8; i++) {
-    const v = s[i];
-    const q = outAt + 4 * i;
-    out[q] = v >>> 24;
-    out[q + 1] = (v >>> 16) & 0xff;
-    out[q + 2] = (v >>> 8) & 0xff;
-    out[q + 3] = v & 0xff;
-  }
+  writeState(out, outAt);
 }
 
 /**
@@ -122,6 +114,11 @@ export function sha256PairInto(prefix: number, left: Uint8Array, lo: number, rig
   S.set(IV);
   compress(m, 0);
   compress(m, 64);
+  writeState(out, outAt);
+}
+
+/** The state words, big-endian, into `out` at `outAt`: the digest. */
+function writeState(out: Uint8Array, outAt: number): void {
   const s = S;
   for (let i = 0; i < 8; i++) {
     const v = s[i];
