@@ -1,6 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Client } from 'pg';
-import type { AgreementState } from '../../libs/agreements';
 import { loadConfig } from '../../libs/config';
 import { DEFAULT_TOPIC_PREFIX } from '../../libs/contracts/agreementTopics';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
@@ -11,6 +10,7 @@ import { Logger } from '../../libs/logger';
 import { ensurePublication, Lsn, parseLsn, Relation, Tuple } from '../../libs/pgoutput';
 import { registryAccess, registryClientArgs } from '../../libs/registry-client';
 import { PipelineService } from '../supervisor/pipelineService';
+import { AgreementFollower, type AgreementSource } from './agreementFollower';
 import { AgreementPlan, PublicationPlan, RouteRules } from './agreementPlan';
 import { ContractDriftError, SourceDatabaseError } from './cdcErrors';
 import { cdcMetrics } from './cdcMetrics';
@@ -34,8 +34,7 @@ import { TableState, TableStates } from './tableState';
 import { routeSealer } from './fieldSealing';
 import { WatermarkEmitter } from './watermarkEmitter';
 
-/** The agreement histories the producer follows (its ministry's copy, e.g. AgreementStore.allStates). */
-export type AgreementSource = () => Promise<readonly AgreementState[]>;
+export type { AgreementSource } from './agreementFollower';
 
 export interface CdcProducerOptions {
   ministry: Ministry;
@@ -76,6 +75,7 @@ const BOUNDARY_CHECK_MS = 1000;
 /** After losing a server, the first attempt to start again comes after this, then doubling up to RESTART_MAX_MS. */
 const RESTART_FIRST_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+const NO_PLAN = PublicationPlan.empty();
 
 /**
  * One ministry's change-data-capture producer, wiring its stages: the streaming source (the slot), the
@@ -105,8 +105,7 @@ export class CdcProducer implements PipelineService, StreamSink {
   private monitor?: SlotMonitor;
   private watermarks?: WatermarkEmitter;
   private router?: ChangeRouter;
-  private plan = PublicationPlan.empty();
-  private pendingPlan?: PublicationPlan;
+  private follower?: AgreementFollower;
   private readonly floors = new RouteFloors();
   private snapshots?: SnapshotCoordinator;
   private sourceEpoch = '';
@@ -114,8 +113,6 @@ export class CdcProducer implements PipelineService, StreamSink {
   private stopped = false;
   private restarting?: Promise<void>;
   private wake?: () => void;
-  private followTimer?: NodeJS.Timeout;
-  private following = false;
   private lastBoundaryCheck = 0;
   private confirmedLsn = 0n;
   private readonly out: ChangeEvent[] = [];
@@ -209,8 +206,7 @@ export class CdcProducer implements PipelineService, StreamSink {
     this.out.length = 0;
     this.parked.length = 0;
     this.changes = 0;
-    this.plan = PublicationPlan.empty();
-    this.pendingPlan = undefined;
+    this.follower = undefined;
     this.lastBoundaryCheck = 0;
     const db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
     this.db = db;
@@ -251,6 +247,17 @@ export class CdcProducer implements PipelineService, StreamSink {
     this.sender = await this.startSender();
     const provisioner = this.provisioner;
     this.publisher = new ChangePublisher(ministry, this.sender, undefined, (topic) => provisioner.partitionsOf(topic));
+    const follower = new AgreementFollower({
+      ministry,
+      agreements: this.o.agreements,
+      contracts: this.o.contracts,
+      prefix: this.prefix,
+      provisioner,
+      limitRequests: (bytes) => this.publisher?.limitRequests(bytes),
+      log,
+      pollMs: this.o.agreementPollMs ?? 5000,
+    });
+    this.follower = follower;
     this.pipeline = new PublishingPipeline({
       ministry,
       publisher: this.publisher,
@@ -270,8 +277,8 @@ export class CdcProducer implements PipelineService, StreamSink {
       pipeline: this.pipeline,
       log,
       sourceEpoch: () => this.sourceEpoch,
-      plan: () => this.plan,
-      latestPlan: () => this.pendingPlan ?? this.plan,
+      plan: () => follower.plan,
+      latestPlan: () => follower.latestPlan(),
       compile: (table, a, rules) => this.compile(table, a, rules),
     });
     await this.snapshots.load();
@@ -298,10 +305,10 @@ export class CdcProducer implements PipelineService, StreamSink {
     const { slot, systemId } = await this.source.open();
     this.sourceEpoch = systemId;
     if (slot.created && this.snapshots.published.size > 0) await this.slotLost();
-    this.router = new ChangeRouter({ ministry, sourceEpoch: systemId, floors: this.floors, compile: (table, a, rules) => this.compile(table, a, rules) }, this.plan);
+    this.router = new ChangeRouter({ ministry, sourceEpoch: systemId, floors: this.floors, compile: (table, a, rules) => this.compile(table, a, rules) }, follower.plan);
     // What the agreements ask is brought about before the first streamed change is routed: the first
     // backfills' floors then already stand.
-    await this.follow();
+    await follower.follow();
     await this.atBoundary(true);
     await this.source.start(this);
     const source = this.source;
@@ -328,19 +335,19 @@ export class CdcProducer implements PipelineService, StreamSink {
       keys: this.o.keys,
       log,
       intervalMs: this.o.heartbeatMs ?? 10_000,
-      plan: () => this.plan,
+      plan: () => follower.plan,
       run: () => (this.pipeline && this.publisher ? { run: this.publisher.sequencer.run, acked: this.pipeline.acked, lastCommitUs: this.pipeline.lastAckedCommitUs } : undefined),
       sourceEpoch: () => this.sourceEpoch,
     });
     this.watermarks.start();
-    this.followTimer = setInterval(() => void this.follow(), this.o.agreementPollMs ?? 5000);
+    follower.start();
     log.info('cdc producer streaming', {
       ministry,
       slot: this.slot,
       slotCreated: slot.created,
       publication: this.publication,
       sourceEpoch: systemId,
-      agreements: this.plan.agreements.map((a) => a.agreementId),
+      agreements: follower.plan.agreements.map((a) => a.agreementId),
       stoppedTables: [...tables.all()].filter((t) => t.stopped !== undefined).map((t) => t.entity),
     });
   }
@@ -387,7 +394,7 @@ export class CdcProducer implements PipelineService, StreamSink {
    */
   private async retireEndedTopics(now: number): Promise<void> {
     const live = new Set<string>();
-    for (const a of this.plan.agreements) if (!a.ended(now)) for (const e of a.entities) live.add(a.topic(e));
+    for (const a of this.plan().agreements) if (!a.ended(now)) for (const e of a.entities) live.add(a.topic(e));
     const ended = [...this.publisher!.sentTopics].filter((t) => !live.has(t));
     if (ended.length === 0) return;
     await this.pipeline!.drain();
@@ -408,7 +415,7 @@ export class CdcProducer implements PipelineService, StreamSink {
   /** Releases what open() took, whatever state it is in; errors of servers already gone are ignored. */
   private async close(): Promise<void> {
     this.running = false;
-    clearInterval(this.followTimer);
+    this.follower?.stop();
     this.monitor?.stop();
     await this.watermarks?.stop();
     await this.pipeline?.settle().catch(() => undefined);
@@ -432,25 +439,9 @@ export class CdcProducer implements PipelineService, StreamSink {
 
   // ---- following the agreements ----------------------------------------------------------------
 
-  /**
-   * Reads the agreement histories again and readies the platform for them (topics, schemas); the
-   * stream takes the new plan at its next transaction boundary. A history that cannot be read leaves the
-   * current plan in force: what it allowed stays allowed until its own rules end it.
-   */
-  private async follow(): Promise<void> {
-    if (this.following) return;
-    this.following = true;
-    try {
-      const plan = PublicationPlan.build(await this.o.agreements(), this.o.ministry, this.o.contracts, this.prefix);
-      const maxBytes = await this.provisioner!.provision(plan, Date.now());
-      // A tenth below the smallest topic limit leaves room for Kafka's own framing of each batch.
-      if (maxBytes !== undefined) this.publisher?.limitRequests(Math.floor(maxBytes * 0.9));
-      this.pendingPlan = plan;
-    } catch (err) {
-      this.o.log.error('reading the agreements failed; the publication plan in force stays', { ministry: this.o.ministry, error: (err as Error).message });
-    } finally {
-      this.following = false;
-    }
+  /** The plan in force on the stream (none before open() has read the agreements). */
+  private plan(): PublicationPlan {
+    return this.follower?.plan ?? NO_PLAN;
   }
 
   private canSign(rules: RouteRules): boolean {
@@ -473,17 +464,17 @@ export class CdcProducer implements PipelineService, StreamSink {
     const failure = this.pipeline?.failed;
     if (failure) throw failure;
     const now = Date.now();
-    if (!force && this.pendingPlan === undefined && now - this.lastBoundaryCheck < BOUNDARY_CHECK_MS) return;
+    const follower = this.follower!;
+    if (!force && !follower.hasPending() && now - this.lastBoundaryCheck < BOUNDARY_CHECK_MS) return;
     this.lastBoundaryCheck = now;
-    if (this.pendingPlan) {
-      this.plan = this.pendingPlan;
-      this.pendingPlan = undefined;
-      this.router!.use(this.plan);
+    const next = follower.takePending();
+    if (next) {
+      this.router!.use(next);
       for (const t of this.tables!.all()) t.resetRoutes();
     }
     await this.retireEndedTopics(now);
     const snapshots = this.snapshots!;
-    await snapshots.applyTransitions(planTransitions(this.plan, snapshots.published, now, (r) => this.canSign(r)));
+    await snapshots.applyTransitions(planTransitions(follower.plan, snapshots.published, now, (r) => this.canSign(r)));
     for (const entity of await this.state!.snapshotRequests()) await snapshots.resnapshot(entity);
     const requests = await this.state!.pendingRepublish();
     if (requests.length > 0) await snapshots.republish(requests);
