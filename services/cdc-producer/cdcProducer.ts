@@ -4,10 +4,10 @@ import { loadConfig } from '../../libs/config';
 import { DEFAULT_TOPIC_PREFIX } from '../../libs/contracts/agreementTopics';
 import { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import { Ministry } from '../../libs/contracts/contractTypes';
-import { formatLsn, SourcePosition } from '../../libs/events';
+import { formatLsn } from '../../libs/events';
 import { createKafka } from '../../libs/kafka';
 import { Logger } from '../../libs/logger';
-import { ensurePublication, Lsn, parseLsn, Relation, Tuple } from '../../libs/pgoutput';
+import { ensurePublication, Lsn, parseLsn } from '../../libs/pgoutput';
 import { registryAccess, registryClientArgs } from '../../libs/registry-client';
 import { PipelineService } from '../supervisor/pipelineService';
 import { AgreementFollower, type AgreementSource } from './agreementFollower';
@@ -17,8 +17,8 @@ import { cdcMetrics } from './cdcMetrics';
 import { ChangeEvent } from './changeEvent';
 import { ChangePublisher } from './changePublisher';
 import { ChangeRouter } from './changeRouter';
-import { ContractBinding } from './contractBinding';
-import { ParkedKey, ProducerState } from './producerState';
+import { ChangeSink } from './changeSink';
+import { ProducerState } from './producerState';
 import type { ProviderKeys } from './providerKeys';
 import { PublishingPipeline } from './publishingPipeline';
 import { PublishRoute } from './publishRoute';
@@ -28,7 +28,7 @@ import { planTransitions } from './scopeTransitions';
 import { SnapshotCoordinator } from './snapshotCoordinator';
 import { SenderThread } from './senderThread';
 import { SlotMonitor } from './slotMonitor';
-import { StreamingSource, StreamSink } from './streamingSource';
+import { StreamingSource } from './streamingSource';
 import { readRelation } from './tableRelation';
 import { TableState, TableStates } from './tableState';
 import { routeSealer } from './fieldSealing';
@@ -78,9 +78,11 @@ const RESTART_MAX_MS = 30_000;
 const NO_PLAN = PublicationPlan.empty();
 
 /**
- * One ministry's change-data-capture producer, wiring its stages: the streaming source (the slot), the
- * per-agreement mapping (ChangeRouter: entity list, row filter, projection of each agreement version
- * in force at the change's commit time), the publishing pipeline (encode, sign with the agreement's
+ * One ministry's change-data-capture producer, wiring its stages: the streaming source (the slot) and
+ * the sink it hands changes to (ChangeSink: binding tables, parking, stopping a drifting one), the
+ * agreement follower (the publication plan, taken at transaction boundaries), the per-agreement mapping
+ * (ChangeRouter: entity list, row filter, projection of each agreement version in force at the
+ * change's commit time), the publishing pipeline (encode, sign with the agreement's
  * provider key, send, then confirm the slot), the snapshot source (backfills when an agreement takes
  * effect, widens or resumes; re-snapshots; re-publications), and slot monitoring with heartbeats.
  * Only what an agreement in force allows leaves the provider; with no agreement nothing of an entity is
@@ -88,7 +90,7 @@ const NO_PLAN = PublicationPlan.empty();
  * acknowledged every event before it, so a crash at any point loses nothing (it may repeat events,
  * which consumers recognise by their position).
  */
-export class CdcProducer implements PipelineService, StreamSink {
+export class CdcProducer implements PipelineService {
   readonly name: string;
   private readonly schema: string;
   private readonly slot: string;
@@ -115,9 +117,6 @@ export class CdcProducer implements PipelineService, StreamSink {
   private wake?: () => void;
   private lastBoundaryCheck = 0;
   private confirmedLsn = 0n;
-  private readonly out: ChangeEvent[] = [];
-  private readonly parked: ParkedKey[] = [];
-  private changes = 0;
 
   constructor(private readonly o: CdcProducerOptions) {
     this.name = `cdc-producer-${o.ministry}`;
@@ -203,9 +202,6 @@ export class CdcProducer implements PipelineService, StreamSink {
 
   private async open(): Promise<void> {
     const { ministry, log } = this.o;
-    this.out.length = 0;
-    this.parked.length = 0;
-    this.changes = 0;
     this.follower = undefined;
     this.lastBoundaryCheck = 0;
     const db = new Client({ connectionString: this.o.pgUrl, application_name: `${this.name}-control` });
@@ -282,15 +278,25 @@ export class CdcProducer implements PipelineService, StreamSink {
       compile: (table, a, rules) => this.compile(table, a, rules),
     });
     await this.snapshots.load();
+    const sink = new ChangeSink({
+      ministry,
+      schema: this.schema,
+      tables,
+      state,
+      router: () => this.router!,
+      pipeline: this.pipeline,
+      boundary: () => this.atBoundary(),
+      log,
+    });
 
     // Start-up drift check: every contract field must exist in its table with a mappable type.
     for (const t of tables.all()) {
       const rel = await readRelation(this.db, this.schema, t.entity);
       if (!rel) {
-        await this.stopTable(t, new ContractDriftError(ministry, t.entity, '*', 'the table does not exist'));
+        await sink.stopTable(t, new ContractDriftError(ministry, t.entity, '*', 'the table does not exist'));
         continue;
       }
-      this.bind(rel);
+      sink.bind(rel);
     }
 
     this.source = new StreamingSource({
@@ -310,7 +316,7 @@ export class CdcProducer implements PipelineService, StreamSink {
     // backfills' floors then already stand.
     await follower.follow();
     await this.atBoundary(true);
-    await this.source.start(this);
+    await this.source.start(sink);
     const source = this.source;
     void source.finished?.catch((err: unknown) => {
       if (this.source === source) this.fail(err, 'replication stream');
@@ -457,10 +463,10 @@ export class CdcProducer implements PipelineService, StreamSink {
     return new PublishRoute(rules, table.binding, schemas, sealer === null ? undefined : this.o.keys.find(rules.providerKeyIds), sealer ?? undefined);
   }
 
-  // ---- the stream sink ---------------------------------------------------------------------------
+  // ---- between transactions ----------------------------------------------------------------------
 
-  /** Between transactions: a new plan and what it asks, operators' re-snapshot requests, re-publications. */
-  async atBoundary(force = false): Promise<void> {
+  /** Between transactions (the sink's boundary): a new plan and what it asks, operators' re-snapshot requests, re-publications. */
+  private async atBoundary(force = false): Promise<void> {
     const failure = this.pipeline?.failed;
     if (failure) throw failure;
     const now = Date.now();
@@ -483,77 +489,6 @@ export class CdcProducer implements PipelineService, StreamSink {
       await this.state!.dropKeyFloorsBelow(formatLsn(this.confirmedLsn));
     }
     this.reportRoutes();
-  }
-
-  async relation(rel: Relation): Promise<void> {
-    try {
-      this.bind(rel);
-    } catch (err) {
-      if (!(err instanceof ContractDriftError)) throw err;
-      const t = this.tables!.entity(rel.name);
-      if (t) await this.stopTable(t, err);
-    }
-  }
-
-  change(op: 'c' | 'u' | 'd', rel: Relation, newTuple: Tuple | null, oldTuple: Tuple | null, position: SourcePosition, xid: number, commitTimeUs: number): Promise<void> | null {
-    this.changes++;
-    const table = this.tables!.oid(rel.oid);
-    if (!table) return null;
-    const binding = table.binding;
-    if (table.stopped !== undefined || binding === null) return table.stopped !== undefined ? this.park(table, op, newTuple ?? oldTuple, position) : null;
-    if (!this.router!.shares(table.entity)) return null;
-    try {
-      this.router!.route({ table, binding, op, newTuple, oldTuple, position, xid, commitTimeUs }, this.out, this.parked);
-      return null;
-    } catch (err) {
-      if (!(err instanceof ContractDriftError)) throw err;
-      table.rebind(binding.relation, null);
-      return this.stopTable(table, err).then(() => this.park(table, op, newTuple ?? oldTuple, position));
-    }
-  }
-
-  pending(): number {
-    return this.out.length;
-  }
-
-  async flush(confirm: Lsn | null, commitUs: number): Promise<void> {
-    this.router!.nowMs = Date.now();
-    if (this.parked.length > 0) {
-      // Durable before the slot may pass the changes they stand for.
-      const keys = this.parked.splice(0);
-      await this.state!.parkForAgreement(keys);
-      for (const k of keys) cdcMetrics.suspendedKeys.inc({ ministry: this.o.ministry, agreement: k.agreementId, entity: k.entity });
-    }
-    const n = this.changes;
-    this.changes = 0;
-    await this.pipeline!.flush(this.out, confirm, commitUs, n);
-  }
-
-  // ---- tables ----------------------------------------------------------------------------------
-
-  private bind(rel: Relation): void {
-    const table = rel.namespace === this.schema ? this.tables!.entity(rel.name) : undefined;
-    this.tables!.track(rel, table);
-    if (!table) return;
-    table.rebind(rel, table.stopped !== undefined ? null : new ContractBinding(this.o.ministry, table.contract, rel));
-  }
-
-  private async stopTable(table: TableState, err: ContractDriftError): Promise<void> {
-    table.stopped = err.message;
-    await this.state?.stopTable(table.entity, err.message);
-    cdcMetrics.tablesStopped.set({ ministry: this.o.ministry }, this.tables?.stoppedCount() ?? 0);
-    this.o.log.error('table stopped by contract drift', { ministry: this.o.ministry, entity: table.entity, field: err.field, reason: err.reason, lsn: err.lsn });
-  }
-
-  private async park(table: TableState, op: string, tuple: Tuple | null, position: SourcePosition): Promise<void> {
-    const i = table.idColumn;
-    const id = i >= 0 && tuple && i < tuple.length ? tuple.value(i) : null;
-    if (typeof id !== 'string') {
-      this.o.log.error('change of a stopped table has no key to park', { ministry: this.o.ministry, entity: table.entity, lsn: formatLsn(position.lsn) });
-      return;
-    }
-    await this.state!.park(table.entity, id, op, formatLsn(position.lsn), position.index);
-    cdcMetrics.parked.inc({ ministry: this.o.ministry, entity: table.entity });
   }
 
   private reportRoutes(): void {
