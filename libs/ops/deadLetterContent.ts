@@ -12,13 +12,14 @@ export type SchemaById = (id: number) => Promise<object | null>;
 
 /**
  * `GET <registry>/schemas/ids/<id>`; a registry that does not answer is an error the caller reports.
- * `fetch` is how the registry is reached: give registryFetch(registryAccess(config)) (libs/registry-client)
- * so the secure profile's CA is trusted and its credentials sent — the global fetch knows neither.
+ * `fetch` is how the registry is reached, required: registryFetch(registryAccess(config))
+ * (libs/registry-client) trusts the secure profile's CA and sends its credentials — the global fetch
+ * knows neither.
  */
-export function registrySchemas(registryUrl: string, o: { timeoutMs?: number; fetch?: FetchLike } = {}): SchemaById {
+export function registrySchemas(registryUrl: string, o: { timeoutMs?: number; fetch: FetchLike }): SchemaById {
   const base = registryUrl.replace(/\/+$/, '');
   const timeoutMs = o.timeoutMs ?? 5000;
-  const get: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
+  const get = o.fetch;
   const cache = new Map<number, Promise<object | null>>();
   return (id) => {
     let p = cache.get(id);

@@ -64,7 +64,7 @@ describe('probeRegistry against an HTTPS registry with its own CA and basic auth
   });
 
   it('is down with the certificate reason, not only "fetch failed", without the CA (the global fetch)', async () => {
-    const s = await probeRegistry(base);
+    const s = await probeRegistry(base, { fetch: (input, init) => fetch(input, init) });
     expect(s.up).toBe(false);
     expect(s.error).toMatch(/fetch failed: .*(certificate|verify)/i);
   });

@@ -49,14 +49,14 @@ function reason(err: unknown): string {
 }
 
 /**
- * `GET <registry>/subjects` within `timeoutMs`. `o.fetch` is how the registry is reached: give
- * registryFetch(registryAccess(config)) (libs/registry-client) so the secure profile's CA is trusted
- * and its credentials sent; the global fetch knows neither and would report a running registry as down.
+ * `GET <registry>/subjects` within `timeoutMs`. `o.fetch` is how the registry is reached, required:
+ * registryFetch(registryAccess(config)) (libs/registry-client) trusts the secure profile's CA and sends
+ * its credentials; the global fetch knows neither and would report a running registry as down.
  */
-export function probeRegistry(registryUrl: string, o: { timeoutMs?: number; fetch?: FetchLike } = {}): Promise<ServerState> {
+export function probeRegistry(registryUrl: string, o: { timeoutMs?: number; fetch: FetchLike }): Promise<ServerState> {
   const base = registryUrl.replace(/\/+$/, '');
   const timeoutMs = o.timeoutMs ?? 2000;
-  const get: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
+  const get = o.fetch;
   return timed('registry', shownUrl(base), async () => {
     let res: Response;
     try {

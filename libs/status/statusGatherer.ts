@@ -17,11 +17,8 @@ export interface StatusOptions {
   urls: Readonly<Record<Ministry, string>>;
   kafkaBrokers: string[];
   registryUrl: string;
-  /**
-   * How the registry is reached (statusOptionsFromConfig: registryFetch with the configured CA and
-   * credentials); without it the global fetch, which suits a plain-HTTP registry only.
-   */
-  registryFetch?: FetchLike;
+  /** How the registry is reached (statusOptionsFromConfig: registryFetch with the configured CA and credentials). */
+  registryFetch: FetchLike;
   /** Topics, groups and slots of the pipeline: `thahs` for npm start. */
   topicPrefix: string;
   slotName(ministry: Ministry): string;
