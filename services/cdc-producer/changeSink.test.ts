@@ -142,6 +142,21 @@ describe('ChangeSink', () => {
     expect(t.binding).toBeNull();
   });
 
+  it('parks the changes of a table that drifted by the key position of the drifted relation', async () => {
+    const { sink, tables, state } = setUp();
+    await sink.relation(relation());
+    // Recreated with full_name gone and the columns in another order: the key is now the last column.
+    const fields = person.fields.filter((f) => f.name !== 'full_name').reverse();
+    const drifted = relation({ oid: 4343 }, fields);
+    await sink.relation(drifted);
+    const t = tables.entity('person')!;
+    expect(t.stopped).toMatch(/full_name/);
+    expect(t.idColumn).toBe(fields.length - 1);
+    const image = Tuple.fromValues(fields.map((f) => (f.name === 'id' ? 'k9' : 'not-a-key')));
+    await sink.change('d', drifted, null, image, at(0x40, 1), 1, 5);
+    expect(state.park).toHaveBeenCalledWith('person', 'k9', 'd', '0/40', 1);
+  });
+
   it('stops the table when the mapping finds drift in a change, and parks that change', async () => {
     const { sink, tables, state, router } = setUp();
     await sink.relation(relation());

@@ -93,7 +93,18 @@ export class ChangeSink implements StreamSink {
     const table = rel.namespace === this.o.schema ? this.o.tables.entity(rel.name) : undefined;
     this.o.tables.track(rel, table);
     if (!table) return;
-    table.rebind(rel, table.stopped !== undefined ? null : new ContractBinding(this.o.ministry, table.contract, rel));
+    let binding: ContractBinding | null = null;
+    if (table.stopped === undefined) {
+      try {
+        binding = new ContractBinding(this.o.ministry, table.contract, rel);
+      } catch (err) {
+        // The relation is the one the next changes are laid out in, drifted or not: a stopped table
+        // parks them by the key's position in it, not in the relation bound before.
+        table.rebind(rel, null);
+        throw err;
+      }
+    }
+    table.rebind(rel, binding);
   }
 
   /** Stops a table whose columns drifted from its contract: from then on its changes are parked, not routed. */
