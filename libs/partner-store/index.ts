@@ -15,6 +15,8 @@ export { DEAD_LETTER_INSERT, deadLetterParams } from './deadLetterSql';
 export { ensureStateSchema, STATE_SCHEMA_DDL } from './stateSchema';
 export { SourceEpochs, SOURCE_EPOCH_DDL } from './sourceEpochs';
 export type { EpochAdmission } from './sourceEpochs';
+export { forgetPartitionSequences, loadPartitionSequences, PARTITION_SEQUENCE_DDL, PARTITION_SEQUENCE_UPSERT, partitionSequenceParams } from './partitionSequence';
+export type { PartitionSequenceState } from './partitionSequence';
 export type { Queryable } from './stateSchema';
 export { partnerSchemaDdl, entityTableDdl, tableFields, METADATA_COLUMNS } from './partnerTables';
 export { columnType } from './columnKinds';

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import type { ContractField, EntityContract } from '../contracts/contractTypes';
 import { changeParams, deleteStatement, PreparedStatement, upsertStatement } from './applySql';
 import { DEAD_LETTER_INSERT, deadLetterKey, deadLetterParams } from './deadLetterSql';
+import { PARTITION_SEQUENCE_UPSERT, partitionSequenceParams, type PartitionSequenceState } from './partitionSequence';
 import { entityTableDdl, existingColumns, partnerSchemaDdl, tableFields } from './partnerTables';
 import { PartnerStoreError } from './partnerStoreError';
 import { ensureStateSchema, PARTNER_DDL_LOCK } from './stateSchema';
@@ -105,6 +106,7 @@ export class PartnerStore {
           for (const row of r.rows) appliedIds.add(`${entity}\u0000${row.id}`);
         }
       }
+      if (batch.sequences && batch.sequences.length > 0) await this.recordSequences(client, batch.sequences);
       if (beforeCommit) await beforeCommit(recorded);
       await client.query('COMMIT');
       const applied: StoreChange[] = [];
@@ -115,6 +117,14 @@ export class PartnerStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Records where the gap check stands on partitions (one statement): inside apply's transaction, or on
+   * its own for a chunk that writes nothing else (every event withheld by the agreement).
+   */
+  async recordSequences(client: ClientBase, states: readonly PartitionSequenceState[]): Promise<void> {
+    await client.query({ ...PARTITION_SEQUENCE_UPSERT, values: partitionSequenceParams(this.o.identity.consumerGroup, this.o.identity.agreementId, states) });
   }
 
   private statement(key: string, build: () => PreparedStatement): PreparedStatement {

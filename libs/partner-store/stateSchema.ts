@@ -1,4 +1,5 @@
 import { PURGE_SCHEMA_DDL, UPDATE_LOG_ACTIONS } from './purgeSchema';
+import { PARTITION_SEQUENCE_DDL } from './partitionSequence';
 import { SOURCE_EPOCH_DDL } from './sourceEpochs';
 import { quoteIdent, STATE_SCHEMA } from './sqlNames';
 
@@ -99,6 +100,8 @@ export const STATE_SCHEMA_DDL: readonly string[] = [
   ]),
   ...PURGE_SCHEMA_DDL,
   SOURCE_EPOCH_DDL,
+  // Added with the gap check's hand-over across restarts and rebalances (issue 14, defect 6).
+  PARTITION_SEQUENCE_DDL,
 ];
 
 /** Creates the bookkeeping schema if missing; safe to run on every start and from several processes. */

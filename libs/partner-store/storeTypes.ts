@@ -1,4 +1,5 @@
 import type { Operation, SourcePosition } from '../events';
+import type { PartitionSequenceState } from './partitionSequence';
 
 /** A value in the project's canonical record representation (docs/agreements.md); a Buffer is a sealed field's envelope. */
 export type StoreValue = string | number | boolean | null | Buffer;
@@ -62,6 +63,8 @@ export interface StoreBatch {
   /** At most one change per (entity, id): reduce the batch first. */
   changes: readonly StoreChange[];
   deadLetters: readonly DeadLetterRecord[];
+  /** Where the gap check stands on the chunk's partitions after it, committed with it (partitionSequence.ts). */
+  sequences?: readonly PartitionSequenceState[];
 }
 
 export interface StoreResult {

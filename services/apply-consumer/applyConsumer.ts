@@ -9,7 +9,7 @@ import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFet
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
-import { checkPartnerSchema, PartnerStore } from '../../libs/partner-store';
+import { checkPartnerSchema, loadPartitionSequences, PartnerStore } from '../../libs/partner-store';
 import { EventVerifier, PublicKeyRing, SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ApplyAccounting, type ApplyStats } from './applyAccounting';
@@ -173,6 +173,14 @@ export class ApplyConsumer implements PipelineService {
   /** Applying a chunk and enforcing the scope never interleave: a purge must not fall between an event's assessment and its write. */
   private readonly gate = new ApplyGate();
   private readonly partitionCounts = new Map<string, number>();
+  /** Partitions held now (`topic/partition`), from the last group join. */
+  private held: ReadonlySet<string> = new Set();
+  /** Partitions assigned by the last join whose first chunk has not been taken: the store's record is read again before it. */
+  private readonly unrestored = new Set<string>();
+  /** Partitions whose record the last join reads (restoreAssigned): not watched for watermarks until it is read. */
+  private awaitingRecord: ReadonlySet<string> = new Set();
+  /** Counts group joins: a record read for an earlier assignment is not applied to a later one. */
+  private joins = 0;
   private pool?: Pool;
   private kafka?: Kafka;
   private consumer?: Consumer;
@@ -358,10 +366,18 @@ export class ApplyConsumer implements PipelineService {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (ev) => {
       const held = new Set(Object.entries(ev.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+      // New ones, and those whose record an earlier join was still reading (its result is dropped).
+      const assigned = new Set([...held].filter((k) => !this.held.has(k) || this.awaitingRecord.has(k)));
+      this.held = held;
+      this.awaitingRecord = assigned;
       this.offsets.retainOnly(held);
       this.progress.retainOnly(held);
       this.sequence.retainOnly(held);
-      this.watermarkWatch.retainOnly(held);
+      for (const k of this.unrestored) if (!held.has(k)) this.unrestored.delete(k);
+      for (const k of assigned) this.unrestored.add(k);
+      // The partitions just assigned are watched once the store's record of them is read (restoreAssigned).
+      this.watermarkWatch.retainOnly(new Set([...held].filter((k) => !assigned.has(k))));
+      void this.restoreAssigned(++this.joins, held, assigned);
       // A rebalance may follow partitions added to a topic: the key check must use the new counts.
       void this.readTopics().catch((err: Error) => log.warn('reading the topics’ partition counts failed', { group: this.groupId, error: err.message }));
     });
@@ -369,6 +385,9 @@ export class ApplyConsumer implements PipelineService {
       log.error('consumer crashed', { group: this.groupId, error: ev.payload.error.message, restart: ev.payload.restart });
       if (!ev.payload.restart) this.crashed = true;
     });
+    this.held = new Set();
+    this.awaitingRecord = new Set();
+    this.unrestored.clear();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
     await this.consumer.run({
@@ -497,6 +516,42 @@ export class ApplyConsumer implements PipelineService {
     }
   }
 
+  /**
+   * A member given partitions (its start, a rebalance) continues the gap checks from the partner store's
+   * record of the group's committed work on them, so an event withheld across the hand-over is noticed.
+   * When the record cannot be read, the watermark check of those partitions starts as if nothing was
+   * known (their first chunk reads the record again, for the sequence check, or waits until it can).
+   */
+  private async restoreAssigned(join: number, held: ReadonlySet<string>, assigned: ReadonlySet<string>): Promise<void> {
+    let continued = new Set<string>();
+    const pool = this.pool;
+    if (!pool) return;
+    try {
+      // One read for every partition of the agreement's topics; a join is rare.
+      const states = (await loadPartitionSequences(pool, this.groupId, this.topics())).filter((st) => assigned.has(`${st.topic}/${st.partition}`));
+      if (join !== this.joins) return;
+      this.sequence.restore(states);
+      continued = new Set(states.map((st) => `${st.topic}/${st.partition}`));
+    } catch (err) {
+      this.o.log.warn('reading the gap check’s record of the partitions assigned failed: their watermark check starts from the next watermark', {
+        group: this.groupId,
+        error: (err as Error).message,
+      });
+    }
+    if (join !== this.joins) return;
+    this.awaitingRecord = new Set();
+    this.watermarkWatch.retainOnly(held, continued);
+  }
+
+  /** Before the first chunk of a partition just assigned: the member before may have committed more since the join read the record. */
+  private async restoreBeforeFirstChunk(topic: string, partition: number): Promise<void> {
+    const at = `${topic}/${partition}`;
+    if (!this.unrestored.has(at)) return;
+    const states = (await loadPartitionSequences(this.pool!, this.groupId, [topic])).filter((st) => st.partition === partition);
+    this.sequence.restore(states);
+    this.unrestored.delete(at);
+  }
+
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
     const events: RawEvent[] = messages.map((m) => ({
       topic,
@@ -507,8 +562,10 @@ export class ApplyConsumer implements PipelineService {
       headers: m.headers ?? {},
       ...((m as KafkaMessage & Pick<ReceivedMessage, 'headersDropped'>).headersDropped ? { headersDropped: (m as Pick<ReceivedMessage, 'headersDropped'>).headersDropped } : {}),
     }));
+    await this.restoreBeforeFirstChunk(topic, partition);
     const assessed = await this.assessor.assessAll(events);
-    const result = await this.writer!.write(assessed);
+    const state = this.sequence.state(topic, partition);
+    const result = await this.writer!.write(assessed, state ? [state] : []);
     this.accounting.account(assessed, result);
   }
 }

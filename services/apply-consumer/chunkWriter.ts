@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../libs/logger';
-import type { DeadLetterRecord, PartnerStore, StoreChange } from '../../libs/partner-store';
+import type { DeadLetterRecord, PartitionSequenceState, PartnerStore, StoreChange } from '../../libs/partner-store';
 import { reduceToNewest } from './batchReduction';
 import { deadLetterRecord, type RawEvent } from './deadLetterMessage';
 import type { DeadLetterSender } from './deadLetterSender';
@@ -24,23 +24,26 @@ export interface ChunkWriterOptions {
 }
 
 /**
- * Writes a chunk of assessed events in one transaction: the newest change per key, the update log and
- * the dead letters together, the dead letters' copies sent to Kafka before the commit. When the store
+ * Writes a chunk of assessed events in one transaction: the newest change per key, the update log,
+ * the dead letters and where the gap check stands on the partition after the chunk (`sequences`)
+ * together, the dead letters' copies sent to Kafka before the commit. A chunk with nothing else to
+ * write still records `sequences`, in one statement of its own, before its offsets are committed. When the store
  * refuses a value (a row its column cannot hold), the events are written in halves until the culprit
  * stands alone and is dead-lettered, so one bad row never blocks its partition.
  */
 export class ChunkWriter {
   constructor(private readonly o: ChunkWriterOptions) {}
 
-  async write(assessed: Assessment[]): Promise<ChunkResult> {
+  async write(assessed: Assessment[], sequences: readonly PartitionSequenceState[] = []): Promise<ChunkResult> {
     const total: ChunkResult = { applied: [], stale: [], superseded: [], recordedDeadLetters: [] };
-    await this.bisect(assessed, total);
+    await this.bisect(assessed, total, sequences);
     return total;
   }
 
-  private async bisect(assessed: Assessment[], total: ChunkResult): Promise<void> {
+  // Every part of a bisected chunk records the chunk's sequences: the store keeps the one of the latest offset.
+  private async bisect(assessed: Assessment[], total: ChunkResult, sequences: readonly PartitionSequenceState[]): Promise<void> {
     try {
-      const r = await this.writeOnce(assessed);
+      const r = await this.writeOnce(assessed, sequences);
       total.applied.push(...r.applied);
       total.stale.push(...r.stale);
       total.superseded.push(...r.superseded);
@@ -49,8 +52,8 @@ export class ChunkWriter {
       if (!isRowDataError(err)) throw err;
       if (assessed.length > 1) {
         const half = Math.ceil(assessed.length / 2);
-        await this.bisect(assessed.slice(0, half), total);
-        await this.bisect(assessed.slice(half), total);
+        await this.bisect(assessed.slice(0, half), total, sequences);
+        await this.bisect(assessed.slice(half), total, sequences);
         return;
       }
       const only = assessed[0];
@@ -62,11 +65,11 @@ export class ChunkWriter {
         offset: only.event.offset,
         sqlState: (err as { code?: string }).code,
       });
-      await this.bisect([{ kind: 'dead-letter', event: only.event, entity: only.change.entity, reason: 'store-rejected', detail: (err as Error).message }], total);
+      await this.bisect([{ kind: 'dead-letter', event: only.event, entity: only.change.entity, reason: 'store-rejected', detail: (err as Error).message }], total, sequences);
     }
   }
 
-  private async writeOnce(assessed: Assessment[]): Promise<ChunkResult> {
+  private async writeOnce(assessed: Assessment[], sequences: readonly PartitionSequenceState[]): Promise<ChunkResult> {
     const changes = assessed.filter((a): a is Extract<Assessment, { kind: 'change' }> => a.kind === 'change');
     const { newest, superseded } = reduceToNewest(changes, (a) => a.change);
     const raw = new Map<DeadLetterRecord, RawEvent>();
@@ -77,7 +80,10 @@ export class ChunkWriter {
         raw.set(rec, d.event);
         return rec;
       });
-    if (newest.length === 0 && deadLetters.length === 0) return { applied: [], stale: [], superseded: superseded.map((a) => a.change), recordedDeadLetters: [] };
+    if (newest.length === 0 && deadLetters.length === 0) {
+      if (sequences.length > 0) await this.withClient((c) => this.o.store.recordSequences(c, sequences));
+      return { applied: [], stale: [], superseded: superseded.map((a) => a.change), recordedDeadLetters: [] };
+    }
     const fields = new Map<string, Set<string>>();
     for (const { change } of newest) {
       const f = fields.get(change.entity) ?? new Set<string>(['id']);
@@ -86,7 +92,7 @@ export class ChunkWriter {
     }
     const result = await this.withClient(async (c) => {
       for (const [entity, f] of fields) await this.o.store.prepare(c, entity, f);
-      return this.o.store.apply(c, { changes: newest.map((a) => a.change), deadLetters }, (recorded) =>
+      return this.o.store.apply(c, { changes: newest.map((a) => a.change), deadLetters, sequences }, (recorded) =>
         recorded.length === 0 ? Promise.resolve() : this.o.deadLetters.send(recorded, raw),
       );
     });

@@ -1,5 +1,5 @@
 import type { ReceivedMeta } from '../../libs/events';
-import { createLogger } from '../../libs/logger';
+import { createLogger, tapLogLines } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
 import { PartitionSequencer } from '../cdc-producer/partitionSequencer';
 import { SequenceWatch } from './sequenceWatch';
@@ -67,6 +67,48 @@ describe('sequence watch', () => {
     watch.retainOnly(new Set(['t.cand.A.person/0']));
     expect(watch.seen('t.cand.A.person', 3, 'w1')).toBe(0);
     expect(watch.seen('t.cand.A.person', 3, 'w2')).toBe(0);
+  });
+
+  it('continues from the state the partner store recorded: a number withheld across a restart or a rebalance is a gap', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('seq-test', 'error');
+    const untap = tapLogLines((l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+    const before = new SequenceWatch({ receiver: 'qdnd', provider: 'cand', agreementId: 'A', group: 'g', log, compactionLagMs: 86_400_000, now: () => NOW });
+    before.observe(event(4, 0), meta('old', 7));
+    [1, 2, 3].forEach((s, i) => before.observe(event(4, 10 + i), meta('r1', s)));
+    const state = before.state('t.cand.A.person', 4)!;
+    expect(state).toEqual({ topic: 't.cand.A.person', partition: 4, run: 'r1', seq: 3, max: 3, commitUs: NOW * 1000, offset: '12', earlier: [['old', 7]] });
+    expect(before.state('t.cand.A.person', 5)).toBeUndefined();
+
+    const after = new SequenceWatch({ receiver: 'qdnd', provider: 'cand', agreementId: 'A', group: 'g', log, compactionLagMs: 86_400_000, now: () => NOW });
+    after.restore([state]);
+    expect(after.seen('t.cand.A.person', 4, 'r1')).toBe(3);
+    expect(after.seen('t.cand.A.person', 4, 'old')).toBe(7);
+    const gapsBefore = await missing(4);
+    after.observe(event(4, 13), meta('r1', 5)); // number 4 withheld while no process held the partition
+    expect((await missing(4)) - gapsBefore).toBe(1);
+    expect(lines.at(-1)).toMatchObject({ partition: 4, run: 'r1', missingFrom: 4, missingTo: 4, offsetBefore: '12', offsetAfter: '13' });
+    expect(lines.at(-1)?.beforeTakenBy).toBeDefined();
+    // A state read later never replaces what this member has taken itself; a later stored one replaces a stored one.
+    after.restore([{ ...state, seq: 1, max: 1, offset: '99' }]);
+    expect(after.state('t.cand.A.person', 4)).toMatchObject({ seq: 5, offset: '13' });
+    const fresh = new SequenceWatch({ receiver: 'qdnd', provider: 'cand', agreementId: 'A', group: 'g', log, compactionLagMs: 86_400_000, now: () => NOW });
+    fresh.restore([state]);
+    fresh.restore([{ ...state, seq: 8, max: 8, offset: '20' }]);
+    fresh.restore([{ ...state, seq: 2, max: 2, offset: '11' }]);
+    expect(fresh.state('t.cand.A.person', 4)).toMatchObject({ seq: 8, offset: '20' });
+    // A redelivery from an earlier committed offset after the restart is no gap; a gap behind a stored event older than the lag is compaction.
+    const redelivered = new SequenceWatch({ receiver: 'qdnd', provider: 'cand', agreementId: 'A', group: 'g', log, compactionLagMs: 86_400_000, now: () => NOW });
+    redelivered.restore([state, { ...state, partition: 6, commitUs: (NOW - 2 * 86_400_000) * 1000 }]);
+    const g4 = await missing(4);
+    redelivered.observe(event(4, 11), meta('r1', 2));
+    redelivered.observe(event(4, 12), meta('r1', 3));
+    redelivered.observe(event(4, 13), meta('r1', 4));
+    redelivered.observe(event(6, 13), meta('r1', 9));
+    expect(await missing(4)).toBe(g4);
+    expect(await missing(6)).toBe(0);
+    expect(redelivered.state('t.cand.A.person', 4)).toMatchObject({ seq: 4, max: 4 });
+    untap();
   });
 
   it('is fed by the producer: numbers per partition of the key, from 1, one run per publisher', () => {

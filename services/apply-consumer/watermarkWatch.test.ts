@@ -133,6 +133,33 @@ describe('watermark watch', () => {
     expect(await gaps(5)).toBe(0);
   });
 
+  it('on a partition continued from the partner store’s record, looks for every number it does not cover, the first watermark’s too', async () => {
+    const { w, seen } = watch('C');
+    const cgaps = (): Promise<number> => sample('thahs_apply_event_gaps_total', { agreement: 'C', partition: '0' });
+    // Restored by SequenceWatch: 5 of run r1 and 2 of an earlier run were committed before the restart.
+    seen.set(`${T}/0/r1`, 5);
+    seen.set(`${T}/0/r0`, 2);
+    w.retainOnly(new Set([`${T}/0`, `${T}/1`]), new Set([`${T}/0`, `${T}/9`]));
+    const wm = (run: string, seq: number, tail: [number, string][], partition = 0) => record([{ topic: T, partition, seq, tail }], { agreement: 'C', run });
+    expect(w.receive(wm('r1', 6, [[6, 'k6']]))).toBe('accepted');
+    clock += 1000;
+    w.receive(wm('r0', 2, []));
+    clock += 1000;
+    w.receive(wm('r1', 6, [[6, 'k6']], 1)); // partition 1: not continued, its first watermark settles
+    clock += 5000;
+    w.check();
+    expect(await cgaps()).toBe(1);
+    expect(await sample('thahs_apply_event_gaps_total', { agreement: 'C', partition: '1' })).toBe(0);
+    // Once the partition is handed over and back without a record, its first watermark settles again.
+    w.retainOnly(new Set([`${T}/1`]));
+    w.retainOnly(new Set([`${T}/0`, `${T}/1`]));
+    clock += 1000;
+    w.receive(wm('r1', 9, []));
+    clock += 6000;
+    w.check();
+    expect(await cgaps()).toBe(1);
+  });
+
   it('refuses forged, replayed, stale, foreign and unlisted watermarks, which neither announce nor quiet anything', async () => {
     const { w } = watch('F');
     const f = (p: number, o: Parameters<typeof record>[1] = {}) => record([{ topic: T, partition: p, seq: 100, tail: [] }], { agreement: 'F', ...o });

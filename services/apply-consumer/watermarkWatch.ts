@@ -44,7 +44,7 @@ interface Expectation {
   topic: string;
   partition: number;
   run: string;
-  /** Numbers up to here are not looked for: already alarmed, or sent before this member held the partition. */
+  /** Numbers up to here are not looked for: already alarmed, or sent before this member held the partition and not covered by the partner store's record. */
   settled: number;
   checkpoints: Checkpoint[];
   /** Kafka key ids of the last events sent, by number, from the watermarks. */
@@ -69,9 +69,14 @@ const EXPECTATIONS_KEPT = 4096;
  * A watermark is believed only when its signature verifies with a key the agreement in force lists,
  * under its own topic and agreement, newer than the last one (a replay is refused) and not older than
  * the silence bound: the platform can neither make up a gap nor quiet the alarm. A refused one is
- * counted (thahs_apply_watermarks_total{outcome}) and changes nothing. Numbers sent before this member
- * held a partition (the first watermark it receives for it) are not looked for: the member before it
- * may have seen them.
+ * counted (thahs_apply_watermarks_total{outcome}) and changes nothing.
+ *
+ * A partition this member continues from the partner store's record of the group's committed work
+ * (`retainOnly(held, continued)`: a restart, a rebalance) is checked as if it had held it all along —
+ * what the store recorded counts as seen (SequenceWatch.restore), every other announced number is looked
+ * for. Only on a partition the store knows nothing of (the group's first event there is yet to come,
+ * or its record could not be read) are the numbers its first watermark announces not looked for: the
+ * member before may have seen them.
  */
 export class WatermarkWatch {
   private readonly topics: ReadonlySet<string>;
@@ -81,6 +86,8 @@ export class WatermarkWatch {
   private held: ReadonlySet<string> = new Set();
   /** Partitions a watermark has been received for since this member holds them. */
   private readonly announced = new Set<string>();
+  /** Held partitions whose check continues from the partner store's record: their first watermark settles nothing. */
+  private readonly continued = new Set<string>();
   private readonly expectations = new Map<string, Expectation>();
   private lastAtUs = 0;
   private lastValidMs: number;
@@ -111,9 +118,14 @@ export class WatermarkWatch {
     return 2 * this.intervalMs + this.o.allowanceMs;
   }
 
-  /** The partitions this member holds now (`topic/partition`); the others are not its to watch. */
-  retainOnly(held: ReadonlySet<string>): void {
+  /**
+   * The partitions this member holds now (`topic/partition`); the others are not its to watch. Those in
+   * `continued` (held ones) continue from the partner store's record, added to the ones known so far.
+   */
+  retainOnly(held: ReadonlySet<string>, continued: ReadonlySet<string> = new Set()): void {
     this.held = new Set(held);
+    for (const k of continued) if (held.has(k)) this.continued.add(k);
+    for (const k of this.continued) if (!held.has(k)) this.continued.delete(k);
     for (const k of this.announced) if (!held.has(k)) this.announced.delete(k);
     for (const [k, e] of this.expectations) if (!held.has(`${e.topic}/${e.partition}`)) this.expectations.delete(k);
   }
@@ -164,7 +176,7 @@ export class WatermarkWatch {
   private announce(run: string, topic: string, partition: number, seq: number, tail: readonly (readonly [number, string])[], nowMs: number): void {
     const at = `${topic}/${partition}`;
     if (!this.topics.has(topic) || !this.held.has(at)) return;
-    const first = !this.announced.has(at);
+    const first = !this.announced.has(at) && !this.continued.has(at);
     this.announced.add(at);
     const k = `${at}/${run}`;
     let e = this.expectations.get(k);

@@ -1,4 +1,5 @@
 import type { Consumer } from 'kafkajs';
+import { ensureStateSchema, PARTITION_SEQUENCE_UPSERT, partitionSequenceParams } from '../../libs/partner-store';
 import { waitFor } from '../support/waitFor';
 import { startOpsFixture, startThahs, thahs, type OpsFixture } from './support/opsFixture';
 
@@ -121,6 +122,11 @@ describe('thahs offsets', () => {
   });
 
   it('moves the offsets with --execute once the group is empty, and records it', async () => {
+    // The gap check's record of the group (partner_state.partition_sequence) is forgotten on the partitions moved; another group's stays.
+    const c = await fx.receiver.connect();
+    await ensureStateSchema(c).finally(() => c.release());
+    const state = { topic: fx.topic('person'), partition: 0, run: 'r', seq: 5, max: 5, commitUs: 0, offset: '4', earlier: [] };
+    for (const group of [fx.group, `${fx.group}-other`]) await fx.receiver.query({ ...PARTITION_SEQUENCE_UPSERT, values: partitionSequenceParams(group, fx.agreementId, [state]) });
     const r = await thahs(['offsets', 'reset', ...base(), '--to-earliest', '--execute', '--reason', 'full replay', '--operator', 'ops-test'], fx.env());
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Đã đặt lại');
@@ -132,6 +138,8 @@ describe('thahs offsets', () => {
       [fx.agreementId],
     );
     expect(done.rows).toEqual([{ who: 'ops-test', reason: 'full replay', result: 'done' }]);
+    const kept = await fx.receiver.query<{ consumer_group: string }>('SELECT consumer_group FROM partner_state.partition_sequence WHERE topic = $1', [fx.topic('person')]);
+    expect(kept.rows).toEqual([{ consumer_group: `${fx.group}-other` }]);
   });
 
   it('with --force waits for a live group to empty, then resets at once', async () => {

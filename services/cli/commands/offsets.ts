@@ -22,6 +22,7 @@ import {
   type ResetPlan,
   type ResetTarget,
 } from '../../../libs/ops';
+import { forgetPartitionSequences } from '../../../libs/partner-store';
 import { ministryArg, wholeArg } from '../cliParsers';
 
 interface Common {
@@ -204,6 +205,12 @@ export function register(program: Command): void {
           process.exitCode = 3;
           return;
         }
+        // The gap check's record of these partitions would take the events skipped on purpose for a loss.
+        await forgetPartitionSequences(
+          t.pool,
+          t.group,
+          plan.rows.filter((r) => r.effect !== 'none'),
+        );
         await recordOperatorAction(t.pool, { who, action: 'offsets.reset', agreementId: o.agreement, reason: o.reason ?? null, subject, result: 'done' });
         const after = narrowed(await groupPositions(k.admin, t.group, t.topics), o);
         process.stdout.write(`${o.json ? jsonOf({ executed: true, plan, after }) : `${planText(plan, true)}\n\n${positionsText(after)}`}\n`);
