@@ -73,6 +73,11 @@ const figures: string[] = [];
 /** The children's environment: the secure profile, the suite's Kafka principal (admin: the test's topics are outside the exchange's ACLs), the test's keys. */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, THAHS_STACK_PROFILE: 'secure', THAHS_KEYS_DIR: keysDir, THAHS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  // jest sets NODE_ENV=test, and kafkajs then uses its own test retry defaults (50 ms and up, five retries
+  // in the consumer's runner: under a second): the consumers gave up on any killed broker within 2 s and
+  // restarted, where a deployment's retries (300 ms doubling, ~9 s) outlast a partition leader's move. The
+  // processes run as a deployment does.
+  delete env.NODE_ENV;
   secureSuiteEnvironment(env);
   return env;
 }
@@ -251,8 +256,12 @@ describeLong('failures on the secure stack, under load, repeated', () => {
       );
       expect(during).toBeGreaterThan(50);
       // Two of three brokers carry the cluster: status sees Kafka up and both consumers in the group.
+      // When the killed broker was the group's coordinator, kafkajs 2.2.4 heartbeats it until its retries
+      // run out, then restarts each consumer under a new member id; the old ids cannot leave (their
+      // coordinator is gone) and stay in the group until their session ends (30 s): up to four members
+      // then, two of them leaving. Exactly two once settled is checked below.
       expect(seenDuring!.servers.kafka.up).toBe(true);
-      expect(consumerView(seenDuring!)!.members).toBe(2);
+      expect(consumerView(seenDuring!)!.members).toBeGreaterThanOrEqual(2);
       await expectExactlyOnce();
       const s = await settledStatus(2);
       expect(s.servers.kafka.up).toBe(true);
