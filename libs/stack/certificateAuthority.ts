@@ -61,15 +61,18 @@ export class CertificateAuthority {
     ]);
   }
 
+  /** Where the certificate for `name` is or will be: nothing is made (`stack status` only reads). */
+  files(name: string): ServerCertificate {
+    return { keyFile: path.join(this.dir, `${name}.key`), certFile: path.join(this.dir, `${name}.crt`), pemFile: path.join(this.dir, `${name}.pem`) };
+  }
+
   /**
    * A certificate for `name` with subject CN=`cn`, made once and again when the CA is newer than it
    * (a CA made anew after its files were removed).
    */
   server(name: string, cn: string): ServerCertificate {
     this.ensure();
-    const keyFile = path.join(this.dir, `${name}.key`);
-    const certFile = path.join(this.dir, `${name}.crt`);
-    const pemFile = path.join(this.dir, `${name}.pem`);
+    const { keyFile, certFile, pemFile } = this.files(name);
     const fresh = [keyFile, certFile, pemFile].every((f) => fs.existsSync(f)) && fs.statSync(certFile).mtimeMs >= fs.statSync(this.caFile).mtimeMs;
     if (fresh) return { keyFile, certFile, pemFile };
     const csr = path.join(this.dir, `${name}.csr`);

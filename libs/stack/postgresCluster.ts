@@ -81,13 +81,18 @@ export function pgDataRoot(stackData: string): string {
   return alt;
 }
 
+/** Where pgLogDir puts the servers' logs, making nothing (`stack status`). */
+export function pgLogDirOf(dataRoot: string, paths: { data: string; logs: string }): string {
+  return dataRoot === path.join(paths.data, 'pg') ? paths.logs : path.join(path.dirname(dataRoot), 'logs');
+}
+
 /**
  * Where the servers write their logs: the stack's logs folder, or beside the relocated data when the
  * `postgres` user cannot reach the checkout (a link in the logs folder then points to each log).
  */
 export function pgLogDir(dataRoot: string, paths: { data: string; logs: string }): string {
-  if (dataRoot === path.join(paths.data, 'pg')) return paths.logs;
-  const dir = path.join(path.dirname(dataRoot), 'logs');
+  const dir = pgLogDirOf(dataRoot, paths);
+  if (dir === paths.logs) return dir;
   fs.mkdirSync(dir, { recursive: true });
   if (asRoot) run('pg', 'chown', ['postgres:postgres', dir]);
   return dir;

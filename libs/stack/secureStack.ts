@@ -1,7 +1,9 @@
 import { Client } from 'pg';
 import { migrateExchangeSchema } from '../agreement-exchange';
 import type { AgreementState } from '../agreements';
-import { caFile, type Config, redactSecrets, securePgUrl, tlsDir } from '../config';
+import * as fs from 'fs';
+import * as path from 'path';
+import { caFile, type Config, readSecret, redactSecrets, secretFile, type SecretKind, securePgUrl, tlsDir } from '../config';
 import type { Ministry } from '../contracts/contractTypes';
 import { ensureServiceRoles, grantServiceRights, otherMinistry, prepareMinistryDatabase, SERVICE_ROLES, superuserGrantStatements, type ServiceRoleKind } from '../db-roles';
 import { ADMIN_PRINCIPAL, agreementStatesOf, allPrincipals, deriveAcls, grantsInForce, syncAcls, type AclSyncResult } from '../kafka-access';
@@ -32,15 +34,29 @@ export interface SecureMaterial {
   registrySecurity(propertiesFile: string, jdbcPassword: string): RegistrySecurity;
 }
 
-export function secureMaterial(stackDir: string): SecureMaterial {
+/** The server certificates of the secure stack: file name under tls/ and subject CN. */
+const SERVER_CERTS = { postgres: 'thahs-postgres', registry: 'thahs-registry', 'kafka-node': NODE_CN } as const;
+
+/** The role owning each cluster's database (the platform's holds the registry's storage). */
+export const PG_OWNER_ROLES = { cand: 'thahs', qdnd: 'thahs', platform: 'apicurio' } as const;
+
+/**
+ * The secure profile's CA, certificates and passwords. `up` makes what is missing; with `readOnly`
+ * (`stack status`) nothing is made or written: a missing password reads as '' and a certificate is
+ * only its paths — see missingSecureFiles for what status reports instead.
+ */
+export function secureMaterial(stackDir: string, o: { readOnly?: boolean } = {}): SecureMaterial {
   const ca = new CertificateAuthority(tlsDir(stackDir));
-  ca.ensure();
-  const postgres = ca.server('postgres', 'thahs-postgres');
-  const registry = ca.server('registry', 'thahs-registry');
-  const kafkaPasswords = Object.fromEntries(allPrincipals().map((p) => [p, ensureSecret(stackDir, 'kafka', p)]));
+  const readOnly = o.readOnly === true;
+  if (!readOnly) ca.ensure();
+  const cert = (name: keyof typeof SERVER_CERTS): ServerCertificate => (readOnly ? ca.files(name) : ca.server(name, SERVER_CERTS[name]));
+  const secret = (kind: SecretKind, name: string): string => (readOnly ? readSecret(stackDir, kind, name) : ensureSecret(stackDir, kind, name));
+  const postgres = cert('postgres');
+  const registry = cert('registry');
+  const kafkaPasswords = Object.fromEntries(allPrincipals().map((p) => [p, secret('kafka', p)]));
   return {
     caFile: caFile(stackDir),
-    kafkaNode: ca.server('kafka-node', NODE_CN),
+    kafkaNode: cert('kafka-node'),
     registry,
     postgres,
     kafkaPasswords,
@@ -48,24 +64,49 @@ export function secureMaterial(stackDir: string): SecureMaterial {
       certFile: postgres.certFile,
       keyFile: postgres.keyFile,
       caFile: caFile(stackDir),
-      superuserPassword: ensureSecret(stackDir, 'pg', `${cluster}.postgres`),
-      rolePassword: ensureSecret(stackDir, 'pg', `${cluster}.${ownerRole}`),
+      superuserPassword: secret('pg', `${cluster}.postgres`),
+      rolePassword: secret('pg', `${cluster}.${ownerRole}`),
     }),
     serviceRolePasswords: (cluster) =>
-      Object.fromEntries((Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => [k, ensureSecret(stackDir, 'pg', `${cluster}.${SERVICE_ROLES[k]}`)])) as Record<
-        ServiceRoleKind,
-        string
-      >,
+      Object.fromEntries((Object.keys(SERVICE_ROLES) as ServiceRoleKind[]).map((k) => [k, secret('pg', `${cluster}.${SERVICE_ROLES[k]}`)])) as Record<ServiceRoleKind, string>,
     registrySecurity: (propertiesFile, jdbcPassword) => ({
       certFile: registry.certFile,
       keyFile: registry.keyFile,
       caFile: caFile(stackDir),
       jdbcPassword,
-      users: REGISTRY_USERS.map((u) => ({ ...u, password: ensureSecret(stackDir, 'registry', u.name) })),
+      users: REGISTRY_USERS.map((u) => ({ ...u, password: secret('registry', u.name) })),
       adminUser: 'registry-admin',
       propertiesFile,
     }),
   };
+}
+
+/**
+ * The files of the secure stack one server needs, made by `up` (secureMaterial): the CA (its key too —
+ * without it `up` makes a new CA and every certificate anew), the server's certificate and the
+ * passwords it is started or asked with.
+ */
+function secureFilesOf(stackDir: string, server: 'cand' | 'qdnd' | 'platform' | 'kafka' | 'registry'): string[] {
+  const ca = new CertificateAuthority(tlsDir(stackDir));
+  const certOf = (name: keyof typeof SERVER_CERTS): string[] => Object.values(ca.files(name));
+  const out = [ca.caFile, path.join(ca.dir, 'ca.key')];
+  if (server === 'kafka') return [...out, ...certOf('kafka-node'), ...allPrincipals().map((p) => secretFile(stackDir, 'kafka', p))];
+  if (server === 'registry')
+    return [
+      ...out,
+      ...certOf('registry'),
+      ...REGISTRY_USERS.map((u) => secretFile(stackDir, 'registry', u.name)),
+      secretFile(stackDir, 'pg', `platform.${PG_OWNER_ROLES.platform}`),
+    ];
+  const roles = ['postgres', PG_OWNER_ROLES[server], ...(server === 'platform' ? [] : Object.values(SERVICE_ROLES))];
+  return [...out, ...certOf('postgres'), ...roles.map((r) => secretFile(stackDir, 'pg', `${server}.${r}`))];
+}
+
+/** What of secureFilesOf is not there, relative to the stack folder: what `stack status` reports as missing. */
+export function missingSecureFiles(stackDir: string, server: 'cand' | 'qdnd' | 'platform' | 'kafka' | 'registry'): string[] {
+  return secureFilesOf(stackDir, server)
+    .filter((f) => !fs.existsSync(f))
+    .map((f) => path.relative(stackDir, f));
 }
 
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {

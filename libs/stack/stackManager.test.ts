@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfig } from '../config';
+import { loadConfig, secretFile } from '../config';
+import { secureMaterial } from './secureStack';
 import { formatStatus, StackManager } from './stackManager';
 
 /** Everything under `dir`, relative: what a command left behind. */
@@ -53,5 +54,69 @@ describe('StackManager.status of a stack never brought up', () => {
     const rows = await manager('secure', dir).status();
     expect(rows.every((r) => !r.created && !r.running)).toBe(true);
     expect(tree(tmp)).toEqual(['.stack-secure', path.join('.stack-secure', 'logs')]);
+  });
+});
+
+describe('StackManager.status of a made secure stack', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-stack-status-made-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** Every entry with its size and mtime: a status that wrote, touched or removed anything changes it. */
+  function snapshot(dir: string): string[] {
+    return tree(dir).map((f) => {
+      const st = fs.lstatSync(path.join(dir, f));
+      return `${f} ${st.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`;
+    });
+  }
+
+  it('with a password removed: reports it missing on the servers that need it and writes nothing', async () => {
+    const dir = path.join(tmp, '.stack-secure');
+    // What `up` makes before any server: the CA, the certificates and every password.
+    const made = secureMaterial(dir);
+    made.pg('qdnd', 'thahs');
+    made.pg('cand', 'thahs');
+    made.pg('platform', 'apicurio');
+    made.serviceRolePasswords('cand');
+    made.serviceRolePasswords('qdnd');
+    made.registrySecurity(path.join(dir, 'config', 'registry.properties'), '');
+    for (const d of ['downloads', 'logs', 'run', 'config']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    // Clusters initialised, not running.
+    for (const c of ['cand', 'qdnd', 'platform']) {
+      fs.mkdirSync(path.join(dir, 'data', 'pg', c), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'data', 'pg', c, 'PG_VERSION'), '15\n');
+    }
+    fs.rmSync(secretFile(dir, 'pg', 'qdnd.thahs'));
+    const before = snapshot(tmp);
+    // Ports nothing listens on: the test never asks the real secure stack anything.
+    const config = loadConfig({
+      THAHS_STACK_PROFILE: 'secure',
+      THAHS_STACK_DIR: dir,
+      THAHS_CAND_PG_PORT: '1',
+      THAHS_QDND_PG_PORT: '2',
+      THAHS_PLATFORM_PG_PORT: '3',
+      THAHS_KAFKA_PORT: '4',
+      THAHS_REGISTRY_PORT: '7',
+    });
+    const manager = new StackManager(config, () => undefined);
+    const rows = await manager.status();
+    expect(fs.existsSync(secretFile(dir, 'pg', 'qdnd.thahs'))).toBe(false);
+    expect(manager.logFile('qdnd')).toBe(path.join(dir, 'logs', 'pg-qdnd.log'));
+    expect(snapshot(tmp)).toEqual(before);
+    expect(rows.map((r) => [r.name, r.created, r.running])).toEqual([
+      ['cand', true, false],
+      ['qdnd', true, false],
+      ['platform', true, false],
+      ['kafka', false, false],
+      ['registry', false, false],
+    ]);
+    const missing = Object.fromEntries(rows.map((r) => [r.name, r.missing ?? []]));
+    expect(missing).toEqual({ cand: [], qdnd: [path.join('secrets', 'pg', 'qdnd.thahs.password')], platform: [], kafka: [], registry: [] });
+    const qdnd = formatStatus(rows)
+      .split('\n')
+      .find((l) => l.startsWith('qdnd'));
+    expect(qdnd).toMatch(/missing: secrets\/pg\/qdnd\.thahs\.password/);
   });
 });

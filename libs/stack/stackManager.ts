@@ -4,11 +4,11 @@ import { Config, SECURE_KAFKA_NODES, tlsDir } from '../config';
 import type { Ministry } from '../contracts/contractTypes';
 import { KafkaBroker } from './kafkaBroker';
 import { resolveApicurio, resolveKafka, resolveKafkaTools } from './mavenResolver';
-import { PgClusterSpec, PostgresCluster, pgDataRoot, pgLogDir } from './postgresCluster';
+import { PgClusterSpec, PostgresCluster, pgDataRoot, pgLogDir, pgLogDirOf } from './postgresCluster';
 import { ensureDebianPackage, ensureToolchain, pgauditPackage, Toolchain } from './prerequisites';
 import { SchemaRegistry } from './schemaRegistry';
 import { SecureKafkaCluster } from './secureKafkaCluster';
-import { prepareSecureDatabase, secureMaterial, syncStackAcls, type SecureMaterial } from './secureStack';
+import { missingSecureFiles, PG_OWNER_ROLES, prepareSecureDatabase, secureMaterial, syncStackAcls, type SecureMaterial } from './secureStack';
 import { stackPaths, StackPaths } from './stackPaths';
 import { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions';
 
@@ -20,6 +20,11 @@ export interface ComponentStatus {
   /** Whether `up` ever made this server here (its folder, data, downloads); false: nothing was asked, nothing made. */
   created: boolean;
   running: boolean;
+  /**
+   * Files of the secure stack this server needs that are not there (relative to the stack folder):
+   * `up` would make them anew (a new password, a new CA); status only names them.
+   */
+  missing?: string[];
   endpoint: string;
   logFile: string;
 }
@@ -39,6 +44,10 @@ export class StackManager {
   readonly secure: boolean;
   private toolchain?: Toolchain;
   private material?: SecureMaterial;
+  /** What `status` reads the secure stack's files through: never makes a CA, certificate or password. */
+  private readingMaterial?: SecureMaterial;
+  /** Set while `status` builds its servers (synchronously): secrets() then reads and makes nothing. */
+  private readOnly = false;
 
   constructor(
     private readonly config: Config,
@@ -50,6 +59,10 @@ export class StackManager {
 
   /** The CA, certificates and passwords of the secure profile (made on first use, openssl installed when missing). */
   private secrets(): SecureMaterial {
+    if (!this.material && this.readOnly) {
+      this.readingMaterial ??= secureMaterial(this.config.stackDir, { readOnly: true });
+      return this.readingMaterial;
+    }
     if (!this.material) {
       ensureDebianPackage('openssl', () => fs.existsSync('/usr/bin/openssl'), this.log, 'the secure profile makes its CA and certificates with it');
       this.material = secureMaterial(this.config.stackDir);
@@ -70,16 +83,26 @@ export class StackManager {
 
   /** The ministry clusters audit reads of partner data (Art. 5.4); the platform cluster holds none. */
   clusters(pgBin = this.tools().pgBin): Record<'cand' | 'qdnd' | 'platform', PostgresCluster> {
-    const root = pgDataRoot(this.paths.data);
-    const logs = pgLogDir(root, this.paths);
+    // Read-only (status): the data folder as it is — pgDataRoot would make, chown or relocate it.
+    const root = this.readOnly ? fs.realpathSync(path.join(this.paths.data, 'pg')) : pgDataRoot(this.paths.data);
+    const logs = this.readOnly ? pgLogDirOf(root, this.paths) : pgLogDir(root, this.paths);
     const host = this.config.pgHost;
     const audit = { pgaudit: pgauditPackage(pgBin).installed() };
-    const cluster = (spec: PgClusterSpec): PostgresCluster => new PostgresCluster(spec, pgBin, root, logs, this.paths.logs, (l) => this.log(`${spec.name}: ${l}`));
+    // Read-only: no links to relocated logs are made in the stack's logs folder.
+    const cluster = (spec: PgClusterSpec): PostgresCluster =>
+      new PostgresCluster(spec, pgBin, root, logs, this.readOnly ? logs : this.paths.logs, (l) => this.log(`${spec.name}: ${l}`));
     const security = (name: 'cand' | 'qdnd' | 'platform', role: string) => (this.secure ? { security: this.secrets().pg(name, role) } : {});
     return {
-      cand: cluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: 'thahs', audit, ...security('cand', 'thahs') }),
-      qdnd: cluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: 'thahs', audit, ...security('qdnd', 'thahs') }),
-      platform: cluster({ name: 'platform', port: this.config.platformPgPort, host, database: 'registry', role: 'apicurio', ...security('platform', 'apicurio') }),
+      cand: cluster({ name: 'cand', port: this.config.candPgPort, host, database: 'thahs', role: PG_OWNER_ROLES.cand, audit, ...security('cand', PG_OWNER_ROLES.cand) }),
+      qdnd: cluster({ name: 'qdnd', port: this.config.qdndPgPort, host, database: 'thahs', role: PG_OWNER_ROLES.qdnd, audit, ...security('qdnd', PG_OWNER_ROLES.qdnd) }),
+      platform: cluster({
+        name: 'platform',
+        port: this.config.platformPgPort,
+        host,
+        database: 'registry',
+        role: PG_OWNER_ROLES.platform,
+        ...security('platform', PG_OWNER_ROLES.platform),
+      }),
     };
   }
 
@@ -229,24 +252,36 @@ export class StackManager {
 
   /**
    * Read-only: a stack (or a server) `up` never made is reported "not created" — status makes no
-   * folder, CA, password or download (a status of the secure profile once made all of them).
+   * folder, CA, password or download (a status of the secure profile once made all of them). On a made
+   * secure stack the CA, certificates and passwords are only read: one that is missing is named in the
+   * server's `missing`, not made (`up` makes it).
    */
   async status(): Promise<ComponentStatus[]> {
     if (!this.created()) return COMPONENTS.map((name) => this.notCreated(name));
-    const pg = this.clusters();
+    // The servers are built synchronously while readOnly holds, so no other call sees the flag.
+    this.readOnly = true;
+    let pg: Record<'cand' | 'qdnd' | 'platform', PostgresCluster> | undefined;
+    let kafka: KafkaBroker | SecureKafkaCluster | undefined;
+    let registry: SchemaRegistry | undefined;
+    try {
+      if (fs.existsSync(path.join(this.paths.data, 'pg'))) pg = this.clusters();
+      if (this.downloaded('kafka')) kafka = this.kafka();
+      if (this.downloaded('registry')) registry = this.registry();
+    } finally {
+      this.readOnly = false;
+    }
+    const missing = (name: ComponentName): { missing?: string[] } => (this.secure ? { missing: missingSecureFiles(this.config.stackDir, name) } : {});
     const out: ComponentStatus[] = [];
     for (const name of ['cand', 'qdnd', 'platform'] as const) {
-      const c = pg[name];
-      out.push({ name, created: c.initialised(), running: await c.running(), endpoint: c.url, logFile: c.currentLogFile() });
+      const c = pg?.[name];
+      if (c) out.push({ name, created: c.initialised(), running: await c.running(), ...missing(name), endpoint: c.url, logFile: c.currentLogFile() });
+      else out.push(this.notCreated(name));
     }
-    if (this.downloaded('kafka')) {
-      const kafka = this.kafka();
-      out.push({ name: 'kafka', created: true, running: await kafka.answers(), endpoint: kafka.bootstrap, logFile: kafka.logFile });
-    } else out.push(this.notCreated('kafka'));
-    if (this.downloaded('registry')) {
-      const registry = this.registry();
-      out.push({ name: 'registry', created: true, running: await registry.answers(), endpoint: registry.ccompatUrl, logFile: registry.logFile });
-    } else out.push(this.notCreated('registry'));
+    if (kafka) out.push({ name: 'kafka', created: true, running: await kafka.answers(), ...missing('kafka'), endpoint: kafka.bootstrap, logFile: kafka.logFile });
+    else out.push(this.notCreated('kafka'));
+    if (registry)
+      out.push({ name: 'registry', created: true, running: await registry.answers(), ...missing('registry'), endpoint: registry.ccompatUrl, logFile: registry.logFile });
+    else out.push(this.notCreated('registry'));
     return out;
   }
 
@@ -254,14 +289,20 @@ export class StackManager {
     if (component === 'kafka') return path.join(this.paths.logs, this.secure ? 'kafka-1.log' : 'kafka.log');
     if (component === 'registry') return path.join(this.paths.logs, 'registry.log');
     // Where `up` will put it: asking the clusters would make the folder and, in the secure profile, the CA and passwords.
-    if (!this.created()) return path.join(this.paths.logs, `pg-${component}.log`);
-    // No toolchain check for reading a log: the binaries' folder does not matter here.
-    return this.clusters(this.toolchain?.pgBin ?? '')[component].currentLogFile();
+    if (!this.created() || !fs.existsSync(path.join(this.paths.data, 'pg'))) return path.join(this.paths.logs, `pg-${component}.log`);
+    // No toolchain check for reading a log: the binaries' folder does not matter here. Read-only, as status.
+    this.readOnly = true;
+    try {
+      return this.clusters(this.toolchain?.pgBin ?? '')[component].currentLogFile();
+    } finally {
+      this.readOnly = false;
+    }
   }
 }
 
 export function formatStatus(rows: ComponentStatus[]): string {
   const w = Math.max(...rows.map((r) => r.endpoint.length));
   const state = (r: ComponentStatus): string => (r.running ? 'up' : r.created ? 'down' : 'not created');
-  return rows.map((r) => `${r.name.padEnd(9)} ${state(r).padEnd(11)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}`).join('\n');
+  const missing = (r: ComponentStatus): string => (r.missing?.length ? `  missing: ${r.missing.join(', ')} (stack up makes them anew)` : '');
+  return rows.map((r) => `${r.name.padEnd(9)} ${state(r).padEnd(11)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}${missing(r)}`).join('\n');
 }
