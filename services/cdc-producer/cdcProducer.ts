@@ -27,6 +27,7 @@ import { RouteProvisioner } from './routeProvisioner';
 import { planTransitions } from './scopeTransitions';
 import { SnapshotCoordinator } from './snapshotCoordinator';
 import { SenderThread } from './senderThread';
+import { SerialQueries } from './serialQueries';
 import { SlotMonitor } from './slotMonitor';
 import { StreamingSource } from './streamingSource';
 import { readRelation } from './tableRelation';
@@ -97,6 +98,8 @@ export class CdcProducer implements PipelineService {
   private readonly publication: string;
   private readonly prefix: string;
   private db?: Client;
+  /** Every statement on `db` goes through this: the stream, the slot monitor's timers and the snapshots share it. */
+  private control?: SerialQueries;
   private state?: ProducerState;
   private tables?: TableStates;
   private source?: StreamingSource;
@@ -209,10 +212,12 @@ export class CdcProducer implements PipelineService {
     // A lost connection emits 'error'; unheard, it would end the process.
     db.on('error', (err) => this.fail(err, 'control connection'));
     await db.connect();
-    await this.db.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
-    const encoding = (await this.db.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0].server_encoding;
+    const control = new SerialQueries(db);
+    this.control = control;
+    await control.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    const encoding = (await control.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0].server_encoding;
     if (encoding !== 'UTF8') throw new SourceDatabaseError(ministry, `its encoding is ${encoding}; exchanged text is UTF-8 and is copied from the WAL as it is`);
-    const state = new ProducerState(this.db);
+    const state = new ProducerState(control);
     this.state = state;
     await state.ensure();
     const entities = this.entities();
@@ -227,10 +232,10 @@ export class CdcProducer implements PipelineService {
 
     // REPLICA IDENTITY FULL: an update then carries the old row, whose values stand in for unchanged
     // TOAST columns and tell whether the row was inside an agreement's filter before.
-    for (const e of entities) await this.db.query(`ALTER TABLE "${this.schema}"."${e}" REPLICA IDENTITY FULL`);
+    for (const e of entities) await control.query(`ALTER TABLE "${this.schema}"."${e}" REPLICA IDENTITY FULL`);
     // TRUNCATE is not published: it carries no keys. Reconciliation reports what it would leave behind.
     await ensurePublication(
-      this.db,
+      control,
       this.publication,
       entities.map((table) => ({ schema: this.schema, table })),
       ['insert', 'update', 'delete'],
@@ -266,7 +271,7 @@ export class CdcProducer implements PipelineService {
       pgUrl: this.o.pgUrl,
       name: this.name,
       schema: this.schema,
-      db: this.db,
+      db: control,
       state,
       tables,
       floors: this.floors,
@@ -291,7 +296,7 @@ export class CdcProducer implements PipelineService {
 
     // Start-up drift check: every contract field must exist in its table with a mappable type.
     for (const t of tables.all()) {
-      const rel = await readRelation(this.db, this.schema, t.entity);
+      const rel = await readRelation(control, this.schema, t.entity);
       if (!rel) {
         await sink.stopTable(t, new ContractDriftError(ministry, t.entity, '*', 'the table does not exist'));
         continue;
@@ -325,7 +330,7 @@ export class CdcProducer implements PipelineService {
     this.monitor = new SlotMonitor({
       ministry,
       slot: this.slot,
-      db: this.db,
+      db: control,
       log,
       heartbeatMs: this.o.heartbeatMs,
       queued: () => this.source?.queued() ?? 0,
@@ -363,10 +368,10 @@ export class CdcProducer implements PipelineService {
    * slot made afresh is handled as a lost one (below).
    */
   private async dropSlotIfWalLost(): Promise<void> {
-    const r = await this.db!.query<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [this.slot]);
+    const r = await this.control!.query<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [this.slot]);
     if (r.rows[0]?.wal_status !== 'lost') return;
     this.o.log.error('replication slot WAL lost (max_slot_wal_keep_size): the slot is dropped and made again', { ministry: this.o.ministry, slot: this.slot });
-    await this.db!.query('SELECT pg_drop_replication_slot($1)', [this.slot]);
+    await this.control!.query('SELECT pg_drop_replication_slot($1)', [this.slot]);
   }
 
   /**
@@ -432,6 +437,7 @@ export class CdcProducer implements PipelineService {
     this.sender = undefined;
     await this.db?.end().catch(() => undefined);
     this.db = undefined;
+    this.control = undefined;
     this.pipeline = undefined;
   }
 

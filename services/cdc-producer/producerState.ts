@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import type { SqlRunner } from '../../libs/pgoutput';
 import { REPUBLISH_DDL } from '../../libs/republish';
 import type { PublishedScope } from './scopeTransitions';
 
@@ -98,7 +98,8 @@ export interface PendingRepublish {
 }
 
 export class ProducerState {
-  constructor(private readonly db: ClientBase) {}
+  /** The producer's shared control connection (SerialQueries), or a client of its own (the resnapshot command). */
+  constructor(private readonly db: SqlRunner) {}
 
   async ensure(): Promise<void> {
     await this.db.query(PRODUCER_STATE_DDL);

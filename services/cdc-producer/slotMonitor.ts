@@ -1,14 +1,13 @@
-import type { Client } from 'pg';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import type { Logger } from '../../libs/logger';
-import { emitHeartbeat } from '../../libs/pgoutput';
+import { emitHeartbeat, type SqlRunner } from '../../libs/pgoutput';
 import { cdcMetrics } from './cdcMetrics';
 
 export interface SlotMonitorOptions {
   ministry: Ministry;
   slot: string;
-  /** The producer's control connection to the source database. */
-  db: Client;
+  /** The producer's control connection to the source database (shared: its statements one at a time, SerialQueries). */
+  db: SqlRunner;
   log: Logger;
   heartbeatMs?: number;
   monitorMs?: number;

@@ -1,7 +1,7 @@
-import type { Client } from 'pg';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { formatLsn } from '../../libs/events';
 import type { Logger } from '../../libs/logger';
+import type { SqlRunner } from '../../libs/pgoutput';
 import type { AgreementPlan, PublicationPlan, RouteRules } from './agreementPlan';
 import { ContractDriftError } from './cdcErrors';
 import { cdcMetrics } from './cdcMetrics';
@@ -23,7 +23,7 @@ export interface SnapshotCoordinatorOptions {
   /** Schema of the ministry's own exchanged tables. */
   schema: string;
   /** The producer's control connection (reads table definitions). */
-  db: Client;
+  db: SqlRunner;
   state: ProducerState;
   tables: TableStates;
   floors: RouteFloors;

@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { Relation, ReplicaIdentity } from '../../libs/pgoutput';
+import { Relation, ReplicaIdentity, type SqlRunner } from '../../libs/pgoutput';
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
 
@@ -7,7 +6,7 @@ const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', 
  * The table as the catalogue describes it, in the shape of a pgoutput Relation message, so the start-up
  * drift check and the snapshot use the same contract binding as the stream.
  */
-export async function readRelation(db: Client, schema: string, table: string): Promise<Relation | undefined> {
+export async function readRelation(db: SqlRunner, schema: string, table: string): Promise<Relation | undefined> {
   const rel = await db.query<{ oid: number; relreplident: string }>(
     `SELECT c.oid, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
     [schema, table],
