@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { type AgreementDocument } from '../../libs/agreements';
@@ -13,15 +13,15 @@ import { metricsRegistry } from '../../libs/metrics';
 import { parsePrometheusText, sumSamples } from '../../libs/ops/prometheusText';
 import { PARTITION_SEQUENCE_UPSERT, partitionSequenceParams } from '../../libs/partner-store';
 import { metricAlarms } from '../../libs/status';
-import { PublicKeyRing, signBatch, SigningKey } from '../../libs/signing';
+import { signBatch } from '../../libs/signing';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
-import { encodeRecord, sampleRecord, signEvents, type TestEvent } from '../../services/apply-consumer/__fixtures__/signedEvents';
+import { encodeRecord, personUpdateMeta, sampleRecord, signEvents, suiteSigningKey, type TestEvent } from '../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import type { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { ConsumerFixture } from '../support/consumerFixture';
 import { testProducer } from '../support/producerFixture';
-import { exampleAgreement } from '../support/testAgreements';
+import { militaryPersonsSignedBy } from '../support/testAgreements';
 import { waitFor } from '../support/waitFor';
 
 /**
@@ -42,10 +42,7 @@ const FIRST = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00
 const INTERVAL_MS = 500;
 const ALLOWANCE_MS = 2000;
 
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const key: SigningKey = { keyId: 'cand-c10-gaprestart', privateKey, publicKey };
-const ring = new PublicKeyRing();
-ring.add(key.keyId, key.publicKey);
+const { key, ring } = suiteSigningKey('cand-c10-gaprestart');
 
 type Line = Record<string, unknown>;
 
@@ -86,18 +83,7 @@ describe('a gap spanning a consumer restart or a rebalance is alarmed (issue 14,
       parts.map((p, i) => ({
         topic: topic(),
         ...p.enc,
-        meta: {
-          op: 'u' as const,
-          position: { lsn: parseLsn('FFFF/0'), index: i },
-          xid: 1,
-          commitTs: Date.now() * 1000,
-          ministry: 'cand',
-          entity: 'person',
-          agreementId: doc.id,
-          agreementVersion: 1,
-          sourceEpoch: '1',
-          sequence: { run: name, seq: i + 1 },
-        },
+        meta: personUpdateMeta(doc.id, { lsn: parseLsn('FFFF/0'), index: i }, { sequence: { run: name, seq: i + 1 } }),
       })),
       key,
     );
@@ -124,13 +110,7 @@ describe('a gap spanning a consumer restart or a rebalance is alarmed (issue 14,
   const missingLine = (prefixText: string, name: string): Line | undefined => lines.find((l) => String(l.message).startsWith(prefixText) && l.run === name);
 
   beforeAll(async () => {
-    const base = exampleAgreement('cand-to-qdnd');
-    doc = {
-      ...base,
-      id: `TTDL-G-${prefix}`,
-      data: { entities: [{ entity: 'person', fields, filter: { field: 'is_military', op: 'eq', value: true } }] },
-      security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [key.keyId] } : k)) },
-    };
+    doc = militaryPersonsSignedBy(`TTDL-G-${prefix}`, fields, key.keyId);
     policy = new AgreementPolicy(new AgreementHistory(doc).confirm(doc, FIRST), 'qdnd', contracts);
     fx = await ConsumerFixture.create({ source: 'gapsrc', receiver: 'gapdst' });
     fx.onClose(() => producer?.stop());

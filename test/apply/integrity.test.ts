@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { type AgreementDocument } from '../../libs/agreements';
@@ -12,15 +12,14 @@ import { createLogger } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
 import { parsePrometheusText, sumSamples } from '../../libs/ops/prometheusText';
 import { metricAlarms } from '../../libs/status';
-import { PublicKeyRing, SigningKey } from '../../libs/signing';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
-import { encodeRecord, sampleRecord, signEvents } from '../../services/apply-consumer/__fixtures__/signedEvents';
+import { encodeRecord, sampleRecord, signEvents, suiteSigningKey } from '../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { ConsumerFixture } from '../support/consumerFixture';
 import { testProducer } from '../support/producerFixture';
-import { exampleAgreement } from '../support/testAgreements';
+import { militaryPersonsSignedBy } from '../support/testAgreements';
 import { waitFor } from '../support/waitFor';
 
 /**
@@ -42,10 +41,7 @@ const kafka = new Kafka({ clientId: 'integrity-test', brokers: config.kafkaBroke
 const RESTORED_EPOCH = '7000000000000000042';
 const FIRST = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00.000Z', confirm: '2025-06-03T00:00:00.000Z' };
 
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const key: SigningKey = { keyId: 'cand-c10-integrity', privateKey, publicKey };
-const ring = new PublicKeyRing();
-ring.add(key.keyId, key.publicKey);
+const { key, ring } = suiteSigningKey('cand-c10-integrity');
 
 describe('dropped events and source epochs', () => {
   let fx: ConsumerFixture;
@@ -110,13 +106,7 @@ describe('dropped events and source epochs', () => {
   const publish = async (id: string, name: string, sourceEpoch: string, lsn: string): Promise<void> => send(signEvents([await change(id, name, sourceEpoch, lsn)], key));
 
   beforeAll(async () => {
-    const base = exampleAgreement('cand-to-qdnd');
-    doc = {
-      ...base,
-      id: `TTDL-I-${prefix}`,
-      data: { entities: [{ entity: 'person', fields, filter: { field: 'is_military', op: 'eq', value: true } }] },
-      security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [key.keyId] } : k)) },
-    };
+    doc = militaryPersonsSignedBy(`TTDL-I-${prefix}`, fields, key.keyId);
     const policy = new AgreementPolicy(new AgreementHistory(doc).confirm(doc, FIRST), 'qdnd', contracts);
     fx = await ConsumerFixture.create({ source: 'integsrc', receiver: 'integdst' });
     fx.onClose(() => producer?.stop());

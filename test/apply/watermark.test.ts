@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { type AgreementDocument } from '../../libs/agreements';
@@ -12,15 +12,15 @@ import { createLogger, tapLogLines } from '../../libs/logger';
 import { metricsRegistry } from '../../libs/metrics';
 import { parsePrometheusText, sumSamples } from '../../libs/ops/prometheusText';
 import { metricAlarms } from '../../libs/status';
-import { PublicKeyRing, signBatch, SigningKey } from '../../libs/signing';
+import { signBatch } from '../../libs/signing';
 import { AgreementHistory } from '../../services/apply-consumer/__fixtures__/agreementHistory';
-import { encodeRecord, sampleRecord, signEvents } from '../../services/apply-consumer/__fixtures__/signedEvents';
+import { encodeRecord, personUpdateMeta, sampleRecord, signEvents, suiteSigningKey } from '../../services/apply-consumer/__fixtures__/signedEvents';
 import { AgreementPolicy } from '../../services/apply-consumer/agreementPolicy';
 import { ApplyConsumer } from '../../services/apply-consumer/applyConsumer';
 import type { CdcProducer } from '../../services/cdc-producer/cdcProducer';
 import { testProducer } from '../support/producerFixture';
 import { ConsumerFixture } from '../support/consumerFixture';
-import { exampleAgreement } from '../support/testAgreements';
+import { militaryPersonsSignedBy } from '../support/testAgreements';
 import { waitFor } from '../support/waitFor';
 
 /**
@@ -41,10 +41,7 @@ const FIRST = { draft: '2025-06-01T00:00:00.000Z', propose: '2025-06-02T00:00:00
 const INTERVAL_MS = 500;
 const ALLOWANCE_MS = 2000;
 
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const key: SigningKey = { keyId: 'cand-c10-watermark', privateKey, publicKey };
-const ring = new PublicKeyRing();
-ring.add(key.keyId, key.publicKey);
+const { key, ring } = suiteSigningKey('cand-c10-watermark');
 
 describe('signed watermarks bound the time to notice withheld events (issue 14, defect 6)', () => {
   let fx: ConsumerFixture;
@@ -97,13 +94,7 @@ describe('signed watermarks bound the time to notice withheld events (issue 14, 
   };
 
   beforeAll(async () => {
-    const base = exampleAgreement('cand-to-qdnd');
-    doc = {
-      ...base,
-      id: `TTDL-W-${prefix}`,
-      data: { entities: [{ entity: 'person', fields, filter: { field: 'is_military', op: 'eq', value: true } }] },
-      security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [key.keyId] } : k)) },
-    };
+    doc = militaryPersonsSignedBy(`TTDL-W-${prefix}`, fields, key.keyId);
     const policy = new AgreementPolicy(new AgreementHistory(doc).confirm(doc, FIRST), 'qdnd', contracts);
     fx = await ConsumerFixture.create({ source: 'wmsrc', receiver: 'wmdst' });
     fx.onClose(() => producer?.stop());
@@ -166,18 +157,7 @@ describe('signed watermarks bound the time to notice withheld events (issue 14, 
         keys.map(async (id, i) => ({
           topic: topic(),
           ...(await encode(id, `Cuối ${i + 1}`)),
-          meta: {
-            op: 'u' as const,
-            position: { lsn: parseLsn('FFFF/0'), index: i },
-            xid: 1,
-            commitTs: Date.now() * 1000,
-            ministry: 'cand',
-            entity: 'person',
-            agreementId: doc.id,
-            agreementVersion: 1,
-            sourceEpoch: '1',
-            sequence: { run, seq: i + 1 },
-          },
+          meta: personUpdateMeta(doc.id, { lsn: parseLsn('FFFF/0'), index: i }, { sequence: { run, seq: i + 1 } }),
         })),
       ),
       key,

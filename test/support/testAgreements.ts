@@ -59,3 +59,14 @@ export class AgreementFeed {
 
   readonly source = async (): Promise<readonly AgreementState[]> => this.current;
 }
+
+/** The cand → qdnd example agreement sharing `fields` of military persons, signed by the provider with `keyId` alone (a key the suite made). */
+export function militaryPersonsSignedBy(id: string, fields: readonly string[], keyId: string): AgreementDocument {
+  const base = exampleAgreement('cand-to-qdnd');
+  return {
+    ...base,
+    id,
+    data: { entities: [{ entity: 'person', fields: [...fields], filter: { field: 'is_military', op: 'eq', value: true } }] },
+    security: { ...base.security, keys: base.security.keys.map((k) => (k.party === base.parties.provider.id ? { ...k, keyIds: [keyId] } : k)) },
+  };
+}

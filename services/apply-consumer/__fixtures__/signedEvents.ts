@@ -4,7 +4,8 @@ import { createAvroType } from '../../../libs/contracts/avroType';
 import type { EntityContract } from '../../../libs/contracts/contractTypes';
 import { projectValueSchema } from '../../../libs/contracts/projectedContract';
 import { encodeEnvelope, encodeMeta, EventMeta, H } from '../../../libs/events';
-import { eventDigest, signBatch, SigningKey } from '../../../libs/signing';
+import { generateKeyPairSync } from 'crypto';
+import { eventDigest, PublicKeyRing, signBatch, SigningKey } from '../../../libs/signing';
 
 /** A record valid for a contract: nullable fields null, the others a plain value of their kind. */
 export function sampleRecord(contract: EntityContract, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -77,4 +78,17 @@ export function encodeRecord(
       ? null
       : wire(valueSchemaId, createAvroType(projected).toBuffer(Object.fromEntries((projected.fields as { name: string }[]).map((f) => [f.name, record[f.name] ?? null]))));
   return { key, value };
+}
+
+/** A provider signing key made for one suite, and the ring that trusts it. */
+export function suiteSigningKey(keyId: string): { key: SigningKey; ring: PublicKeyRing } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const ring = new PublicKeyRing();
+  ring.add(keyId, publicKey);
+  return { key: { keyId, privateKey, publicKey }, ring };
+}
+
+/** The meta of a cand person update under `agreementId` version 1, source epoch '1' (what the suites' hand-made events carry unless they say otherwise). */
+export function personUpdateMeta(agreementId: string, position: EventMeta['position'], over: Partial<EventMeta> = {}): EventMeta {
+  return { op: 'u', position, xid: 1, commitTs: Date.now() * 1000, ministry: 'cand', entity: 'person', agreementId, agreementVersion: 1, sourceEpoch: '1', ...over };
 }
