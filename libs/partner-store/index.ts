@@ -5,6 +5,7 @@
  * replayed or redelivered event never moves a row backwards.
  */
 export { PartnerStore } from './partnerStore';
+export { APPLY_SESSION_OPTIONS, withApplySessionOptions } from './applySession';
 export type { PartnerStoreOptions } from './partnerStore';
 export type { DeadLetterRecord, StoreBatch, StoreChange, StoreIdentity, StoreResult, StoreValue, StoredHeaderValue } from './storeTypes';
 export { PartnerStoreError } from './partnerStoreError';

@@ -9,7 +9,7 @@ import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFet
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
-import { checkPartnerSchema, loadPartitionSequences, PartnerStore } from '../../libs/partner-store';
+import { checkPartnerSchema, loadPartitionSequences, PartnerStore, withApplySessionOptions } from '../../libs/partner-store';
 import { EventVerifier, PublicKeyRing, SigningKey } from '../../libs/signing';
 import { PipelineService } from '../supervisor/pipelineService';
 import { ApplyAccounting, type ApplyStats } from './applyAccounting';
@@ -296,7 +296,7 @@ export class ApplyConsumer implements PipelineService {
     }
     // The access-audit collector recognises the consumer's guarded writes (which read the rows they
     // replace) by this name and the role (THAHS_ACCESS_AUDIT_OWN_SESSIONS).
-    const pool = new Pool({ connectionString: this.o.pgUrl, max: this.s.concurrency + 1, application_name: `thahs-${this.name}` });
+    const pool = new Pool({ connectionString: withApplySessionOptions(this.o.pgUrl), max: this.s.concurrency + 1, application_name: `thahs-${this.name}` });
     this.pool = pool;
     pool.on('error', (err) => log.warn('idle database connection failed', { group: this.groupId, error: err.message }));
     const c = await pool.connect();

@@ -5,7 +5,7 @@ import { applyGroupId, dlqTopic } from '../../libs/contracts/agreementTopics';
 import { createKafka, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { DeadLetterRecordFull, ReplayRange } from '../../libs/ops';
-import { checkPartnerSchema, PartnerPurger, PartnerStore, quoteIdent, TOMBSTONE_TABLE, type StoredHeaderValue } from '../../libs/partner-store';
+import { checkPartnerSchema, PartnerPurger, PartnerStore, quoteIdent, TOMBSTONE_TABLE, withApplySessionOptions, type StoredHeaderValue } from '../../libs/partner-store';
 import { EventVerifier } from '../../libs/signing';
 import type { ApplyConsumerOptions } from './applyConsumer';
 import { ChunkWriter, type ChunkResult } from './chunkWriter';
@@ -117,7 +117,7 @@ export class Replayer {
   async open(): Promise<void> {
     installFetchFastPath();
     this.pool = new Pool({
-      connectionString: this.o.pgUrl,
+      connectionString: withApplySessionOptions(this.o.pgUrl),
       max: (this.o.partitionsConcurrently ?? 2) + 1,
       application_name: `thahs-replay-${this.o.agreementId}-${this.o.receiver}`,
     });
