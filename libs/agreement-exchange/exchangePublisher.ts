@@ -1,4 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { checkedProducer } from '../kafka';
 import { canonicalJson, type AgreementEvent } from '../agreements';
 import { PublishFailedError } from './exchangeErrors';
 import type { ExchangeTopics } from './exchangeTopics';
@@ -23,7 +24,8 @@ export class ExchangePublisher {
 
   async connect(): Promise<void> {
     if (this.producer) return;
-    const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    // One message per send cannot lose a partition to kafkajs's retry today; checked all the same, so a batched send later cannot either.
+    const p = checkedProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await p.connect();
     this.producer = p;
   }

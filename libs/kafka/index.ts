@@ -10,3 +10,5 @@ export type { PartitionOffsets } from './topicOffsets';
 export { readTopicWindow } from './topicWindow';
 export type { ReceivedMessage, WindowOptions } from './topicWindow';
 export { assertPinnedKafkajs, installFetchFastPath, installProducerFastPath, KAFKAJS_PINNED_VERSION, KafkajsFastPathError } from './kafkajsFastPath';
+export { checkedProducer } from './checkedProducer';
+export { UnacknowledgedPartitionsError } from './sentPartitions';

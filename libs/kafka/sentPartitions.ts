@@ -11,7 +11,8 @@ import type { ICustomPartitioner, RecordMetadata } from 'kafkajs';
  * the secure stack, one broker of three killed -9 under load lost two events this way (failures test,
  * 2026-12-03: numbers 7-8 of a partition never on the topic, the replication slot already past them).
  *
- * One request at a time: `begin` forgets the partitions of the request before.
+ * One request at a time: `begin` forgets the partitions of the request before. Producers whose sends
+ * overlap check each call on its own instead (checkedProducer.ts).
  */
 export class SentPartitions {
   private readonly targeted = new Map<string, Set<number>>();

@@ -5,7 +5,7 @@ import { agreementTopic, applyGroupId, DEFAULT_TOPIC_PREFIX, dlqTopic } from '..
 import type { ContractRegistry } from '../../libs/contracts/contractRegistry';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { protectFields } from '../../libs/contracts/protectedFields';
-import { createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
+import { checkedProducer, createKafka, ensureTopics, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { assertDatabaseMinistry } from '../../libs/model/migrate';
@@ -318,7 +318,8 @@ export class ApplyConsumer implements PipelineService {
     await this.readTopics();
     // The dead letters of a chunk go in requests sized to this limit (DeadLetterSender).
     await ensureTopics(kafka, [{ topic: this.dlqTopic, partitions: this.s.dlqPartitions, cleanup: 'delete', maxMessageBytes: EXCHANGE_TOPIC_MAX_MESSAGE_BYTES }]);
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Dead letters go in multi-partition requests, which kafkajs can acknowledge without a partition (checkedProducer).
+    this.producer = checkedProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
     this.writer = new ChunkWriter({
       pool: () => this.pool!,

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { applyGroupId, dlqTopic } from '../../libs/contracts/agreementTopics';
-import { createKafka, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
+import { checkedProducer, createKafka, EXCHANGE_TOPIC_MAX_MESSAGE_BYTES, installFetchFastPath } from '../../libs/kafka';
 import type { ReceivedMessage } from '../../libs/kafka';
 import type { DeadLetterRecordFull, ReplayRange } from '../../libs/ops';
 import { checkPartnerSchema, PartnerPurger, PartnerStore, quoteIdent, TOMBSTONE_TABLE, withApplySessionOptions, type StoredHeaderValue } from '../../libs/partner-store';
@@ -129,7 +129,8 @@ export class Replayer {
       c.release();
     }
     this.kafka = createKafka(`thahs-replay-${this.o.agreementId}`, this.o.kafkaBrokers, this.o.log);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Dead letters go in multi-partition requests, which kafkajs can acknowledge without a partition (checkedProducer).
+    this.producer = checkedProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
     const dlq = dlqTopic(this.o.topicPrefix, this.o.receiver, this.o.agreementId);
     this.writer = new ChunkWriter({

@@ -2,7 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { partyKeyIds } from '../../libs/agreements';
 import type { Ministry } from '../../libs/contracts/contractTypes';
 import { encodeWatermark, encodeWatermarkProof, WATERMARK_HEADER, watermarkDigest, watermarkTopic, type Watermark, type WatermarkPartition } from '../../libs/events';
-import { ensureTopics } from '../../libs/kafka';
+import { checkedProducer, ensureTopics } from '../../libs/kafka';
 import type { Logger } from '../../libs/logger';
 import { signBatch, type SigningKey } from '../../libs/signing';
 import type { AckedSequence } from './ackedSequence';
@@ -108,7 +108,8 @@ export class WatermarkEmitter {
         for (const t of fresh) this.provisioned.add(t);
       }
       if (!this.producer) {
-        const p = this.o.kafka.producer({ allowAutoTopicCreation: false });
+        // One request carries every agreement's watermark: kafkajs could drop one of them unnoticed (checkedProducer).
+        const p = checkedProducer(this.o.kafka, { allowAutoTopicCreation: false });
         await p.connect();
         this.producer = p;
       }
