@@ -12,6 +12,7 @@ export interface Toolchain {
 }
 
 interface Requirement {
+  tool: keyof Toolchain;
   name: string;
   debianPackage: string;
   find(): string | undefined;
@@ -46,6 +47,7 @@ export function findPgBin(): string | undefined {
 
 const requirements: Requirement[] = [
   {
+    tool: 'java',
     name: `Java ${MIN_JAVA_MAJOR}+`,
     debianPackage: 'openjdk-17-jre-headless',
     find: () => {
@@ -53,16 +55,35 @@ const requirements: Requirement[] = [
       return java && (javaMajor(java) ?? 0) >= MIN_JAVA_MAJOR ? java : undefined;
     },
   },
-  { name: 'Apache Maven', debianPackage: 'maven', find: () => onPath('mvn') },
-  { name: 'PostgreSQL 15+ server', debianPackage: 'postgresql', find: findPgBin },
+  { tool: 'mvn', name: 'Apache Maven', debianPackage: 'maven', find: () => onPath('mvn') },
+  { tool: 'pgBin', name: 'PostgreSQL 15+ server', debianPackage: 'postgresql', find: findPgBin },
 ];
+
+/** A tool the stack needs that is not installed, and the Debian package ensureToolchain installs it from. */
+export interface MissingTool {
+  tool: keyof Toolchain;
+  name: string;
+  debianPackage: string;
+}
+
+/** Java, Maven and the PostgreSQL server binaries as they are installed now; installs nothing (what `stack status` reads). */
+export function findToolchain(): { found: Partial<Toolchain>; missing: MissingTool[] } {
+  const found: Partial<Toolchain> = {};
+  const missing: MissingTool[] = [];
+  for (const r of requirements) {
+    const at = r.find();
+    if (at === undefined) missing.push({ tool: r.tool, name: r.name, debianPackage: r.debianPackage });
+    else found[r.tool] = at;
+  }
+  return { found, missing };
+}
 
 /**
  * Finds Java, Maven and the PostgreSQL server binaries. As root it installs whatever is missing from
  * Debian's packages; otherwise it fails with the exact command an administrator has to run.
  */
 export function ensureToolchain(log: (line: string) => void): Toolchain {
-  let missing = requirements.filter((r) => r.find() === undefined);
+  let { found, missing } = findToolchain();
   if (missing.length > 0) {
     const pkgs = missing.map((r) => r.debianPackage);
     const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs.join(' ')}`;
@@ -72,10 +93,10 @@ export function ensureToolchain(log: (line: string) => void): Toolchain {
     log(`installing ${pkgs.join(' ')} from Debian's packages`);
     const r = spawnSync('sh', ['-c', cmd], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (r.status !== 0) throw new StackError('prerequisites', `${cmd} failed with exit code ${r.status}`);
-    missing = requirements.filter((r2) => r2.find() === undefined);
-    if (missing.length > 0) throw new StackError('prerequisites', `still missing after install: ${missing.map((r2) => r2.name).join(', ')}`);
+    ({ found, missing } = findToolchain());
+    if (missing.length > 0) throw new StackError('prerequisites', `still missing after install: ${missing.map((m) => m.name).join(', ')}`);
   }
-  return { java: requirements[0].find()!, mvn: requirements[1].find()!, pgBin: requirements[2].find()! };
+  return { java: found.java!, mvn: found.mvn!, pgBin: found.pgBin! };
 }
 
 /** The Debian package of the pgaudit extension for the server in `pgBin`, and whether it is installed. */

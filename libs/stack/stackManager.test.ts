@@ -1,9 +1,17 @@
+import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadConfig, secretFile } from '../config';
 import { secureMaterial } from './secureStack';
 import { formatStatus, StackManager } from './stackManager';
+import { APICURIO_VERSION, KAFKA_VERSION } from './versions';
+
+// spawnSync passes through, but for one test that records an install instead of running it (core modules cannot be spied on).
+jest.mock('child_process', () => {
+  const actual = jest.requireActual<typeof import('child_process')>('child_process');
+  return { ...actual, spawnSync: jest.fn(actual.spawnSync) };
+});
 
 /** Everything under `dir`, relative: what a command left behind. */
 function tree(dir: string): string[] {
@@ -118,5 +126,72 @@ describe('StackManager.status of a made secure stack', () => {
       .split('\n')
       .find((l) => l.startsWith('qdnd'));
     expect(qdnd).toMatch(/missing: secrets\/pg\/qdnd\.thahs\.password/);
+  });
+});
+
+describe('StackManager.status without the tools up needs', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thahs-stack-status-tools-'));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    jest.mocked(childProcess.spawnSync).mockImplementation(jest.requireActual<typeof childProcess>('child_process').spawnSync);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('as root: names Java and Maven missing on Kafka and the registry, and installs nothing', async () => {
+    const dir = path.join(tmp, '.stack');
+    for (const c of ['cand', 'qdnd', 'platform']) {
+      fs.mkdirSync(path.join(dir, 'data', 'pg', c), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'data', 'pg', c, 'PG_VERSION'), '15\n');
+    }
+    for (const d of [`kafka-${KAFKA_VERSION}`, `apicurio-registry-${APICURIO_VERSION}`]) {
+      fs.mkdirSync(path.join(dir, 'downloads', d), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'downloads', d, '.complete'), '');
+    }
+    for (const d of ['logs', 'run', 'config']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    const before = tree(tmp);
+    // Java and Maven are not on the PATH here; an install is recorded, never run. As root, where ensureToolchain installs.
+    const real = jest.requireActual<typeof childProcess>('child_process').spawnSync;
+    const ran: string[] = [];
+    jest.spyOn(process, 'getuid').mockReturnValue(0);
+    jest.mocked(childProcess.spawnSync).mockImplementation(((cmd: string, args?: readonly string[], options?: childProcess.SpawnSyncOptions) => {
+      const line = [cmd, ...(args ?? [])].join(' ');
+      ran.push(line);
+      if (line.includes('apt-get') || /command -v (java|mvn)$/.test(line)) return { pid: 0, output: [], stdout: '', stderr: '', status: 1, signal: null };
+      return real(cmd, args ?? [], options ?? {});
+    }) as typeof childProcess.spawnSync);
+    const log: string[] = [];
+    const config = loadConfig({
+      THAHS_STACK_PROFILE: 'plain',
+      THAHS_STACK_DIR: dir,
+      THAHS_CAND_PG_PORT: '1',
+      THAHS_QDND_PG_PORT: '2',
+      THAHS_PLATFORM_PG_PORT: '3',
+      THAHS_KAFKA_PORT: '4',
+      THAHS_REGISTRY_PORT: '7',
+    });
+    const rows = await new StackManager(config, (l) => log.push(l)).status();
+    expect(ran.filter((l) => l.includes('apt-get'))).toEqual([]);
+    expect(log.filter((l) => l.includes('install'))).toEqual([]);
+    expect(tree(tmp)).toEqual(before);
+    expect(rows.map((r) => [r.name, r.created, r.running])).toEqual([
+      ['cand', true, false],
+      ['qdnd', true, false],
+      ['platform', true, false],
+      ['kafka', true, false],
+      ['registry', true, false],
+    ]);
+    const tools = Object.fromEntries(rows.map((r) => [r.name, r.missingTools ?? []]));
+    expect(tools.kafka).toEqual([expect.stringMatching(/^Java \d+\+ \(openjdk-\d+-jre-headless\)$/), 'Apache Maven (maven)']);
+    expect(tools.registry).toEqual(tools.kafka);
+    // The PostgreSQL binaries are found or not as this machine has them: Java and Maven are never theirs.
+    for (const c of ['cand', 'qdnd', 'platform']) expect(tools[c].filter((t) => !t.startsWith('PostgreSQL'))).toEqual([]);
+    expect(
+      formatStatus(rows)
+        .split('\n')
+        .find((l) => l.startsWith('kafka')),
+    ).toMatch(/missing tools: Java \d+\+ \(openjdk-\d+-jre-headless\), Apache Maven \(maven\) \(stack up installs them as root\)$/);
   });
 });

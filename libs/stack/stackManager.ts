@@ -5,7 +5,7 @@ import type { Ministry } from '../contracts/contractTypes';
 import { KafkaBroker } from './kafkaBroker';
 import { resolveApicurio, resolveKafka, resolveKafkaTools } from './mavenResolver';
 import { PgClusterSpec, PostgresCluster, pgDataRoot, pgLogDir, pgLogDirOf } from './postgresCluster';
-import { ensureDebianPackage, ensureToolchain, pgauditPackage, Toolchain } from './prerequisites';
+import { ensureDebianPackage, ensureToolchain, findToolchain, pgauditPackage, Toolchain, type MissingTool } from './prerequisites';
 import { SchemaRegistry } from './schemaRegistry';
 import { SecureKafkaCluster } from './secureKafkaCluster';
 import { missingSecureFiles, PG_OWNER_ROLES, prepareSecureDatabase, secureMaterial, syncStackAcls, type SecureMaterial } from './secureStack';
@@ -14,6 +14,8 @@ import { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions';
 
 export type ComponentName = 'cand' | 'qdnd' | 'platform' | 'kafka' | 'registry';
 export const COMPONENTS: readonly ComponentName[] = ['cand', 'qdnd', 'platform', 'kafka', 'registry'];
+/** The tools `up` runs each server with. */
+const TOOLS_OF: Record<ComponentName, readonly (keyof Toolchain)[]> = { cand: ['pgBin'], qdnd: ['pgBin'], platform: ['pgBin'], kafka: ['java', 'mvn'], registry: ['java', 'mvn'] };
 
 export interface ComponentStatus {
   name: ComponentName;
@@ -25,6 +27,8 @@ export interface ComponentStatus {
    * `up` would make them anew (a new password, a new CA); status only names them.
    */
   missing?: string[];
+  /** Tools `up` needs for this server that are not installed, with their Debian package (`up` as root installs them; status never does). */
+  missingTools?: string[];
   endpoint: string;
   logFile: string;
 }
@@ -48,6 +52,8 @@ export class StackManager {
   private readingMaterial?: SecureMaterial;
   /** Set while `status` builds its servers (synchronously): secrets() then reads and makes nothing. */
   private readOnly = false;
+  /** The tools as `status` found them: what is missing is reported, never installed. */
+  private foundTools?: ReturnType<typeof findToolchain>;
 
   constructor(
     private readonly config: Config,
@@ -71,8 +77,20 @@ export class StackManager {
   }
 
   private tools(): Toolchain {
+    // Status only builds the servers to read their paths and ports: no tool is run, so one missing is
+    // reported (missingTools) instead of installed — ensureToolchain would apt-get install it as root.
+    if (this.readOnly) {
+      const f = (this.foundTools ??= findToolchain()).found;
+      return { java: f.java ?? '', mvn: f.mvn ?? '', pgBin: f.pgBin ?? '' };
+    }
     this.toolchain ??= ensureToolchain(this.log);
     return this.toolchain;
+  }
+
+  /** The tools `up` would need for `name` that status found missing. */
+  private missingTools(name: ComponentName): { missingTools?: string[] } {
+    const missing: MissingTool[] = (this.foundTools ??= findToolchain()).missing.filter((m) => TOOLS_OF[name].includes(m.tool));
+    return missing.length > 0 ? { missingTools: missing.map((m) => `${m.name} (${m.debianPackage})`) } : {};
   }
 
   private mkdirs(): void {
@@ -254,10 +272,13 @@ export class StackManager {
    * Read-only: a stack (or a server) `up` never made is reported "not created" — status makes no
    * folder, CA, password or download (a status of the secure profile once made all of them). On a made
    * secure stack the CA, certificates and passwords are only read: one that is missing is named in the
-   * server's `missing`, not made (`up` makes it).
+   * server's `missing`, not made (`up` makes it). A tool `up` needs that is not installed is named in
+   * `missingTools`, never installed (as root, `up` apt-get installs it).
    */
   async status(): Promise<ComponentStatus[]> {
-    if (!this.created()) return COMPONENTS.map((name) => this.notCreated(name));
+    // Found anew at each status: an administrator may have installed them since.
+    this.foundTools = findToolchain();
+    if (!this.created()) return COMPONENTS.map((name) => ({ ...this.notCreated(name), ...this.missingTools(name) }));
     // The servers are built synchronously while readOnly holds, so no other call sees the flag.
     this.readOnly = true;
     let pg: Record<'cand' | 'qdnd' | 'platform', PostgresCluster> | undefined;
@@ -274,14 +295,31 @@ export class StackManager {
     const out: ComponentStatus[] = [];
     for (const name of ['cand', 'qdnd', 'platform'] as const) {
       const c = pg?.[name];
-      if (c) out.push({ name, created: c.initialised(), running: await c.running(), ...missing(name), endpoint: c.url, logFile: c.currentLogFile() });
-      else out.push(this.notCreated(name));
+      if (c) out.push({ name, created: c.initialised(), running: await c.running(), ...missing(name), ...this.missingTools(name), endpoint: c.url, logFile: c.currentLogFile() });
+      else out.push({ ...this.notCreated(name), ...this.missingTools(name) });
     }
-    if (kafka) out.push({ name: 'kafka', created: true, running: await kafka.answers(), ...missing('kafka'), endpoint: kafka.bootstrap, logFile: kafka.logFile });
-    else out.push(this.notCreated('kafka'));
+    if (kafka)
+      out.push({
+        name: 'kafka',
+        created: true,
+        running: await kafka.answers(),
+        ...missing('kafka'),
+        ...this.missingTools('kafka'),
+        endpoint: kafka.bootstrap,
+        logFile: kafka.logFile,
+      });
+    else out.push({ ...this.notCreated('kafka'), ...this.missingTools('kafka') });
     if (registry)
-      out.push({ name: 'registry', created: true, running: await registry.answers(), ...missing('registry'), endpoint: registry.ccompatUrl, logFile: registry.logFile });
-    else out.push(this.notCreated('registry'));
+      out.push({
+        name: 'registry',
+        created: true,
+        running: await registry.answers(),
+        ...missing('registry'),
+        ...this.missingTools('registry'),
+        endpoint: registry.ccompatUrl,
+        logFile: registry.logFile,
+      });
+    else out.push({ ...this.notCreated('registry'), ...this.missingTools('registry') });
     return out;
   }
 
@@ -304,5 +342,6 @@ export function formatStatus(rows: ComponentStatus[]): string {
   const w = Math.max(...rows.map((r) => r.endpoint.length));
   const state = (r: ComponentStatus): string => (r.running ? 'up' : r.created ? 'down' : 'not created');
   const missing = (r: ComponentStatus): string => (r.missing?.length ? `  missing: ${r.missing.join(', ')} (stack up makes them anew)` : '');
-  return rows.map((r) => `${r.name.padEnd(9)} ${state(r).padEnd(11)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}${missing(r)}`).join('\n');
+  const tools = (r: ComponentStatus): string => (r.missingTools?.length ? `  missing tools: ${r.missingTools.join(', ')} (stack up installs them as root)` : '');
+  return rows.map((r) => `${r.name.padEnd(9)} ${state(r).padEnd(11)} ${r.endpoint.padEnd(w)}  log: ${r.logFile}${missing(r)}${tools(r)}`).join('\n');
 }
