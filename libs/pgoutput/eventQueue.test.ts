@@ -42,6 +42,21 @@ describe('EventQueue', () => {
     expect(await q.take(1)).toEqual([]);
   });
 
+  it('takes what one socket read delivers in one batch, though each message arrives in its own promise job', async () => {
+    const q = new EventQueue<number>(
+      100,
+      10,
+      () => undefined,
+      () => undefined,
+    );
+    const taken = q.take(50);
+    // As TLS records of one read reach the parser: each push after the promise jobs the previous one started.
+    let chain = Promise.resolve();
+    for (let i = 0; i < 20; i++) chain = chain.then(() => q.push(i));
+    expect(await taken).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await chain;
+  });
+
   it('stays in order across compaction of a long run', async () => {
     const q = new EventQueue<number>(
       100_000,
