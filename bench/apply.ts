@@ -18,7 +18,7 @@ import { confirmedHistory, installKeys, partyKeys, writeHistory } from '../test/
 import { ScratchDatabase } from '../test/support/scratchDatabase';
 import type { Benchmark } from './main';
 import { machineCpu, percentile, procCpu } from './support/measure';
-import { cpuByGroup, cpuSnapshot, type Classifier } from './support/processCpu';
+import { cpuByGroup, cpuSnapshot, formatGroups, type Classifier } from './support/processCpu';
 import { producerPast as producerPastLsn, startProducerProcess, stopProducerProcess } from './support/producerProcess';
 import { eventsOf, WORKLOAD } from './support/workload';
 
@@ -235,11 +235,7 @@ export const benchmark: Benchmark = {
       };
       const cpuText = (r: PhaseResult): string =>
         `CPU s: consumer process ${r.cpu.consumer.toFixed(1)}, producer process ${r.cpu.producer.toFixed(1)}, whole machine ${r.cpu.machine.toFixed(1)} of ${((r.learnedMs / 1000) * os.cpus().length).toFixed(1)} (until the events' count was known, ${(r.learnedMs / 1000).toFixed(1)} s)`;
-      const groupText = (r: Pick<PhaseResult, 'groups' | 'events'>): string =>
-        [...r.groups]
-          .sort((a, b) => b[1] - a[1])
-          .map(([g, sec]) => `${g} ${sec.toFixed(2)} s = ${((sec * 1e6) / Math.max(1, r.events)).toFixed(1)} µs/event`)
-          .join('; ');
+      const groupText = (r: Pick<PhaseResult, 'groups' | 'events'>): string => formatGroups(r.groups, r.events);
 
       process.stdout.write(
         `load average at the start: ${os

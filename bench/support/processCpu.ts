@@ -52,3 +52,43 @@ export function cpuByGroup(before: CpuSnapshot, after: CpuSnapshot): Map<string,
   }
   return by;
 }
+
+function pidIn(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0].trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The groups of one profile's local stack (libs/stack lays each out under its own directory): this
+ * process, the source cluster's backends of `sourceDb` and its walsenders, that stack's Kafka nodes and
+ * registry (by their pid files), and the rest of its clusters. Another profile's stack idling beside it,
+ * and anything else, is "other".
+ */
+export function stackProcessGroups(stackDir: string, sourceDb: string, self: string): Classifier {
+  const registry = pidIn(`${stackDir}/run/registry.pid`);
+  const ownPg = `${stackDir}/data/pg/`;
+  const ownKafka = `${stackDir}/config/`;
+  return (pid, cmd, parent) => {
+    if (pid === process.pid) return self;
+    if (cmd.startsWith('postgres: ')) {
+      if (!parent.includes(ownPg)) return 'other';
+      if (cmd.startsWith('postgres: walsender')) return 'source walsenders';
+      return cmd.includes(sourceDb) ? 'source backends' : 'PostgreSQL, other';
+    }
+    if (cmd.includes('kafka.Kafka')) return cmd.includes(ownKafka) ? 'kafka' : 'other';
+    if (pid === registry) return 'registry';
+    return 'other';
+  };
+}
+
+/** `group seconds = µs per unit; …`, the largest first. */
+export function formatGroups(groups: ReadonlyMap<string, number>, units: number, unit = 'event'): string {
+  return [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .map(([g, sec]) => `${g} ${sec.toFixed(2)} s = ${((sec * 1e6) / Math.max(1, units)).toFixed(1)} µs/${unit}`)
+    .join('; ');
+}
