@@ -18,6 +18,27 @@ function tree(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 }
 
+/** The three clusters of a stack folder initialised (PG_VERSION written), none running. */
+function initialisedClusters(dir: string): void {
+  for (const c of ['cand', 'qdnd', 'platform']) {
+    fs.mkdirSync(path.join(dir, 'data', 'pg', c), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data', 'pg', c, 'PG_VERSION'), '15\n');
+  }
+}
+
+/** Settings of a stack in `dir` on ports nothing listens on: the test never asks a real stack anything. */
+function configOnDeadPorts(profile: 'plain' | 'secure', dir: string): ReturnType<typeof loadConfig> {
+  return loadConfig({
+    THAHS_STACK_PROFILE: profile,
+    THAHS_STACK_DIR: dir,
+    THAHS_CAND_PG_PORT: '1',
+    THAHS_QDND_PG_PORT: '2',
+    THAHS_PLATFORM_PG_PORT: '3',
+    THAHS_KAFKA_PORT: '4',
+    THAHS_REGISTRY_PORT: '7',
+  });
+}
+
 describe('StackManager.status of a stack never brought up', () => {
   let tmp: string;
   beforeEach(() => {
@@ -92,22 +113,10 @@ describe('StackManager.status of a made secure stack', () => {
     made.registrySecurity(path.join(dir, 'config', 'registry.properties'), '');
     for (const d of ['downloads', 'logs', 'run', 'config']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     // Clusters initialised, not running.
-    for (const c of ['cand', 'qdnd', 'platform']) {
-      fs.mkdirSync(path.join(dir, 'data', 'pg', c), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'data', 'pg', c, 'PG_VERSION'), '15\n');
-    }
+    initialisedClusters(dir);
     fs.rmSync(secretFile(dir, 'pg', 'qdnd.thahs'));
     const before = snapshot(tmp);
-    // Ports nothing listens on: the test never asks the real secure stack anything.
-    const config = loadConfig({
-      THAHS_STACK_PROFILE: 'secure',
-      THAHS_STACK_DIR: dir,
-      THAHS_CAND_PG_PORT: '1',
-      THAHS_QDND_PG_PORT: '2',
-      THAHS_PLATFORM_PG_PORT: '3',
-      THAHS_KAFKA_PORT: '4',
-      THAHS_REGISTRY_PORT: '7',
-    });
+    const config = configOnDeadPorts('secure', dir);
     const manager = new StackManager(config, () => undefined);
     const rows = await manager.status();
     expect(fs.existsSync(secretFile(dir, 'pg', 'qdnd.thahs'))).toBe(false);
@@ -142,10 +151,7 @@ describe('StackManager.status without the tools up needs', () => {
 
   it('as root: names Java and Maven missing on Kafka and the registry, and installs nothing', async () => {
     const dir = path.join(tmp, '.stack');
-    for (const c of ['cand', 'qdnd', 'platform']) {
-      fs.mkdirSync(path.join(dir, 'data', 'pg', c), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'data', 'pg', c, 'PG_VERSION'), '15\n');
-    }
+    initialisedClusters(dir);
     for (const d of [`kafka-${KAFKA_VERSION}`, `apicurio-registry-${APICURIO_VERSION}`]) {
       fs.mkdirSync(path.join(dir, 'downloads', d), { recursive: true });
       fs.writeFileSync(path.join(dir, 'downloads', d, '.complete'), '');
@@ -163,15 +169,7 @@ describe('StackManager.status without the tools up needs', () => {
       return real(cmd, args ?? [], options ?? {});
     }) as typeof childProcess.spawnSync);
     const log: string[] = [];
-    const config = loadConfig({
-      THAHS_STACK_PROFILE: 'plain',
-      THAHS_STACK_DIR: dir,
-      THAHS_CAND_PG_PORT: '1',
-      THAHS_QDND_PG_PORT: '2',
-      THAHS_PLATFORM_PG_PORT: '3',
-      THAHS_KAFKA_PORT: '4',
-      THAHS_REGISTRY_PORT: '7',
-    });
+    const config = configOnDeadPorts('plain', dir);
     const rows = await new StackManager(config, (l) => log.push(l)).status();
     expect(ran.filter((l) => l.includes('apt-get'))).toEqual([]);
     expect(log.filter((l) => l.includes('install'))).toEqual([]);
