@@ -1,5 +1,5 @@
 import { logLevel } from 'kafkajs';
-import { kafkaLogLevel } from './kafkaClient';
+import { contextFields, kafkaLogLevel } from './kafkaClient';
 
 describe('kafkajs log levels', () => {
   it('an error answer kafkajs retries by itself is debug; other errors stay errors', () => {
@@ -13,5 +13,14 @@ describe('kafkajs log levels', () => {
     expect(kafkaLogLevel(logLevel.WARN, 'Producer', 'anything', undefined)).toBe('warn');
     expect(kafkaLogLevel(logLevel.ERROR, 'Producer', 'Failed to send messages: This server is not the leader for that topic-partition', undefined)).toBe('debug');
     expect(kafkaLogLevel(logLevel.ERROR, 'Producer', 'Failed to send messages: Not authorized to access topics: [Topic authorization failed]', undefined)).toBe('error');
+  });
+});
+
+describe('kafkajs log context', () => {
+  it('the context a project extension logs becomes the line’s fields, without its level or message', () => {
+    expect(contextFields({ group: 'g', partitions: ['t/0'], level: 'debug', message: 'x' })).toEqual({ group: 'g', partitions: ['t/0'] });
+    expect(contextFields(undefined)).toEqual({});
+    expect(contextFields('text')).toEqual({});
+    expect(contextFields(['a'])).toEqual({});
   });
 });

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import { loadConfig } from '../config';
 import { Logger } from '../logger';
+import { installCoordinatorRediscovery } from './coordinatorRediscovery';
 import { kafkaSecurity, kafkaSecuritySettings, type KafkaSecurity } from './kafkaSecurity';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,12 +32,22 @@ export interface KafkaClientOptions {
   principal?: string;
 }
 
+/** The fields a line of this project's kafkajs extensions carries under `context` (coordinatorRediscovery.ts); kafkajs's own lines have none. */
+export function contextFields(context: unknown): Record<string, unknown> {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return {};
+  const { level: _level, message: _message, ...fields } = context as Record<string, unknown>;
+  return fields;
+}
+
 /**
  * kafkajs logs through our winston logger (JSON, one line per event) instead of its own console format.
  * TLS and SASL follow the settings unless given, so every service's client honours the secure profile.
- * Creating a client installs nothing: the kafkajs fast path has its own door (kafkajsFastPath.ts).
+ * Every client's consumers find a moved group coordinator again (coordinatorRediscovery.ts: a fix of
+ * kafkajs's commit and heartbeat path, effective whenever it is installed); the kafkajs fast path has its own door
+ * (kafkajsFastPath.ts), which must open before kafkajs first decodes or encodes.
  */
 export function createKafka(clientId: string, brokers: string[], log: Logger, options: KafkaClientOptions = {}): Kafka {
+  installCoordinatorRediscovery();
   const security = options.security ?? kafkaSecurity(kafkaSecuritySettings(loadConfig()), clientId, options.principal);
   return new Kafka({
     clientId,
@@ -46,8 +57,13 @@ export function createKafka(clientId: string, brokers: string[], log: Logger, op
     logCreator:
       () =>
       ({ level: l, namespace, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        log.log(kafkaLogLevel(l, namespace, message, rest.error), `kafkajs: ${message}`, { component: namespace, broker: rest.broker, error: rest.error });
+        const { message, context, ...rest } = entry as LogEntry['log'] & { context?: unknown };
+        log.log(kafkaLogLevel(l, namespace, message, rest.error), `kafkajs: ${message}`, {
+          component: namespace,
+          broker: rest.broker,
+          error: rest.error,
+          ...contextFields(context),
+        });
       },
   });
 }
