@@ -311,45 +311,50 @@ export class SecureKafkaCluster {
     }
   }
 
+  /**
+   * Runs one of Kafka's command-line tools (`org.apache.kafka.tools.*`, resolved on demand) against the
+   * cluster as the admin principal and returns what it printed. `args` is given the path of the admin
+   * client's properties file, under the option the tool names it by (`--command-config`,
+   * `--admin.config`, ...): the password travels in that file (0600), never on a command line other
+   * users could read. Used for principals added later, and by tests that move partition leaders.
+   */
+  adminTool(mainClass: string, args: (clientConfig: string) => string[]): string {
+    const clientConfig = path.join(path.dirname(this.nodes[0].config), 'kafka-admin-client.properties');
+    fs.writeFileSync(
+      clientConfig,
+      [
+        'security.protocol=SASL_SSL',
+        `sasl.mechanism=${MECHANISM}`,
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_PRINCIPAL}" password="${this.adminPassword()}";`,
+        'ssl.truststore.type=PEM',
+        `ssl.truststore.location=${this.spec.caFile}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    return run('kafka', this.java, kafkaJavaArgs(256, this.log4jFile, this.toolsLibs(), mainClass, ['--bootstrap-server', this.bootstrap, ...args(clientConfig)]));
+  }
+
   /** Principals added to the stack after its storage was formatted get their credential now. */
   private async ensurePrincipals(timeoutMs: number): Promise<void> {
     for (const name of Object.keys(this.spec.passwords)) {
       if (await this.authenticates(name)) continue;
       this.log(`adding SCRAM credential of ${name}`);
-      const clientConfig = path.join(path.dirname(this.nodes[0].config), 'kafka-admin-client.properties');
-      fs.writeFileSync(
-        clientConfig,
-        [
-          'security.protocol=SASL_SSL',
-          `sasl.mechanism=${MECHANISM}`,
-          `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_PRINCIPAL}" password="${this.adminPassword()}";`,
-          'ssl.truststore.type=PEM',
-          `ssl.truststore.location=${this.spec.caFile}`,
-          '',
-        ].join('\n'),
-        { mode: 0o600 },
-      );
       // The password travels in a properties file, not on a command line other users could read.
-      const add = path.join(path.dirname(clientConfig), `kafka-scram-${name}.properties`);
+      const add = path.join(path.dirname(this.nodes[0].config), `kafka-scram-${name}.properties`);
       fs.writeFileSync(add, `${MECHANISM}=[password=${this.spec.passwords[name]}]\n`, { mode: 0o600 });
       try {
-        run(
-          'kafka',
-          this.java,
-          kafkaJavaArgs(256, this.log4jFile, this.toolsLibs(), 'org.apache.kafka.tools.ConfigCommand', [
-            '--bootstrap-server',
-            this.bootstrap,
-            '--command-config',
-            clientConfig,
-            '--alter',
-            '--entity-type',
-            'users',
-            '--entity-name',
-            name,
-            '--add-config-file',
-            add,
-          ]),
-        );
+        this.adminTool('org.apache.kafka.tools.ConfigCommand', (clientConfig) => [
+          '--command-config',
+          clientConfig,
+          '--alter',
+          '--entity-type',
+          'users',
+          '--entity-name',
+          name,
+          '--add-config-file',
+          add,
+        ]);
       } finally {
         fs.rmSync(add, { force: true });
       }
