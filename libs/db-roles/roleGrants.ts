@@ -1,4 +1,5 @@
 import { ensureStateSchema, partnerSchemaDdl, STATE_SCHEMA } from '../partner-store';
+import { ensureOperatorLog } from '../ops/operatorLog';
 import { REPUBLISH_DDL } from '../republish';
 import type { Ministry } from '../contracts/contractTypes';
 import { ident, OWNER_ROLE, partnerSchemaOf, SERVICE_ROLES } from './serviceRoles';
@@ -86,6 +87,10 @@ export function ownerGrantStatements(provider: Ministry): { schema: string; sql:
         `GRANT SELECT ON ALL TABLES IN SCHEMA ${S} TO ${q(O)}`,
         `GRANT INSERT ON ${S}.access_log TO ${q(O)}`,
         `GRANT UPDATE ON ${S}.dead_letter TO ${q(O)}`,
+        // `thahs dlq discard` (and retry, for what it resolves) deletes the dead letter and records why in
+        // the operator log, whose append-only triggers refuse any change after; prepareMinistryDatabase made it.
+        `GRANT DELETE ON ${S}.dead_letter TO ${q(O)}`,
+        `GRANT INSERT ON ${S}.operator_action TO ${q(O)}`,
         ...LOG_TABLES.map((t) => `GRANT SELECT ON ${S}.${q(t)} TO ${q(U)}`),
         `GRANT INSERT ON ${S}.access_log TO ${q(U)}`,
         `GRANT SELECT, INSERT, UPDATE ON ${S}.access_audit_position TO ${q(U)}`,
@@ -107,11 +112,13 @@ export function ownerGrantStatements(provider: Ministry): { schema: string; sql:
 /**
  * The admin step of a receiving ministry's database, run by its owner before any service starts
  * with its own role: the partner store's bookkeeping (logs with their append-only triggers, dead
- * letters, deletion records) and the partner schema of each provider, the producer's re-publication
+ * letters, deletion records, the operators' log) and the partner schema of each provider, the producer's re-publication
  * table, and the reconciler's schema — all owned by `thahs`, so no service role owns a log.
  */
 export async function prepareMinistryDatabase(owner: SqlRunner, provider: Ministry): Promise<void> {
   await ensureStateSchema(owner);
+  // The operators' tools append to it under their own role, which may not create it (nor own a log).
+  await ensureOperatorLog(owner);
   for (const sql of partnerSchemaDdl(partnerSchemaOf(provider))) await owner.query(sql);
   await owner.query(REPUBLISH_DDL);
   await owner.query('CREATE SCHEMA IF NOT EXISTS thahs_reconcile');

@@ -39,6 +39,10 @@ export const OPERATOR_LOG_DDL: readonly string[] = [
 
 /** Creates the partner-state schema (if missing) and the operator log; safe to run on every command. */
 export async function ensureOperatorLog(db: Queryable): Promise<void> {
+  // Where the owner made it (prepareMinistryDatabase, `thahs db prepare`), the DDL is skipped: an
+  // operator's least-privilege role may append to the log but neither create a schema in the database
+  // nor replace the triggers of a table it does not own, so running it would refuse every tool.
+  if (await operatorLogExists(db)) return;
   await ensureStateSchema(db);
   await db.query('BEGIN');
   try {

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { securePgUrl, type Config } from '../../libs/config';
 import { isOwnSession } from '../../libs/access-audit/ownSessions';
 import { SERVICE_ROLES } from '../../libs/db-roles';
+import { discardDeadLetters } from '../../libs/ops';
 import { prepareSecureDatabase, secureMaterial } from '../../libs/stack/secureStack';
 import { ScratchDatabase } from '../support/scratchDatabase';
 import { upSecureStack } from './secureStackSupport';
@@ -119,6 +120,28 @@ describe('operators and auditors', () => {
     await expect(operator.query(`INSERT INTO partner_state.access_log (who, what, purpose) VALUES ('op', 'partner_qdnd.person SELECT', 'TEST_PURPOSE')`)).resolves.toBeDefined();
     expect(await refused(operator, 'DELETE FROM partner_state.access_log')).toMatch(/^42501: permission denied for table access_log/);
     expect(await refused(operator, 'INSERT INTO partner_qdnd.person (id) VALUES ($1)', [randomUUID()])).toMatch(/^42501: permission denied for table person/);
+  });
+
+  it('operators discard a dead letter with their own role (thahs dlq discard): recorded in the operator log, the row removed', async () => {
+    // The consumer's role records dead letters; the operator's tool must then work without the owner's rights.
+    const apply = await as(SERVICE_ROLES.apply);
+    const r = await apply.query<{ id: string }>(
+      `INSERT INTO partner_state.dead_letter (receiver, provider, agreement_id, consumer_group, reason, detail, topic, kafka_partition, kafka_offset, entity, headers)
+       VALUES ('cand', 'qdnd', 'TEST-ROLES', 'thahs-apply-TEST-ROLES-cand', 'undecodable', 'test', 'thahs.qdnd.TEST-ROLES.person', 0, 7, 'person', '{}') RETURNING id::text AS id`,
+    );
+    const id = r.rows[0].id;
+    const operator = await as(SERVICE_ROLES.operator);
+    const done = await discardDeadLetters(operator, { ids: [id] }, 'ops-test', 'role test');
+    expect(done.map((d) => d.deadLetter.id)).toEqual([id]);
+    const left = await operator.query('SELECT 1 FROM partner_state.dead_letter WHERE id = $1', [id]);
+    expect(left.rows).toHaveLength(0);
+    const recorded = await operator.query<{ who: string; db_user: string }>(
+      `SELECT who, db_user FROM partner_state.operator_action WHERE action = 'dlq.discard' AND subject->>'deadLetterId' = $1`,
+      [id],
+    );
+    expect(recorded.rows).toEqual([{ who: 'ops-test', db_user: SERVICE_ROLES.operator }]);
+    // Still append-only for it.
+    expect(await refused(operator, 'DELETE FROM partner_state.operator_action')).toMatch(/^42501: permission denied for table operator_action/);
   });
 
   it("auditors read the logs and the dead letters' metadata, not partner data nor raw bytes", async () => {

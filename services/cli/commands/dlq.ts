@@ -88,6 +88,16 @@ async function withDb<T>(o: Side, work: (db: Client, url: string) => Promise<T>)
   }
   try {
     return await work(db, url);
+  } catch (err) {
+    // PostgreSQL's own text names the object but not who asked: the operator must see which role lacks which right.
+    if ((err as { code?: unknown }).code === '42501') {
+      const role = decodeURIComponent(new URL(url).username) || '(the default user)';
+      throw new Error(
+        `${o.receiver}'s database ${redactUrl(url)} refused role ${role}: ${(err as Error).message} (its grants: docs/deployment.md, "Least privilege in the databases")`,
+        { cause: err },
+      );
+    }
+    throw err;
   } finally {
     await db.end().catch(() => undefined);
   }
