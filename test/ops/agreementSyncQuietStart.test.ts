@@ -99,22 +99,29 @@ describe('agreement-sync on a freshly restarted broker', () => {
       }
       await c.disconnect();
     }
-    await broker.stop();
-    await broker.start();
+    // The window was there: the services did meet a loading coordinator, or the attempt proves nothing.
+    // Whether they meet it is a race with the broker's loading (a CI run on 2026-12-04 missed it once),
+    // so an attempt that missed it restarts the broker again; every attempt must log no error.
+    const MAX_ATTEMPTS = 3;
+    let windowSeen = false;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !windowSeen; attempt++) {
+      await broker.stop();
+      await broker.start();
 
-    const { log, lines } = capturedLogger('quietstart', 'debug');
-    const services = syncServices(log);
-    try {
-      for (const s of services) await s.start();
-      // kafkajs restarts a crashed consumer after ~300 ms; give any crash time to show.
-      await new Promise((r) => setTimeout(r, 5000));
-      expect(services.map((s) => s.healthy())).toEqual([true, true]);
-    } finally {
-      for (const s of services) await s.stop();
+      const { log, lines } = capturedLogger('quietstart', 'debug');
+      const services = syncServices(log);
+      try {
+        for (const s of services) await s.start();
+        // kafkajs restarts a crashed consumer after ~300 ms; give any crash time to show.
+        await new Promise((r) => setTimeout(r, 5000));
+        expect(services.map((s) => s.healthy())).toEqual([true, true]);
+      } finally {
+        for (const s of services) await s.stop();
+      }
+      const errors = lines().filter((l) => l.level === 'error');
+      expect(errors.map((l) => `${String(l.message)} ${String(l.error ?? '')}`)).toEqual([]);
+      windowSeen = lines().some((l) => /loading/i.test(String(l.error ?? '')));
     }
-    const errors = lines().filter((l) => l.level === 'error');
-    expect(errors.map((l) => `${String(l.message)} ${String(l.error ?? '')}`)).toEqual([]);
-    // The window was there: the services did meet a loading coordinator, or the test proves nothing.
-    expect(lines().some((l) => /loading/i.test(String(l.error ?? '')))).toBe(true);
-  }, 300_000);
+    expect(windowSeen).toBe(true);
+  }, 600_000);
 });
