@@ -87,10 +87,10 @@ export class StackManager {
     return this.toolchain;
   }
 
-  /** The tools `up` would need for `name` that status found missing. */
-  private missingTools(name: ComponentName): { missingTools?: string[] } {
-    const missing: MissingTool[] = (this.foundTools ??= findToolchain()).missing.filter((m) => TOOLS_OF[name].includes(m.tool));
-    return missing.length > 0 ? { missingTools: missing.map((m) => `${m.name} (${m.debianPackage})`) } : {};
+  /** `row` with the tools `up` would need for its server that status found missing. */
+  private withMissingTools(row: ComponentStatus): ComponentStatus {
+    const missing: MissingTool[] = (this.foundTools ??= findToolchain()).missing.filter((m) => TOOLS_OF[row.name].includes(m.tool));
+    return missing.length > 0 ? { ...row, missingTools: missing.map((m) => `${m.name} (${m.debianPackage})`) } : row;
   }
 
   private mkdirs(): void {
@@ -278,7 +278,7 @@ export class StackManager {
   async status(): Promise<ComponentStatus[]> {
     // Found anew at each status: an administrator may have installed them since.
     this.foundTools = findToolchain();
-    if (!this.created()) return COMPONENTS.map((name) => ({ ...this.notCreated(name), ...this.missingTools(name) }));
+    if (!this.created()) return COMPONENTS.map((name) => this.withMissingTools(this.notCreated(name)));
     // The servers are built synchronously while readOnly holds, so no other call sees the flag.
     this.readOnly = true;
     let pg: Record<'cand' | 'qdnd' | 'platform', PostgresCluster> | undefined;
@@ -295,8 +295,8 @@ export class StackManager {
     const out: ComponentStatus[] = [];
     for (const name of ['cand', 'qdnd', 'platform'] as const) {
       const c = pg?.[name];
-      if (c) out.push({ name, created: c.initialised(), running: await c.running(), ...missing(name), ...this.missingTools(name), endpoint: c.url, logFile: c.currentLogFile() });
-      else out.push({ ...this.notCreated(name), ...this.missingTools(name) });
+      if (c) out.push({ name, created: c.initialised(), running: await c.running(), ...missing(name), endpoint: c.url, logFile: c.currentLogFile() });
+      else out.push(this.notCreated(name));
     }
     if (kafka)
       out.push({
@@ -304,23 +304,21 @@ export class StackManager {
         created: true,
         running: await kafka.answers(),
         ...missing('kafka'),
-        ...this.missingTools('kafka'),
         endpoint: kafka.bootstrap,
         logFile: kafka.logFile,
       });
-    else out.push({ ...this.notCreated('kafka'), ...this.missingTools('kafka') });
+    else out.push(this.notCreated('kafka'));
     if (registry)
       out.push({
         name: 'registry',
         created: true,
         running: await registry.answers(),
         ...missing('registry'),
-        ...this.missingTools('registry'),
         endpoint: registry.ccompatUrl,
         logFile: registry.logFile,
       });
-    else out.push({ ...this.notCreated('registry'), ...this.missingTools('registry') });
-    return out;
+    else out.push(this.notCreated('registry'));
+    return out.map((r) => this.withMissingTools(r));
   }
 
   logFile(component: ComponentName): string {
